@@ -1,0 +1,139 @@
+"""fsmchat: multi-agent LLM group chat in which every chat is a finite state machine.
+
+Agents are states, edges are guarded transitions. A model is consulted only to
+pick among the current agent's legal successors or to judge an edge's
+natural-language condition, and no answer it gives can produce a transition that
+is not an edge of the spec.
+"""
+
+from fsmchat._driver import (
+    ChatResult,
+    FunctionResponder,
+    UsageCount,
+    arun_chat,
+    needs_choice,
+    needs_judge,
+    run_chat,
+)
+from fsmchat._engine import Engine, Phase, Routing
+from fsmchat._errors import (
+    BoundaryError,
+    CodeRunError,
+    EngineError,
+    FsmchatError,
+    HumanError,
+    InvalidArgument,
+    LLMError,
+    NoRoute,
+    Problem,
+    SpecError,
+)
+from fsmchat._events import (
+    Answer,
+    AskAgent,
+    AskHuman,
+    Candidate,
+    Choose,
+    Condition,
+    Finished,
+    Judge,
+    Reply,
+    Stop,
+)
+from fsmchat._files import load_spec
+from fsmchat._guards import AllOf, AnyOf, Call, Contains, EndsWith, Equals, Not, Regex
+from fsmchat._ports import (
+    AsyncHuman,
+    AsyncResponder,
+    AsyncSelector,
+    Human,
+    Responder,
+    Selector,
+)
+from fsmchat._selectors import (
+    CallableSelector,
+    ManualSelector,
+    RandomSelector,
+    RoundRobinSelector,
+    make_selector,
+)
+from fsmchat._spec import (
+    AgentSpec,
+    Edge,
+    Selection,
+    Spec,
+    load_schema,
+    parse_spec,
+    spec_from_autogen,
+    spec_from_dict,
+)
+from fsmchat._state import Attempt, ChatView, Decision, GuardResult, Message, Usage
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "AgentSpec",
+    "AllOf",
+    "Answer",
+    "AnyOf",
+    "AskAgent",
+    "AskHuman",
+    "AsyncHuman",
+    "AsyncResponder",
+    "AsyncSelector",
+    "Attempt",
+    "BoundaryError",
+    "Call",
+    "CallableSelector",
+    "Candidate",
+    "ChatResult",
+    "ChatView",
+    "Choose",
+    "CodeRunError",
+    "Condition",
+    "Contains",
+    "Decision",
+    "Edge",
+    "EndsWith",
+    "Engine",
+    "EngineError",
+    "Equals",
+    "Finished",
+    "FsmchatError",
+    "FunctionResponder",
+    "GuardResult",
+    "Human",
+    "HumanError",
+    "InvalidArgument",
+    "Judge",
+    "LLMError",
+    "ManualSelector",
+    "Message",
+    "NoRoute",
+    "Not",
+    "Phase",
+    "Problem",
+    "RandomSelector",
+    "Regex",
+    "Reply",
+    "Responder",
+    "RoundRobinSelector",
+    "Routing",
+    "Selection",
+    "Selector",
+    "Spec",
+    "SpecError",
+    "Stop",
+    "Usage",
+    "UsageCount",
+    "arun_chat",
+    "load_schema",
+    "load_spec",
+    "make_selector",
+    "needs_choice",
+    "needs_judge",
+    "parse_spec",
+    "run_chat",
+    "spec_from_autogen",
+    "spec_from_dict",
+]

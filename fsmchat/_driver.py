@@ -1,0 +1,421 @@
+"""The driver: the small loop that connects the sans-IO engine to its ports.
+
+``run_chat`` (sync) and ``arun_chat`` (async) do the same thing: ask the engine
+what it needs, call the matching port, feed the result back, until the engine
+says :class:`~fsmchat.Finished`. They check before the first round that every
+port the spec can need is there, so a chat does not fail half-way for a missing
+model or human.
+"""
+
+from __future__ import annotations
+
+import inspect
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+import attrs
+
+from fsmchat._engine import _UNSET, Engine, Routing
+from fsmchat._errors import InvalidArgument
+from fsmchat._events import (
+    Answer,
+    AskAgent,
+    AskHuman,
+    Choose,
+    Finished,
+    Judge,
+    Reply,
+    Request,
+    Stop,
+)
+from fsmchat._spec import AgentSpec, Spec
+from fsmchat._state import Decision, Message, Usage
+
+__all__ = [
+    "ChatResult",
+    "FunctionResponder",
+    "UsageCount",
+    "arun_chat",
+    "human_prompt",
+    "needs_choice",
+    "needs_judge",
+    "run_chat",
+]
+
+EXIT_WORDS = ("exit",)
+
+
+@attrs.frozen(kw_only=True)
+class UsageCount:
+    """Model calls and tokens, summed."""
+
+    calls: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+    def add(self, usage: Usage | None, calls: int = 1) -> UsageCount:
+        u = usage or Usage()
+        return UsageCount(
+            calls=self.calls + calls,
+            prompt_tokens=self.prompt_tokens + u.prompt_tokens,
+            completion_tokens=self.completion_tokens + u.completion_tokens,
+        )
+
+
+@attrs.frozen(kw_only=True)
+class ChatResult:
+    """What a finished chat leaves: transcript, trace, why it ended, usage.
+
+    Attributes:
+        messages: the transcript.
+        trace: one :class:`Decision` per routing step.
+        finished: why the chat ended.
+        agent_usage: model calls and tokens per agent (LLM agents only).
+        routing_usage: model calls and tokens spent on routing decisions.
+        engine_seconds: time spent inside the engine (ports excluded).
+    """
+
+    spec_name: str
+    messages: tuple[Message, ...]
+    trace: tuple[Decision, ...]
+    finished: Finished
+    agent_usage: Mapping[str, UsageCount] = attrs.field(factory=dict)
+    routing_usage: UsageCount = attrs.field(factory=UsageCount)
+    engine_seconds: float = attrs.field(default=0.0, eq=False)
+
+    @property
+    def chat_history(self) -> list[dict[str, Any]]:
+        """The transcript as AutoGen-style dicts."""
+        return [m.to_dict() for m in self.messages]
+
+    @property
+    def summary(self) -> str:
+        """The last message's content (AutoGen's ``last_msg`` summary)."""
+        return self.messages[-1].content if self.messages else ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return transcript, trace, ending and usage as JSON-ready data."""
+        return {
+            "format": "fsmchat.transcript/1",
+            "spec": self.spec_name,
+            "messages": self.chat_history,
+            "trace": [d.to_dict() for d in self.trace],
+            "finished": {
+                "reason": self.finished.reason,
+                "round": self.finished.round,
+                "detail": self.finished.detail,
+            },
+            "usage": {
+                "agents": {
+                    k: attrs.asdict(v) for k, v in sorted(self.agent_usage.items())
+                },
+                "routing": attrs.asdict(self.routing_usage),
+            },
+        }
+
+
+class FunctionResponder:
+    """Replies for a function agent: ``agent.reply(chat, **agent.args)``.
+
+    The callable may return a string, a :class:`~fsmchat.Reply`, or ``None``
+    (an empty message).
+    """
+
+    def respond(self, request: AskAgent) -> Reply:
+        agent = request.agent
+        if agent.reply is None:
+            msg = f"agent {agent.name!r} has no reply function"
+            raise InvalidArgument(msg)
+        out = agent.reply(request.chat, **agent.args)
+        if isinstance(out, Reply):
+            return out
+        return Reply(
+            agent=agent.name, content="" if out is None else str(out), role="user"
+        )
+
+
+def needs_judge(spec: Spec, routing: Routing) -> bool:
+    """True when some routing step may need natural-language conditions judged."""
+    if routing.graph == "complete" or routing.conditions == "ignore":
+        return False
+    language = routing.conditions == "language"
+    return any(
+        e.on is not None and (e.when is None or language) for e in spec.transitions
+    )
+
+
+def needs_choice(spec: Spec, routing: Routing) -> bool:
+    """True when some routing step may leave several candidates open."""
+    if routing.graph == "complete":
+        return len(spec.agents) > 1
+    for edges in spec.out_edges.values():
+        usable = [e for e in edges if spec.allow_repeat_speaker or e.source != e.target]
+        if routing.conditions == "ignore":
+            targets = {e.target for e in usable}
+        else:
+            targets = {e.target for e in usable if e.unconditional}
+        if len(targets) > 1:
+            return True
+    return False
+
+
+def human_prompt(request: AskHuman) -> str:
+    """The terminal prompt for a human agent: who waits for whom, and the keys."""
+    last = request.chat.last
+    waiting = f" (replying to {last.name})" if last is not None else ""
+    return (
+        f"[{request.agent.name}]{waiting} Type your message, "
+        f"press Enter to send nothing, or type 'exit' to end the chat: "
+    )
+
+
+@attrs.define
+class _Ports:
+    selector: Any
+    responders: Mapping[str, Any]
+    llm: Any
+    human: Any
+    function: FunctionResponder = attrs.Factory(FunctionResponder)
+
+    def responder_for(self, agent: AgentSpec) -> Any:
+        if agent.name in self.responders:
+            return self.responders[agent.name]
+        if agent.kind == "function":
+            return self.function
+        return self.llm
+
+
+def _check_ports(spec: Spec, routing: Routing, ports: _Ports) -> None:
+    for agent in spec.agents:
+        if (
+            agent.kind == "human"
+            and agent.name not in ports.responders
+            and ports.human is None
+        ):
+            msg = (
+                f"agent {agent.name!r} is a human agent: pass a human port (human=...)"
+            )
+            raise InvalidArgument(msg)
+        if agent.kind == "llm" and ports.responder_for(agent) is None:
+            msg = (
+                f"agent {agent.name!r} is an LLM agent and needs a model: pass llm=... "
+                f"(CLI: --config OAI_CONFIG_LIST), or give it a responder"
+            )
+            raise InvalidArgument(msg)
+    if needs_judge(spec, routing):
+        if ports.selector is None or not getattr(ports.selector, "can_judge", False):
+            edge = next(e for e in spec.transitions if e.on is not None)
+            msg = (
+                f"spec {spec.name!r} has natural-language conditions (e.g. transitions"
+                f"[{edge.index}].on: {edge.on!r}) that only a model can judge: pass a "
+                f"selector that can judge (CLI: --config OAI_CONFIG_LIST), or give "
+                f"those edges deterministic 'when' guards"
+            )
+            raise InvalidArgument(msg)
+    elif needs_choice(spec, routing) and ports.selector is None:
+        msg = (
+            f"spec {spec.name!r} leaves some choices of the next speaker open: "
+            f"pass a selector (round_robin, random with a seed, manual, a callable, "
+            f"or a model)"
+        )
+        raise InvalidArgument(msg)
+
+
+class _Run:
+    """Shared bookkeeping of one driven chat (callbacks, usage, engine time)."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        on_message: Callable[[Message], object] | None,
+        on_decision: Callable[[Decision], object] | None,
+    ) -> None:
+        self.engine = engine
+        self.on_message = on_message
+        self.on_decision = on_decision
+        self.seen_messages = 0
+        self.seen_decisions = 0
+        self.agent_usage: dict[str, UsageCount] = {}
+        self.engine_seconds = 0.0
+        self.flush()
+
+    def next(self) -> Request:
+        t0 = time.perf_counter()
+        req = self.engine.next_request()
+        self.engine_seconds += time.perf_counter() - t0
+        return req
+
+    def feed(self, event: Reply | Answer | Stop) -> None:
+        if isinstance(event, Reply) and event.usage is not None:
+            prev = self.agent_usage.get(event.agent, UsageCount())
+            self.agent_usage[event.agent] = prev.add(event.usage)
+        t0 = time.perf_counter()
+        self.engine.receive(event)
+        self.engine_seconds += time.perf_counter() - t0
+        self.flush()
+
+    def flush(self) -> None:
+        eng = self.engine
+        if self.on_message is not None:
+            msgs = eng._messages
+            while self.seen_messages < len(msgs):
+                self.on_message(msgs[self.seen_messages])
+                self.seen_messages += 1
+        if self.on_decision is not None:
+            trace = eng._trace
+            while self.seen_decisions < len(trace):
+                self.on_decision(trace[self.seen_decisions])
+                self.seen_decisions += 1
+
+    def result(self, finished: Finished) -> ChatResult:
+        routing = UsageCount()
+        for d in self.engine.trace:
+            for a in d.attempts:
+                if a.usage is not None or a.request is not None:
+                    routing = routing.add(a.usage)
+        return ChatResult(
+            spec_name=self.engine.spec.name,
+            messages=self.engine.messages,
+            trace=self.engine.trace,
+            finished=finished,
+            agent_usage=dict(self.agent_usage),
+            routing_usage=routing,
+            engine_seconds=self.engine_seconds,
+        )
+
+
+def _human_event(request: AskHuman, text: str) -> Reply | Stop:
+    if text.strip().lower() in EXIT_WORDS:
+        return Stop(reason=f"{request.agent.name} typed exit")
+    return Reply(agent=request.agent.name, content=text, role="user")
+
+
+def _make_engine(spec: Spec, routing: Routing, options: Mapping[str, Any]) -> Engine:
+    return Engine(spec, routing=routing, **options)
+
+
+def _options(
+    message: Any, max_round: int | None, max_retries: int | None, context: Any
+) -> dict[str, Any]:
+    opts: dict[str, Any] = {"max_round": max_round, "max_retries": max_retries}
+    if message is not _UNSET:
+        opts["message"] = message
+    if context is not _UNSET:
+        opts["context"] = context
+    return opts
+
+
+def run_chat(
+    spec: Spec,
+    *,
+    selector: Any = None,
+    llm: Any = None,
+    human: Any = None,
+    responders: Mapping[str, Any] | None = None,
+    routing: Routing | None = None,
+    message: str | None = _UNSET,
+    max_round: int | None = None,
+    max_retries: int | None = None,
+    context: int | None = _UNSET,
+    on_message: Callable[[Message], object] | None = None,
+    on_decision: Callable[[Decision], object] | None = None,
+) -> ChatResult:
+    """Run a chat of ``spec`` to the end and return its :class:`ChatResult`.
+
+    Args:
+        spec: the chat's spec.
+        selector: a :class:`~fsmchat.Selector` for open choices and
+            natural-language conditions.
+        llm: a :class:`~fsmchat.Responder` for LLM agents.
+        human: a :class:`~fsmchat.Human` port for human agents.
+        responders: per-agent responders, overriding the defaults.
+        routing: how edges and conditions are used (default: fsmchat's rules).
+        message, max_round, max_retries, context: override the spec's values.
+        on_message, on_decision: called with each new message / decision.
+
+    Raises:
+        InvalidArgument: a port the spec needs is missing.
+        EngineError: a port's reply did not fit the chat (e.g. the wrong agent).
+        LLMError, HumanError: a port failed.
+    """
+    routing = routing or Routing()
+    ports = _Ports(selector, responders or {}, llm, human)
+    _check_ports(spec, routing, ports)
+    engine = _make_engine(
+        spec, routing, _options(message, max_round, max_retries, context)
+    )
+    run = _Run(engine, on_message, on_decision)
+    while True:
+        req = run.next()
+        if isinstance(req, Finished):
+            return run.result(req)
+        if isinstance(req, AskAgent):
+            run.feed(ports.responder_for(req.agent).respond(req))
+        elif isinstance(req, AskHuman):
+            responder = ports.responders.get(req.agent.name)
+            if responder is not None:
+                run.feed(responder.respond(req))
+            else:
+                run.feed(_human_event(req, ports.human.input(human_prompt(req))))
+        else:
+            run.feed(ports.selector.select(req))
+
+
+async def arun_chat(
+    spec: Spec,
+    *,
+    selector: Any = None,
+    llm: Any = None,
+    human: Any = None,
+    responders: Mapping[str, Any] | None = None,
+    routing: Routing | None = None,
+    message: str | None = _UNSET,
+    max_round: int | None = None,
+    max_retries: int | None = None,
+    context: int | None = _UNSET,
+    on_message: Callable[[Message], object] | None = None,
+    on_decision: Callable[[Decision], object] | None = None,
+) -> ChatResult:
+    """The async form of :func:`run_chat`: ``await arun_chat(spec, ...)``.
+
+    Ports with an async method (``aselect``, ``arespond``, ``ainput``) are awaited;
+    ports with only the sync method are called directly.
+    """
+    routing = routing or Routing()
+    ports = _Ports(selector, responders or {}, llm, human)
+    _check_ports(spec, routing, ports)
+    engine = _make_engine(
+        spec, routing, _options(message, max_round, max_retries, context)
+    )
+    run = _Run(engine, on_message, on_decision)
+    while True:
+        req = run.next()
+        if isinstance(req, Finished):
+            return run.result(req)
+        if isinstance(req, AskAgent):
+            run.feed(await _call(ports.responder_for(req.agent), "respond", req))
+        elif isinstance(req, AskHuman):
+            responder = ports.responders.get(req.agent.name)
+            if responder is not None:
+                run.feed(await _call(responder, "respond", req))
+            else:
+                text = await _call(ports.human, "input", human_prompt(req))
+                run.feed(_human_event(req, text))
+        else:
+            assert isinstance(req, Choose | Judge)
+            run.feed(await _call(ports.selector, "select", req))
+
+
+async def _call(port: Any, method: str, arg: Any) -> Any:
+    amethod = getattr(port, "a" + method, None)
+    if amethod is not None:
+        return await amethod(arg)
+    out = getattr(port, method)(arg)
+    if inspect.isawaitable(out):
+        return await _await(out)
+    return out
+
+
+async def _await(aw: Awaitable[Any]) -> Any:
+    return await aw

@@ -1,0 +1,40 @@
+"""The counting experiment of autogen #1400, as reply functions and guards.
+
+Every agent adds 1 to the previous number; after 20 the next one says
+``TERMINATE``. Who speaks next follows the #1400 rules:
+
+* Engineer -> Executor if the Engineer's number is a multiple of 3, else Critic;
+* Critic -> Planner if the Critic's number is a multiple of 5, else Engineer.
+"""
+
+from __future__ import annotations
+
+import re
+
+from fsmchat._state import ChatView
+
+__all__ = ["add_one", "last_number", "last_number_is_multiple"]
+
+_NUMBER = re.compile(r"-?\d+")
+
+
+def last_number(chat: ChatView) -> int | None:
+    """The last integer in the last message, or ``None`` if it has none."""
+    found = _NUMBER.findall(chat.last_content)
+    return int(found[-1]) if found else None
+
+
+def add_one(chat: ChatView, *, stop_after: int = 20) -> str:
+    """Reply with the previous number plus one; after ``stop_after``, ``TERMINATE``."""
+    n = last_number(chat)
+    if n is None:
+        return "TERMINATE"
+    if n >= stop_after:
+        return "TERMINATE"
+    return str(n + 1)
+
+
+def last_number_is_multiple(chat: ChatView, *, of: int) -> bool:
+    """True when the last message's number is a multiple of ``of``."""
+    n = last_number(chat)
+    return n is not None and n % of == 0

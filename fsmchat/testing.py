@@ -1,0 +1,104 @@
+"""Test doubles that ship with fsmchat: scripted selectors, humans and agents.
+
+Use them to test your own specs without a model::
+
+    result = run_chat(spec, selector=ScriptedSelector(["Critic", "Engineer"]))
+
+Every fake answers from a list, in order, and raises :class:`ScriptExhausted`
+when asked once more than it was scripted for, so a test cannot pass by
+accident on a default answer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from fsmchat._errors import FsmchatError
+from fsmchat._events import Answer, AskAgent, Choose, Judge, Reply
+
+__all__ = [
+    "FunctionSelector",
+    "ScriptExhausted",
+    "ScriptedHuman",
+    "ScriptedResponder",
+    "ScriptedSelector",
+]
+
+
+class ScriptExhausted(FsmchatError, AssertionError):
+    """A scripted fake was asked more often than it was scripted for."""
+
+
+class ScriptedSelector:
+    """Answers decision requests from a list: names, verdict lists, ``None``, or
+    :class:`~fsmchat.Answer` objects. Records every request it saw in ``requests``.
+    """
+
+    can_judge = True
+
+    def __init__(self, answers: Iterable[Any]) -> None:
+        self._answers = list(answers)
+        self.requests: list[Choose | Judge] = []
+
+    def select(self, request: Choose | Judge) -> Answer:
+        self.requests.append(request)
+        if not self._answers:
+            msg = f"ScriptedSelector has no answer left for request #{len(self.requests)}: {request!r}"
+            raise ScriptExhausted(msg)
+        value = self._answers.pop(0)
+        if isinstance(value, Answer):
+            return value
+        return Answer(value=value, raw="" if value is None else repr(value))
+
+    @property
+    def remaining(self) -> int:
+        """How many scripted answers were not used."""
+        return len(self._answers)
+
+
+class FunctionSelector:
+    """Answers each request with ``func(request)`` (any value; the engine validates)."""
+
+    can_judge = True
+
+    def __init__(self, func: Callable[[Choose | Judge], Any]) -> None:
+        self.func = func
+        self.requests: list[Choose | Judge] = []
+
+    def select(self, request: Choose | Judge) -> Answer:
+        self.requests.append(request)
+        value = self.func(request)
+        if isinstance(value, Answer):
+            return value
+        return Answer(value=value, raw="" if value is None else repr(value))
+
+
+class ScriptedHuman:
+    """A person who types the given lines, in order; ``prompts`` records what they saw."""
+
+    def __init__(self, lines: Iterable[str]) -> None:
+        self._lines = list(lines)
+        self.prompts: list[str] = []
+
+    def input(self, prompt: str) -> str:
+        self.prompts.append(prompt)
+        if not self._lines:
+            msg = f"ScriptedHuman has no line left for prompt: {prompt!r}"
+            raise ScriptExhausted(msg)
+        return self._lines.pop(0)
+
+
+class ScriptedResponder:
+    """An agent (or several) replying with the given texts, in order."""
+
+    def __init__(self, replies: Iterable[str]) -> None:
+        self._replies = list(replies)
+        self.requests: list[AskAgent] = []
+
+    def respond(self, request: AskAgent) -> Reply:
+        self.requests.append(request)
+        if not self._replies:
+            msg = f"ScriptedResponder has no reply left for {request.agent.name!r}"
+            raise ScriptExhausted(msg)
+        return Reply(agent=request.agent.name, content=self._replies.pop(0))
