@@ -43,9 +43,13 @@ from fsmchat._events import (
 from fsmchat._files import load_spec
 from fsmchat._guards import AllOf, AnyOf, Call, Contains, EndsWith, Equals, Not, Regex
 from fsmchat._ports import (
+    AsyncChatModel,
     AsyncHuman,
     AsyncResponder,
     AsyncSelector,
+    ChatModel,
+    ChatRequest,
+    ChatResponse,
     Human,
     Responder,
     Selector,
@@ -77,6 +81,7 @@ __all__ = [
     "Answer",
     "AnyOf",
     "AskAgent",
+    "AsyncChatModel",
     "AskHuman",
     "AsyncHuman",
     "AsyncResponder",
@@ -86,6 +91,9 @@ __all__ = [
     "Call",
     "CallableSelector",
     "Candidate",
+    "ChatModel",
+    "ChatRequest",
+    "ChatResponse",
     "ChatResult",
     "ChatView",
     "Choose",

@@ -6,6 +6,8 @@
 * :class:`Responder` produces an agent's reply (a function agent's callable, an
   LLM agent's model call, ...).
 * :class:`Human` reads a line from a person, like :func:`input`.
+* :class:`ChatModel` completes one OpenAI-style chat request (the only port
+  that talks to a model endpoint; ``fsmchat.adapters`` has the OpenAI one).
 
 Async forms (``AsyncSelector``, ``AsyncResponder``, ``AsyncHuman``) have the same
 shape with ``a``-prefixed coroutine methods; :func:`fsmchat.arun_chat` uses
@@ -14,14 +16,22 @@ them when a port has them and falls back to the sync method otherwise.
 
 from __future__ import annotations
 
-from typing import Protocol, runtime_checkable
+from collections.abc import Mapping, Sequence
+from typing import Any, Protocol, runtime_checkable
+
+import attrs
 
 from fsmchat._events import Answer, AskAgent, Choose, Judge, Reply
+from fsmchat._state import Usage
 
 __all__ = [
+    "AsyncChatModel",
     "AsyncHuman",
     "AsyncResponder",
     "AsyncSelector",
+    "ChatModel",
+    "ChatRequest",
+    "ChatResponse",
     "Human",
     "Responder",
     "Selector",
@@ -72,3 +82,68 @@ class AsyncHuman(Protocol):
     """The async form of :class:`Human`."""
 
     async def ainput(self, prompt: str) -> str: ...
+
+
+def _to_tuple(items: Sequence[Any]) -> tuple[Any, ...]:
+    return tuple(items)
+
+
+@attrs.frozen(kw_only=True)
+class ChatRequest:
+    """One chat-completion request, endpoint-neutral.
+
+    Attributes:
+        messages: OpenAI-style messages (``role``, ``content``, optional ``name``,
+            ``tool_calls``, ``tool_call_id``).
+        model: the model name, or ``None`` for the configured default.
+        response_format: an OpenAI ``response_format`` (e.g. a strict
+            ``json_schema``), or ``None``.
+        tools: OpenAI tool definitions, or empty.
+        temperature: sampling temperature, or ``None`` for the configured one.
+        purpose: what the call is for (``"reply"``, ``"choose"``, ``"judge"``);
+            for accounting and logs, not sent to the endpoint.
+    """
+
+    messages: tuple[Mapping[str, Any], ...] = attrs.field(converter=_to_tuple)
+    model: str | None = None
+    response_format: Mapping[str, Any] | None = None
+    tools: tuple[Mapping[str, Any], ...] = attrs.field(default=(), converter=_to_tuple)
+    temperature: float | None = None
+    purpose: str = "reply"
+
+
+@attrs.frozen(kw_only=True)
+class ChatResponse:
+    """What a model answered.
+
+    Attributes:
+        content: the text (``None`` when the model only called tools).
+        tool_calls: OpenAI-style tool calls, if any.
+        usage: tokens used (reported by the endpoint, or counted locally).
+        model: the model that answered.
+        cached: True when served from the response cache (no request made).
+        latency: seconds the call took (0 for a cache hit).
+    """
+
+    content: str | None
+    tool_calls: tuple[Mapping[str, Any], ...] = attrs.field(
+        default=(), converter=_to_tuple
+    )
+    usage: Usage = attrs.field(factory=Usage)
+    model: str = ""
+    cached: bool = False
+    latency: float = 0.0
+
+
+@runtime_checkable
+class ChatModel(Protocol):
+    """Completes one chat request. Adapters raise :class:`~fsmchat.LLMError`."""
+
+    def complete(self, request: ChatRequest) -> ChatResponse: ...
+
+
+@runtime_checkable
+class AsyncChatModel(Protocol):
+    """The async form of :class:`ChatModel`."""
+
+    async def acomplete(self, request: ChatRequest) -> ChatResponse: ...

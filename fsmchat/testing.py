@@ -16,9 +16,11 @@ from typing import Any
 
 from fsmchat._errors import FsmchatError
 from fsmchat._events import Answer, AskAgent, Choose, Judge, Reply
+from fsmchat._ports import ChatRequest, ChatResponse
 
 __all__ = [
     "FunctionSelector",
+    "ScriptedChatModel",
     "ScriptExhausted",
     "ScriptedHuman",
     "ScriptedResponder",
@@ -102,3 +104,39 @@ class ScriptedResponder:
             msg = f"ScriptedResponder has no reply left for {request.agent.name!r}"
             raise ScriptExhausted(msg)
         return Reply(agent=request.agent.name, content=self._replies.pop(0))
+
+
+class ScriptedChatModel:
+    """A :class:`~fsmchat.ChatModel` answering from a list of texts (or
+    :class:`~fsmchat.ChatResponse` objects), in order; ``requests`` records
+    every request. Load a recorded script with ``ScriptedChatModel.from_file``
+    (a JSON list of strings).
+    """
+
+    def __init__(self, replies: Iterable[str | ChatResponse]) -> None:
+        self._replies = list(replies)
+        self.requests: list[ChatRequest] = []
+
+    @classmethod
+    def from_file(cls, path: str) -> ScriptedChatModel:
+        """Read a JSON list of reply texts from ``path``."""
+        import json
+        from pathlib import Path
+
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        if not isinstance(data, list):
+            msg = f"{path}: expected a JSON list of replies, got {type(data).__name__}"
+            raise ValueError(msg)
+        return cls(str(x) for x in data)
+
+    def complete(self, request: ChatRequest) -> ChatResponse:
+        self.requests.append(request)
+        if not self._replies:
+            msg = (
+                f"ScriptedChatModel has no reply left for request #{len(self.requests)}"
+            )
+            raise ScriptExhausted(msg)
+        reply = self._replies.pop(0)
+        if isinstance(reply, ChatResponse):
+            return reply
+        return ChatResponse(content=reply, model=request.model or "scripted")
