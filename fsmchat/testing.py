@@ -20,8 +20,8 @@ from fsmchat._ports import ChatRequest, ChatResponse
 
 __all__ = [
     "FunctionSelector",
-    "ScriptedChatModel",
     "ScriptExhausted",
+    "ScriptedChatModel",
     "ScriptedHuman",
     "ScriptedResponder",
     "ScriptedSelector",
