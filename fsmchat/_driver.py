@@ -230,12 +230,14 @@ class _Run:
         engine: Engine,
         on_message: Callable[[Message], object] | None,
         on_decision: Callable[[Decision], object] | None,
+        *,
+        skip_existing: bool = False,
     ) -> None:
         self.engine = engine
         self.on_message = on_message
         self.on_decision = on_decision
-        self.seen_messages = 0
-        self.seen_decisions = 0
+        self.seen_messages = len(engine._messages) if skip_existing else 0
+        self.seen_decisions = len(engine._trace) if skip_existing else 0
         self.agent_usage: dict[str, UsageCount] = {}
         self.engine_seconds = 0.0
         self.flush()
@@ -320,6 +322,7 @@ def run_chat(
     context: int | None = _UNSET,
     on_message: Callable[[Message], object] | None = None,
     on_decision: Callable[[Decision], object] | None = None,
+    engine: Engine | None = None,
 ) -> ChatResult:
     """Run a chat of ``spec`` to the end and return its :class:`ChatResult`.
 
@@ -332,7 +335,12 @@ def run_chat(
         responders: per-agent responders, overriding the defaults.
         routing: how edges and conditions are used (default: fsmchat's rules).
         message, max_round, max_retries, context: override the spec's values.
-        on_message, on_decision: called with each new message / decision.
+        on_message, on_decision: called with each new message / decision,
+            before the next port is called (so a record on disk is never
+            behind the chat by more than the step in progress).
+        engine: continue this engine (e.g. one rebuilt from a record) instead
+            of starting a new chat; ``message``/``max_round``/... are then
+            ignored, and callbacks see only what is added from now on.
 
     Raises:
         InvalidArgument: a port the spec needs is missing.
@@ -342,10 +350,12 @@ def run_chat(
     routing = routing or Routing()
     ports = _Ports(selector, responders or {}, llm, human)
     _check_ports(spec, routing, ports)
-    engine = _make_engine(
-        spec, routing, _options(message, max_round, max_retries, context)
-    )
-    run = _Run(engine, on_message, on_decision)
+    if engine is None:
+        opts = _options(message, max_round, max_retries, context)
+        engine = _make_engine(spec, routing, opts)
+        run = _Run(engine, on_message, on_decision)
+    else:
+        run = _Run(engine, on_message, on_decision, skip_existing=True)
     while True:
         req = run.next()
         if isinstance(req, Finished):
@@ -376,6 +386,7 @@ async def arun_chat(
     context: int | None = _UNSET,
     on_message: Callable[[Message], object] | None = None,
     on_decision: Callable[[Decision], object] | None = None,
+    engine: Engine | None = None,
 ) -> ChatResult:
     """The async form of :func:`run_chat`: ``await arun_chat(spec, ...)``.
 
@@ -385,10 +396,12 @@ async def arun_chat(
     routing = routing or Routing()
     ports = _Ports(selector, responders or {}, llm, human)
     _check_ports(spec, routing, ports)
-    engine = _make_engine(
-        spec, routing, _options(message, max_round, max_retries, context)
-    )
-    run = _Run(engine, on_message, on_decision)
+    if engine is None:
+        opts = _options(message, max_round, max_retries, context)
+        engine = _make_engine(spec, routing, opts)
+        run = _Run(engine, on_message, on_decision)
+    else:
+        run = _Run(engine, on_message, on_decision, skip_existing=True)
     while True:
         req = run.next()
         if isinstance(req, Finished):

@@ -56,7 +56,7 @@ from fsmchat._events import (
 from fsmchat._spec import Edge, Spec
 from fsmchat._state import Attempt, ChatView, Decision, GuardResult, Message, _Messages
 
-__all__ = ["Engine", "Phase", "Routing"]
+__all__ = ["Engine", "Phase", "RoutePlan", "Routing", "plan_route"]
 
 _UNSET: Any = object()
 
@@ -114,6 +114,68 @@ class _Step:
     default: Edge | None = None
     kind: str | None = None
     attempts: list[Attempt] = attrs.Factory(list)
+
+
+@attrs.frozen(kw_only=True)
+class RoutePlan:
+    """What the spec alone says about one routing step (a pure result).
+
+    Attributes:
+        guards: the deterministic guards evaluated, in edge order.
+        decisive: the edge whose ``when`` guard held first (if the walk got there).
+        pending: ``on``-only edges before the decisive point: a model must judge
+            them; the first that holds wins over everything below.
+        open_set: True when the walk reached an unconditional edge.
+        open_edges: then, all unconditional edges (several: a selector picks).
+        default: the agent's ``default`` edge, if any.
+    """
+
+    guards: tuple[GuardResult, ...] = ()
+    decisive: Edge | None = None
+    pending: tuple[Edge, ...] = ()
+    open_set: bool = False
+    open_edges: tuple[Edge, ...] = ()
+    default: Edge | None = None
+
+
+def plan_route(edges: Sequence[Edge], view: ChatView, routing: Routing) -> RoutePlan:
+    """Walk ``edges`` (out of ``view.speaker``, in order) as a routing step does.
+
+    This is the one implementation of the edge-order rules; the engine, the
+    transcript verifier and resume all call it. It evaluates deterministic
+    guards (pure) and asks nobody.
+    """
+    if routing.graph == "complete" or routing.conditions == "ignore":
+        return RoutePlan(open_set=bool(edges), open_edges=tuple(edges))
+    language = routing.conditions == "language"
+    guards: list[GuardResult] = []
+    pending: list[Edge] = []
+    decisive = None
+    open_set = False
+    for e in edges:
+        if e.default:
+            continue
+        if e.when is not None and not (language and e.on is not None):
+            held = e.when.evaluate(view)
+            guards.append(
+                GuardResult(edge=e.index, target=e.target, kind="when", result=held)
+            )
+            if held:
+                decisive = e
+                break
+        elif e.on is not None:
+            pending.append(e)
+        else:
+            open_set = True
+            break
+    return RoutePlan(
+        guards=tuple(guards),
+        decisive=decisive,
+        pending=tuple(pending),
+        open_set=open_set,
+        open_edges=tuple(e for e in edges if e.unconditional) if open_set else (),
+        default=next((e for e in edges if e.default), None),
+    )
 
 
 class Engine:
@@ -314,43 +376,21 @@ class Engine:
     def _route(self, view: ChatView) -> None:
         source = view.speaker
         out = self._out[source]
-        step = _Step(source=source, guards=[])
+        plan = plan_route(out, view, self.routing)
+        step = _Step(
+            source=source,
+            guards=list(plan.guards),
+            decisive=plan.decisive,
+            open_set=plan.open_set,
+            open_edges=plan.open_edges,
+            pending=plan.pending,
+            default=plan.default,
+        )
         self._step = step
         if not out:
             self._record(step, None, "no successor")
             self._finish("no successor", source)
-            return
-        if self.routing.graph == "complete" or self.routing.conditions == "ignore":
-            step.open_set = True
-            step.open_edges = out
-            self._settle_open(step)
-            return
-        language = self.routing.conditions == "language"
-        pending: list[Edge] = []
-        for e in out:
-            if e.default:
-                if step.default is None:
-                    step.default = e
-                continue
-            if e.when is not None and not (language and e.on is not None):
-                held = e.when.evaluate(view)
-                step.guards.append(
-                    GuardResult(edge=e.index, target=e.target, kind="when", result=held)
-                )
-                if held:
-                    step.decisive = e
-                    break
-            elif e.on is not None:
-                pending.append(e)
-            else:
-                step.open_set = True
-                break
-        if step.default is None:
-            step.default = next((e for e in out if e.default), None)
-        if step.open_set:
-            step.open_edges = tuple(e for e in out if e.unconditional)
-        if pending:
-            step.pending = tuple(pending)
+        elif plan.pending:
             step.kind = "judge"
             self._ask_judge(step)
         else:
