@@ -115,22 +115,28 @@ class ChatView:
         round: the number of messages so far (the first message is round 1).
     """
 
-    __slots__ = ("messages", "round", "speaker")
+    __slots__ = ("_items", "messages", "round", "speaker")
 
     def __init__(self, messages: Sequence[Message], speaker: str) -> None:
         self.messages = messages
         self.speaker = speaker
         self.round = len(messages)
+        # Guards read the last message on every routing step: skip the wrapper.
+        self._items: Sequence[Message] = (
+            messages._items if isinstance(messages, _Messages) else messages
+        )
 
     @property
     def last(self) -> Message | None:
         """The last message, or ``None`` before the first one."""
-        return self.messages[-1] if self.messages else None
+        items = self._items
+        return items[-1] if items else None
 
     @property
     def last_content(self) -> str:
         """The last message's text (``""`` before the first one)."""
-        return self.messages[-1].content if self.messages else ""
+        items = self._items
+        return items[-1].content if items else ""
 
     def __repr__(self) -> str:
         return f"<ChatView speaker={self.speaker!r} round={self.round}>"

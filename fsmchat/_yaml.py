@@ -56,8 +56,8 @@ def compose(text: str, *, path: str) -> tuple[Any, Locations, list[Problem]]:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         what = exc.problem or "invalid YAML"
-        if "\t" in what or "found character '\\t'" in what:
-            what = "tab character: indent YAML with spaces"
+        if _char_at(text, line, col) == "\t" or "'\\t'" in what:
+            what = "tab character: indent YAML with spaces, not tabs"
         detail = f" ({exc.context})" if exc.context else ""
         problem = Problem(
             message=f"YAML syntax error: {what}{detail}",
@@ -82,6 +82,13 @@ def compose(text: str, *, path: str) -> tuple[Any, Locations, list[Problem]]:
         return None, locations, problems
     data = _convert(node, (), locations, problems, path)
     return data, locations, problems
+
+
+def _char_at(text: str, line: int, col: int) -> str:
+    lines = text.splitlines()
+    if 1 <= line <= len(lines) and 1 <= col <= len(lines[line - 1]):
+        return lines[line - 1][col - 1]
+    return ""
 
 
 def _convert(

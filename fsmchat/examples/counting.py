@@ -15,13 +15,13 @@ from fsmchat._state import ChatView
 
 __all__ = ["add_one", "last_number", "last_number_is_multiple"]
 
-_NUMBER = re.compile(r"-?\d+")
+_LAST_NUMBER = re.compile(r"(-?\d+)\D*$")
 
 
 def last_number(chat: ChatView) -> int | None:
     """The last integer in the last message, or ``None`` if it has none."""
-    found = _NUMBER.findall(chat.last_content)
-    return int(found[-1]) if found else None
+    found = _LAST_NUMBER.search(chat.last_content)
+    return int(found.group(1)) if found else None
 
 
 def add_one(chat: ChatView, *, stop_after: int = 20) -> str:

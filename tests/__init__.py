@@ -1,0 +1,1 @@
+"""fsmchat test suite."""
