@@ -6,6 +6,14 @@ natural-language condition, and no answer it gives can produce a transition that
 is not an edge of the spec.
 """
 
+from fsmchat._cache import CachedChatModel
+from fsmchat._config import (
+    LLMConfig,
+    config_list_from_dotenv,
+    config_list_from_json,
+    filter_config,
+    make_chat_model,
+)
 from fsmchat._driver import (
     ChatResult,
     FunctionResponder,
@@ -42,6 +50,7 @@ from fsmchat._events import (
 )
 from fsmchat._files import load_spec
 from fsmchat._guards import AllOf, AnyOf, Call, Contains, EndsWith, Equals, Not, Regex
+from fsmchat._llm import LLMResponder, LLMSelector
 from fsmchat._ports import (
     AsyncChatModel,
     AsyncHuman,
@@ -88,6 +97,7 @@ __all__ = [
     "AsyncSelector",
     "Attempt",
     "BoundaryError",
+    "CachedChatModel",
     "Call",
     "CallableSelector",
     "Candidate",
@@ -114,7 +124,10 @@ __all__ = [
     "HumanError",
     "InvalidArgument",
     "Judge",
+    "LLMConfig",
     "LLMError",
+    "LLMResponder",
+    "LLMSelector",
     "ManualSelector",
     "Message",
     "NoRoute",
@@ -135,8 +148,12 @@ __all__ = [
     "Usage",
     "UsageCount",
     "arun_chat",
+    "config_list_from_dotenv",
+    "config_list_from_json",
+    "filter_config",
     "load_schema",
     "load_spec",
+    "make_chat_model",
     "make_selector",
     "needs_choice",
     "needs_judge",

@@ -100,7 +100,7 @@ class _Model:
     state: str
 
 
-class _Machine(Machine):  # type: ignore[misc]
+class _Machine(Machine):
     """``transitions.Machine`` without the conveniences it binds onto the model.
 
     We fire edges through ``machine.events[trigger].trigger(model)`` and never

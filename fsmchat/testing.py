@@ -16,15 +16,25 @@ from typing import Any
 
 from fsmchat._errors import FsmchatError
 from fsmchat._events import Answer, AskAgent, Choose, Judge, Reply
+from fsmchat._fakeserver import (
+    FakeOpenAIServer,
+    FakeResponse,
+    completion,
+    json_completion,
+)
 from fsmchat._ports import ChatRequest, ChatResponse
 
 __all__ = [
+    "FakeOpenAIServer",
+    "FakeResponse",
     "FunctionSelector",
     "ScriptExhausted",
     "ScriptedChatModel",
     "ScriptedHuman",
     "ScriptedResponder",
     "ScriptedSelector",
+    "completion",
+    "json_completion",
 ]
 
 

@@ -1,0 +1,597 @@
+"""The chat-model adapter on the official ``openai`` SDK (the only module importing it).
+
+:class:`OpenAIChatModel` implements :class:`~fsmchat.ChatModel` and
+:class:`~fsmchat.AsyncChatModel` for every OpenAI-compatible endpoint: OpenAI,
+Azure OpenAI (``api_type: azure`` + ``api_version``), vLLM, Ollama, llama.cpp
+server, LiteLLM... anything reached through ``base_url``. It takes an AutoGen
+config list (a list of dicts with ``model``, ``api_key``, ``base_url``,
+``api_type``, ``api_version``, ...).
+
+Theory of operation
+-------------------
+For one request, the endpoints are tried in config-list order:
+
+* The SDK's own retries are off (``max_retries=0``); this module retries, so the
+  policy is the same for sync and async and can be tested.
+* Retryable failures — HTTP 429, 408, 409, any 5xx, timeouts, connection errors —
+  are retried on the same endpoint up to ``max_retries`` times (a config's own
+  ``max_retries`` wins), waiting
+  ``backoff * 2**attempt`` seconds, or what the server's ``Retry-After`` /
+  ``retry-after-ms`` header says, never more than ``max_wait``.
+* Other failures (400, 401, 403, 404, 422, a 200 whose body is not a chat
+  completion) fall over to the next endpoint at once.
+* A 400 that mentions ``response_format`` means the endpoint does not take a
+  JSON-schema ``response_format``: the request is sent once more without it and
+  the endpoint is remembered as such (callers validate the answer anyway).
+* When every endpoint failed, :class:`~fsmchat.LLMError` names each endpoint
+  tried (model and base URL, never the key) and the error seen there.
+
+No ``openai`` exception ever leaves this module, and API keys appear in no
+message, ``repr`` or log: error texts from servers are scrubbed of the
+configured keys and of anything shaped like one.
+
+Bodies are read raw and checked here (``choices[0].message``), so a proxy that
+answers HTML or a JSON without ``choices`` becomes a clear error, not an
+``AttributeError`` deep in the caller. Usage comes from the body's ``usage``;
+when a server reports none, tokens are counted locally (offline). Latency is
+the wall time of the successful HTTP exchange.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import json
+import re
+import time
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from types import TracebackType
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import attrs
+
+from fsmchat._errors import InvalidArgument, LLMError
+from fsmchat._ports import ChatRequest, ChatResponse
+from fsmchat._state import Usage
+
+__all__ = ["DEFAULT_BASE_URL", "OpenAIChatModel"]
+
+DEFAULT_BASE_URL = "https://api.openai.com/v1"
+
+# Config keys passed through to ``chat.completions.create`` when present.
+_PASS_THROUGH = (
+    "max_tokens",
+    "max_completion_tokens",
+    "top_p",
+    "seed",
+    "stop",
+    "presence_penalty",
+    "frequency_penalty",
+    "reasoning_effort",
+    "user",
+)
+_RETRYABLE_STATUS = frozenset({408, 409, 429})
+_KEYISH = re.compile(r"\b(sk-[A-Za-z0-9_\-]{6,}|[A-Za-z0-9]{32,})\b")
+
+
+class _Failure(Exception):
+    """One failed attempt at one endpoint (internal; never leaves the module)."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        retryable: bool = False,
+        retry_after: float | None = None,
+        schema_rejected: bool = False,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.retryable = retryable
+        self.retry_after = retry_after
+        self.schema_rejected = schema_rejected
+
+
+@attrs.define(repr=False)
+class _Endpoint:
+    """One config-list entry, ready to call (the key is kept out of ``repr``)."""
+
+    index: int
+    config: Mapping[str, Any]
+    model: str
+    base_url: str | None
+    azure: bool
+    label: str
+    no_schema: bool = False
+    client: Any = None
+
+    def __repr__(self) -> str:
+        return f"<endpoint {self.label}>"
+
+
+def _safe_url(url: str) -> str:
+    """The URL without user info, query or fragment (they may carry secrets)."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if parts.port:
+        host = f"{host}:{parts.port}"
+    return urlunsplit((parts.scheme, host, parts.path, "", ""))
+
+
+def _endpoints(config_list: Sequence[Mapping[str, Any]]) -> list[_Endpoint]:
+    if isinstance(config_list, Mapping) or not isinstance(config_list, Sequence):
+        msg = (
+            f"config_list must be a list of dicts (AutoGen's OAI_CONFIG_LIST shape), "
+            f"got {type(config_list).__name__}"
+        )
+        raise InvalidArgument(msg)
+    if not config_list:
+        msg = (
+            "config_list is empty: give at least one {'model': ..., 'api_key': ...} "
+            "entry (check a filter_dict or --model that matched nothing)"
+        )
+        raise InvalidArgument(msg)
+    out = []
+    for i, config in enumerate(config_list):
+        if not isinstance(config, Mapping):
+            msg = f"config_list[{i}] must be a dict, got {type(config).__name__}"
+            raise InvalidArgument(msg)
+        model = config.get("model")
+        if not isinstance(model, str) or not model:
+            msg = f"config_list[{i}] has no 'model' (a non-empty string is required)"
+            raise InvalidArgument(msg)
+        api_type = str(config.get("api_type") or "openai").lower()
+        azure = api_type == "azure"
+        base_url = config.get("base_url") or config.get("azure_endpoint")
+        if base_url is not None and not isinstance(base_url, str):
+            msg = f"config_list[{i}].base_url must be a string"
+            raise InvalidArgument(msg)
+        if azure and not base_url:
+            msg = f"config_list[{i}] is api_type azure but has no base_url (your Azure endpoint)"
+            raise InvalidArgument(msg)
+        if azure and not config.get("api_version"):
+            msg = f"config_list[{i}] is api_type azure but has no api_version (e.g. '2024-06-01')"
+            raise InvalidArgument(msg)
+        where = _safe_url(base_url) if base_url else DEFAULT_BASE_URL
+        label = f"{model} at {where}"
+        if azure:
+            label += f" (azure, api_version {config.get('api_version')})"
+        out.append(
+            _Endpoint(
+                index=i,
+                config=dict(config),
+                model=model,
+                base_url=base_url,
+                azure=azure,
+                label=label,
+            )
+        )
+    return out
+
+
+class OpenAIChatModel:
+    """A :class:`~fsmchat.ChatModel` over OpenAI-compatible endpoints (see module doc).
+
+    Args:
+        config_list: AutoGen config dicts, tried in order.
+        temperature: default sampling temperature (a request's own wins).
+        timeout: seconds per HTTP request (``None``: the SDK's default).
+        max_retries: retries of a retryable failure on one endpoint.
+        backoff: first wait between retries, doubled each time.
+        max_wait: longest single wait, whatever ``Retry-After`` says.
+        sleep, asleep: how to wait (injectable so tests do not sleep).
+
+    Raises:
+        InvalidArgument: the config list is malformed (on construction).
+    """
+
+    def __init__(
+        self,
+        config_list: Sequence[Mapping[str, Any]],
+        *,
+        temperature: float | None = None,
+        timeout: float | None = None,
+        max_retries: int = 2,
+        backoff: float = 1.0,
+        max_wait: float = 60.0,
+        sleep: Callable[[float], object] = time.sleep,
+        asleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
+    ) -> None:
+        if max_retries < 0 or backoff < 0 or max_wait < 0:
+            msg = (
+                f"max_retries={max_retries!r}, backoff={backoff!r} and "
+                f"max_wait={max_wait!r} must all be >= 0"
+            )
+            raise InvalidArgument(msg)
+        self._endpoints = _endpoints(config_list)
+        self.temperature = temperature
+        self.timeout = timeout
+        self.max_retries = max_retries
+        self.backoff = backoff
+        self.max_wait = max_wait
+        self._sleep = sleep
+        self._asleep = asleep
+        self._secrets = tuple(
+            str(e.config["api_key"])
+            for e in self._endpoints
+            if isinstance(e.config.get("api_key"), str) and e.config["api_key"]
+        )
+
+    # -- public surface --------------------------------------------------------
+
+    @property
+    def endpoints(self) -> tuple[str, ...]:
+        """What each config points at (model and base URL; no keys)."""
+        return tuple(e.label for e in self._endpoints)
+
+    @property
+    def cache_identity(self) -> str:
+        """The configured models, for response-cache keys (no URLs, no keys)."""
+        return ",".join(e.model for e in self._endpoints)
+
+    def complete(self, request: ChatRequest) -> ChatResponse:
+        """Complete ``request`` on the first endpoint that answers.
+
+        Returns:
+            The answer, with usage and latency.
+
+        Raises:
+            LLMError: every endpoint failed; ``.endpoints`` and ``.errors`` say
+                where and why.
+        """
+        errors: list[str] = []
+        tried: list[str] = []
+        for ep in self._endpoints:
+            tried.append(ep.label)
+            attempt = 0
+            use_schema = self._use_schema(ep, request)
+            while True:
+                try:
+                    return self._call(ep, request, use_schema)
+                except _Failure as exc:
+                    failure = exc
+                action = self._next(ep, failure, attempt, use_schema)
+                if action == "fail":
+                    tries = f" ({attempt + 1} attempts)" if attempt else ""
+                    errors.append(self._scrub(str(failure)) + tries)
+                    break
+                if action == "no_schema":
+                    use_schema = False
+                    continue
+                self._sleep(self._wait(attempt, failure))
+                attempt += 1
+        raise self._all_failed(tried, errors)
+
+    async def acomplete(self, request: ChatRequest) -> ChatResponse:
+        """The async form of :meth:`complete` (same policy, same errors)."""
+        errors: list[str] = []
+        tried: list[str] = []
+        for ep in self._endpoints:
+            tried.append(ep.label)
+            attempt = 0
+            use_schema = self._use_schema(ep, request)
+            while True:
+                try:
+                    return await self._acall(ep, request, use_schema)
+                except _Failure as exc:
+                    failure = exc
+                action = self._next(ep, failure, attempt, use_schema)
+                if action == "fail":
+                    tries = f" ({attempt + 1} attempts)" if attempt else ""
+                    errors.append(self._scrub(str(failure)) + tries)
+                    break
+                if action == "no_schema":
+                    use_schema = False
+                    continue
+                await self._asleep(self._wait(attempt, failure))
+                attempt += 1
+        raise self._all_failed(tried, errors)
+
+    def close(self) -> None:
+        """Close the HTTP connections of the sync clients."""
+        for ep in self._endpoints:
+            client, ep.client = ep.client, None
+            if client is not None:
+                client.close()
+
+    def __enter__(self) -> OpenAIChatModel:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"<OpenAIChatModel {'; '.join(self.endpoints)}>"
+
+    # -- the policy --------------------------------------------------------------
+
+    @staticmethod
+    def _use_schema(ep: _Endpoint, request: ChatRequest) -> bool:
+        return request.response_format is not None and not ep.no_schema
+
+    def _next(
+        self, ep: _Endpoint, failure: _Failure, attempt: int, use_schema: bool
+    ) -> str:
+        if failure.schema_rejected and use_schema:
+            ep.no_schema = True
+            return "no_schema"
+        if failure.retryable and attempt < self._retries(ep):
+            return "retry"
+        return "fail"
+
+    def _retries(self, ep: _Endpoint) -> int:
+        own = ep.config.get("max_retries")
+        if isinstance(own, int) and not isinstance(own, bool) and own >= 0:
+            return own
+        return self.max_retries
+
+    def _wait(self, attempt: int, failure: _Failure) -> float:
+        if failure.retry_after is not None:
+            return min(max(failure.retry_after, 0.0), self.max_wait)
+        return min(self.backoff * float(2**attempt), self.max_wait)
+
+    def _all_failed(self, tried: list[str], errors: list[str]) -> LLMError:
+        lines = "\n".join(f"  - {e}" for e in errors)
+        msg = (
+            f"every model endpoint failed ({len(tried)} tried):\n{lines}\n"
+            f"Check that the endpoints are up and that the config list (model, "
+            f"base_url, api_key) is right."
+        )
+        return LLMError(msg, endpoints=tried, errors=errors)
+
+    def _scrub(self, text: str) -> str:
+        for secret in self._secrets:
+            text = text.replace(secret, "***")
+        return _KEYISH.sub("***", text)
+
+    # -- one attempt ---------------------------------------------------------------
+
+    def _kwargs(
+        self, ep: _Endpoint, request: ChatRequest, use_schema: bool
+    ) -> dict[str, Any]:
+        kwargs: dict[str, Any] = {
+            "model": request.model or ep.model,
+            "messages": [dict(m) for m in request.messages],
+        }
+        temperature = request.temperature
+        if temperature is None:
+            temperature = ep.config.get("temperature", self.temperature)
+        if temperature is not None:
+            kwargs["temperature"] = temperature
+        if use_schema and request.response_format is not None:
+            kwargs["response_format"] = _plain(request.response_format)
+        if request.tools:
+            kwargs["tools"] = [_plain(t) for t in request.tools]
+        for key in _PASS_THROUGH:
+            if ep.config.get(key) is not None:
+                kwargs[key] = ep.config[key]
+        return kwargs
+
+    def _client_options(self, ep: _Endpoint) -> dict[str, Any]:
+        config = ep.config
+        options: dict[str, Any] = {"max_retries": 0}
+        if config.get("api_key") is not None:
+            options["api_key"] = str(config["api_key"])
+        if self.timeout is not None or config.get("timeout") is not None:
+            options["timeout"] = float(config.get("timeout") or self.timeout or 0)
+        if isinstance(config.get("default_headers"), Mapping):
+            options["default_headers"] = dict(config["default_headers"])
+        if ep.azure:
+            options["azure_endpoint"] = ep.base_url
+            options["api_version"] = str(config["api_version"])
+        else:
+            if ep.base_url:
+                options["base_url"] = ep.base_url
+            for key in ("organization", "project"):
+                if config.get(key):
+                    options[key] = str(config[key])
+        return options
+
+    def _sync_client(self, ep: _Endpoint) -> Any:
+        if ep.client is None:
+            import openai
+
+            cls = openai.AzureOpenAI if ep.azure else openai.OpenAI
+            with self._translated(ep):
+                ep.client = cls(**self._client_options(ep))
+        return ep.client
+
+    def _call(
+        self, ep: _Endpoint, request: ChatRequest, use_schema: bool
+    ) -> ChatResponse:
+        client = self._sync_client(ep)
+        kwargs = self._kwargs(ep, request, use_schema)
+        with self._translated(ep):
+            t0 = time.perf_counter()
+            raw = client.chat.completions.with_raw_response.create(**kwargs)
+            text = raw.text
+            latency = time.perf_counter() - t0
+        return self._response(ep, kwargs, text, latency)
+
+    async def _acall(
+        self, ep: _Endpoint, request: ChatRequest, use_schema: bool
+    ) -> ChatResponse:
+        # One async client per call: it belongs to the running event loop and is
+        # closed before returning, so nothing leaks across loops or tests.
+        import openai
+
+        cls = openai.AsyncAzureOpenAI if ep.azure else openai.AsyncOpenAI
+        kwargs = self._kwargs(ep, request, use_schema)
+        with self._translated(ep):
+            client = cls(**self._client_options(ep))
+        try:
+            with self._translated(ep):
+                t0 = time.perf_counter()
+                raw = await client.chat.completions.with_raw_response.create(**kwargs)
+                text = raw.text
+                latency = time.perf_counter() - t0
+        finally:
+            await client.close()
+        return self._response(ep, kwargs, text, latency)
+
+    @contextmanager
+    def _translated(self, ep: _Endpoint) -> Iterator[None]:
+        """Turn every ``openai`` exception into a :class:`_Failure` (the one place)."""
+        import openai
+
+        try:
+            yield
+        except openai.APITimeoutError as exc:
+            timeout = ep.config.get("timeout") or self.timeout
+            after = f" after {timeout} s" if timeout else ""
+            msg = f"{ep.label}: timed out{after}"
+            raise _Failure(msg, retryable=True) from exc
+        except openai.APIConnectionError as exc:
+            cause = exc.__cause__ or exc
+            msg = f"{ep.label}: cannot connect ({type(cause).__name__}: {cause})"
+            raise _Failure(msg, retryable=True) from exc
+        except openai.APIStatusError as exc:
+            raise _status_failure(ep, exc) from exc
+        except openai.OpenAIError as exc:
+            text = str(exc)
+            if "api_key" in text:
+                text = (
+                    "no api_key in the config and OPENAI_API_KEY is not set "
+                    "(local servers accept any placeholder key)"
+                )
+            msg = f"{ep.label}: {type(exc).__name__}: {text}"
+            raise _Failure(msg) from exc
+
+    def _response(
+        self, ep: _Endpoint, kwargs: Mapping[str, Any], text: str, latency: float
+    ) -> ChatResponse:
+        try:
+            body = json.loads(text)
+        except ValueError:
+            msg = f"{ep.label}: malformed response: not JSON ({_preview(text)})"
+            raise _Failure(msg) from None
+        if not isinstance(body, dict):
+            msg = f"{ep.label}: malformed response: expected a JSON object, got {_preview(text)}"
+            raise _Failure(msg)
+        if "error" in body and "choices" not in body:
+            msg = f"{ep.label}: error in a 200 response: {_error_text(body)}"
+            raise _Failure(msg)
+        choices = body.get("choices")
+        if not isinstance(choices, list) or not choices:
+            msg = f"{ep.label}: malformed response: no 'choices' ({_preview(text)})"
+            raise _Failure(msg)
+        first = choices[0]
+        message = first.get("message") if isinstance(first, dict) else None
+        if not isinstance(message, dict):
+            msg = f"{ep.label}: malformed response: choices[0] has no 'message'"
+            raise _Failure(msg)
+        content = message.get("content")
+        if content is not None and not isinstance(content, str):
+            msg = f"{ep.label}: malformed response: message content is {type(content).__name__}, not a string"
+            raise _Failure(msg)
+        tool_calls = message.get("tool_calls") or []
+        if not isinstance(tool_calls, list) or not all(
+            isinstance(c, dict) for c in tool_calls
+        ):
+            msg = f"{ep.label}: malformed response: tool_calls is not a list of objects"
+            raise _Failure(msg)
+        if content is None and not tool_calls:
+            msg = f"{ep.label}: malformed response: the message has neither content nor tool_calls"
+            raise _Failure(msg)
+        return ChatResponse(
+            content=content,
+            tool_calls=tuple(tool_calls),
+            usage=_usage(body.get("usage"), kwargs, content, tool_calls),
+            model=str(body.get("model") or kwargs["model"]),
+            latency=latency,
+        )
+
+
+def _plain(value: Any) -> Any:
+    """Mappings and tuples as plain dicts and lists (what the SDK serialises)."""
+    if isinstance(value, Mapping):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _preview(text: str) -> str:
+    one = " ".join(text.split())
+    return repr(one if len(one) <= 80 else one[:77] + "...")
+
+
+def _error_text(body: Any) -> str:
+    if isinstance(body, dict):
+        err = body.get("error")
+        if isinstance(err, dict) and err.get("message"):
+            return str(err["message"])
+        if isinstance(err, str):
+            return err
+        if body.get("message"):
+            return str(body["message"])
+    return _preview(json.dumps(body))
+
+
+def _retry_after(headers: Any) -> float | None:
+    if headers is None:
+        return None
+    ms = headers.get("retry-after-ms")
+    if ms:
+        try:
+            return float(ms) / 1000
+        except ValueError:
+            pass
+    value = headers.get("retry-after")
+    if not value:
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return float(when.timestamp() - time.time())
+
+
+def _status_failure(ep: _Endpoint, exc: Any) -> _Failure:
+    status = int(exc.status_code)
+    response = getattr(exc, "response", None)
+    try:
+        detail = _error_text(response.json()) if response is not None else str(exc)
+    except ValueError:
+        detail = _preview(response.text) if response is not None else str(exc)
+    msg = f"{ep.label}: HTTP {status}: {detail}"
+    retryable = status in _RETRYABLE_STATUS or status >= 500
+    schema_rejected = status == 400 and "response_format" in detail
+    return _Failure(
+        msg,
+        retryable=retryable,
+        retry_after=_retry_after(getattr(response, "headers", None))
+        if retryable
+        else None,
+        schema_rejected=schema_rejected,
+    )
+
+
+def _usage(
+    raw: Any, kwargs: Mapping[str, Any], content: str | None, tool_calls: Any
+) -> Usage:
+    if isinstance(raw, dict):
+        prompt = raw.get("prompt_tokens")
+        completion = raw.get("completion_tokens")
+        if isinstance(prompt, int) and isinstance(completion, int):
+            return Usage(prompt_tokens=prompt, completion_tokens=completion)
+    from fsmchat._tokens import count_message_tokens, count_tokens
+
+    out = content or ""
+    if tool_calls:
+        out += json.dumps(tool_calls)
+    return Usage(
+        prompt_tokens=count_message_tokens(kwargs["messages"]),
+        completion_tokens=count_tokens(out),
+    )
