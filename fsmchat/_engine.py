@@ -368,7 +368,7 @@ class Engine:
                 msg = f"got a decision answer while waiting for {_what(pending)}"
                 raise EngineError(msg)
         elif isinstance(event, Stop):
-            self._finish(event.reason if event.reason else "stopped", "stopped")
+            self._finish("stopped", event.reason)
         else:
             msg = f"expected Reply, Answer or Stop, got {event!r}"
             raise EngineError(msg)

@@ -357,7 +357,8 @@ def test_stop_event_ends_chat() -> None:
     engine.receive(Stop(reason="human typed exit"))
     done = engine.next_request()
     assert isinstance(done, Finished)
-    assert done.reason == "human typed exit"
+    assert done.reason == "stopped"
+    assert done.detail == "human typed exit"
 
 
 def test_guard_exception_moves_engine_to_error() -> None:
@@ -467,7 +468,8 @@ def test_human_agent_reply_and_exit() -> None:
     human = fsmchat.testing.ScriptedHuman(["hello", "exit"])
     result = run_chat(spec, human=human)
     assert pairs(result) == [("H", "hello"), ("B", "ok")]
-    assert result.finished.reason == "H typed exit"
+    assert result.finished.reason == "stopped"
+    assert result.finished.detail == "H typed exit"
     assert "[H]" in human.prompts[0]
     assert "exit" in human.prompts[0]
 
