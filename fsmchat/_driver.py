@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import inspect
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable, Generator, Mapping
 from typing import Any
 
 import attrs
@@ -22,9 +22,7 @@ from fsmchat._events import (
     Answer,
     AskAgent,
     AskHuman,
-    Choose,
     Finished,
-    Judge,
     Reply,
     Request,
     Stop,
@@ -293,10 +291,6 @@ def _human_event(request: AskHuman, text: str) -> Reply | Stop:
     return Reply(agent=request.agent.name, content=text, role="user")
 
 
-def _make_engine(spec: Spec, routing: Routing, options: Mapping[str, Any]) -> Engine:
-    return Engine(spec, routing=routing, **options)
-
-
 def _options(
     message: Any, max_round: int | None, max_retries: int | None, context: Any
 ) -> dict[str, Any]:
@@ -306,6 +300,54 @@ def _options(
     if context is not _UNSET:
         opts["context"] = context
     return opts
+
+
+@attrs.frozen
+class _Call:
+    """A port call the chat loop needs made: ``port.method(arg)``."""
+
+    port: Any
+    method: str
+    arg: Any
+
+
+def _start(
+    spec: Spec,
+    ports: _Ports,
+    routing: Routing | None,
+    engine: Engine | None,
+    options: dict[str, Any],
+    on_message: Callable[[Message], object] | None,
+    on_decision: Callable[[Decision], object] | None,
+) -> _Run:
+    if engine is not None:
+        _check_ports(spec, engine.routing, ports)
+        return _Run(engine, on_message, on_decision, skip_existing=True)
+    routing = routing or Routing()
+    _check_ports(spec, routing, ports)
+    return _Run(Engine(spec, routing=routing, **options), on_message, on_decision)
+
+
+def _loop(run: _Run, ports: _Ports) -> Generator[_Call, Any, ChatResult]:
+    """The chat loop, written once: yields each port call, is sent its result.
+
+    :func:`run_chat` makes the calls directly, :func:`arun_chat` awaits them.
+    """
+    while True:
+        req = run.next()
+        if isinstance(req, Finished):
+            return run.result(req)
+        if isinstance(req, AskAgent):
+            run.feed((yield _Call(ports.responder_for(req.agent), "respond", req)))
+        elif isinstance(req, AskHuman):
+            responder = ports.responders.get(req.agent.name)
+            if responder is not None:
+                run.feed((yield _Call(responder, "respond", req)))
+            else:
+                text = yield _Call(ports.human, "input", human_prompt(req))
+                run.feed(_human_event(req, text))
+        else:
+            run.feed((yield _Call(ports.selector, "select", req)))
 
 
 def run_chat(
@@ -339,37 +381,26 @@ def run_chat(
             before the next port is called (so a record on disk is never
             behind the chat by more than the step in progress).
         engine: continue this engine (e.g. one rebuilt from a record) instead
-            of starting a new chat; ``message``/``max_round``/... are then
-            ignored, and callbacks see only what is added from now on.
+            of starting a new chat; ``routing``, ``message``, ``max_round``, ...
+            are then the engine's, and callbacks see only what is added from
+            now on.
 
     Raises:
         InvalidArgument: a port the spec needs is missing.
         EngineError: a port's reply did not fit the chat (e.g. the wrong agent).
         LLMError, HumanError: a port failed.
     """
-    routing = routing or Routing()
     ports = _Ports(selector, responders or {}, llm, human)
-    _check_ports(spec, routing, ports)
-    if engine is None:
-        opts = _options(message, max_round, max_retries, context)
-        engine = _make_engine(spec, routing, opts)
-        run = _Run(engine, on_message, on_decision)
-    else:
-        run = _Run(engine, on_message, on_decision, skip_existing=True)
-    while True:
-        req = run.next()
-        if isinstance(req, Finished):
-            return run.result(req)
-        if isinstance(req, AskAgent):
-            run.feed(ports.responder_for(req.agent).respond(req))
-        elif isinstance(req, AskHuman):
-            responder = ports.responders.get(req.agent.name)
-            if responder is not None:
-                run.feed(responder.respond(req))
-            else:
-                run.feed(_human_event(req, ports.human.input(human_prompt(req))))
-        else:
-            run.feed(ports.selector.select(req))
+    options = _options(message, max_round, max_retries, context)
+    run = _start(spec, ports, routing, engine, options, on_message, on_decision)
+    loop = _loop(run, ports)
+    try:
+        call = next(loop)
+        while True:
+            call = loop.send(getattr(call.port, call.method)(call.arg))
+    except StopIteration as done:
+        result: ChatResult = done.value
+        return result
 
 
 async def arun_chat(
@@ -393,31 +424,17 @@ async def arun_chat(
     Ports with an async method (``aselect``, ``arespond``, ``ainput``) are awaited;
     ports with only the sync method are called directly.
     """
-    routing = routing or Routing()
     ports = _Ports(selector, responders or {}, llm, human)
-    _check_ports(spec, routing, ports)
-    if engine is None:
-        opts = _options(message, max_round, max_retries, context)
-        engine = _make_engine(spec, routing, opts)
-        run = _Run(engine, on_message, on_decision)
-    else:
-        run = _Run(engine, on_message, on_decision, skip_existing=True)
-    while True:
-        req = run.next()
-        if isinstance(req, Finished):
-            return run.result(req)
-        if isinstance(req, AskAgent):
-            run.feed(await _call(ports.responder_for(req.agent), "respond", req))
-        elif isinstance(req, AskHuman):
-            responder = ports.responders.get(req.agent.name)
-            if responder is not None:
-                run.feed(await _call(responder, "respond", req))
-            else:
-                text = await _call(ports.human, "input", human_prompt(req))
-                run.feed(_human_event(req, text))
-        else:
-            assert isinstance(req, Choose | Judge)
-            run.feed(await _call(ports.selector, "select", req))
+    options = _options(message, max_round, max_retries, context)
+    run = _start(spec, ports, routing, engine, options, on_message, on_decision)
+    loop = _loop(run, ports)
+    try:
+        call = next(loop)
+        while True:
+            call = loop.send(await _call(call.port, call.method, call.arg))
+    except StopIteration as done:
+        result: ChatResult = done.value
+        return result
 
 
 async def _call(port: Any, method: str, arg: Any) -> Any:
@@ -426,9 +443,5 @@ async def _call(port: Any, method: str, arg: Any) -> Any:
         return await amethod(arg)
     out = getattr(port, method)(arg)
     if inspect.isawaitable(out):
-        return await _await(out)
+        return await out
     return out
-
-
-async def _await(aw: Awaitable[Any]) -> Any:
-    return await aw
