@@ -68,11 +68,23 @@ def compose(text: str, *, path: str) -> tuple[Any, Locations, list[Problem]]:
         )
         return None, {}, [problem]
     except yaml.YAMLError as exc:  # reader errors: bad bytes, control characters
+        line, col = 1, 1
+        position = getattr(exc, "position", None)
+        if isinstance(position, int):
+            before = text[:position]
+            line = before.count("\n") + 1
+            col = position - (before.rfind("\n") + 1) + 1
+        char, reason = getattr(exc, "character", None), getattr(exc, "reason", None)
+        what = (
+            f"unacceptable character #x{char:04x}: {reason}; remove it"
+            if isinstance(char, int) and reason
+            else " ".join(str(exc).split())
+        )
         problem = Problem(
-            message=f"YAML error: {exc}",
+            message=f"YAML error: {what}",
             path=path,
-            line=1,
-            column=1,
+            line=line,
+            column=col,
             code="yaml-syntax",
         )
         return None, {}, [problem]
