@@ -6,6 +6,8 @@
 * :class:`Responder` produces an agent's reply (a function agent's callable, an
   LLM agent's model call, ...).
 * :class:`Human` reads a line from a person, like :func:`input`.
+* :class:`CodeRunner` runs code blocks (``fsmchat.adapters`` has the local
+  and Docker ones) and returns a :class:`CodeResult` per block.
 * :class:`ChatModel` completes one OpenAI-style chat request (the only port
   that talks to a model endpoint; ``fsmchat.adapters`` has the OpenAI one).
 
@@ -21,6 +23,7 @@ from typing import Any, Protocol, runtime_checkable
 
 import attrs
 
+from fsmchat._codeblocks import CodeBlock
 from fsmchat._events import Answer, AskAgent, Choose, Judge, Reply
 from fsmchat._state import Usage
 
@@ -32,6 +35,8 @@ __all__ = [
     "ChatModel",
     "ChatRequest",
     "ChatResponse",
+    "CodeResult",
+    "CodeRunner",
     "Human",
     "Responder",
     "Selector",
@@ -147,3 +152,36 @@ class AsyncChatModel(Protocol):
     """The async form of :class:`ChatModel`."""
 
     async def acomplete(self, request: ChatRequest) -> ChatResponse: ...
+
+
+@attrs.frozen(kw_only=True)
+class CodeResult:
+    """What running one code block gave.
+
+    Attributes:
+        language: the block's language.
+        exit_code: the process's exit status; negative ``-N`` when it was killed
+            by signal ``N``; 124 when it timed out; 1 for an unsupported
+            language or a missing interpreter (nothing ran).
+        output: stdout and stderr, interleaved, capped (see ``max_output``).
+        timed_out: True when the block was killed for running too long.
+        dropped: how many output bytes the cap dropped.
+    """
+
+    language: str
+    exit_code: int
+    output: str
+    timed_out: bool = False
+    dropped: int = 0
+
+    @property
+    def ok(self) -> bool:
+        """True when the block ran and exited with status 0."""
+        return self.exit_code == 0 and not self.timed_out
+
+
+@runtime_checkable
+class CodeRunner(Protocol):
+    """Runs code blocks in order, stopping after the first one that fails."""
+
+    def run(self, blocks: Sequence[CodeBlock]) -> tuple[CodeResult, ...]: ...

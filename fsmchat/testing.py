@@ -11,9 +11,10 @@ accident on a default answer.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
+from fsmchat._codeblocks import CodeBlock
 from fsmchat._errors import FsmchatError
 from fsmchat._events import Answer, AskAgent, Choose, Judge, Reply
 from fsmchat._fakeserver import (
@@ -22,7 +23,7 @@ from fsmchat._fakeserver import (
     completion,
     json_completion,
 )
-from fsmchat._ports import ChatRequest, ChatResponse
+from fsmchat._ports import ChatRequest, ChatResponse, CodeResult
 
 __all__ = [
     "FakeOpenAIServer",
@@ -30,6 +31,7 @@ __all__ = [
     "FunctionSelector",
     "ScriptExhausted",
     "ScriptedChatModel",
+    "ScriptedCodeRunner",
     "ScriptedHuman",
     "ScriptedResponder",
     "ScriptedSelector",
@@ -150,3 +152,24 @@ class ScriptedChatModel:
         if isinstance(reply, ChatResponse):
             return reply
         return ChatResponse(content=reply, model=request.model or "scripted")
+
+
+class ScriptedCodeRunner:
+    """A :class:`~fsmchat.CodeRunner` that runs nothing: each ``run`` returns the
+    next scripted tuple of :class:`~fsmchat.CodeResult` (a single result is taken
+    as a one-block run). ``blocks`` records every block it was given.
+
+    Use it as ``code_execution_config={"executor": ScriptedCodeRunner([...])}``.
+    """
+
+    def __init__(self, results: Iterable[CodeResult | tuple[CodeResult, ...]]) -> None:
+        self._results = list(results)
+        self.blocks: list[CodeBlock] = []
+
+    def run(self, blocks: Sequence[CodeBlock]) -> tuple[CodeResult, ...]:
+        self.blocks.extend(blocks)
+        if not self._results:
+            msg = f"ScriptedCodeRunner has no result left for {len(blocks)} block(s)"
+            raise ScriptExhausted(msg)
+        out = self._results.pop(0)
+        return out if isinstance(out, tuple) else (out,)

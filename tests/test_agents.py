@@ -678,3 +678,23 @@ def test_last_n_messages_as_a_number_scans_older_messages() -> None:
         "v", human_input_mode="NEVER", code_execution_config={"executor": runner}
     )
     assert auto.generate_reply(messages=history, sender=other) == ""
+
+
+def test_scripted_code_runner_feeds_recorded_results() -> None:
+    """fsmchat.testing.ScriptedCodeRunner returns its scripted results and records blocks."""
+    from fsmchat.testing import ScriptedCodeRunner, ScriptExhausted
+
+    runner = ScriptedCodeRunner(
+        [CodeResult(language="python", exit_code=1, output="boom")]
+    )
+    proxy, assistant, _, _ = make_pair(
+        ["```python\nraise SystemExit(1)\n```", "TERMINATE"],
+        [],
+        mode="NEVER",
+        code_execution_config={"executor": runner},
+    )
+    proxy.initiate_chat(assistant, message="task", silent=True)
+    assert [b.language for b in runner.blocks] == ["python"]
+    assert contents(proxy, assistant)[2].startswith("exitcode: 1 (execution failed)")
+    with pytest.raises(ScriptExhausted):
+        runner.run([])

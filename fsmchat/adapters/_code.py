@@ -53,12 +53,10 @@ import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import Protocol, runtime_checkable
-
-import attrs
 
 from fsmchat._codeblocks import CodeBlock
 from fsmchat._errors import CodeRunError, InvalidArgument
+from fsmchat._ports import CodeResult, CodeRunner
 
 __all__ = [
     "SECRET_MARKERS",
@@ -88,39 +86,6 @@ _GRACE = 0.2  # seconds to wait for the pipe to close after the main process exi
 
 _INTERPRETERS = {"python": None, "sh": "sh", "bash": "bash"}
 _SUFFIX = {"python": ".py", "sh": ".sh", "bash": ".sh"}
-
-
-@attrs.frozen(kw_only=True)
-class CodeResult:
-    """What running one code block gave.
-
-    Attributes:
-        language: the block's language.
-        exit_code: the process's exit status; negative ``-N`` when it was killed
-            by signal ``N``; 124 when it timed out; 1 for an unsupported
-            language or a missing interpreter (nothing ran).
-        output: stdout and stderr, interleaved, capped (see ``max_output``).
-        timed_out: True when the block was killed for running too long.
-        dropped: how many output bytes the cap dropped.
-    """
-
-    language: str
-    exit_code: int
-    output: str
-    timed_out: bool = False
-    dropped: int = 0
-
-    @property
-    def ok(self) -> bool:
-        """True when the block ran and exited with status 0."""
-        return self.exit_code == 0 and not self.timed_out
-
-
-@runtime_checkable
-class CodeRunner(Protocol):
-    """Runs code blocks in order, stopping after the first one that fails."""
-
-    def run(self, blocks: Sequence[CodeBlock]) -> tuple[CodeResult, ...]: ...
 
 
 def scrub_env(env: Mapping[str, str]) -> dict[str, str]:
