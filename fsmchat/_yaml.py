@@ -17,13 +17,15 @@ Locations are 1-based, as editors show them.
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import yaml
 
 from fsmchat._errors import Problem
 
-__all__ = ["KEY", "Locations", "PathKey", "compose"]
+__all__ = ["KEY", "LazyLocations", "Locations", "PathKey", "compose", "load_json"]
 
 #: ``locations[(*path, KEY)]`` is where the *key* of ``path`` is written;
 #: ``locations[path]`` is where its value starts.
@@ -183,3 +185,61 @@ def _scalar(node: yaml.Node) -> Any:
         except ValueError:
             return value
     return value
+
+
+class _DuplicateKey(ValueError):
+    pass
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out = dict(pairs)
+    if len(out) != len(pairs):
+        raise _DuplicateKey
+    return out
+
+
+def load_json(text: str) -> Any | None:
+    """Parse ``text`` if it is a JSON document (a fast path for big, generated specs).
+
+    Returns:
+        The data, or ``None`` when ``text`` is not JSON or repeats a key; then
+        :func:`compose` must be used (it reports such problems with locations).
+        JSON is YAML, and both paths give the same data for JSON text.
+    """
+    head = text.lstrip()[:1]
+    if head not in ("{", "["):
+        return None
+    try:
+        return json.loads(text, object_pairs_hook=_no_duplicates)
+    except (ValueError, RecursionError):
+        return None
+
+
+class LazyLocations(Mapping[PathKey, tuple[int, int]]):
+    """The locations of ``text``, computed by :func:`compose` on first use.
+
+    A spec loaded through the JSON fast path only pays for locations when a
+    problem has to be reported.
+    """
+
+    def __init__(self, text: str, path: str) -> None:
+        self._text = text
+        self._path = path
+        self._table: Locations | None = None
+
+    def _locations(self) -> Locations:
+        if self._table is None:
+            self._table = compose(self._text, path=self._path)[1]
+        return self._table
+
+    def __getitem__(self, key: PathKey) -> tuple[int, int]:
+        return self._locations()[key]
+
+    def __iter__(self) -> Iterator[PathKey]:
+        return iter(self._locations())
+
+    def __len__(self) -> int:
+        return len(self._locations())
+
+    def __bool__(self) -> bool:
+        return True  # a file's locations, even before they are computed

@@ -245,3 +245,31 @@ def test_schema_is_valid_json_schema() -> None:
     import jsonschema
 
     jsonschema.Draft202012Validator.check_schema(fsmchat.load_schema())
+
+
+def test_json_spec_takes_fast_path_and_equals_yaml() -> None:
+    """A JSON spec builds the same Spec as its YAML twin (JSON is YAML)."""
+    import json
+
+    import yaml
+
+    data = yaml.safe_load(GOOD)
+    from_json = parse_spec(json.dumps(data, indent=1), path="s.json")
+    from_yaml = parse_spec(GOOD, path="s.yaml")
+    assert from_json == from_yaml
+
+
+def test_json_spec_problems_still_have_locations() -> None:
+    """Problems in a JSON spec are located, computing locations only then."""
+    text = '{\n "agents": [{"name": "A"}],\n "transitions": [\n  {"from": "A", "to": "B"}\n ]\n}\n'
+    out = problems(text, path="s.json")
+    assert out == [
+        "s.json:4:23: error: unknown agent 'B' in transitions[0].to [unknown-agent]"
+    ]
+
+
+def test_json_duplicate_keys_are_reported() -> None:
+    """A JSON spec repeating a key is not silently collapsed: it is a located problem."""
+    text = '{"agents": [{"name": "A"}], "agents": [], "transitions": []}'
+    out = problems(text, path="s.json")
+    assert any("duplicate key 'agents'" in p for p in out)
