@@ -34,6 +34,8 @@ from fsmchat._errors import (
     LLMError,
     NoRoute,
     Problem,
+    RecordError,
+    SpeakerSelectionError,
     SpecError,
 )
 from fsmchat._events import (
@@ -64,6 +66,17 @@ from fsmchat._ports import (
     Human,
     Responder,
     Selector,
+)
+from fsmchat._record import (
+    Cassette,
+    Record,
+    RecordHeader,
+    RecordWriter,
+    read_record,
+    replay_record,
+    resume,
+    resume_engine,
+    spec_digest,
 )
 from fsmchat._selectors import (
     CallableSelector,
@@ -103,6 +116,7 @@ __all__ = [
     "Call",
     "CallableSelector",
     "Candidate",
+    "Cassette",
     "ChatModel",
     "ChatRequest",
     "ChatResponse",
@@ -139,6 +153,10 @@ __all__ = [
     "Phase",
     "Problem",
     "RandomSelector",
+    "Record",
+    "RecordError",
+    "RecordHeader",
+    "RecordWriter",
     "Regex",
     "Reply",
     "Responder",
@@ -146,6 +164,7 @@ __all__ = [
     "Routing",
     "Selection",
     "Selector",
+    "SpeakerSelectionError",
     "Spec",
     "SpecError",
     "Stop",
@@ -162,7 +181,12 @@ __all__ = [
     "needs_choice",
     "needs_judge",
     "parse_spec",
+    "read_record",
+    "replay_record",
+    "resume",
+    "resume_engine",
     "run_chat",
+    "spec_digest",
     "spec_from_autogen",
     "spec_from_dict",
 ]

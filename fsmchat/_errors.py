@@ -6,6 +6,8 @@ working for callers that do not know fsmchat::
 
     FsmchatError(Exception)
     ├── SpecError(FsmchatError, ValueError)      a spec failed to parse or build
+    ├── RecordError(FsmchatError, ValueError)    a chat record is torn, corrupt or does not fit
+    ├── SpeakerSelectionError(FsmchatError, ValueError)  a selection callable gave nonsense
     ├── InvalidArgument(FsmchatError, TypeError) a bad argument to a public function
     ├── EngineError(FsmchatError, RuntimeError)  the caller misused the engine
     ├── NoRoute(FsmchatError)                     no legal edge could be taken
@@ -38,6 +40,8 @@ __all__ = [
     "LLMError",
     "NoRoute",
     "Problem",
+    "RecordError",
+    "SpeakerSelectionError",
     "SpecError",
 ]
 
@@ -70,6 +74,24 @@ class SpecError(FsmchatError, ValueError):
     def __init__(self, problems: Sequence[Problem]) -> None:
         self.problems = tuple(problems)
         super().__init__("\n".join(str(p) for p in self.problems))
+
+
+class RecordError(FsmchatError, ValueError):
+    """A record cannot be read, does not fit the spec, or cannot be written.
+
+    Attributes:
+        path: the record file.
+        line: the 1-based line at fault (0 when the whole file is).
+    """
+
+    def __init__(self, message: str, *, path: str, line: int = 0) -> None:
+        self.path = path
+        self.line = line
+        super().__init__(message)
+
+
+class SpeakerSelectionError(FsmchatError, ValueError):
+    """A custom speaker-selection function returned something unusable."""
 
 
 class InvalidArgument(FsmchatError, TypeError):

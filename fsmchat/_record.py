@@ -74,7 +74,7 @@ import attrs
 
 from fsmchat._driver import ChatResult, run_chat
 from fsmchat._engine import Engine, Routing
-from fsmchat._errors import EngineError, FsmchatError, InvalidArgument
+from fsmchat._errors import EngineError, InvalidArgument, RecordError
 from fsmchat._events import (
     Answer,
     AskAgent,
@@ -120,20 +120,6 @@ __all__ = [
 ]
 
 RECORD_FORMAT = "fsmchat.record/1"
-
-
-class RecordError(FsmchatError, ValueError):
-    """A record cannot be read, does not fit the spec, or cannot be written.
-
-    Attributes:
-        path: the record file.
-        line: the 1-based line at fault (0 when the whole file is).
-    """
-
-    def __init__(self, message: str, *, path: str, line: int = 0) -> None:
-        self.path = path
-        self.line = line
-        super().__init__(message)
 
 
 # -- values ------------------------------------------------------------------

@@ -69,7 +69,7 @@ import attrs
 
 from fsmchat._driver import ChatResult, run_chat
 from fsmchat._engine import Routing
-from fsmchat._errors import FsmchatError, Problem, SpecError
+from fsmchat._errors import Problem, SpeakerSelectionError, SpecError
 from fsmchat._events import Answer, AskAgent, AskHuman, Choose, Judge, Reply, Stop
 from fsmchat._guards import Call
 from fsmchat._selectors import ManualSelector, RandomSelector, RoundRobinSelector
@@ -146,10 +146,6 @@ DEFAULT_INTRO_MSG = (
 
 _ROLES_FOR_SELECT = ("system", "user")
 _log = logging.getLogger("fsmchat.autogen")
-
-
-class SpeakerSelectionError(FsmchatError, ValueError):
-    """A custom speaker-selection function returned something unusable."""
 
 
 # --------------------------------------------------------------------------

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
+from typing import Any
 
 import fsmchat
+from fsmchat._fakeserver import json_completion
 
 ROOT = Path(__file__).resolve().parent.parent
 SPECS = ROOT / "specs"
@@ -56,3 +60,30 @@ def agents(*names: str, reply: str = "ok") -> list[fsmchat.AgentSpec]:
         )
         for n in names
     ]
+
+
+_CONDITION = re.compile(r"^(\d+)\. (.*)$", re.MULTILINE)
+
+
+def last_excerpt_text(prompt: str) -> str:
+    """The text of the last message of the prompt's conversation excerpt."""
+    lines = [ln for ln in prompt.splitlines() if ln.startswith('{"speaker"')]
+    return str(json.loads(lines[-1])["text"])
+
+
+def judge_counting(body: dict[str, Any]) -> dict[str, Any]:
+    """A model that judges the counting conditions correctly from its prompt."""
+    prompt = body["messages"][-1]["content"]
+    numbers = re.findall(r"-?\d+", last_excerpt_text(prompt))
+    n = int(numbers[-1])
+    answer: dict[str, Any] = {"reason": f"the last number is {n}"}
+    props = body["response_format"]["json_schema"]["schema"]["properties"]
+    conditions = dict(_CONDITION.findall(prompt))
+    for key in props:
+        if key == "reason":
+            continue
+        text = conditions[key.removeprefix("condition_")]
+        divisor = int(re.search(r"multiple of (\d+)", text).group(1))  # type: ignore[union-attr]
+        holds = n % divisor == 0
+        answer[key] = (not holds) if "not a multiple" in text else holds
+    return json_completion(answer, prompt_tokens=100, completion_tokens=20)

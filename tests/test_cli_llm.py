@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from fsmchat._fakeserver import FakeOpenAIServer, FakeResponse
 from fsmchat.cli import main
-from tests.test_counting_nl import judge_counting
+from tests.helpers import judge_counting
 
 ROOT = Path(__file__).resolve().parent.parent
 SPEC = str(ROOT / "specs" / "counting_nl.yaml")

@@ -39,8 +39,7 @@ from hypothesis import strategies as st
 from fsmchat._fakeserver import FakeOpenAIServer, FakeResponse
 from fsmchat._record import read_record
 
-from .helpers import COUNTING_TRANSCRIPT, SPECS
-from .test_counting_nl import judge_counting
+from .helpers import COUNTING_TRANSCRIPT, SPECS, judge_counting
 
 WAIT = 60.0  # generous: only a hang would take this long
 ROUNDS = len(COUNTING_TRANSCRIPT)  # 21
