@@ -48,7 +48,15 @@ from fsmchat._guards import (
     Regex,
     resolve_ref,
 )
-from fsmchat._yaml import KEY, LazyLocations, PathKey, compose, load_json
+from fsmchat._yaml import (
+    _FAILED,
+    KEY,
+    LazyLocations,
+    PathKey,
+    compose,
+    load_json,
+    load_yaml,
+)
 
 __all__ = [
     "AGENT_KINDS",
@@ -236,7 +244,11 @@ def parse_spec(text: str, *, path: str = "<spec>") -> Spec:
         SpecError: listing every problem, each located as ``path:line:col``.
     """
     fast = load_json(text)
-    if fast is not None:
+    if fast is None:
+        fast = load_yaml(text)
+    if fast is not _FAILED:
+        # Locations are computed (a second, slower parse) only if a problem
+        # has to be reported.
         return spec_from_dict(fast, path=path, locations=LazyLocations(text, path))
     data, locations, problems = compose(text, path=path)
     if problems:

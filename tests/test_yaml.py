@@ -14,7 +14,16 @@ import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
-from fsmchat._yaml import _TAG_BOOL, _TAG_FLOAT, _TAG_INT, _TAG_NULL, KEY, compose
+from fsmchat._yaml import (
+    _FAILED,
+    _TAG_BOOL,
+    _TAG_FLOAT,
+    _TAG_INT,
+    _TAG_NULL,
+    KEY,
+    compose,
+    load_yaml,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -81,11 +90,18 @@ def agree(text: str) -> None:
         data, _, problems = compose(text, path="t")
         assert data is None
         assert len(problems) == 1
+        assert load_yaml(text) is _FAILED
         return
     data, locations, problems = compose(text, path="t")
     assert data == expected[0]
     assert locations == expected[1]
     assert [p.message.split(" (first")[0] for p in problems] == expected[2]
+    # The fast path (no locations) gives the same data, or defers to compose().
+    fast = load_yaml(text)
+    if problems:
+        assert fast is _FAILED
+    else:
+        assert fast == data
 
 
 def test_every_spec_file_reads_as_the_oracle_does() -> None:
