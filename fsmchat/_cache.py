@@ -30,15 +30,13 @@ import hashlib
 import json
 import os
 import sqlite3
-from collections.abc import Mapping
 from contextlib import closing
 from pathlib import Path
-from typing import Any
 
 import attrs
 
 from fsmchat._errors import BoundaryError, InvalidArgument
-from fsmchat._ports import ChatModel, ChatRequest, ChatResponse
+from fsmchat._ports import ChatModel, ChatRequest, ChatResponse, to_plain
 from fsmchat._state import Usage
 
 __all__ = ["DEFAULT_CACHE_DIR", "CachedChatModel", "cache_key"]
@@ -54,23 +52,15 @@ CREATE TABLE IF NOT EXISTS responses (
 """
 
 
-def _plain(value: Any) -> Any:
-    if isinstance(value, Mapping):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    return value
-
-
 def cache_key(request: ChatRequest, *, cache_seed: int, identity: str = "") -> str:
     """Return the hex SHA-256 key of ``request`` under ``cache_seed``."""
     data = {
         "cache_seed": cache_seed,
         "identity": identity,
-        "messages": _plain(request.messages),
+        "messages": to_plain(request.messages),
         "model": request.model,
-        "response_format": _plain(request.response_format),
-        "tools": _plain(request.tools),
+        "response_format": to_plain(request.response_format),
+        "tools": to_plain(request.tools),
         "temperature": request.temperature,
     }
     text = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
@@ -81,7 +71,7 @@ def _dump(response: ChatResponse) -> str:
     return json.dumps(
         {
             "content": response.content,
-            "tool_calls": _plain(response.tool_calls),
+            "tool_calls": to_plain(response.tool_calls),
             "usage": attrs.asdict(response.usage),
             "model": response.model,
         }

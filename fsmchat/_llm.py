@@ -26,7 +26,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from fsmchat._events import Answer, AskAgent, Choose, Judge, Reply
-from fsmchat._ports import ChatModel, ChatRequest, ChatResponse
+from fsmchat._ports import ChatModel, ChatRequest, ChatResponse, to_plain
 from fsmchat._prompts import (
     choose_messages,
     choose_schema,
@@ -64,16 +64,8 @@ def _request_record(request: ChatRequest) -> dict[str, Any]:
         "messages": [dict(m) for m in request.messages],
         "response_format": None
         if request.response_format is None
-        else _plain(request.response_format),
+        else to_plain(request.response_format),
     }
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, Mapping):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    return value
 
 
 class LLMSelector:
@@ -197,7 +189,7 @@ class LLMResponder:
             if m.name == agent.name:
                 out: dict[str, Any] = {"role": "assistant", "content": m.content}
                 if m.tool_calls:
-                    out["tool_calls"] = [_plain(c) for c in m.tool_calls]
+                    out["tool_calls"] = [to_plain(c) for c in m.tool_calls]
             else:
                 out = {
                     "role": "user",

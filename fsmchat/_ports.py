@@ -40,6 +40,7 @@ __all__ = [
     "Human",
     "Responder",
     "Selector",
+    "to_plain",
 ]
 
 
@@ -185,3 +186,16 @@ class CodeRunner(Protocol):
     """Runs code blocks in order, stopping after the first one that fails."""
 
     def run(self, blocks: Sequence[CodeBlock]) -> tuple[CodeResult, ...]: ...
+
+
+def to_plain(value: Any) -> Any:
+    """Return ``value`` with mappings as dicts (text keys) and tuples as lists.
+
+    What a request looks like as JSON: for the SDK, the cache key and the
+    Decision record alike.
+    """
+    if isinstance(value, Mapping):
+        return {str(k): to_plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [to_plain(v) for v in value]
+    return value

@@ -71,7 +71,7 @@ from fsmchat._codeblocks import extract_code_blocks
 from fsmchat._driver import ChatResult, UsageCount, run_chat
 from fsmchat._errors import InvalidArgument
 from fsmchat._events import AskAgent, AskHuman, Finished, Reply, Stop
-from fsmchat._ports import ChatModel, ChatRequest, Human
+from fsmchat._ports import ChatModel, ChatRequest, Human, to_plain
 from fsmchat._spec import AgentSpec, Edge, Spec
 from fsmchat._state import ChatView, Message
 
@@ -744,7 +744,7 @@ class ConversableAgent:
             self._chat.usage[self.name] = response.usage
         reply: dict[str, Any] = {"content": response.content, "role": "assistant"}
         if response.tool_calls:
-            reply["tool_calls"] = [_plain(c) for c in response.tool_calls]
+            reply["tool_calls"] = [to_plain(c) for c in response.tool_calls]
         elif response.content is None:
             reply["content"] = ""
         return True, reply
@@ -1252,14 +1252,6 @@ def _match_trigger(trigger: Any, sender: ConversableAgent | None) -> bool:
         return bool(trigger(sender))
     msg = f"unsupported reply trigger {trigger!r}"
     raise InvalidArgument(msg)
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, Mapping):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    return value
 
 
 def _run_awaitable(awaitable: Any) -> Any:

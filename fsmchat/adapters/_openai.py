@@ -53,7 +53,7 @@ from urllib.parse import urlsplit, urlunsplit
 import attrs
 
 from fsmchat._errors import InvalidArgument, LLMError
-from fsmchat._ports import ChatRequest, ChatResponse
+from fsmchat._ports import ChatRequest, ChatResponse, to_plain
 from fsmchat._state import Usage
 
 __all__ = ["DEFAULT_BASE_URL", "OpenAIChatModel"]
@@ -366,9 +366,9 @@ class OpenAIChatModel:
         if temperature is not None:
             kwargs["temperature"] = temperature
         if use_schema and request.response_format is not None:
-            kwargs["response_format"] = _plain(request.response_format)
+            kwargs["response_format"] = to_plain(request.response_format)
         if request.tools:
-            kwargs["tools"] = [_plain(t) for t in request.tools]
+            kwargs["tools"] = [to_plain(t) for t in request.tools]
         for key in _PASS_THROUGH:
             if ep.config.get(key) is not None:
                 kwargs[key] = ep.config[key]
@@ -507,15 +507,6 @@ class OpenAIChatModel:
             model=str(body.get("model") or kwargs["model"]),
             latency=latency,
         )
-
-
-def _plain(value: Any) -> Any:
-    """Mappings and tuples as plain dicts and lists (what the SDK serialises)."""
-    if isinstance(value, Mapping):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    return value
 
 
 def _preview(text: str) -> str:
