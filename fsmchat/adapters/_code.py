@@ -88,6 +88,22 @@ _INTERPRETERS = {"python": None, "sh": "sh", "bash": "bash"}
 _SUFFIX = {"python": ".py", "sh": ".sh", "bash": ".sh"}
 
 
+def _run_blocks(
+    work_dir: str | os.PathLike[str] | None,
+    blocks: Sequence[CodeBlock],
+    run_one: Callable[[Path, CodeBlock, int], CodeResult],
+) -> tuple[CodeResult, ...]:
+    """Run ``blocks`` in order in one work dir, stopping after the first failure."""
+    results: list[CodeResult] = []
+    with _work_dir(work_dir) as directory:
+        for i, block in enumerate(blocks):
+            result = run_one(directory, block, i)
+            results.append(result)
+            if not result.ok:
+                break
+    return tuple(results)
+
+
 def scrub_env(env: Mapping[str, str]) -> dict[str, str]:
     """Return ``env`` without secrets (see the module rules for what counts).
 
@@ -297,14 +313,7 @@ class LocalCodeRunner:
             CodeRunError: the work directory cannot be made, or a process
                 cannot be started at all.
         """
-        results: list[CodeResult] = []
-        with _work_dir(self.work_dir) as directory:
-            for i, block in enumerate(blocks):
-                result = self._run_one(directory, block, i)
-                results.append(result)
-                if not result.ok:
-                    break
-        return tuple(results)
+        return _run_blocks(self.work_dir, blocks, self._run_one)
 
     def _run_one(self, directory: Path, block: CodeBlock, index: int) -> CodeResult:
         if block.language not in _INTERPRETERS:
@@ -498,14 +507,7 @@ class DockerCodeRunner:
             CodeRunError: Docker is unavailable (see :meth:`check`).
         """
         self.check()
-        results: list[CodeResult] = []
-        with _work_dir(self.work_dir) as directory:
-            for i, block in enumerate(blocks):
-                result = self._run_one(directory, block, i)
-                results.append(result)
-                if not result.ok:
-                    break
-        return tuple(results)
+        return _run_blocks(self.work_dir, blocks, self._run_one)
 
     def _run_one(self, directory: Path, block: CodeBlock, index: int) -> CodeResult:
         if block.language not in _INTERPRETERS:
