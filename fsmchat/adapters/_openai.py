@@ -44,7 +44,7 @@ import email.utils
 import json
 import re
 import time
-from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Generator, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from types import TracebackType
 from typing import Any
@@ -171,6 +171,21 @@ def _endpoints(config_list: Sequence[Mapping[str, Any]]) -> list[_Endpoint]:
     return out
 
 
+@attrs.frozen
+class _Try:
+    """The policy asks for a call to ``endpoint``."""
+
+    endpoint: _Endpoint
+    use_schema: bool
+
+
+@attrs.frozen
+class _Sleep:
+    """The policy asks to wait before the next try."""
+
+    seconds: float
+
+
 class OpenAIChatModel:
     """A :class:`~fsmchat.ChatModel` over OpenAI-compatible endpoints (see module doc).
 
@@ -241,31 +256,57 @@ class OpenAIChatModel:
             LLMError: every endpoint failed; ``.endpoints`` and ``.errors`` say
                 where and why.
         """
-        errors: list[str] = []
-        tried: list[str] = []
-        for ep in self._endpoints:
-            tried.append(ep.label)
-            attempt = 0
-            use_schema = self._use_schema(ep, request)
+        policy = self._policy(request)
+        step = next(policy)
+        try:
             while True:
-                try:
-                    return self._call(ep, request, use_schema)
-                except _Failure as exc:
-                    failure = exc
-                action = self._next(ep, failure, attempt, use_schema)
-                if action == "fail":
-                    tries = f" ({attempt + 1} attempts)" if attempt else ""
-                    errors.append(self._scrub(str(failure)) + tries)
-                    break
-                if action == "no_schema":
-                    use_schema = False
+                if isinstance(step, _Sleep):
+                    self._sleep(step.seconds)
+                    step = policy.send(None)
                     continue
-                self._sleep(self._wait(attempt, failure))
-                attempt += 1
-        raise self._all_failed(tried, errors)
+                try:
+                    outcome: ChatResponse | _Failure = self._call(
+                        step.endpoint, request, step.use_schema
+                    )
+                except _Failure as exc:
+                    outcome = exc
+                step = policy.send(outcome)
+        except StopIteration as done:
+            response: ChatResponse = done.value
+            return response
 
     async def acomplete(self, request: ChatRequest) -> ChatResponse:
         """The async form of :meth:`complete` (same policy, same errors)."""
+        policy = self._policy(request)
+        step = next(policy)
+        try:
+            while True:
+                if isinstance(step, _Sleep):
+                    await self._asleep(step.seconds)
+                    step = policy.send(None)
+                    continue
+                try:
+                    outcome: ChatResponse | _Failure = await self._acall(
+                        step.endpoint, request, step.use_schema
+                    )
+                except _Failure as exc:
+                    outcome = exc
+                step = policy.send(outcome)
+        except StopIteration as done:
+            response: ChatResponse = done.value
+            return response
+
+    def _policy(
+        self, request: ChatRequest
+    ) -> Generator[_Try | _Sleep, ChatResponse | _Failure | None, ChatResponse]:
+        """The fall-over and retry policy, written once for sync and async.
+
+        Yields a :class:`_Try` (and is sent the response or the failure) or a
+        :class:`_Sleep` (and is sent ``None``); returns the first response.
+
+        Raises:
+            LLMError: every endpoint failed.
+        """
         errors: list[str] = []
         tried: list[str] = []
         for ep in self._endpoints:
@@ -273,19 +314,19 @@ class OpenAIChatModel:
             attempt = 0
             use_schema = self._use_schema(ep, request)
             while True:
-                try:
-                    return await self._acall(ep, request, use_schema)
-                except _Failure as exc:
-                    failure = exc
-                action = self._next(ep, failure, attempt, use_schema)
+                outcome = yield _Try(ep, use_schema)
+                if not isinstance(outcome, _Failure):
+                    assert outcome is not None
+                    return outcome
+                action = self._next(ep, outcome, attempt, use_schema)
                 if action == "fail":
                     tries = f" ({attempt + 1} attempts)" if attempt else ""
-                    errors.append(self._scrub(str(failure)) + tries)
+                    errors.append(self._scrub(str(outcome)) + tries)
                     break
                 if action == "no_schema":
                     use_schema = False
                     continue
-                await self._asleep(self._wait(attempt, failure))
+                yield _Sleep(self._wait(attempt, outcome))
                 attempt += 1
         raise self._all_failed(tried, errors)
 
