@@ -27,7 +27,7 @@ from typing import Any, NoReturn
 import attrs
 import click
 
-from fsmchat._driver import EXIT_WORDS, ChatResult, UsageCount, run_chat
+from fsmchat._driver import EXIT_WORDS, ChatResult, UsageCount, check_ports, run_chat
 from fsmchat._engine import Engine, Routing
 from fsmchat._errors import FsmchatError, InvalidArgument, SpecError
 from fsmchat._events import AskAgent, AskHuman, Choose, Judge, Reply
@@ -210,6 +210,8 @@ def run_recorded(
         FsmchatError: a port failed (the record keeps every finished step).
     """
     routing = routing or Routing()
+    # Refuse a missing model or human before replaying anything.
+    check_ports(spec, routing=routing, selector=selector, llm=llm, human=human)
     spec_hash = spec_digest(Path(spec_path).read_text(encoding="utf-8"))
     tap = _Tap()
     live_selector = None if selector is None else _TappedSelector(selector, tap)

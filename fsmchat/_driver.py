@@ -35,6 +35,7 @@ __all__ = [
     "FunctionResponder",
     "UsageCount",
     "arun_chat",
+    "check_ports",
     "human_prompt",
     "needs_choice",
     "needs_judge",
@@ -218,6 +219,28 @@ def _check_ports(spec: Spec, routing: Routing, ports: _Ports) -> None:
             f"or a model)"
         )
         raise InvalidArgument(msg)
+
+
+def check_ports(
+    spec: Spec,
+    *,
+    routing: Routing | None = None,
+    selector: Any = None,
+    llm: Any = None,
+    human: Any = None,
+    responders: Mapping[str, Any] | None = None,
+) -> None:
+    """Check, before any round, that the ports a chat of ``spec`` can need are there.
+
+    :func:`run_chat` does this itself; call it to fail early elsewhere (e.g.
+    before replaying a record).
+
+    Raises:
+        InvalidArgument: a port is missing, or cannot judge conditions; the
+            message says which and what to pass.
+    """
+    ports = _Ports(selector, responders or {}, llm, human)
+    _check_ports(spec, routing or Routing(), ports)
 
 
 class _Run:

@@ -909,3 +909,17 @@ def test_text_that_is_not_valid_unicode_is_recorded_and_replayed(
         )
         writer.write_message(Message(name="User", content="bad \ud800 text"))
     assert read_record(path).messages[0].content == "bad \ud800 text"
+
+
+def test_missing_model_is_refused_before_anything_is_recorded_or_replayed(
+    tmp_path: Path,
+) -> None:
+    """run --record on a spec that needs a model, without --config, exits 2 and writes nothing."""
+    record = tmp_path / "nl.jsonl"
+    out = CliRunner().invoke(
+        main, ["run", str(SPECS / "counting_nl.yaml"), "--record", str(record)]
+    )
+    assert out.exit_code == 2
+    assert "only a model can judge" in out.stderr
+    assert out.stdout == ""
+    assert not record.exists()
