@@ -147,10 +147,27 @@ class _TappedResponder:
 
 
 def _check_options(
-    record: Record, message: str | None, max_round: int | None, routing: Routing
+    record: Record,
+    message: str | None,
+    max_round: int | None,
+    routing: Routing,
+    selection: tuple[str, int | None] | None = None,
 ) -> None:
     header = record.header
     assert header is not None
+    if (
+        selection is not None
+        and header.selection is not None
+        and selection != header.selection
+    ):
+        (method, seed), (was, was_seed) = selection, header.selection
+        before = was + ("" if was_seed is None else f" --seed {was_seed}")
+        now = method + ("" if seed is None else f" --seed {seed}")
+        msg = (
+            f"record {record.path} was started with --select {before}, not {now}: "
+            f"continue it with the same selection, or start a new record"
+        )
+        raise click.UsageError(msg)
     given = {
         "--message": (message, header.message),
         "--max-round": (max_round, header.max_round),
@@ -190,6 +207,7 @@ def run_recorded(
     on_message: Callable[[Message], object] | None = None,
     on_decision: Callable[[Decision], object] | None = None,
     force: bool = False,
+    selection: tuple[str, int | None] | None = None,
 ) -> ChatResult:
     """Start or continue the chat recorded in ``record_path`` (``run --record``).
 
@@ -227,13 +245,15 @@ def run_recorded(
                 opts["message"] = message
             probe = Engine(spec, routing=routing, **opts)
             writer.write_header(
-                RecordHeader.for_engine(probe, spec_path=spec_path, spec_hash=spec_hash)
+                RecordHeader.for_engine(
+                    probe, spec_path=spec_path, spec_hash=spec_hash, selection=selection
+                )
             )
             record = writer.record
         else:
             for warning in check_header(record, spec, spec_hash, force=force):
                 click.echo(f"Warning: {warning}", err=True)
-            _check_options(record, message, max_round, routing)
+            _check_options(record, message, max_round, routing, selection)
         advance = (
             selector
             if isinstance(selector, RoundRobinSelector | RandomSelector)

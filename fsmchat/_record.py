@@ -137,6 +137,10 @@ class RecordHeader:
         routing: how the spec's edges and conditions were used.
         message: the first message (``None``: the start agent was asked).
         max_round, max_retries, context: the engine's effective options.
+        selection: how open choices were settled when no model was used
+            (``"fsm"``, ``"round_robin"``, ``"random"``, ``"manual"``) and the
+            random seed, so a resume cannot silently switch policy or seed
+            (``None``: not recorded).
     """
 
     spec_path: str
@@ -148,11 +152,17 @@ class RecordHeader:
     max_round: int = 10
     max_retries: int = 2
     context: int | None = None
+    selection: tuple[str, int | None] | None = None
     format: str = RECORD_FORMAT
 
     @classmethod
     def for_engine(
-        cls, engine: Engine, *, spec_path: str, spec_hash: str
+        cls,
+        engine: Engine,
+        *,
+        spec_path: str,
+        spec_hash: str,
+        selection: tuple[str, int | None] | None = None,
     ) -> RecordHeader:
         """The header of a new record for ``engine`` (built but not yet driven)."""
         first = engine.messages[0].content if engine.messages else None
@@ -166,6 +176,7 @@ class RecordHeader:
             max_round=engine.max_round,
             max_retries=engine.max_retries,
             context=engine.context,
+            selection=selection,
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -189,6 +200,9 @@ class RecordHeader:
                 "max_retries": self.max_retries,
                 "context": self.context,
             },
+            "selection": None
+            if self.selection is None
+            else {"method": self.selection[0], "seed": self.selection[1]},
         }
 
     def engine(self, spec: Spec) -> Engine:
@@ -561,6 +575,7 @@ class _Parser:
             spec = obj["spec"]
             routing = obj.get("routing") or {}
             opts = obj.get("options") or {}
+            sel = obj.get("selection")
             return RecordHeader(
                 spec_path=str(spec["path"]),
                 spec_abspath=str(spec.get("abspath") or spec["path"]),
@@ -574,6 +589,12 @@ class _Parser:
                 max_round=int(opts["max_round"]),
                 max_retries=int(opts["max_retries"]),
                 context=opts.get("context"),
+                selection=None
+                if sel is None
+                else (
+                    str(sel["method"]),
+                    None if sel["seed"] is None else int(sel["seed"]),
+                ),
             )
         except (KeyError, TypeError, ValueError) as exc:
             why = f"malformed header: {type(exc).__name__}: {exc}"

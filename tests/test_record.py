@@ -923,3 +923,32 @@ def test_missing_model_is_refused_before_anything_is_recorded_or_replayed(
     assert "only a model can judge" in out.stderr
     assert out.stdout == ""
     assert not record.exists()
+
+
+def test_resume_refuses_another_selection_or_seed(tmp_path: Path) -> None:
+    """The header keeps --select and --seed; resuming with others is a usage error."""
+    spec = tmp_path / "open.yaml"
+    spec.write_text(
+        "message: '1'\nmax_round: 6\nagents:\n"
+        "  - {name: A, function: 'fsmchat.examples.counting:add_one'}\n"
+        "  - {name: B, function: 'fsmchat.examples.counting:add_one'}\n"
+        "  - {name: C, function: 'fsmchat.examples.counting:add_one'}\n"
+        "transitions:\n  - {from: A, to: B}\n  - {from: A, to: C}\n"
+        "  - {from: B, to: A}\n  - {from: C, to: A}\n"
+    )
+    record = tmp_path / "r.jsonl"
+    base = ["run", str(spec), "--record", str(record)]
+    first = CliRunner().invoke(
+        main, [*base, "--select", "random", "--seed", "3", "--max-round", "3"]
+    )
+    assert first.exit_code == 0, first.output
+    header = json.loads(record.read_text().splitlines()[0])
+    assert header["selection"] == {"method": "random", "seed": 3}
+    other_seed = CliRunner().invoke(main, [*base, "--select", "random", "--seed", "4"])
+    assert other_seed.exit_code == 2
+    assert "--select random --seed 3, not random --seed 4" in other_seed.stderr
+    other_method = CliRunner().invoke(main, [*base, "--select", "round_robin"])
+    assert other_method.exit_code == 2
+    same = CliRunner().invoke(main, [*base, "--select", "random", "--seed", "3"])
+    assert same.exit_code == 0, same.output
+    assert same.stdout == first.stdout
