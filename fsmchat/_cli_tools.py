@@ -198,8 +198,19 @@ def _render(dot: str, fmt: str) -> bytes:
     show_default=True,
     help="Steps as text lines, or the whole report as one JSON document.",
 )
+@click.option(
+    "--max-round",
+    type=click.IntRange(min=1),
+    default=None,
+    help="The max_round the chat ran with, if not the spec's (fsmchat run --max-round).",
+)
 def verify(
-    spec_path: str, transcript_path: str, show_all: bool, verbose: bool, fmt: str
+    spec_path: str,
+    transcript_path: str,
+    show_all: bool,
+    verbose: bool,
+    fmt: str,
+    max_round: int | None,
 ) -> None:
     """Check that TRANSCRIPT.json is a legal run of SPEC.
 
@@ -208,6 +219,8 @@ def verify(
     natural-language conditions, and exits 1 if any step is illegal.
     """
     spec = load_spec_or_exit(spec_path)
+    if max_round is not None:
+        spec = attrs.evolve(spec, max_round=max_round)
     report = _verify_file(spec, transcript_path)
     if fmt == "json":
         doc = {

@@ -304,3 +304,34 @@ def test_verify_json_format() -> None:
         "why": "there is no edge 'Executor' -> 'Critic'; legal next speakers after 'Executor': 'Engineer'",
         "edge": None,
     }
+
+
+def test_verify_takes_the_max_round_the_chat_ran_with(tmp_path: Path) -> None:
+    """verify --max-round judges a chat run with `run --max-round` by that limit."""
+    from fsmchat.cli import main
+
+    short = tmp_path / "short.json"
+    ran = CliRunner().invoke(
+        main,
+        ["run", str(SPECS / "counting.yaml"), "--max-round", "5", "--json", str(short)],
+    )
+    assert ran.exit_code == 0, ran.output
+    plain = CliRunner().invoke(
+        main, ["verify", str(SPECS / "counting.yaml"), str(short)]
+    )
+    assert plain.exit_code == 0
+    assert "cut short" in plain.stderr
+    limited = CliRunner().invoke(
+        main, ["verify", str(SPECS / "counting.yaml"), str(short), "--max-round", "5"]
+    )
+    assert limited.exit_code == 0
+    assert "cut short" not in limited.stderr
+    longer = tmp_path / "long.json"
+    CliRunner().invoke(
+        main, ["run", str(SPECS / "counting.yaml"), "--json", str(longer)]
+    )
+    too_long = CliRunner().invoke(
+        main, ["verify", str(SPECS / "counting.yaml"), str(longer), "--max-round", "5"]
+    )
+    assert too_long.exit_code == 1
+    assert "max_round=5" in too_long.stdout
