@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import time
 from pathlib import Path
 
 import pytest
@@ -282,14 +281,10 @@ def big_spec(n_agents: int, n_edges: int) -> fsmchat.Spec:
     )
 
 
-def test_check_is_fast_on_a_big_spec() -> None:
-    """10,000 agents and 50,000 edges check in well under a second (generous bound)."""
+def test_check_finds_nothing_on_a_big_clean_spec() -> None:
+    """10,000 agents and 50,000 edges check clean (its time is measured by bench --perf)."""
     spec = big_spec(10_000, 50_000)
-    t0 = time.perf_counter()
-    problems = check_spec(spec)
-    elapsed = time.perf_counter() - t0
-    assert problems == []
-    assert elapsed < 5.0  # measured ~0.3 s; generous for slow CI machines
+    assert check_spec(spec) == []
 
 
 @settings(max_examples=150)
