@@ -34,7 +34,6 @@ Metrics of a trial, judged against the ground truth of :mod:`benchmarks.scenario
 from __future__ import annotations
 
 import asyncio
-import difflib
 import platform
 import statistics
 import time
@@ -61,6 +60,7 @@ from benchmarks.scenarios import (
     truth_next,
 )
 from fsmchat import Routing, arun_chat
+from fsmchat._engine import routing_for_mode
 from fsmchat._errors import FsmchatError, InvalidArgument
 
 __all__ = [
@@ -75,7 +75,12 @@ __all__ = [
     "summarize",
 ]
 
-MODES = ("free", "graph", "fsm-nl", "fsm")
+MODES = (
+    "free",
+    "graph",
+    "fsm-nl",
+    "fsm",
+)  # table order; the same names as fsmchat.MODES
 DEFAULT_MODELS = ("oracle", "noisy:0.2", "noisy:0.5")
 
 
@@ -85,18 +90,8 @@ def mode_options(mode: str) -> tuple[Routing, dict[str, Any]]:
     Raises:
         InvalidArgument: unknown mode (with a "did you mean" hint).
     """
-    if mode == "free":
-        return Routing(graph="complete", conditions="ignore"), {"context": None}
-    if mode == "graph":
-        return Routing(graph="spec", conditions="ignore"), {}
-    if mode == "fsm-nl":
-        return Routing(graph="spec", conditions="language"), {}
-    if mode == "fsm":
-        return Routing(), {}
-    close = difflib.get_close_matches(mode, MODES, n=1)
-    hint = f"; did you mean {close[0]!r}?" if close else ""
-    msg = f"unknown mode {mode!r}{hint} (expected one of {', '.join(MODES)})"
-    raise InvalidArgument(msg)
+    routing = routing_for_mode(mode)
+    return routing, ({"context": None} if mode == "free" else {})
 
 
 def _names(value: Sequence[str] | str) -> tuple[str, ...]:

@@ -24,7 +24,7 @@ from fsmchat._driver import (
     needs_judge,
     run_chat,
 )
-from fsmchat._engine import Engine, Phase, Routing
+from fsmchat._engine import MODES, Engine, Phase, Routing, routing_for_mode
 from fsmchat._errors import (
     BoundaryError,
     CodeRunError,
@@ -101,6 +101,7 @@ from fsmchat._state import Attempt, ChatView, Decision, GuardResult, Message, Us
 __version__ = "0.1.0"
 
 __all__ = [
+    "MODES",
     "AgentSpec",
     "AllOf",
     "Answer",
@@ -187,6 +188,7 @@ __all__ = [
     "replay_record",
     "resume",
     "resume_engine",
+    "routing_for_mode",
     "run_chat",
     "spec_digest",
     "spec_from_autogen",

@@ -56,7 +56,15 @@ from fsmchat._events import (
 from fsmchat._spec import Edge, Spec
 from fsmchat._state import Attempt, ChatView, Decision, GuardResult, Message, _Messages
 
-__all__ = ["Engine", "Phase", "RoutePlan", "Routing", "plan_route"]
+__all__ = [
+    "MODES",
+    "Engine",
+    "Phase",
+    "RoutePlan",
+    "Routing",
+    "plan_route",
+    "routing_for_mode",
+]
 
 _UNSET: Any = object()
 
@@ -92,6 +100,38 @@ class Routing:
     conditions: str = attrs.field(
         default="guards", validator=attrs.validators.in_(_CONDITIONS)
     )
+
+
+#: Named routings, as ``fsmchat run --mode`` and ``fsmchat bench --modes`` call them.
+MODES = ("fsm", "fsm-nl", "graph", "free")
+
+
+def routing_for_mode(mode: str) -> Routing:
+    """Return the :class:`Routing` of a named mode.
+
+    ``fsm`` — guards decide, a model only judges ``on``-only edges and settles
+    open choices (the default); ``fsm-nl`` — a model judges every ``on`` text;
+    ``graph`` — a model picks among the spec's successors, conditions ignored;
+    ``free`` — a model picks among all agents (AutoGen's unconstrained
+    ``auto``; give it the whole history with ``context=None``).
+
+    Raises:
+        InvalidArgument: unknown mode (with a "did you mean" hint).
+    """
+    if mode == "fsm":
+        return Routing()
+    if mode == "fsm-nl":
+        return Routing(conditions="language")
+    if mode == "graph":
+        return Routing(conditions="ignore")
+    if mode == "free":
+        return Routing(graph="complete", conditions="ignore")
+    import difflib
+
+    close = difflib.get_close_matches(mode, MODES, n=1)
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    msg = f"unknown mode {mode!r}{hint} (expected one of {', '.join(MODES)})"
+    raise InvalidArgument(msg)
 
 
 class _Model:

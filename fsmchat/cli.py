@@ -14,7 +14,7 @@ from typing import Any
 import click
 
 from fsmchat._driver import ChatResult, run_chat
-from fsmchat._engine import Routing
+from fsmchat._engine import MODES, routing_for_mode
 from fsmchat._errors import FsmchatError, InvalidArgument, SpecError
 from fsmchat._events import Finished
 from fsmchat._files import load_spec, write_json
@@ -126,6 +126,15 @@ def load_spec_or_exit(path: str) -> Spec:
     help="How open choices are settled when no model is configured.",
 )
 @click.option("--seed", type=int, default=None, help="Seed for --select random.")
+@click.option(
+    "--mode",
+    type=click.Choice(list(MODES)),
+    default="fsm",
+    show_default=True,
+    help="How edges and conditions are used: fsm (guards decide), fsm-nl (a model judges "
+    "every 'on' text), graph (any successor, conditions ignored), free (any agent: "
+    "AutoGen's unconstrained auto).",
+)
 @click.option("--message", default=None, help="Override the spec's first message.")
 @click.option(
     "--max-round",
@@ -203,6 +212,7 @@ def run(
     json_out: str | None,
     method: str,
     seed: int | None,
+    mode: str,
     message: str | None,
     max_round: int | None,
     show_trace: bool,
@@ -268,7 +278,7 @@ def run(
                 selector=selector,
                 llm=llm,
                 human=human,
-                routing=Routing(),
+                routing=routing_for_mode(mode),
                 message=message,
                 max_round=max_round,
                 on_message=on_message,
@@ -282,7 +292,7 @@ def run(
                 selector=selector,
                 llm=llm,
                 human=human,
-                routing=Routing(),
+                routing=routing_for_mode(mode),
                 max_round=max_round,
                 on_message=on_message,
                 on_decision=on_decision,

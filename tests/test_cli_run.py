@@ -93,3 +93,51 @@ def test_python_m_fsmchat_runs_as_a_process() -> None:
     )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.splitlines()[-1] == "Planner: TERMINATE"
+
+
+def test_run_mode_graph_ignores_conditions() -> None:
+    """--mode graph lets the selector pick any successor, whatever the guards say."""
+    out = CliRunner().invoke(
+        main,
+        [
+            "run",
+            str(SPECS / "counting.yaml"),
+            "--mode",
+            "graph",
+            "--select",
+            "round_robin",
+        ],
+    )
+    assert out.exit_code == 0, out.output
+    lines = out.stdout.splitlines()
+    assert lines[:6] == [
+        "User: 1",
+        "Planner: 2",
+        "Engineer: 3",
+        "Executor: 4",
+        "Engineer: 5",
+        "Executor: 6",
+    ]
+
+
+def test_run_mode_fsm_nl_needs_a_model() -> None:
+    """--mode fsm-nl sends every `on` text to a model: without --config, exit 2."""
+    out = CliRunner().invoke(
+        main, ["run", str(SPECS / "counting.yaml"), "--mode", "fsm-nl"]
+    )
+    assert out.exit_code == 2
+    assert "only a model can judge" in out.stderr
+
+
+def test_routing_for_mode_names_the_modes() -> None:
+    """Each mode maps to its Routing; an unknown one gets a hint."""
+    import pytest
+
+    import fsmchat
+
+    assert fsmchat.routing_for_mode("fsm") == fsmchat.Routing()
+    assert fsmchat.routing_for_mode("free") == fsmchat.Routing(
+        graph="complete", conditions="ignore"
+    )
+    with pytest.raises(fsmchat.InvalidArgument, match="did you mean 'fsm-nl'"):
+        fsmchat.routing_for_mode("fsm_nl")
