@@ -284,7 +284,10 @@ def run(
                 on_message=on_message,
                 on_decision=on_decision,
                 force=force,
-                selection=(method.lower(), seed if method.lower() == "random" else None),
+                selection=(
+                    method.lower(),
+                    seed if method.lower() == "random" else None,
+                ),
             )
         else:
             result = run_chat(
