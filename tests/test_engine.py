@@ -496,3 +496,15 @@ def test_result_to_dict_round_trips_decisions() -> None:
     assert data["messages"][0] == {"name": "A", "role": "user", "content": "go"}
     rebuilt = tuple(fsmchat.Decision.from_dict(d) for d in data["trace"])
     assert rebuilt == result.trace
+
+
+def test_machine_refuses_an_edge_that_does_not_leave_the_current_state() -> None:
+    """The transitions Machine under the engine is a second line of defence."""
+    from transitions import MachineError
+
+    engine = Engine(two_way(), message=None)
+    assert engine.speaker == "A"
+    b_to_a = next(i for i, e in enumerate(engine.spec.transitions) if e.source == "B")
+    with pytest.raises(MachineError):
+        engine._machine.events[f"t{b_to_a}"].trigger(engine._model)
+    assert engine.speaker == "A"
