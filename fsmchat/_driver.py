@@ -10,6 +10,7 @@ model or human.
 from __future__ import annotations
 
 import inspect
+import logging
 import time
 from collections.abc import Callable, Generator, Mapping
 from typing import Any
@@ -43,6 +44,7 @@ __all__ = [
 ]
 
 EXIT_WORDS = ("exit",)
+_LOG = logging.getLogger("fsmchat")
 
 
 @attrs.frozen(kw_only=True)
@@ -285,11 +287,14 @@ class _Run:
             while self.seen_messages < len(msgs):
                 self.on_message(msgs[self.seen_messages])
                 self.seen_messages += 1
-        if self.on_decision is not None:
-            trace = eng._trace
-            while self.seen_decisions < len(trace):
-                self.on_decision(trace[self.seen_decisions])
-                self.seen_decisions += 1
+        trace = eng._trace
+        while self.seen_decisions < len(trace):
+            decision = trace[self.seen_decisions]
+            self.seen_decisions += 1
+            if decision.attempts or decision.target is None:
+                _log_decision(decision)
+            if self.on_decision is not None:
+                self.on_decision(decision)
 
     def result(self, finished: Finished) -> ChatResult:
         routing = UsageCount()
@@ -305,6 +310,29 @@ class _Run:
             agent_usage=dict(self.agent_usage),
             routing_usage=routing,
             engine_seconds=self.engine_seconds,
+        )
+
+
+def _log_decision(decision: Decision) -> None:
+    """Log refused answers (WARNING) and a step that found no route."""
+    for attempt in decision.attempts:
+        if attempt.error is not None:
+            _LOG.warning(
+                "round %d, after %s: refused %s answer %r: %s",
+                decision.round,
+                decision.source,
+                decision.kind,
+                attempt.raw[:200],
+                attempt.error,
+            )
+    if decision.reason == "no route":
+        _LOG.warning("round %d, after %s: no route", decision.round, decision.source)
+    elif decision.reason.startswith("fallback"):
+        _LOG.warning(
+            "round %d, after %s: answers stayed invalid, took the default edge to %s",
+            decision.round,
+            decision.source,
+            decision.target,
         )
 
 

@@ -508,3 +508,13 @@ def test_machine_refuses_an_edge_that_does_not_leave_the_current_state() -> None
     with pytest.raises(MachineError):
         engine._machine.events[f"t{b_to_a}"].trigger(engine._model)
     assert engine.speaker == "A"
+
+
+def test_refused_answers_and_fallbacks_are_logged(caplog: pytest.LogCaptureFixture) -> None:
+    """Every refused answer is logged as a warning on the 'fsmchat' logger."""
+    with caplog.at_level("WARNING", logger="fsmchat"):
+        run_chat(two_way(), selector=ScriptedSelector(["nobody", "B"]))
+    (record,) = caplog.records
+    assert record.name == "fsmchat"
+    assert "refused choose answer" in record.getMessage()
+    assert "'nobody' is not a legal next speaker" in record.getMessage()
