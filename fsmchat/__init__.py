@@ -6,6 +6,8 @@ natural-language condition, and no answer it gives can produce a transition that
 is not an edge of the spec.
 """
 
+import logging as _logging
+
 from fsmchat._cache import CachedChatModel
 from fsmchat._config import (
     LLMConfig,
@@ -99,6 +101,10 @@ from fsmchat._spec import (
 from fsmchat._state import Attempt, ChatView, Decision, GuardResult, Message, Usage
 
 __version__ = "0.1.0"
+
+# A library logs, an application decides where logs go (``fsmchat run`` shows
+# warnings on stderr; see the logging HOWTO's "Configuring Logging for a Library").
+_logging.getLogger("fsmchat").addHandler(_logging.NullHandler())
 
 __all__ = [
     "MODES",

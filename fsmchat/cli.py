@@ -8,6 +8,7 @@ Errors go to stderr as ``Error: ...``; spec problems as ``file:line:col: ...``.
 from __future__ import annotations
 
 import importlib
+import logging
 import sys
 from typing import Any
 
@@ -67,6 +68,23 @@ class ConsoleHuman:
             msg = "no more input on stdin (end of file) while a human answer was needed"
             raise HumanError(msg)
         return line.rstrip("\n")
+
+
+class _StderrWarnings(logging.Handler):
+    """Shows the library's warnings as ``warning: ...`` on the current stderr."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        click.echo(f"warning: {record.getMessage()}", err=True)
+
+
+_WARNINGS = _StderrWarnings(logging.WARNING)
+
+
+def _show_warnings() -> None:
+    """Print the library's warnings (refused model answers, fallbacks) on stderr."""
+    logger = logging.getLogger("fsmchat")
+    if _WARNINGS not in logger.handlers:
+        logger.addHandler(_WARNINGS)
 
 
 def print_message(message: Message) -> None:
@@ -228,6 +246,7 @@ def run(
     force: bool,
 ) -> None:
     """Run the chat described by SPEC and print its transcript."""
+    _show_warnings()
     from fsmchat._cli_durable import durable_human, run_recorded
 
     spec = load_spec_or_exit(spec_path)

@@ -141,3 +141,23 @@ def test_routing_for_mode_names_the_modes() -> None:
     )
     with pytest.raises(fsmchat.InvalidArgument, match="did you mean 'fsm-nl'"):
         fsmchat.routing_for_mode("fsm_nl")
+
+
+def test_run_shows_refused_answers_as_warnings() -> None:
+    """fsmchat run prints each refused selector answer as a warning on stderr."""
+    import logging
+
+    import fsmchat.cli
+
+    spec = SPECS / "counting.yaml"
+    # manual selection in graph mode: the person first types a wrong name
+    out = CliRunner().invoke(
+        main,
+        ["run", str(spec), "--mode", "graph", "--select", "manual", "--max-round", "4"],
+        input="Nobody\nExecutor\n",
+    )
+    assert out.exit_code == 0, out.output
+    assert (
+        "warning: round 3, after Engineer: refused choose answer 'Nobody'" in out.stderr
+    )
+    assert fsmchat.cli._WARNINGS in logging.getLogger("fsmchat").handlers
