@@ -49,6 +49,13 @@ from fsmchat._record import (
 from fsmchat._selectors import RandomSelector, RoundRobinSelector
 from fsmchat._spec import Spec
 from fsmchat._state import Decision, Message, Usage
+from fsmchat.cli import (
+    fail,
+    json_option,
+    print_decision,
+    print_message,
+    trace_option,
+)
 
 __all__ = ["DurableHuman", "durable_human", "replay", "run_recorded"]
 
@@ -411,15 +418,8 @@ def _spec_for(record: Record, spec_path: str | None) -> tuple[str, Spec]:
     is_flag=True,
     help="Replay even if the spec changed since the recording (every step is still checked).",
 )
-@click.option(
-    "--trace", "show_trace", is_flag=True, help="Print each routing decision to stderr."
-)
-@click.option(
-    "--json",
-    "json_out",
-    type=click.Path(dir_okay=False, writable=True),
-    help="Write the replayed transcript and trace to this JSON file.",
-)
+@trace_option
+@json_option
 def replay(
     record_path: str,
     spec_path: str | None,
@@ -432,7 +432,6 @@ def replay(
     Prints the same transcript as the recorded ``fsmchat run``; a line that
     does not fit the spec is an error naming the line and the round.
     """
-    from fsmchat.cli import fail, print_decision, print_message
 
     try:
         record = read_record(record_path)

@@ -125,16 +125,23 @@ def load_spec_or_exit(path: str) -> Spec:
         raise  # unreachable; keeps type checkers happy
 
 
-@main.command()
-@click.argument(
-    "spec_path", metavar="SPEC", type=click.Path(exists=True, dir_okay=False)
-)
-@click.option(
+#: Options shared by the commands that print a chat (``run``, ``replay``).
+json_option = click.option(
     "--json",
     "json_out",
     type=click.Path(dir_okay=False, writable=True),
     help="Write the transcript and trace to this JSON file.",
 )
+trace_option = click.option(
+    "--trace", "show_trace", is_flag=True, help="Print each routing decision to stderr."
+)
+
+
+@main.command()
+@click.argument(
+    "spec_path", metavar="SPEC", type=click.Path(exists=True, dir_okay=False)
+)
+@json_option
 @click.option(
     "--select",
     "method",
@@ -160,9 +167,7 @@ def load_spec_or_exit(path: str) -> Spec:
     default=None,
     help="Override the spec's max_round.",
 )
-@click.option(
-    "--trace", "show_trace", is_flag=True, help="Print each routing decision to stderr."
-)
+@trace_option
 @click.option(
     "--config",
     "config",

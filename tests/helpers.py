@@ -87,3 +87,22 @@ def judge_counting(body: dict[str, Any]) -> dict[str, Any]:
         holds = n % divisor == 0
         answer[key] = (not holds) if "not a multiple" in text else holds
     return json_completion(answer, prompt_tokens=100, completion_tokens=20)
+
+
+def skip_if_docker_engine() -> None:
+    """Skip the calling test when a Docker engine answers (it tests the no-engine path)."""
+    import shutil
+    import subprocess
+
+    import pytest
+
+    if shutil.which("docker"):
+        probe = subprocess.run(
+            ["docker", "version", "--format", "{{.Server.Version}}"],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
+        if probe.returncode == 0 and probe.stdout.strip():
+            pytest.skip("a Docker engine is running here")

@@ -20,6 +20,8 @@ from fsmchat.agents import (
 )
 from fsmchat.testing import ScriptedChatModel, ScriptedHuman, ScriptExhausted
 
+from .helpers import skip_if_docker_engine
+
 CODE = "Run this:\n```python\nprint(6 * 7)\n```"
 
 
@@ -403,19 +405,8 @@ def test_bad_options_raise_with_a_hint() -> None:
 
 def test_docker_requested_but_unavailable_fails_at_construction() -> None:
     """use_docker=True without a Docker engine: CodeRunError, no local fallback."""
-    import shutil
-    import subprocess
 
-    if shutil.which("docker"):
-        probe = subprocess.run(
-            ["docker", "version", "--format", "{{.Server.Version}}"],
-            capture_output=True,
-            text=True,
-            timeout=30,
-            check=False,
-        )
-        if probe.returncode == 0 and probe.stdout.strip():
-            pytest.skip("a Docker engine is running here")
+    skip_if_docker_engine()
     with pytest.raises(CodeRunError, match="Docker"):
         UserProxyAgent("u", code_execution_config={"use_docker": True})
 

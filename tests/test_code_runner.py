@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 import sys
 import textwrap
 import time
@@ -22,6 +21,8 @@ from fsmchat.adapters._code import (
     format_results,
     scrub_env,
 )
+
+from .helpers import skip_if_docker_engine
 
 posix_only = pytest.mark.skipif(sys.platform == "win32", reason="POSIX process groups")
 
@@ -263,16 +264,7 @@ def test_docker_requested_without_an_engine_is_a_clear_error(tmp_path: Path) -> 
     """No Docker engine: CodeRunError saying so, and nothing runs on the host."""
     marker = tmp_path / "ran-on-host"
     runner = DockerCodeRunner(docker=shutil.which("docker") or "docker")
-    if shutil.which("docker"):
-        probe = subprocess.run(
-            ["docker", "version", "--format", "{{.Server.Version}}"],
-            capture_output=True,
-            text=True,
-            timeout=30,
-            check=False,
-        )
-        if probe.returncode == 0 and probe.stdout.strip():
-            pytest.skip("a Docker engine is running here")
+    skip_if_docker_engine()
     with pytest.raises(CodeRunError, match="Docker") as info:
         runner.run([py(f"open({str(marker)!r}, 'w').write('x')")])
     assert "use_docker" in str(info.value)
