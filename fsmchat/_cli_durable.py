@@ -51,6 +51,7 @@ from fsmchat._spec import Spec
 from fsmchat._state import Decision, Message, Usage
 from fsmchat.cli import (
     fail,
+    finish_chat,
     json_option,
     print_decision,
     print_message,
@@ -480,12 +481,4 @@ def replay(
             err=True,
         )
         return
-    if json_out:
-        write_json(json_out, result.to_dict())
-    end = result.finished
-    if end.reason == "no route":
-        fail(end.detail)
-    click.echo(
-        f"-- chat ended: {end.reason} ({end.detail}) after {end.round} messages",
-        err=True,
-    )
+    finish_chat(result, json_out)

@@ -345,7 +345,7 @@ def run(
             chat_model.close()
     if show_usage:
         _print_usage(result)
-    _finish(result, json_out)
+    finish_chat(result, json_out)
 
 
 def _chat_model(
@@ -413,7 +413,8 @@ def _print_usage(result: ChatResult) -> None:
         )
 
 
-def _finish(result: ChatResult, json_out: str | None) -> None:
+def finish_chat(result: ChatResult, json_out: str | None) -> None:
+    """Write ``--json`` if asked, then say how the chat ended (exit 1 on no route)."""
     if json_out:
         write_json(json_out, result.to_dict())
     end = result.finished
