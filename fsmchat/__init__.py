@@ -8,26 +8,8 @@ is not an edge of the spec.
 
 import logging as _logging
 
-from fsmchat._cache import CachedChatModel
-from fsmchat._config import (
-    LLMConfig,
-    config_list_from_dotenv,
-    config_list_from_json,
-    filter_config,
-    make_chat_model,
-)
-from fsmchat._driver import (
-    ChatResult,
-    FunctionResponder,
-    UsageCount,
-    arun_chat,
-    check_ports,
-    needs_choice,
-    needs_judge,
-    run_chat,
-)
-from fsmchat._engine import MODES, Engine, Phase, Routing, routing_for_mode
-from fsmchat._errors import (
+from fsmchat._core.engine import MODES, Engine, Phase, Routing, routing_for_mode
+from fsmchat._core.errors import (
     BoundaryError,
     CodeRunError,
     EngineError,
@@ -41,7 +23,7 @@ from fsmchat._errors import (
     SpeakerSelectionError,
     SpecError,
 )
-from fsmchat._events import (
+from fsmchat._core.events import (
     Answer,
     AskAgent,
     AskHuman,
@@ -53,10 +35,52 @@ from fsmchat._events import (
     Reply,
     Stop,
 )
-from fsmchat._files import load_spec
-from fsmchat._guards import AllOf, AnyOf, Call, Contains, EndsWith, Equals, Not, Regex
-from fsmchat._llm import LLMResponder, LLMSelector
-from fsmchat._ports import (
+from fsmchat._core.guards import (
+    AllOf,
+    AnyOf,
+    Call,
+    Contains,
+    EndsWith,
+    Equals,
+    Not,
+    Regex,
+)
+from fsmchat._core.spec import (
+    AgentSpec,
+    Edge,
+    Selection,
+    Spec,
+    load_schema,
+    parse_spec,
+    spec_from_autogen,
+    spec_from_dict,
+)
+from fsmchat._core.state import Attempt, ChatView, Decision, GuardResult, Message, Usage
+from fsmchat._record.record import (
+    Cassette,
+    Record,
+    RecordHeader,
+    RecordWriter,
+    read_record,
+    replay_record,
+    resume,
+    resume_engine,
+    spec_digest,
+)
+from fsmchat._run.cache import CachedChatModel
+from fsmchat._run.driver import (
+    ChatResult,
+    FunctionResponder,
+    UsageCount,
+    arun_chat,
+    check_ports,
+    needs_choice,
+    needs_judge,
+    run_chat,
+)
+from fsmchat._run.files import load_spec
+from fsmchat._run.llm import LLMResponder, LLMSelector
+from fsmchat._run.ports import (
     AsyncChatModel,
     AsyncHuman,
     AsyncResponder,
@@ -70,35 +94,20 @@ from fsmchat._ports import (
     Responder,
     Selector,
 )
-from fsmchat._record import (
-    Cassette,
-    Record,
-    RecordHeader,
-    RecordWriter,
-    read_record,
-    replay_record,
-    resume,
-    resume_engine,
-    spec_digest,
-)
-from fsmchat._selectors import (
+from fsmchat._run.selectors import (
     CallableSelector,
     ManualSelector,
     RandomSelector,
     RoundRobinSelector,
     make_selector,
 )
-from fsmchat._spec import (
-    AgentSpec,
-    Edge,
-    Selection,
-    Spec,
-    load_schema,
-    parse_spec,
-    spec_from_autogen,
-    spec_from_dict,
+from fsmchat.adapters._config import (
+    LLMConfig,
+    config_list_from_dotenv,
+    config_list_from_json,
+    filter_config,
+    make_chat_model,
 )
-from fsmchat._state import Attempt, ChatView, Decision, GuardResult, Message, Usage
 
 __version__ = "0.1.0"
 

@@ -1,6 +1,6 @@
 """``python -m fsmchat`` runs the CLI."""
 
-from fsmchat.cli import main
+from fsmchat.cli._main import main
 
 if __name__ == "__main__":
     main()

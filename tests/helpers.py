@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import fsmchat
-from fsmchat._fakeserver import json_completion
+from fsmchat.testing._fakeserver import json_completion
 
 ROOT = Path(__file__).resolve().parent.parent
 SPECS = ROOT / "specs"

@@ -54,9 +54,9 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
-from fsmchat._codeblocks import CodeBlock
-from fsmchat._errors import CodeRunError, InvalidArgument
-from fsmchat._ports import CodeResult, CodeRunner
+from fsmchat._core.codeblocks import CodeBlock
+from fsmchat._core.errors import CodeRunError, InvalidArgument
+from fsmchat._run.ports import CodeResult, CodeRunner
 
 __all__ = [
     "SECRET_MARKERS",

@@ -52,9 +52,9 @@ from urllib.parse import urlsplit, urlunsplit
 
 import attrs
 
-from fsmchat._errors import InvalidArgument, LLMError
-from fsmchat._ports import ChatRequest, ChatResponse, to_plain
-from fsmchat._state import Usage
+from fsmchat._core.errors import InvalidArgument, LLMError
+from fsmchat._core.state import Usage
+from fsmchat._run.ports import ChatRequest, ChatResponse, to_plain
 
 __all__ = ["DEFAULT_BASE_URL", "OpenAIChatModel"]
 
@@ -618,7 +618,7 @@ def _usage(
         completion = raw.get("completion_tokens")
         if isinstance(prompt, int) and isinstance(completion, int):
             return Usage(prompt_tokens=prompt, completion_tokens=completion)
-    from fsmchat._tokens import count_message_tokens, count_tokens
+    from fsmchat.adapters._tokens import count_message_tokens, count_tokens
 
     out = content or ""
     if tool_calls:

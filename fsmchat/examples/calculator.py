@@ -12,7 +12,7 @@ import operator
 from collections.abc import Callable
 from fractions import Fraction
 
-from fsmchat._state import ChatView
+from fsmchat._core.state import ChatView
 
 __all__ = ["CalculationError", "calculate", "evaluate"]
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from fsmchat._state import ChatView
+from fsmchat._core.state import ChatView
 
 __all__ = ["add_one", "last_number", "last_number_is_multiple"]
 

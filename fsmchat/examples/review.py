@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import hashlib
 
-from fsmchat._state import ChatView
+from fsmchat._core.state import ChatView
 
 __all__ = [
     "MAX_REVISIONS",

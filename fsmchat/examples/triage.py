@@ -21,8 +21,8 @@ from __future__ import annotations
 
 import hashlib
 
-from fsmchat._events import AskAgent, AskHuman, Reply
-from fsmchat._state import ChatView
+from fsmchat._core.events import AskAgent, AskHuman, Reply
+from fsmchat._core.state import ChatView
 
 __all__ = [
     "SimulatedOnCall",

@@ -1,0 +1,177 @@
+"""DOT diagrams of a spec, built from the spec table (no IO, no graphviz needed).
+
+The diagram is a view of the same ordered edges the engine walks:
+
+* agents are boxes in declaration order (human agents ``(human)``, function
+  agents ``(function)``); the start agent has an entry arrow from a point;
+  ``end`` agents have a double border;
+* each edge is labelled with its priority among the edges out of its source
+  (``#1``, ``#2``, ... in walk order; an agent's unconditional edges form one
+  open set and share a number; a lone edge has none), its ``when`` guard
+  (``guard.describe()``) and its ``on`` condition (quoted, wrapped, truncated);
+* ``default`` edges are dashed; edges that no step can take (see
+  :func:`fsmchat._core.check.dead_edges`) are dotted and grey;
+* with ``trace_counts`` (edge index -> times taken) taken edges are bold and
+  coloured and labelled ``×N``; ``extra_moves`` ((from, to) -> count) adds the
+  moves a transcript made that are not edges, in red.
+
+The output is stable: the same spec gives the same bytes (golden-file tests).
+"""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Mapping
+
+from fsmchat._core.check import dead_edges
+from fsmchat._core.spec import Edge, Spec
+
+__all__ = ["to_dot"]
+
+_WRAP = 32
+_WRAP_WHEN = 40
+_MAX_ON = 96
+_TAKEN = "#1f6feb"
+_ILLEGAL = "#d1242f"
+_DEAD = "#8c959f"
+
+
+def to_dot(
+    spec: Spec,
+    *,
+    trace_counts: Mapping[int, int] | None = None,
+    extra_moves: Mapping[tuple[str, str], int] | None = None,
+) -> str:
+    """Return the DOT text of ``spec``'s graph.
+
+    Args:
+        spec: the spec to draw.
+        trace_counts: how often each edge (by index in ``spec.transitions``)
+            was taken; taken edges are highlighted and labelled ``×N``.
+        extra_moves: moves a transcript made that are no edge of the spec,
+            as ``{(from, to): count}``; drawn in red, labelled ``illegal ×N``.
+
+    Returns:
+        The DOT source, ending with a newline.
+    """
+    counts = dict(trace_counts or {})
+    dead = dead_edges(spec)
+    start_node = _free_name("__start__", spec.names)
+    lines = [
+        f"digraph {_q(spec.name)} {{",
+        f"  graph [label={_q(spec.name)}, labelloc=t, rankdir=TB, "
+        'fontname="Helvetica"];',
+        '  node [shape=box, style=rounded, fontname="Helvetica"];',
+        '  edge [fontname="Helvetica", fontsize=10];',
+        f'  {_q(start_node)} [shape=point, width=0.12, label=""];',
+    ]
+    ends = set(spec.end)
+    for agent in spec.agents:
+        attrs_ = [f"label={_q(_node_label(agent.name, agent.kind))}"]
+        if agent.name in ends:
+            attrs_.append("peripheries=2")
+        lines.append(f"  {_q(agent.name)} [{', '.join(attrs_)}];")
+    if spec.start is not None:
+        lines.append(f"  {_q(start_node)} -> {_q(spec.start)};")
+    for name in spec.names:
+        edges = spec.out_edges.get(name, ())
+        ranks = _priorities(edges)
+        for e in edges:
+            lines.append(_edge_line(e, ranks.get(e.index), counts, dead))
+    for (src, dst), n in sorted((extra_moves or {}).items()):
+        label = f"illegal ×{n}"
+        lines.append(
+            f"  {_q(src)} -> {_q(dst)} [label={_q(label)}, color={_q(_ILLEGAL)}, "
+            f"fontcolor={_q(_ILLEGAL)}, style=bold, constraint=false];"
+        )
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def _priorities(edges: tuple[Edge, ...]) -> dict[int, str]:
+    """``#k`` per edge in walk order; the open set shares one number."""
+    if len(edges) < 2:
+        return {}
+    out: dict[int, str] = {}
+    k = 0
+    open_rank: str | None = None
+    for e in edges:
+        if e.default:
+            continue
+        if e.unconditional:
+            if open_rank is None:
+                k += 1
+                open_rank = f"#{k}"
+            out[e.index] = open_rank
+        else:
+            k += 1
+            out[e.index] = f"#{k}"
+    return out
+
+
+def _edge_line(
+    e: Edge,
+    rank: str | None,
+    counts: Mapping[int, int],
+    dead: Mapping[int, tuple[str, str]],
+) -> str:
+    parts: list[str] = []
+    head = "default" if e.default else (rank or "")
+    if e.when is not None:
+        when = f"{head} when {e.when.describe()}".strip()
+        head = "\n".join(textwrap.wrap(when, _WRAP_WHEN, break_on_hyphens=False))
+    if head:
+        parts.append(head)
+    if e.on is not None:
+        parts.append(_wrap_on(e.on))
+    if e.index in dead:
+        parts.append(f"({dead[e.index][0]})")
+    taken = counts.get(e.index, 0)
+    if taken:
+        parts.append(f"×{taken}")
+    attrs_ = []
+    if parts:
+        attrs_.append(f"label={_q(chr(10).join(parts))}")
+    styles = []
+    if e.default:
+        styles.append("dashed")
+    if e.index in dead:
+        styles.append("dotted")
+        attrs_.append(f"color={_q(_DEAD)}, fontcolor={_q(_DEAD)}")
+    if taken:
+        styles.append("bold")
+        attrs_.append(f"color={_q(_TAKEN)}, fontcolor={_q(_TAKEN)}, penwidth=2.5")
+    if styles:
+        attrs_.append(f"style={_q(','.join(styles))}")
+    tail = f" [{', '.join(attrs_)}]" if attrs_ else ""
+    return f"  {_q(e.source)} -> {_q(e.target)}{tail};"
+
+
+def _wrap_on(text: str) -> str:
+    flat = " ".join(text.split())
+    if len(flat) > _MAX_ON:
+        flat = flat[: _MAX_ON - 1].rstrip() + "…"
+    return "\n".join(textwrap.wrap(f'"{flat}"', _WRAP)) or '""'
+
+
+def _node_label(name: str, kind: str) -> str:
+    return name if kind == "llm" else f"{name}\n({kind})"
+
+
+def _free_name(base: str, taken: tuple[str, ...]) -> str:
+    names = set(taken)
+    while base in names:
+        base = f"_{base}_"
+    return base
+
+
+def _q(text: str) -> str:
+    """Quote ``text`` as a DOT string: backslashes, quotes and newlines escaped."""
+    escaped = (
+        text.replace("\\", "\\\\")
+        .replace('"', '\\"')
+        .replace("\r\n", "\n")
+        .replace("\r", "\n")
+        .replace("\n", "\\n")
+    )
+    return f'"{escaped}"'

@@ -1,0 +1,498 @@
+"""The driver: the small loop that connects the sans-IO engine to its ports.
+
+``run_chat`` (sync) and ``arun_chat`` (async) do the same thing: ask the engine
+what it needs, call the matching port, feed the result back, until the engine
+says :class:`~fsmchat.Finished`. They check before the first round that every
+port the spec can need is there, so a chat does not fail half-way for a missing
+model or human.
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+import time
+from collections.abc import Callable, Generator, Mapping
+from typing import Any
+
+import attrs
+
+from fsmchat._core.engine import _UNSET, Engine, Routing
+from fsmchat._core.errors import InvalidArgument
+from fsmchat._core.events import (
+    Answer,
+    AskAgent,
+    AskHuman,
+    Finished,
+    Reply,
+    Request,
+    Stop,
+)
+from fsmchat._core.spec import AgentSpec, Spec
+from fsmchat._core.state import Decision, Message, Usage
+
+__all__ = [
+    "ChatResult",
+    "FunctionResponder",
+    "UsageCount",
+    "arun_chat",
+    "check_ports",
+    "human_prompt",
+    "needs_choice",
+    "needs_judge",
+    "run_chat",
+]
+
+EXIT_WORDS = ("exit",)
+_LOG = logging.getLogger("fsmchat")
+
+
+@attrs.frozen(kw_only=True)
+class UsageCount:
+    """Model calls and tokens, summed."""
+
+    calls: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+    def add(self, usage: Usage | None, calls: int = 1) -> UsageCount:
+        u = usage or Usage()
+        return UsageCount(
+            calls=self.calls + calls,
+            prompt_tokens=self.prompt_tokens + u.prompt_tokens,
+            completion_tokens=self.completion_tokens + u.completion_tokens,
+        )
+
+
+@attrs.frozen(kw_only=True)
+class ChatResult:
+    """What a finished chat leaves: transcript, trace, why it ended, usage.
+
+    Attributes:
+        messages: the transcript.
+        trace: one :class:`Decision` per routing step.
+        finished: why the chat ended.
+        agent_usage: model calls and tokens per agent (LLM agents only).
+        routing_usage: model calls and tokens spent on routing decisions.
+        engine_seconds: time spent inside the engine (ports excluded).
+    """
+
+    spec_name: str
+    messages: tuple[Message, ...]
+    trace: tuple[Decision, ...]
+    finished: Finished
+    agent_usage: Mapping[str, UsageCount] = attrs.field(factory=dict)
+    routing_usage: UsageCount = attrs.field(factory=UsageCount)
+    engine_seconds: float = attrs.field(default=0.0, eq=False)
+
+    @property
+    def chat_history(self) -> list[dict[str, Any]]:
+        """The transcript as AutoGen-style dicts."""
+        return [m.to_dict() for m in self.messages]
+
+    @property
+    def summary(self) -> str:
+        """The last message's content (AutoGen's ``last_msg`` summary)."""
+        return self.messages[-1].content if self.messages else ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return transcript, trace, ending and usage as JSON-ready data."""
+        return {
+            "format": "fsmchat.transcript/1",
+            "spec": self.spec_name,
+            "messages": self.chat_history,
+            "trace": [d.to_dict() for d in self.trace],
+            "finished": {
+                "reason": self.finished.reason,
+                "round": self.finished.round,
+                "detail": self.finished.detail,
+            },
+            "usage": {
+                "agents": {
+                    k: attrs.asdict(v) for k, v in sorted(self.agent_usage.items())
+                },
+                "routing": attrs.asdict(self.routing_usage),
+            },
+        }
+
+
+class FunctionResponder:
+    """Replies for a function agent: ``agent.reply(chat, **agent.args)``.
+
+    The callable may return a string, a :class:`~fsmchat.Reply`, or ``None``
+    (an empty message).
+    """
+
+    def respond(self, request: AskAgent) -> Reply:
+        agent = request.agent
+        if agent.reply is None:
+            msg = f"agent {agent.name!r} has no reply function"
+            raise InvalidArgument(msg)
+        out = agent.reply(request.chat, **agent.args)
+        if isinstance(out, Reply):
+            return out
+        return Reply(
+            agent=agent.name, content="" if out is None else str(out), role="user"
+        )
+
+
+def needs_judge(spec: Spec, routing: Routing) -> bool:
+    """True when some routing step may need natural-language conditions judged."""
+    if routing.graph == "complete" or routing.conditions == "ignore":
+        return False
+    language = routing.conditions == "language"
+    return any(
+        e.on is not None and (e.when is None or language) for e in spec.transitions
+    )
+
+
+def needs_choice(spec: Spec, routing: Routing) -> bool:
+    """True when some routing step may leave several candidates open."""
+    if routing.graph == "complete":
+        return len(spec.agents) > 1
+    for edges in spec.out_edges.values():
+        usable = [e for e in edges if spec.allow_repeat_speaker or e.source != e.target]
+        if routing.conditions == "ignore":
+            targets = {e.target for e in usable}
+        else:
+            targets = {e.target for e in usable if e.unconditional}
+        if len(targets) > 1:
+            return True
+    return False
+
+
+def human_prompt(request: AskHuman) -> str:
+    """The terminal prompt for a human agent: who waits for whom, and the keys."""
+    last = request.chat.last
+    waiting = f" (replying to {last.name})" if last is not None else ""
+    return (
+        f"[{request.agent.name}]{waiting} Type your message, "
+        f"press Enter to send nothing, or type 'exit' to end the chat: "
+    )
+
+
+@attrs.define
+class _Ports:
+    selector: Any
+    responders: Mapping[str, Any]
+    llm: Any
+    human: Any
+    function: FunctionResponder = attrs.Factory(FunctionResponder)
+
+    def responder_for(self, agent: AgentSpec) -> Any:
+        if agent.name in self.responders:
+            return self.responders[agent.name]
+        if agent.kind == "function":
+            return self.function
+        return self.llm
+
+
+def _check_ports(spec: Spec, routing: Routing, ports: _Ports) -> None:
+    for agent in spec.agents:
+        if (
+            agent.kind == "human"
+            and agent.name not in ports.responders
+            and ports.human is None
+        ):
+            msg = (
+                f"agent {agent.name!r} is a human agent: pass a human port (human=...)"
+            )
+            raise InvalidArgument(msg)
+        if agent.kind == "llm" and ports.responder_for(agent) is None:
+            msg = (
+                f"agent {agent.name!r} is an LLM agent and needs a model: pass llm=... "
+                f"(CLI: --config OAI_CONFIG_LIST), or give it a responder"
+            )
+            raise InvalidArgument(msg)
+    if needs_judge(spec, routing):
+        if ports.selector is None or not getattr(ports.selector, "can_judge", False):
+            edge = next(e for e in spec.transitions if e.on is not None)
+            msg = (
+                f"spec {spec.name!r} has natural-language conditions (e.g. transitions"
+                f"[{edge.index}].on: {edge.on!r}) that only a model can judge: pass a "
+                f"selector that can judge (CLI: --config OAI_CONFIG_LIST), or give "
+                f"those edges deterministic 'when' guards"
+            )
+            raise InvalidArgument(msg)
+    elif needs_choice(spec, routing) and ports.selector is None:
+        msg = (
+            f"spec {spec.name!r} leaves some choices of the next speaker open: "
+            f"pass a selector (round_robin, random with a seed, manual, a callable, "
+            f"or a model)"
+        )
+        raise InvalidArgument(msg)
+
+
+def check_ports(
+    spec: Spec,
+    *,
+    routing: Routing | None = None,
+    selector: Any = None,
+    llm: Any = None,
+    human: Any = None,
+    responders: Mapping[str, Any] | None = None,
+) -> None:
+    """Check, before any round, that the ports a chat of ``spec`` can need are there.
+
+    :func:`run_chat` does this itself; call it to fail early elsewhere (e.g.
+    before replaying a record).
+
+    Raises:
+        InvalidArgument: a port is missing, or cannot judge conditions; the
+            message says which and what to pass.
+    """
+    ports = _Ports(selector, responders or {}, llm, human)
+    _check_ports(spec, routing or Routing(), ports)
+
+
+class _Run:
+    """Shared bookkeeping of one driven chat (callbacks, usage, engine time)."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        on_message: Callable[[Message], object] | None,
+        on_decision: Callable[[Decision], object] | None,
+        *,
+        skip_existing: bool = False,
+    ) -> None:
+        self.engine = engine
+        self.on_message = on_message
+        self.on_decision = on_decision
+        self.seen_messages = len(engine._messages) if skip_existing else 0
+        self.seen_decisions = len(engine._trace) if skip_existing else 0
+        self.agent_usage: dict[str, UsageCount] = {}
+        self.engine_seconds = 0.0
+        self.flush()
+
+    def next(self) -> Request:
+        t0 = time.perf_counter()
+        req = self.engine.next_request()
+        self.engine_seconds += time.perf_counter() - t0
+        return req
+
+    def feed(self, event: Reply | Answer | Stop) -> None:
+        if isinstance(event, Reply) and event.usage is not None:
+            prev = self.agent_usage.get(event.agent, UsageCount())
+            self.agent_usage[event.agent] = prev.add(event.usage)
+        t0 = time.perf_counter()
+        self.engine.receive(event)
+        self.engine_seconds += time.perf_counter() - t0
+        self.flush()
+
+    def flush(self) -> None:
+        eng = self.engine
+        if self.on_message is not None:
+            msgs = eng._messages
+            while self.seen_messages < len(msgs):
+                self.on_message(msgs[self.seen_messages])
+                self.seen_messages += 1
+        trace = eng._trace
+        while self.seen_decisions < len(trace):
+            decision = trace[self.seen_decisions]
+            self.seen_decisions += 1
+            if decision.attempts or decision.target is None:
+                _log_decision(decision)
+            if self.on_decision is not None:
+                self.on_decision(decision)
+
+    def result(self, finished: Finished) -> ChatResult:
+        routing = UsageCount()
+        for d in self.engine.trace:
+            for a in d.attempts:
+                if a.usage is not None or a.request is not None:
+                    routing = routing.add(a.usage)
+        return ChatResult(
+            spec_name=self.engine.spec.name,
+            messages=self.engine.messages,
+            trace=self.engine.trace,
+            finished=finished,
+            agent_usage=dict(self.agent_usage),
+            routing_usage=routing,
+            engine_seconds=self.engine_seconds,
+        )
+
+
+def _log_decision(decision: Decision) -> None:
+    """Log refused answers (WARNING) and a step that found no route."""
+    for attempt in decision.attempts:
+        if attempt.error is not None:
+            _LOG.warning(
+                "round %d, after %s: refused %s answer %r: %s",
+                decision.round,
+                decision.source,
+                decision.kind,
+                attempt.raw[:200],
+                attempt.error,
+            )
+    if decision.reason == "no route":
+        _LOG.warning("round %d, after %s: no route", decision.round, decision.source)
+    elif decision.reason.startswith("fallback"):
+        _LOG.warning(
+            "round %d, after %s: answers stayed invalid, took the default edge to %s",
+            decision.round,
+            decision.source,
+            decision.target,
+        )
+
+
+def _human_event(request: AskHuman, text: str) -> Reply | Stop:
+    if text.strip().lower() in EXIT_WORDS:
+        return Stop(reason=f"{request.agent.name} typed exit")
+    return Reply(agent=request.agent.name, content=text, role="user")
+
+
+def _options(
+    message: Any, max_round: int | None, max_retries: int | None, context: Any
+) -> dict[str, Any]:
+    opts: dict[str, Any] = {"max_round": max_round, "max_retries": max_retries}
+    if message is not _UNSET:
+        opts["message"] = message
+    if context is not _UNSET:
+        opts["context"] = context
+    return opts
+
+
+@attrs.frozen
+class _Call:
+    """A port call the chat loop needs made: ``port.method(arg)``."""
+
+    port: Any
+    method: str
+    arg: Any
+
+
+def _start(
+    spec: Spec,
+    ports: _Ports,
+    routing: Routing | None,
+    engine: Engine | None,
+    options: dict[str, Any],
+    on_message: Callable[[Message], object] | None,
+    on_decision: Callable[[Decision], object] | None,
+) -> _Run:
+    if engine is not None:
+        _check_ports(spec, engine.routing, ports)
+        return _Run(engine, on_message, on_decision, skip_existing=True)
+    routing = routing or Routing()
+    _check_ports(spec, routing, ports)
+    return _Run(Engine(spec, routing=routing, **options), on_message, on_decision)
+
+
+def _loop(run: _Run, ports: _Ports) -> Generator[_Call, Any, ChatResult]:
+    """The chat loop, written once: yields each port call, is sent its result.
+
+    :func:`run_chat` makes the calls directly, :func:`arun_chat` awaits them.
+    """
+    while True:
+        req = run.next()
+        if isinstance(req, Finished):
+            return run.result(req)
+        if isinstance(req, AskAgent):
+            run.feed((yield _Call(ports.responder_for(req.agent), "respond", req)))
+        elif isinstance(req, AskHuman):
+            responder = ports.responders.get(req.agent.name)
+            if responder is not None:
+                run.feed((yield _Call(responder, "respond", req)))
+            else:
+                text = yield _Call(ports.human, "input", human_prompt(req))
+                run.feed(_human_event(req, text))
+        else:
+            run.feed((yield _Call(ports.selector, "select", req)))
+
+
+def run_chat(
+    spec: Spec,
+    *,
+    selector: Any = None,
+    llm: Any = None,
+    human: Any = None,
+    responders: Mapping[str, Any] | None = None,
+    routing: Routing | None = None,
+    message: str | None = _UNSET,
+    max_round: int | None = None,
+    max_retries: int | None = None,
+    context: int | None = _UNSET,
+    on_message: Callable[[Message], object] | None = None,
+    on_decision: Callable[[Decision], object] | None = None,
+    engine: Engine | None = None,
+) -> ChatResult:
+    """Run a chat of ``spec`` to the end and return its :class:`ChatResult`.
+
+    Args:
+        spec: the chat's spec.
+        selector: a :class:`~fsmchat.Selector` for open choices and
+            natural-language conditions.
+        llm: a :class:`~fsmchat.Responder` for LLM agents.
+        human: a :class:`~fsmchat.Human` port for human agents.
+        responders: per-agent responders, overriding the defaults.
+        routing: how edges and conditions are used (default: fsmchat's rules).
+        message, max_round, max_retries, context: override the spec's values.
+        on_message, on_decision: called with each new message / decision,
+            before the next port is called (so a record on disk is never
+            behind the chat by more than the step in progress).
+        engine: continue this engine (e.g. one rebuilt from a record) instead
+            of starting a new chat; ``routing``, ``message``, ``max_round``, ...
+            are then the engine's, and callbacks see only what is added from
+            now on.
+
+    Raises:
+        InvalidArgument: a port the spec needs is missing.
+        EngineError: a port's reply did not fit the chat (e.g. the wrong agent).
+        LLMError, HumanError: a port failed.
+    """
+    ports = _Ports(selector, responders or {}, llm, human)
+    options = _options(message, max_round, max_retries, context)
+    run = _start(spec, ports, routing, engine, options, on_message, on_decision)
+    loop = _loop(run, ports)
+    try:
+        call = next(loop)
+        while True:
+            call = loop.send(getattr(call.port, call.method)(call.arg))
+    except StopIteration as done:
+        result: ChatResult = done.value
+        return result
+
+
+async def arun_chat(
+    spec: Spec,
+    *,
+    selector: Any = None,
+    llm: Any = None,
+    human: Any = None,
+    responders: Mapping[str, Any] | None = None,
+    routing: Routing | None = None,
+    message: str | None = _UNSET,
+    max_round: int | None = None,
+    max_retries: int | None = None,
+    context: int | None = _UNSET,
+    on_message: Callable[[Message], object] | None = None,
+    on_decision: Callable[[Decision], object] | None = None,
+    engine: Engine | None = None,
+) -> ChatResult:
+    """The async form of :func:`run_chat`: ``await arun_chat(spec, ...)``.
+
+    Ports with an async method (``aselect``, ``arespond``, ``ainput``) are awaited;
+    ports with only the sync method are called directly.
+    """
+    ports = _Ports(selector, responders or {}, llm, human)
+    options = _options(message, max_round, max_retries, context)
+    run = _start(spec, ports, routing, engine, options, on_message, on_decision)
+    loop = _loop(run, ports)
+    try:
+        call = next(loop)
+        while True:
+            call = loop.send(await _call(call.port, call.method, call.arg))
+    except StopIteration as done:
+        result: ChatResult = done.value
+        return result
+
+
+async def _call(port: Any, method: str, arg: Any) -> Any:
+    amethod = getattr(port, "a" + method, None)
+    if amethod is not None:
+        return await amethod(arg)
+    out = getattr(port, method)(arg)
+    if inspect.isawaitable(out):
+        return await out
+    return out

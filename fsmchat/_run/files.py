@@ -1,0 +1,137 @@
+"""Reading and writing files: specs and transcripts (the IO edge of the core)."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+from fsmchat._core.check import SPEC_SUFFIXES, check_text
+from fsmchat._core.errors import InvalidArgument, Problem, SpecError
+from fsmchat._core.spec import Spec, parse_spec
+
+__all__ = ["check_paths", "collect_spec_files", "load_spec", "read_text", "write_json"]
+
+
+def load_spec(path: str | os.PathLike[str]) -> Spec:
+    """Read and build the spec at ``path`` (YAML or JSON).
+
+    Raises:
+        SpecError: the file cannot be read or holds problems (all of them).
+    """
+    name = os.fspath(path)
+    try:
+        text = Path(name).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        problem = Problem(message=f"cannot read spec: {exc}", path=name, code="io")
+        raise SpecError([problem]) from exc
+    return parse_spec(text, path=name)
+
+
+def write_json(path: str | os.PathLike[str], data: Any) -> None:
+    """Write ``data`` as indented UTF-8 JSON, atomically (temp file + rename)."""
+    target = Path(path)
+    tmp = target.with_name(target.name + ".tmp")
+    tmp.write_text(
+        json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
+    os.replace(tmp, target)
+
+
+def collect_spec_files(paths: Iterable[str | os.PathLike[str]]) -> list[str]:
+    """Expand ``paths``: files are kept, directories are searched recursively
+    for ``*.yaml``, ``*.yml`` and ``*.json`` (hidden entries skipped), sorted.
+
+    Returns:
+        The files, each once, in the order given (each directory's files sorted).
+
+    Raises:
+        InvalidArgument: a path does not exist, or no spec file was found.
+    """
+    files: list[str] = []
+    for raw in paths:
+        p = Path(raw)
+        if p.is_dir():
+            found = sorted(
+                str(f)
+                for f in _walk(p)
+                if f.suffix.lower() in SPEC_SUFFIXES and f.is_file()
+            )
+            files.extend(found)
+        elif p.exists():
+            files.append(str(p))
+        else:
+            msg = f"no such file or directory: {os.fspath(raw)!r}"
+            raise InvalidArgument(msg)
+    files = list(dict.fromkeys(files))
+    if not files:
+        shown = ", ".join(repr(os.fspath(p)) for p in paths)
+        msg = f"no spec files (*.yaml, *.yml, *.json) found in {shown}"
+        raise InvalidArgument(msg)
+    return files
+
+
+def _walk(root: Path) -> Iterator[Path]:
+    for p in root.rglob("*"):
+        rel = p.relative_to(root).parts
+        if not any(part.startswith(".") for part in rel):
+            yield p
+
+
+def check_paths(paths: Iterable[str | os.PathLike[str]]) -> list[Problem]:
+    """Check every spec file in ``paths`` (see :func:`collect_spec_files`).
+
+    This is the checker's only function that touches the file system: it
+    reads each file and hands the text to :func:`check_text`.
+
+    Returns:
+        All problems, file by file in order. A file that cannot be read or
+        decoded is one ``io`` problem (with the position of a bad byte).
+
+    Raises:
+        InvalidArgument: a path does not exist, or no spec file was found.
+    """
+    problems: list[Problem] = []
+    for name in collect_spec_files(paths):
+        text, problem = read_text(name)
+        if problem is not None:
+            problems.append(problem)
+        else:
+            problems.extend(check_text(text, path=name))
+    return problems
+
+
+def read_text(path: str) -> tuple[str, Problem | None]:
+    """Read ``path`` as UTF-8.
+
+    Returns:
+        ``(text, None)``, or ``("", problem)`` when the file cannot be read
+        (``io``) or is not UTF-8 (``encoding``, located at the bad byte).
+    """
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        return "", Problem(
+            message=f"cannot read file: {reason}",
+            path=path,
+            line=1,
+            column=1,
+            code="io",
+        )
+    try:
+        return data.decode("utf-8"), None
+    except UnicodeDecodeError as exc:
+        before = data[: exc.start]
+        line = before.count(b"\n") + 1
+        col = exc.start - (before.rfind(b"\n") + 1) + 1
+        bad = data[exc.start : exc.start + 1]
+        return "", Problem(
+            message=f"not UTF-8 text: byte {bad!r} cannot be decoded; save the file as UTF-8",
+            path=path,
+            line=line,
+            column=col,
+            code="encoding",
+        )

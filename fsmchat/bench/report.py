@@ -1,0 +1,244 @@
+"""Writing benchmark results: ``results.json``, ``results.md``, ``results.png``.
+
+Also checks the goals of the benchmark's issue against a run
+(:func:`goal_checks`), so every report says whether they held.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from fsmchat.bench.models import file_label, write_replay
+from fsmchat.bench.runner import BenchResults, CellResult
+
+__all__ = [
+    "GoalCheck",
+    "goal_checks",
+    "markdown_table",
+    "render_markdown",
+    "write_chart",
+    "write_results",
+]
+
+
+@attrs.frozen(kw_only=True)
+class GoalCheck:
+    """One goal of the benchmark and whether this run met it."""
+
+    goal: str
+    ok: bool | None  # None: the run did not include what the goal is about
+    detail: str
+
+
+def _pct(value: float | None) -> str:
+    return "–" if value is None else f"{value * 100:.0f} %"
+
+
+def _num(value: float | None, digits: int = 1) -> str:
+    return "–" if value is None else f"{value:.{digits}f}"
+
+
+def markdown_table(cells: Sequence[CellResult]) -> str:
+    """Return the results as a Markdown table, one row per scenario × mode × model."""
+    head = (
+        "| scenario | mode | model | exact trace | step acc. | illegal / chat "
+        "| wrong branch / chat | no route | sel. calls / chat | prompt tok / chat "
+        "| prompt tok / call | engine µs / round | wall ms / chat |"
+    )
+    rule = "|" + "---|" * 3 + "---:|" * 10
+    rows = [head, rule]
+    for c in cells:
+        errors = f" ({c.errors} errored)" if c.errors else ""
+        rows.append(
+            f"| {c.scenario} | {c.mode} | {c.model}{errors} "
+            f"| {_pct(c.exact_accuracy)} | {_pct(c.step_accuracy)} "
+            f"| {_num(c.illegal_per_chat, 2)} | {_num(c.wrong_branches_per_chat, 2)} "
+            f"| {_pct(c.no_route_rate)} | {_num(c.calls_per_chat)} "
+            f"| {_num(c.tokens_per_chat, 0)} | {_num(c.tokens_per_call, 0)} "
+            f"| {_num(c.engine_us_per_round)} | {_num(c.wall_ms_per_chat, 2)} |"
+        )
+    return "\n".join(rows)
+
+
+def goal_checks(results: BenchResults) -> list[GoalCheck]:
+    """Check the issue's goals on ``results``."""
+    cells = results.cells
+    checks = []
+    counting = [
+        c
+        for c in cells
+        if c.scenario == "counting" and c.mode == "fsm" and c.exact_accuracy is not None
+    ]
+    if counting:
+        calls = max(c.calls_per_chat or 0.0 for c in counting)
+        exact = min(c.exact_accuracy or 0.0 for c in counting)
+        checks.append(
+            GoalCheck(
+                goal="counting, fsm: 0 selection calls and 100 % exact-trace accuracy",
+                ok=calls == 0 and exact == 1.0,
+                detail=f"max calls/chat {calls:g}, min exact {exact * 100:.0f} % over {len(counting)} model(s)",
+            )
+        )
+    else:
+        checks.append(
+            GoalCheck(
+                goal="counting, fsm: 0 selection calls and 100 % exact-trace accuracy",
+                ok=None,
+                detail="counting/fsm was not run",
+            )
+        )
+    constrained = [c for c in cells if c.mode in ("fsm", "fsm-nl")]
+    illegal = sum(c.illegal_total for c in constrained)
+    checks.append(
+        GoalCheck(
+            goal="every fsm and fsm-nl run, any model: 0 illegal transitions",
+            ok=None if not constrained else illegal == 0,
+            detail=f"{illegal} illegal transitions in {sum(c.trials - c.errors for c in constrained)} chats",
+        )
+    )
+    free_noisy = [c for c in cells if c.mode == "free" and c.model.startswith("noisy:")]
+    free_illegal = sum(c.illegal_total for c in free_noisy)
+    chats = sum(c.trials - c.errors for c in free_noisy)
+    checks.append(
+        GoalCheck(
+            goal="free under noisy models: illegal transitions appear",
+            ok=None if not free_noisy else free_illegal > 0,
+            detail=f"{free_illegal} illegal transitions in {chats} chats",
+        )
+    )
+    return checks
+
+
+def _mark(ok: bool | None) -> str:
+    return "n/a" if ok is None else ("yes" if ok else "**NO**")
+
+
+def render_markdown(results: BenchResults, *, command: str = "") -> str:
+    """Return the whole ``results.md`` text: setup, goals, table, definitions."""
+    cfg = results.config
+    env = results.environment
+    lines = ["# fsmchat speaker-selection benchmark", ""]
+    if command:
+        lines += [f"Command: `{command}`", ""]
+    lines += [
+        f"Scenarios {', '.join(cfg.scenarios)}; modes {', '.join(cfg.modes)}; "
+        f"models {', '.join(cfg.models)}; {cfg.trials} trials each, seed {cfg.seed}, "
+        f"concurrency {cfg.concurrency}. {len(results.trials)} chats in "
+        f"{results.seconds:.1f} s. fsmchat {env.get('fsmchat', '?')}, Python "
+        f"{env.get('python', '?')} on {env.get('machine', '?')}; prompt tokens "
+        f"counted with {env.get('token_encoding', '?')}.",
+        "",
+        "## Goals",
+        "",
+        "| goal | met | detail |",
+        "|---|---|---|",
+    ]
+    for g in goal_checks(results):
+        lines.append(f"| {g.goal} | {_mark(g.ok)} | {g.detail} |")
+    lines += ["", "## Results", "", markdown_table(results.cells), ""]
+    lines += [
+        "## Definitions",
+        "",
+        "- **exact trace**: chats whose whole speaker sequence equals the ground-truth run.",
+        "- **step acc.**: routing steps that picked the speaker the ground-truth FSM picks from the same chat.",
+        "- **illegal**: moves along no edge of the spec (impossible in the FSM).",
+        "- **wrong branch**: moves along an edge of the spec whose guard was false.",
+        "- **no route**: chats ended because every answer was refused and there was no default edge.",
+        "- **sel. calls**: selector calls (re-asks included); **prompt tok**: tokens of the prompts an LLM selector would send (offline count).",
+        "- **engine µs / round**: time inside the engine per message (ports excluded), median over the trials.",
+        "- `noisy:P` is a seeded simulation of an unreliable model, not a model: right with probability 1−P, otherwise a wrong legal answer, an illegal name, or garbage.",
+        "",
+    ]
+    errored = [c for c in results.cells if c.first_error]
+    if errored:
+        lines += ["## Errors", ""]
+        for c in errored:
+            lines.append(
+                f"- {c.scenario}/{c.mode}/{c.model}: {c.errors} trial(s); first: {c.first_error}"
+            )
+        lines.append("")
+    return "\n".join(lines)
+
+
+def write_chart(results: BenchResults, path: Path) -> None:
+    """Draw exact-trace accuracy, illegal transitions and prompt tokens by mode."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    cfg = results.config
+    models = [m.label for m in cfg.model_specs()]
+    rows: list[tuple[str, Any]] = [
+        ("exact-trace accuracy (%)", lambda c: (c.exact_accuracy or 0.0) * 100),
+        ("illegal transitions / chat", lambda c: c.illegal_per_chat or 0.0),
+        ("selection prompt tokens / chat", lambda c: c.tokens_per_chat or 0.0),
+    ]
+    ncols = len(cfg.scenarios)
+    fig, axes = plt.subplots(
+        len(rows), ncols, figsize=(4.2 * ncols, 8.5), squeeze=False
+    )
+    width = 0.8 / max(len(models), 1)
+    for col, scenario in enumerate(cfg.scenarios):
+        for row, (title, metric) in enumerate(rows):
+            ax = axes[row][col]
+            for k, model in enumerate(models):
+                xs, ys = [], []
+                for i, mode in enumerate(cfg.modes):
+                    cell = results.cell(scenario, mode, model)
+                    xs.append(i + (k - (len(models) - 1) / 2) * width)
+                    ys.append(metric(cell))
+                ax.bar(xs, ys, width=width, label=model)
+            ax.set_xticks(range(len(cfg.modes)))
+            ax.set_xticklabels(cfg.modes)
+            if row == 0:
+                ax.set_title(scenario)
+                ax.set_ylim(0, 105)
+            if col == 0:
+                ax.set_ylabel(title)
+            ax.grid(axis="y", alpha=0.3)
+    handles, labels = axes[0][0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=len(models), frameon=False)
+    fig.suptitle(
+        f"fsmchat speaker selection: accuracy and cost by mode ({cfg.trials} trials, seed {cfg.seed})"
+    )
+    fig.tight_layout(rect=(0, 0.04, 1, 1))
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def write_results(
+    results: BenchResults, out: Path, *, command: str = "", chart: bool = True
+) -> dict[str, Path]:
+    """Write ``results.json``, ``results.md``, ``results.png`` and the recordings.
+
+    Recordings of every model's answers go to ``out/answers/<model>.json``
+    (replay them with ``--models replay:FILE``).
+
+    Returns:
+        The written paths by kind (``json``, ``md``, ``png``, ``answers:<model>``).
+    """
+    out.mkdir(parents=True, exist_ok=True)
+    paths = {"json": out / "results.json", "md": out / "results.md"}
+    data = results.to_dict()
+    data["command"] = command
+    data["goals"] = [attrs.asdict(g) for g in goal_checks(results)]
+    paths["json"].write_text(
+        json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
+    paths["md"].write_text(render_markdown(results, command=command), encoding="utf-8")
+    if chart:
+        paths["png"] = out / "results.png"
+        write_chart(results, paths["png"])
+    for model, answers in results.answers.items():
+        if model.startswith("replay:"):
+            continue
+        target = out / "answers" / f"{file_label(model)}.json"
+        write_replay(target, model, answers)
+        paths[f"answers:{model}"] = target
+    return paths

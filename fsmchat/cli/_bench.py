@@ -1,0 +1,203 @@
+"""``fsmchat bench``: the speaker-selection benchmark and the performance figures.
+
+The command is a thin shell over :mod:`benchmarks`: it parses the options,
+shows a progress bar on stderr, writes ``results.json``, ``results.md``,
+``results.png`` and the recorded answers to ``--out``, and prints the table.
+``--perf`` measures the engine's performance figures instead.
+
+Exit codes: 0 done, 1 some trials failed (e.g. the endpoint), 2 bad arguments.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shlex
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from fsmchat._core.errors import FsmchatError, InvalidArgument
+
+__all__ = ["bench"]
+
+_DEFAULT_SCENARIOS = "counting,review,triage"
+_DEFAULT_MODES = "free,graph,fsm-nl,fsm"
+_DEFAULT_MODELS = "oracle,noisy:0.2,noisy:0.5"
+
+
+def _command(params: dict[str, Any]) -> str:
+    parts = ["fsmchat", "bench"]
+    if params["perf"]:
+        parts.append("--perf")
+    else:
+        for key in ("scenarios", "modes", "models", "trials", "seed", "concurrency"):
+            parts += [f"--{key}", str(params[key])]
+    parts += ["--out", str(params["out"])]
+    return " ".join(shlex.quote(p) for p in parts)
+
+
+@click.command()
+@click.option(
+    "--scenarios",
+    default=_DEFAULT_SCENARIOS,
+    show_default=True,
+    help="Comma-separated scenarios: counting, review, triage, or paths of spec "
+    "files whose conditional edges all have `when` guards and `on` texts.",
+)
+@click.option(
+    "--modes",
+    default=_DEFAULT_MODES,
+    show_default=True,
+    help="Comma-separated modes: free (all agents, full history: the AutoGen "
+    "baseline), graph (spec successors, conditions ignored), fsm-nl (conditions "
+    "judged by the model), fsm (deterministic guards).",
+)
+@click.option(
+    "--models",
+    default=_DEFAULT_MODELS,
+    show_default=True,
+    help="Comma-separated selectors: oracle, noisy:P (a seeded simulation, wrong "
+    "with probability P), replay:FILE (recorded answers), openai[:MODEL] (a real "
+    "endpoint; needs --config).",
+)
+@click.option(
+    "--trials",
+    type=click.IntRange(min=1),
+    default=20,
+    show_default=True,
+    help="Trials per scenario × mode × model.",
+)
+@click.option(
+    "--seed", type=int, default=0, show_default=True, help="Seed of simulated models."
+)
+@click.option(
+    "--concurrency",
+    type=click.IntRange(min=1),
+    default=8,
+    show_default=True,
+    help="Trials run at once (asyncio).",
+)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("bench-results"),
+    show_default=True,
+    help="Directory for results.json, results.md, results.png and answers/.",
+)
+@click.option(
+    "--perf",
+    is_flag=True,
+    help="Measure the engine's performance figures (overhead vs agents and "
+    "history, load + check of a 10,000-agent spec, prompt size vs chat length) "
+    "instead of the accuracy benchmark.",
+)
+@click.option(
+    "--config",
+    default=None,
+    metavar="OAI_CONFIG_LIST",
+    help="Config list for openai models: a JSON file or an environment variable holding it.",
+)
+@click.option("--no-chart", is_flag=True, help="Do not draw results.png.")
+def bench(
+    scenarios: str,
+    modes: str,
+    models: str,
+    trials: int,
+    seed: int,
+    concurrency: int,
+    out: Path,
+    perf: bool,
+    config: str | None,
+    no_chart: bool,
+) -> None:
+    """Benchmark speaker selection: accuracy and cost of free, graph, fsm-nl and fsm routing."""
+    params = click.get_current_context().params
+    command = _command(params)
+    if perf:
+        _run_perf(out, command)
+        return
+    from fsmchat.bench.runner import BenchConfig
+
+    try:
+        cfg = BenchConfig(
+            scenarios=scenarios,
+            modes=modes,
+            models=models,
+            trials=trials,
+            seed=seed,
+            concurrency=concurrency,
+            config=config,
+        )
+    except InvalidArgument as exc:
+        raise click.UsageError(str(exc)) from None
+    _run_bench(cfg, out, command, chart=not no_chart)
+
+
+def _run_bench(cfg: Any, out: Path, command: str, *, chart: bool) -> None:
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from fsmchat.bench.report import goal_checks, markdown_table, write_results
+    from fsmchat.bench.runner import run_benchmark
+
+    total = len(cfg.scenarios) * len(cfg.modes) * len(cfg.models) * cfg.trials
+    console = Console(stderr=True)
+    progress = Progress(
+        TextColumn("[bold]bench[/bold]"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.description}"),
+        console=console,
+        disable=not console.is_terminal,
+        transient=True,
+    )
+    with progress:
+        task = progress.add_task("", total=total)
+
+        def tick(trial: Any) -> None:
+            progress.update(
+                task,
+                advance=1,
+                description=f"{trial.scenario}/{trial.mode}/{trial.model}",
+            )
+
+        try:
+            results = asyncio.run(run_benchmark(cfg, progress=tick))
+        except InvalidArgument as exc:
+            raise click.UsageError(str(exc)) from None
+        except FsmchatError as exc:
+            click.echo(f"Error: {exc}", err=True)
+            sys.exit(1)
+    paths = write_results(results, out, command=command, chart=chart)
+    click.echo(markdown_table(results.cells))
+    click.echo("")
+    for g in goal_checks(results):
+        mark = "n/a" if g.ok is None else ("ok" if g.ok else "NOT MET")
+        click.echo(f"[{mark}] {g.goal}: {g.detail}")
+    click.echo("")
+    click.echo(
+        f"{len(results.trials)} chats in {results.seconds:.1f} s; wrote "
+        + ", ".join(str(p) for k, p in paths.items() if not k.startswith("answers:"))
+        + f" and {sum(k.startswith('answers:') for k in paths)} recording(s) in {out / 'answers'}",
+        err=True,
+    )
+    if results.errors:
+        firsts = sorted({c.first_error for c in results.cells if c.first_error})
+        click.echo(
+            f"Error: {results.errors} trial(s) failed; first: {firsts[0]}", err=True
+        )
+        sys.exit(1)
+
+
+def _run_perf(out: Path, command: str) -> None:
+    from fsmchat.bench.perf import PerfConfig, render_perf, run_perf, write_perf
+
+    def note(text: str) -> None:
+        click.echo(f"perf: {text}", err=True)
+
+    figures = run_perf(PerfConfig(), progress=note)
+    write_perf(figures, out, command=command)
+    click.echo(render_perf(figures))
+    click.echo(f"wrote {out / 'perf.json'} and {out / 'perf.md'}", err=True)

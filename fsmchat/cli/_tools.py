@@ -1,0 +1,317 @@
+"""Offline spec tooling on the command line: check, schema, draw, verify, paths.
+
+Registered lazily by :mod:`fsmchat.cli._main`. Exit codes follow click: 0 success,
+1 a failure (problems found, an illegal transcript, a missing ``dot`` binary),
+2 a usage error (no such file, no spec files found, bad options).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any, NoReturn
+
+import attrs
+import click
+
+from fsmchat._core.check import check_text
+from fsmchat._core.diagram import to_dot
+from fsmchat._core.errors import InvalidArgument, Problem
+from fsmchat._core.paths import covering_paths, uncovered_edges
+from fsmchat._core.spec import Spec, load_schema
+from fsmchat._core.verify import (
+    Transcript,
+    VerifyReport,
+    load_transcript,
+    verify_transcript,
+)
+from fsmchat._run.files import collect_spec_files, read_text
+from fsmchat.cli._common import load_spec_or_exit
+
+__all__ = ["check", "draw", "paths", "schema", "verify"]
+
+_EXISTING = click.Path(exists=True, dir_okay=False)
+
+
+# --------------------------------------------------------------------------
+# check
+
+
+@click.command()
+@click.argument(
+    "targets", metavar="PATH...", nargs=-1, required=True, type=click.Path()
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="One diagnostic per line, or one JSON document.",
+)
+@click.option("--strict", is_flag=True, help="Exit 1 on warnings too.")
+def check(targets: tuple[str, ...], fmt: str, strict: bool) -> None:
+    """Check spec files (and directories of them) without running anything.
+
+    Prints every problem as `path:line:col: error|warning: message [code]`,
+    then a summary on stderr. Exit 1 if any error (any warning with --strict).
+    """
+    try:
+        files = collect_spec_files(targets)
+    except InvalidArgument as exc:
+        raise click.UsageError(str(exc)) from None
+    problems: list[Problem] = []
+    for name in files:
+        text, problem = read_text(name)
+        problems.extend(
+            [problem] if problem is not None else check_text(text, path=name)
+        )
+    errors = sum(1 for p in problems if p.severity == "error")
+    warnings = len(problems) - errors
+    if fmt == "json":
+        doc = {
+            "files": files,
+            "problems": [_problem_dict(p) for p in problems],
+            "errors": errors,
+            "warnings": warnings,
+        }
+        click.echo(json.dumps(doc, indent=2, ensure_ascii=False))
+    else:
+        for p in problems:
+            click.echo(str(p))
+    n = len(files)
+    click.echo(
+        f"checked {n} file{'s' if n != 1 else ''}: {_count(errors, 'error')}, "
+        f"{_count(warnings, 'warning')}",
+        err=True,
+    )
+    if errors or (strict and warnings):
+        sys.exit(1)
+
+
+def _problem_dict(p: Problem) -> dict[str, Any]:
+    return {
+        "path": p.path,
+        "line": p.line,
+        "column": p.column,
+        "severity": p.severity,
+        "code": p.code,
+        "message": p.message,
+    }
+
+
+def _fail(message: str) -> NoReturn:
+    click.echo(f"Error: {message}", err=True)
+    sys.exit(1)
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}{'s' if n != 1 else ''}"
+
+
+# --------------------------------------------------------------------------
+# schema
+
+
+@click.command()
+def schema() -> None:
+    """Print the JSON Schema of the spec format (for editors and validators)."""
+    click.echo(json.dumps(load_schema(), indent=2, ensure_ascii=False))
+
+
+# --------------------------------------------------------------------------
+# draw
+
+_FORMATS = ("dot", "gv", "svg", "png", "pdf")
+
+
+@click.command()
+@click.argument("spec_path", metavar="SPEC", type=_EXISTING)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, writable=True),
+    default=None,
+    help="Write to FILE.dot, .svg, .png or .pdf (default: DOT on stdout).",
+)
+@click.option(
+    "--trace",
+    "trace_path",
+    type=_EXISTING,
+    default=None,
+    help="A transcript JSON (fsmchat's or an AutoGen message list): highlight the edges it took.",
+)
+def draw(spec_path: str, output: str | None, trace_path: str | None) -> None:
+    """Draw SPEC as a Graphviz diagram (svg/png/pdf need the `dot` program)."""
+    spec = load_spec_or_exit(spec_path)
+    counts: dict[int, int] | None = None
+    extra: dict[tuple[str, str], int] | None = None
+    if trace_path is not None:
+        report = _verify_file(spec, trace_path)
+        counts, extra = report.edge_counts(), report.illegal_moves()
+    dot = to_dot(spec, trace_counts=counts, extra_moves=extra)
+    if output is None:
+        click.echo(dot, nl=False)
+        return
+    fmt = Path(output).suffix.lower().lstrip(".")
+    if fmt not in _FORMATS:
+        msg = f"cannot tell the format from {output!r}: use a .dot, .svg, .png or .pdf file"
+        raise click.UsageError(msg)
+    if fmt in ("dot", "gv"):
+        Path(output).write_text(dot, encoding="utf-8")
+    else:
+        Path(output).write_bytes(_render(dot, fmt))
+    click.echo(f"wrote {output}", err=True)
+
+
+def _render(dot: str, fmt: str) -> bytes:
+    try:
+        import graphviz
+    except ImportError:
+        _fail(
+            "rendering svg/png needs the 'graphviz' Python package: "
+            "pip install 'fsmchat[diagrams]' (or write a .dot file)"
+        )
+    try:
+        data: bytes = graphviz.Source(dot).pipe(format=fmt)
+    except graphviz.ExecutableNotFound:
+        _fail(
+            "the Graphviz 'dot' program was not found on PATH: install Graphviz "
+            "(apt install graphviz, brew install graphviz, or https://graphviz.org), "
+            "or write a .dot file"
+        )
+    except graphviz.CalledProcessError as exc:
+        stderr = exc.stderr.decode("utf-8", "replace") if exc.stderr else str(exc)
+        _fail(f"Graphviz 'dot' failed: {stderr.strip()}")
+    return data
+
+
+# --------------------------------------------------------------------------
+# verify
+
+
+@click.command()
+@click.argument("spec_path", metavar="SPEC", type=_EXISTING)
+@click.argument("transcript_path", metavar="TRANSCRIPT.json", type=_EXISTING)
+@click.option("--all", "show_all", is_flag=True, help="Show every illegal step.")
+@click.option("-v", "--verbose", is_flag=True, help="Show every step, legal or not.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Steps as text lines, or the whole report as one JSON document.",
+)
+@click.option(
+    "--max-round",
+    type=click.IntRange(min=1),
+    default=None,
+    help="The max_round the chat ran with, if not the spec's (fsmchat run --max-round).",
+)
+def verify(
+    spec_path: str,
+    transcript_path: str,
+    show_all: bool,
+    verbose: bool,
+    fmt: str,
+    max_round: int | None,
+) -> None:
+    """Check that TRANSCRIPT.json is a legal run of SPEC.
+
+    Prints the first illegal step (all of them with --all) as
+    `step N: FROM → TO: illegal: why`, notes for steps that depend on
+    natural-language conditions, and exits 1 if any step is illegal.
+    """
+    spec = load_spec_or_exit(spec_path)
+    if max_round is not None:
+        spec = attrs.evolve(spec, max_round=max_round)
+    report = _verify_file(spec, transcript_path)
+    if fmt == "json":
+        doc = {
+            "ok": report.ok,
+            "steps": [attrs.asdict(step) for step in report.steps],
+            "notes": list(report.notes),
+        }
+        click.echo(json.dumps(doc, indent=2, ensure_ascii=False))
+        sys.exit(0 if report.ok else 1)
+    for note in report.notes:
+        click.echo(f"note: {note}", err=True)
+    illegal = report.illegal
+    for step in report.steps:
+        if verbose or (not step.ok and (show_all or step is illegal[0])):
+            click.echo(str(step))
+        elif not step.checked and step.ok:
+            click.echo(f"note: {step}", err=True)
+    n = len(report.steps)
+    unchecked = len(report.unchecked)
+    extra = f", {unchecked} not checkable offline" if unchecked else ""
+    if illegal:
+        more = "" if show_all or verbose or len(illegal) == 1 else " (--all shows all)"
+        click.echo(
+            f"{transcript_path}: {_count(len(illegal), 'illegal step')} of {n}"
+            f"{extra}{more}",
+            err=True,
+        )
+        sys.exit(1)
+    click.echo(
+        f"{transcript_path}: ok: {n} messages, every step legal{extra}", err=True
+    )
+
+
+def _verify_file(spec: Spec, path: str) -> VerifyReport:
+    transcript = _load_transcript(spec, path)
+    report = verify_transcript(
+        spec, transcript.messages, decisions=transcript.decisions
+    )
+    if transcript.notes:
+        return VerifyReport(steps=report.steps, notes=transcript.notes + report.notes)
+    return report
+
+
+def _load_transcript(spec: Spec, path: str) -> Transcript:
+    text, problem = read_text(path)
+    if problem is not None:
+        _fail(str(problem))
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        _fail(f"{path}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}")
+    try:
+        return load_transcript(data, spec=spec)
+    except InvalidArgument as exc:
+        _fail(f"{path}: {exc}")
+
+
+# --------------------------------------------------------------------------
+# paths
+
+
+@click.command()
+@click.argument("spec_path", metavar="SPEC", type=_EXISTING)
+@click.option(
+    "-v", "--verbose", is_flag=True, help="Show each edge's index and condition."
+)
+def paths(spec_path: str, verbose: bool) -> None:
+    """Print a few paths from the start that together take every edge.
+
+    One path per line, `A -> B -> C`; edges no chat can take go to stderr.
+    """
+    spec = load_spec_or_exit(spec_path)
+    found = covering_paths(spec)
+    for path in found:
+        names = [path[0].source, *(e.target for e in path)]
+        click.echo(" -> ".join(names))
+        if verbose:
+            for e in path:
+                click.echo(
+                    f"    transitions[{e.index}] {e.source} -> {e.target}: {e.label()}"
+                )
+    for e, why in uncovered_edges(spec):
+        click.echo(
+            f"note: transitions[{e.index}] {e.source} -> {e.target} is on no path: {why}",
+            err=True,
+        )
+    n = sum(len(p) for p in found)
+    click.echo(f"{_count(len(found), 'path')}, {_count(n, 'step')}", err=True)

@@ -1,0 +1,150 @@
+"""DOT diagrams: golden files for every shipped spec, marks, labels, escaping."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+import fsmchat
+from fsmchat._core.diagram import _q, to_dot
+from tests.helpers import ROOT, SPECS
+
+GOLDEN = ROOT / "tests" / "golden"
+SHIPPED = sorted([*SPECS.glob("*.yaml"), *SPECS.glob("*.yml")])
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.stem)
+def test_shipped_spec_matches_golden_dot(path: Path) -> None:
+    """Each spec in specs/ draws exactly as its golden DOT file (FSMCHAT_UPDATE_GOLDEN=1 rewrites)."""
+    dot = to_dot(fsmchat.load_spec(path))
+    golden = GOLDEN / f"{path.stem}.dot"
+    if os.environ.get("FSMCHAT_UPDATE_GOLDEN") == "1":
+        golden.write_text(dot, encoding="utf-8")
+    assert golden.exists(), f"missing {golden}: run with FSMCHAT_UPDATE_GOLDEN=1"
+    assert dot == golden.read_text(encoding="utf-8")
+
+
+def test_seed003_matches_golden_dot() -> None:
+    """The seed 003 spec (natural-language conditions only) matches its golden DOT."""
+    dot = to_dot(fsmchat.load_spec(ROOT / "tests" / "data" / "seed003_fsm.yaml"))
+    golden = GOLDEN / "seed003_fsm.dot"
+    if os.environ.get("FSMCHAT_UPDATE_GOLDEN") == "1":
+        golden.write_text(dot, encoding="utf-8")
+    assert dot == golden.read_text(encoding="utf-8")
+
+
+def test_dot_is_stable() -> None:
+    """Drawing the same spec twice gives the same bytes."""
+    spec = fsmchat.load_spec(SPECS / "counting.yaml")
+    assert to_dot(spec) == to_dot(fsmchat.load_spec(SPECS / "counting.yaml"))
+
+
+def spec(text: str) -> fsmchat.Spec:
+    return fsmchat.parse_spec(text, path="t.yaml")
+
+
+def test_start_end_priority_and_default_marks() -> None:
+    """Start has an entry arrow, end agents a double border, edges #k, defaults dashed."""
+    dot = to_dot(
+        spec(
+            "start: A\nend: [C]\n"
+            "agents: [{name: A}, {name: B, kind: human}, {name: C}]\n"
+            "transitions:\n"
+            "  - {from: A, to: C, when: {regex: '^ok'}}\n"
+            "  - {from: A, to: B, on: 'needs a person'}\n"
+            "  - {from: A, to: B, default: true}\n"
+            "  - {from: B, to: C}\n"
+        )
+    )
+    assert '"__start__" [shape=point' in dot
+    assert '"__start__" -> "A";' in dot
+    assert '"C" [label="C", peripheries=2];' in dot
+    assert '"B" [label="B\\n(human)"];' in dot
+    assert '"A" -> "C" [label="#1 when /^ok/"];' in dot
+    assert '"A" -> "B" [label="#2\\n\\"needs a person\\""];' in dot
+    assert '"A" -> "B" [label="default", style="dashed"];' in dot
+    assert '"B" -> "C";' in dot  # a lone edge needs no number
+
+
+def test_open_set_shares_a_priority() -> None:
+    """Unconditional edges of one agent are one open set and share their number."""
+    dot = to_dot(
+        spec(
+            "agents: [{name: A}, {name: B}, {name: C}]\nend: [B, C]\n"
+            "transitions:\n  - {from: A, to: B}\n  - {from: A, to: C}\n"
+        )
+    )
+    assert dot.count('[label="#1"]') == 2
+
+
+def test_quotes_backslashes_and_newlines_are_escaped() -> None:
+    """User text with quotes, backslashes and newlines cannot break the DOT syntax."""
+    dot = to_dot(
+        spec(
+            'name: "say \\"hi\\""\n'
+            'agents: [{name: "A \\"x\\""}, {name: "B\\\\n"}]\nend: ["B\\\\n"]\n'
+            "transitions:\n"
+            '  - {from: "A \\"x\\"", to: "B\\\\n", on: "line one\\nline \\"two\\" \\\\ end"}\n'
+        )
+    )
+    assert 'digraph "say \\"hi\\"" {' in dot
+    assert '"A \\"x\\"" -> "B\\\\n"' in dot
+    assert '[label="\\"line one line \\"two\\" \\\\ end\\""]' in dot
+    assert _q('a "b"\nc\\') == '"a \\"b\\"\\nc\\\\"'
+
+
+def test_long_conditions_are_wrapped_and_truncated() -> None:
+    """An `on` text is wrapped into short lines and cut with an ellipsis."""
+    long = "word " * 60
+    dot = to_dot(
+        spec(
+            "agents: [{name: A}, {name: B}]\nend: [B]\n"
+            f"transitions:\n  - {{from: A, to: B, on: '{long}'}}\n"
+        )
+    )
+    label = dot.split('"A" -> "B" [label="')[1].split('"];')[0]
+    assert "…" in label
+    assert all(len(part) <= 40 for part in label.split("\\n"))
+
+
+def test_trace_counts_highlight_taken_edges_and_illegal_moves() -> None:
+    """Taken edges are bold and labelled ×N; illegal moves are added in red."""
+    s = fsmchat.load_spec(SPECS / "counting.yaml")
+    dot = to_dot(s, trace_counts={0: 1, 2: 3}, extra_moves={("Executor", "Critic"): 2})
+    assert '"User" -> "Planner" [label="×1", color="#1f6feb"' in dot
+    assert "×3" in dot
+    assert "penwidth=2.5" in dot
+    assert '"Executor" -> "Critic" [label="illegal ×2", color="#d1242f"' in dot
+    assert '"Planner" -> "Engineer";' in dot  # untaken edges stay plain
+
+
+def test_dead_edges_are_dotted_grey() -> None:
+    """An edge no step can take is drawn dotted and grey, with the reason code."""
+    dot = to_dot(
+        spec(
+            "agents: [{name: A}, {name: B}, {name: C}]\nend: [B, C]\n"
+            "transitions:\n  - {from: A, to: B}\n  - {from: A, to: C, when: {contains: x}}\n"
+        )
+    )
+    assert '(never-fires)", color="#8c959f", fontcolor="#8c959f", style="dotted"' in dot
+
+
+def test_start_node_name_never_collides_with_an_agent() -> None:
+    """An agent called __start__ gets a distinct entry point."""
+    dot = to_dot(spec("agents: [{name: __start__}]\ntransitions: []\n"))
+    assert '"___start___" -> "__start__";' in dot
+
+
+@pytest.mark.skipif(shutil.which("dot") is None, reason="needs the Graphviz dot binary")
+@pytest.mark.parametrize("fmt", ["svg", "png"])
+def test_golden_dot_renders_with_graphviz(fmt: str) -> None:
+    """The DOT text is accepted by the real dot program."""
+    import graphviz
+
+    data = graphviz.Source(to_dot(fsmchat.load_spec(SPECS / "counting.yaml"))).pipe(
+        format=fmt
+    )
+    assert data.startswith(b"<?xml" if fmt == "svg" else b"\x89PNG")
