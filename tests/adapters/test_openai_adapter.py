@@ -271,7 +271,12 @@ def test_response_format_rejection_is_retried_without_and_remembered(
     with model:
         assert model.complete(request).content == '{"reason": "r", "next": "A"}'
         model.complete(request)
-    assert ["response_format" in b for b in server.requests] == [True, True, False, False]
+    assert ["response_format" in b for b in server.requests] == [
+        True,
+        True,
+        False,
+        False,
+    ]
     assert waits == []
 
 
