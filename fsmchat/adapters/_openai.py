@@ -59,6 +59,7 @@ from fsmchat._core.errors import InvalidArgument, LLMError
 from fsmchat._core.state import Usage
 from fsmchat._run.ports import ChatRequest, ChatResponse, to_plain
 from fsmchat.adapters import _structured
+from fsmchat.adapters._optional import require
 
 __all__ = ["DEFAULT_BASE_URL", "OpenAIChatModel"]
 
@@ -204,6 +205,8 @@ class OpenAIChatModel:
 
     Raises:
         InvalidArgument: the config list is malformed (on construction).
+        MissingDependency: the ``openai`` package is not installed (on
+            construction, so before any chat starts).
     """
 
     def __init__(
@@ -225,6 +228,7 @@ class OpenAIChatModel:
             )
             raise InvalidArgument(msg)
         self._endpoints = _endpoints(config_list)
+        require("openai", purpose="a model endpoint (OpenAIChatModel)")
         self._structured = _structured.Negotiator()
         for ep in self._endpoints:
             forced = _structured.forced_mode(ep.config, ep.index)

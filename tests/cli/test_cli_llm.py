@@ -258,3 +258,25 @@ def test_code_review_runs_to_its_end_against_a_server_that_500s_json_schema(
     assert forms.count("json_schema") == 1
     assert "json_object" in forms
     assert server.handler_errors == []
+
+
+def test_run_with_config_without_openai_stops_before_the_chat(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`run --config` without openai exits 1 with the install line before asking anyone."""
+    monkeypatch.setitem(sys.modules, "openai", None)
+    with FakeOpenAIServer() as server:
+        config = write_config(tmp_path / "CFG", server)
+        result = CliRunner().invoke(
+            main,
+            ["run", str(ROOT / "specs" / "code_review.yaml"), "--config", config],
+            input="Add a flag.\n",
+        )
+    assert result.exit_code == 1
+    assert "Error: a model endpoint (OpenAIChatModel) needs the 'openai' package" in (
+        result.stderr
+    )
+    assert "pip install 'openai>=1.40'" in result.stderr
+    assert "Traceback" not in result.output
+    assert "Type your message" not in result.output
+    assert server.requests == []
