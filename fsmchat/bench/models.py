@@ -421,10 +421,15 @@ def write_replay(path: Path, model: str, answers: Mapping[str, list[Any]]) -> No
 SelectorFactory = Callable[[TrialContext, str], Any]
 
 
-def make_factory(model: ModelSpec, *, config: str | None = None) -> SelectorFactory:
+def make_factory(
+    model: ModelSpec, *, config: str | None = None, cache_dir: str | None = None
+) -> SelectorFactory:
     """Return ``factory(context, key) -> selector`` for ``model``.
 
-    For ``openai`` the endpoint is set up once here and shared by all trials.
+    For ``openai`` the endpoint is set up once here and shared by all trials;
+    with ``cache_dir`` its answers are cached on disk there, so a request
+    identical to an earlier one (same messages, model, temperature 0) is
+    answered once.
 
     Raises:
         InvalidArgument: ``openai`` without ``config``, or a bad config/recording.
@@ -438,7 +443,7 @@ def make_factory(model: ModelSpec, *, config: str | None = None) -> SelectorFact
         assert model.path is not None
         book = ReplayBook.load(model.path)
         return lambda ctx, key: book.selector(key)
-    return _openai_factory(model, config)
+    return _openai_factory(model, config, cache_dir)
 
 
 class _OpenAIFactory:
@@ -460,7 +465,9 @@ class _OpenAIFactory:
             close()
 
 
-def _openai_factory(model: ModelSpec, config: str | None) -> SelectorFactory:
+def _openai_factory(
+    model: ModelSpec, config: str | None, cache_dir: str | None
+) -> SelectorFactory:
     if not config:
         msg = f"model {model.label!r} calls a real endpoint: pass --config OAI_CONFIG_LIST (a file or an environment variable holding the config list)"
         raise InvalidArgument(msg)
@@ -471,6 +478,11 @@ def _openai_factory(model: ModelSpec, config: str | None) -> SelectorFactory:
         msg = f"--config {config!r} has no entry for model {model.model!r}; add one or pick a model it lists"
         raise InvalidArgument(msg)
     chat_model = make_chat_model(
-        {"config_list": configs, "temperature": 0, "cache_seed": None}
+        {
+            "config_list": configs,
+            "temperature": 0,
+            "cache_seed": None if cache_dir is None else 0,
+        },
+        cache_dir=cache_dir,
     )
     return _OpenAIFactory(chat_model, model.model)
