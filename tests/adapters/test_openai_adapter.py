@@ -434,3 +434,87 @@ def test_fake_server_closes_promptly_with_a_delayed_reply_pending() -> None:
     srv.close()
     assert time.monotonic() - t0 < 10  # generous; the delay was 60 s
     model.close()
+
+
+def test_sync_calls_reuse_one_client_until_closed(server: FakeOpenAIServer) -> None:
+    """Many sync calls share one client; close() releases it and a later call builds a new one."""
+    server.handler = lambda body: completion("ok")
+    model, _ = make([config(server)])
+    assert model.open_clients == 0
+    for _ in range(5):
+        assert model.complete(ASK).content == "ok"
+        assert model.open_clients == 1
+    model.close()
+    assert model.open_clients == 0
+    with model:
+        assert model.complete(ASK).content == "ok"
+        assert model.open_clients == 1
+    assert model.open_clients == 0
+
+
+def test_sync_client_is_shared_by_threads(server: FakeOpenAIServer) -> None:
+    """Calls from several threads at once share the one sync client."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    server.handler = lambda body: completion(body["messages"][0]["content"])
+    with OpenAIChatModel([config(server)]) as model:
+        asks = [
+            ChatRequest(messages=[{"role": "user", "content": str(i)}])
+            for i in range(40)
+        ]
+        with ThreadPoolExecutor(8) as pool:
+            answers = list(pool.map(model.complete, asks))
+        assert [a.content for a in answers] == [str(i) for i in range(40)]
+        assert model.open_clients == 1
+    assert model.open_clients == 0
+
+
+def test_async_calls_of_one_loop_reuse_one_client_closed_by_aclose(
+    server: FakeOpenAIServer,
+) -> None:
+    """Concurrent acomplete calls in one loop share one async client; async with closes it."""
+    server.handler = lambda body: completion(body["messages"][0]["content"])
+
+    async def main() -> tuple[list[str], int, int]:
+        async with OpenAIChatModel([config(server)]) as model:
+            asks = [
+                ChatRequest(messages=[{"role": "user", "content": str(i)}])
+                for i in range(30)
+            ]
+            answers = await asyncio.gather(*(model.acomplete(a) for a in asks))
+            during = model.open_clients
+        return [a.content or "" for a in answers], during, model.open_clients
+
+    answers, during, after = asyncio.run(main())
+    assert answers == [str(i) for i in range(30)]
+    assert (during, after) == (1, 0)
+
+
+def test_async_client_closes_when_its_loop_ends(server: FakeOpenAIServer) -> None:
+    """Without aclose, asyncio.run's shutdown closes the loop's client: no leak, no warning."""
+    import gc
+
+    server.handler = lambda body: completion("ok")
+    model = OpenAIChatModel([config(server)])
+    for _ in range(3):  # a new loop each time: a new client, the old one closed
+        assert asyncio.run(model.acomplete(ASK)).content == "ok"
+        assert model.open_clients == 0
+    gc.collect()  # an unclosed socket would warn here (warnings are errors)
+
+
+def test_cached_model_aclose_closes_the_wrapped_clients(
+    server: FakeOpenAIServer, tmp_path: Any
+) -> None:
+    """CachedChatModel forwards aclose / async with to the OpenAI model it wraps."""
+    from fsmchat._run.cache import CachedChatModel
+
+    server.handler = lambda body: completion("ok")
+    inner = OpenAIChatModel([config(server)])
+
+    async def main() -> int:
+        async with CachedChatModel(inner, cache_seed=1, cache_dir=tmp_path) as model:
+            await model.acomplete(ASK)
+            assert inner.open_clients == 1
+        return inner.open_clients
+
+    assert asyncio.run(main()) == 0
