@@ -52,7 +52,6 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
-import json
 import re
 import threading
 import time
@@ -68,13 +67,18 @@ from collections.abc import (
 from contextlib import contextmanager
 from types import TracebackType
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import attrs
 
 from fsmchat._core.errors import InvalidArgument, LLMError
-from fsmchat._core.state import Usage
 from fsmchat._run.ports import ChatRequest, ChatResponse, to_plain
+from fsmchat.adapters._wire import (
+    _error_text,
+    _Failure,
+    _preview,
+    _safe_url,
+    parse_response,
+)
 
 __all__ = ["DEFAULT_BASE_URL", "OpenAIChatModel"]
 
@@ -96,24 +100,6 @@ _RETRYABLE_STATUS = frozenset({408, 409, 429})
 _KEYISH = re.compile(r"\b(sk-[A-Za-z0-9_\-]{6,}|[A-Za-z0-9]{32,})\b")
 
 
-class _Failure(Exception):
-    """One failed attempt at one endpoint (internal; never leaves the module)."""
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        retryable: bool = False,
-        retry_after: float | None = None,
-        schema_rejected: bool = False,
-    ) -> None:
-        super().__init__(message)
-        self.message = message
-        self.retryable = retryable
-        self.retry_after = retry_after
-        self.schema_rejected = schema_rejected
-
-
 @attrs.define(repr=False)
 class _Endpoint:
     """One config-list entry, ready to call (the key is kept out of ``repr``)."""
@@ -133,15 +119,6 @@ class _Endpoint:
 
     def __repr__(self) -> str:
         return f"<endpoint {self.label}>"
-
-
-def _safe_url(url: str) -> str:
-    """The URL without user info, query or fragment (they may carry secrets)."""
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    if parts.port:
-        host = f"{host}:{parts.port}"
-    return urlunsplit((parts.scheme, host, parts.path, "", ""))
 
 
 def _endpoints(config_list: Sequence[Mapping[str, Any]]) -> list[_Endpoint]:
@@ -220,6 +197,8 @@ class OpenAIChatModel:
         max_retries: retries of a retryable failure on one endpoint.
         backoff: first wait between retries, doubled each time.
         max_wait: longest single wait, whatever ``Retry-After`` says.
+        max_connections: HTTP connections per endpoint and client (requests
+            beyond it wait for a free connection).
         sleep, asleep: how to wait (injectable so tests do not sleep).
 
     Raises:
@@ -235,9 +214,13 @@ class OpenAIChatModel:
         max_retries: int = 2,
         backoff: float = 1.0,
         max_wait: float = 60.0,
+        max_connections: int = 100,
         sleep: Callable[[float], object] = time.sleep,
         asleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
     ) -> None:
+        if max_connections < 1:
+            msg = f"max_connections={max_connections!r} must be >= 1"
+            raise InvalidArgument(msg)
         if max_retries < 0 or backoff < 0 or max_wait < 0:
             msg = (
                 f"max_retries={max_retries!r}, backoff={backoff!r} and "
@@ -250,6 +233,7 @@ class OpenAIChatModel:
         self.max_retries = max_retries
         self.backoff = backoff
         self.max_wait = max_wait
+        self.max_connections = max_connections
         self._sleep = sleep
         self._asleep = asleep
         self._lock = threading.Lock()
@@ -501,8 +485,20 @@ class OpenAIChatModel:
             cls: Any = openai.AsyncAzureOpenAI if ep.azure else openai.AsyncOpenAI
         else:
             cls = openai.AzureOpenAI if ep.azure else openai.OpenAI
+        # Connections are capped per client: one request per connection, and a
+        # pool scan in the HTTP library that grows with the pool; idle ones are
+        # all kept, so a busy pool never closes a connection only to reopen it.
+        limits = type(openai.DEFAULT_CONNECTION_LIMITS)(
+            max_connections=self.max_connections,
+            max_keepalive_connections=self.max_connections,
+        )
+        http = (
+            openai.DefaultAsyncHttpxClient
+            if asynchronous
+            else openai.DefaultHttpxClient
+        )
         with self._translated(ep):
-            return cls(**self._client_options(ep))
+            return cls(**self._client_options(ep), http_client=http(limits=limits))
 
     def _sync_client(self, ep: _Endpoint) -> Any:
         client = ep.client
@@ -535,10 +531,10 @@ class OpenAIChatModel:
         kwargs = self._kwargs(ep, request, use_schema)
         with self._translated(ep):
             t0 = time.perf_counter()
-            raw = client.chat.completions.with_raw_response.create(**kwargs)
+            raw = client.chat.completions.with_raw_response.create(**_verbatim(kwargs))
             text = raw.text
             latency = time.perf_counter() - t0
-        return self._response(ep, kwargs, text, latency)
+        return parse_response(ep.label, kwargs, text, latency)
 
     async def _acall(
         self, ep: _Endpoint, request: ChatRequest, use_schema: bool
@@ -547,10 +543,12 @@ class OpenAIChatModel:
         kwargs = self._kwargs(ep, request, use_schema)
         with self._translated(ep):
             t0 = time.perf_counter()
-            raw = await client.chat.completions.with_raw_response.create(**kwargs)
+            raw = await client.chat.completions.with_raw_response.create(
+                **_verbatim(kwargs)
+            )
             text = raw.text
             latency = time.perf_counter() - t0
-        return self._response(ep, kwargs, text, latency)
+        return parse_response(ep.label, kwargs, text, latency)
 
     @contextmanager
     def _translated(self, ep: _Endpoint) -> Iterator[None]:
@@ -580,49 +578,16 @@ class OpenAIChatModel:
             msg = f"{ep.label}: {type(exc).__name__}: {text}"
             raise _Failure(msg) from exc
 
-    def _response(
-        self, ep: _Endpoint, kwargs: Mapping[str, Any], text: str, latency: float
-    ) -> ChatResponse:
-        try:
-            body = json.loads(text)
-        except ValueError:
-            msg = f"{ep.label}: malformed response: not JSON ({_preview(text)})"
-            raise _Failure(msg) from None
-        if not isinstance(body, dict):
-            msg = f"{ep.label}: malformed response: expected a JSON object, got {_preview(text)}"
-            raise _Failure(msg)
-        if "error" in body and "choices" not in body:
-            msg = f"{ep.label}: error in a 200 response: {_error_text(body)}"
-            raise _Failure(msg)
-        choices = body.get("choices")
-        if not isinstance(choices, list) or not choices:
-            msg = f"{ep.label}: malformed response: no 'choices' ({_preview(text)})"
-            raise _Failure(msg)
-        first = choices[0]
-        message = first.get("message") if isinstance(first, dict) else None
-        if not isinstance(message, dict):
-            msg = f"{ep.label}: malformed response: choices[0] has no 'message'"
-            raise _Failure(msg)
-        content = message.get("content")
-        if content is not None and not isinstance(content, str):
-            msg = f"{ep.label}: malformed response: message content is {type(content).__name__}, not a string"
-            raise _Failure(msg)
-        tool_calls = message.get("tool_calls") or []
-        if not isinstance(tool_calls, list) or not all(
-            isinstance(c, dict) for c in tool_calls
-        ):
-            msg = f"{ep.label}: malformed response: tool_calls is not a list of objects"
-            raise _Failure(msg)
-        if content is None and not tool_calls:
-            msg = f"{ep.label}: malformed response: the message has neither content nor tool_calls"
-            raise _Failure(msg)
-        return ChatResponse(
-            content=content,
-            tool_calls=tuple(tool_calls),
-            usage=_usage(body.get("usage"), kwargs, content, tool_calls),
-            model=str(body.get("model") or kwargs["model"]),
-            latency=latency,
-        )
+
+def _verbatim(kwargs: dict[str, Any]) -> dict[str, Any]:
+    """``create()`` arguments that send the body ``kwargs`` as it is.
+
+    The SDK walks its typed parameters recursively to transform them (~1 ms of
+    CPU for a decision request, the largest per-call cost). Our body is plain
+    JSON already, so it rides in ``extra_body``, which the SDK merges over the
+    typed parameters unchanged; ``model`` stays a parameter for Azure's routing.
+    """
+    return {"model": kwargs["model"], "messages": [], "extra_body": kwargs}
 
 
 async def _close_with_loop(
@@ -637,23 +602,6 @@ async def _close_with_loop(
         if aclients.get(loop, (None,))[0] is client:
             del aclients[loop]
         await client.close()
-
-
-def _preview(text: str) -> str:
-    one = " ".join(text.split())
-    return repr(one if len(one) <= 80 else one[:77] + "...")
-
-
-def _error_text(body: Any) -> str:
-    if isinstance(body, dict):
-        err = body.get("error")
-        if isinstance(err, dict) and err.get("message"):
-            return str(err["message"])
-        if isinstance(err, str):
-            return err
-        if body.get("message"):
-            return str(body["message"])
-    return _preview(json.dumps(body))
 
 
 def _retry_after(headers: Any) -> float | None:
@@ -696,23 +644,4 @@ def _status_failure(ep: _Endpoint, exc: Any) -> _Failure:
         if retryable
         else None,
         schema_rejected=schema_rejected,
-    )
-
-
-def _usage(
-    raw: Any, kwargs: Mapping[str, Any], content: str | None, tool_calls: Any
-) -> Usage:
-    if isinstance(raw, dict):
-        prompt = raw.get("prompt_tokens")
-        completion = raw.get("completion_tokens")
-        if isinstance(prompt, int) and isinstance(completion, int):
-            return Usage(prompt_tokens=prompt, completion_tokens=completion)
-    from fsmchat.adapters._tokens import count_message_tokens, count_tokens
-
-    out = content or ""
-    if tool_calls:
-        out += json.dumps(tool_calls)
-    return Usage(
-        prompt_tokens=count_message_tokens(kwargs["messages"]),
-        completion_tokens=count_tokens(out),
     )
