@@ -51,7 +51,6 @@ the wall time of the successful HTTP exchange.
 from __future__ import annotations
 
 import asyncio
-import email.utils
 import re
 import threading
 import time
@@ -73,10 +72,9 @@ import attrs
 from fsmchat._core.errors import InvalidArgument, LLMError
 from fsmchat._run.ports import ChatRequest, ChatResponse, to_plain
 from fsmchat.adapters._wire import (
-    _error_text,
     _Failure,
-    _preview,
     _safe_url,
+    _status_failure,
     parse_response,
 )
 
@@ -96,8 +94,21 @@ _PASS_THROUGH = (
     "reasoning_effort",
     "user",
 )
-_RETRYABLE_STATUS = frozenset({408, 409, 429})
 _KEYISH = re.compile(r"\b(sk-[A-Za-z0-9_\-]{6,}|[A-Za-z0-9]{32,})\b")
+
+
+@attrs.frozen
+class _LoopClient:
+    """One event loop's async client, the generator that closes it, and its slots.
+
+    Requests beyond ``max_connections`` wait on the semaphore (a cheap FIFO)
+    rather than in the HTTP library's pool, whose scheduling scans every waiting
+    request each time a connection frees up (CPU per call grew with the queue).
+    """
+
+    client: Any
+    keeper: AsyncGenerator[None, None]
+    slots: asyncio.Semaphore
 
 
 @attrs.define(repr=False)
@@ -113,9 +124,7 @@ class _Endpoint:
     no_schema: bool = False
     client: Any = None
     #: The async client of each event loop, with the generator that closes it.
-    aclients: dict[
-        asyncio.AbstractEventLoop, tuple[Any, AsyncGenerator[None, None]]
-    ] = attrs.Factory(dict)
+    aclients: dict[asyncio.AbstractEventLoop, _LoopClient] = attrs.Factory(dict)
 
     def __repr__(self) -> str:
         return f"<endpoint {self.label}>"
@@ -365,7 +374,7 @@ class OpenAIChatModel:
         for ep in self._endpoints:
             held = ep.aclients.get(loop)
             if held is not None:
-                await held[1].aclose()
+                await held.keeper.aclose()
 
     def __enter__(self) -> OpenAIChatModel:
         return self
@@ -509,18 +518,19 @@ class OpenAIChatModel:
                 client = ep.client
         return client
 
-    async def _async_client(self, ep: _Endpoint) -> Any:
+    async def _async_client(self, ep: _Endpoint) -> _LoopClient:
         loop = asyncio.get_running_loop()
         held = ep.aclients.get(loop)
         if held is not None:
-            return held[0]
+            return held
         client = self._new_client(ep, asynchronous=True)
         keeper = _close_with_loop(ep.aclients, loop, client)
-        ep.aclients[loop] = (client, keeper)
+        held = _LoopClient(client, keeper, asyncio.Semaphore(self.max_connections))
+        ep.aclients[loop] = held
         # Started inside the loop, the generator is registered with it: the
         # loop's shutdown (``asyncio.run`` ending) finalises it, closing the client.
         await keeper.asend(None)
-        return client
+        return held
 
     # -- one attempt ---------------------------------------------------------------
 
@@ -539,15 +549,16 @@ class OpenAIChatModel:
     async def _acall(
         self, ep: _Endpoint, request: ChatRequest, use_schema: bool
     ) -> ChatResponse:
-        client = await self._async_client(ep)
+        held = await self._async_client(ep)
         kwargs = self._kwargs(ep, request, use_schema)
-        with self._translated(ep):
-            t0 = time.perf_counter()
-            raw = await client.chat.completions.with_raw_response.create(
-                **_verbatim(kwargs)
-            )
-            text = raw.text
-            latency = time.perf_counter() - t0
+        async with held.slots:
+            with self._translated(ep):
+                t0 = time.perf_counter()
+                raw = await held.client.chat.completions.with_raw_response.create(
+                    **_verbatim(kwargs)
+                )
+                text = raw.text
+                latency = time.perf_counter() - t0
         return parse_response(ep.label, kwargs, text, latency)
 
     @contextmanager
@@ -567,7 +578,7 @@ class OpenAIChatModel:
             msg = f"{ep.label}: cannot connect ({type(cause).__name__}: {cause})"
             raise _Failure(msg, retryable=True) from exc
         except openai.APIStatusError as exc:
-            raise _status_failure(ep, exc) from exc
+            raise _status_failure(ep.label, exc) from exc
         except openai.OpenAIError as exc:
             text = str(exc)
             if "api_key" in text:
@@ -591,7 +602,7 @@ def _verbatim(kwargs: dict[str, Any]) -> dict[str, Any]:
 
 
 async def _close_with_loop(
-    aclients: dict[asyncio.AbstractEventLoop, Any],
+    aclients: dict[asyncio.AbstractEventLoop, _LoopClient],
     loop: asyncio.AbstractEventLoop,
     client: Any,
 ) -> AsyncGenerator[None, None]:
@@ -599,49 +610,7 @@ async def _close_with_loop(
     try:
         yield
     finally:
-        if aclients.get(loop, (None,))[0] is client:
+        held = aclients.get(loop)
+        if held is not None and held.client is client:
             del aclients[loop]
         await client.close()
-
-
-def _retry_after(headers: Any) -> float | None:
-    if headers is None:
-        return None
-    ms = headers.get("retry-after-ms")
-    if ms:
-        try:
-            return float(ms) / 1000
-        except ValueError:
-            pass
-    value = headers.get("retry-after")
-    if not value:
-        return None
-    try:
-        return float(value)
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return float(when.timestamp() - time.time())
-
-
-def _status_failure(ep: _Endpoint, exc: Any) -> _Failure:
-    status = int(exc.status_code)
-    response = getattr(exc, "response", None)
-    try:
-        detail = _error_text(response.json()) if response is not None else str(exc)
-    except ValueError:
-        detail = _preview(response.text) if response is not None else str(exc)
-    msg = f"{ep.label}: HTTP {status}: {detail}"
-    retryable = status in _RETRYABLE_STATUS or status >= 500
-    schema_rejected = status == 400 and "response_format" in detail
-    return _Failure(
-        msg,
-        retryable=retryable,
-        retry_after=_retry_after(getattr(response, "headers", None))
-        if retryable
-        else None,
-        schema_rejected=schema_rejected,
-    )

@@ -1,14 +1,18 @@
 """What goes over the wire to an OpenAI-compatible endpoint, as plain functions.
 
 Parsing a raw chat-completion body into a :class:`~fsmchat.ChatResponse` (or a
-:class:`_Failure` saying what is wrong with it), error texts from error bodies,
-usage (from the body, or counted offline), and URLs safe to show. Nothing here
+:class:`_Failure` saying what is wrong with it), an HTTP error status into a
+:class:`_Failure` (retryable or not, and how long ``Retry-After`` asks to wait),
+error texts from error bodies, usage (from the body, or counted offline), and
+URLs safe to show. Nothing here
 imports ``openai`` or does IO; :mod:`fsmchat.adapters._openai` calls it.
 """
 
 from __future__ import annotations
 
+import email.utils
 import json
+import time
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -17,6 +21,8 @@ from fsmchat._core.state import Usage
 from fsmchat._run.ports import ChatResponse
 
 __all__ = ["parse_response"]
+
+_RETRYABLE_STATUS = frozenset({408, 409, 429})
 
 
 class _Failure(Exception):
@@ -126,4 +132,47 @@ def _usage(
     return Usage(
         prompt_tokens=count_message_tokens(kwargs["messages"]),
         completion_tokens=count_tokens(out),
+    )
+
+
+def _retry_after(headers: Any) -> float | None:
+    if headers is None:
+        return None
+    ms = headers.get("retry-after-ms")
+    if ms:
+        try:
+            return float(ms) / 1000
+        except ValueError:
+            pass
+    value = headers.get("retry-after")
+    if not value:
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return float(when.timestamp() - time.time())
+
+
+def _status_failure(label: str, exc: Any) -> _Failure:
+    status = int(exc.status_code)
+    response = getattr(exc, "response", None)
+    try:
+        detail = _error_text(response.json()) if response is not None else str(exc)
+    except ValueError:
+        detail = _preview(response.text) if response is not None else str(exc)
+    msg = f"{label}: HTTP {status}: {detail}"
+    retryable = status in _RETRYABLE_STATUS or status >= 500
+    schema_rejected = status == 400 and "response_format" in detail
+    return _Failure(
+        msg,
+        retryable=retryable,
+        retry_after=_retry_after(getattr(response, "headers", None))
+        if retryable
+        else None,
+        schema_rejected=schema_rejected,
     )
