@@ -26,6 +26,7 @@ _logging.getLogger("fsmchat").addHandler(_logging.NullHandler())
 #: (constants, classes, functions; each group sorted).
 _LAZY: dict[str, str] = {
     "MODES": "fsmchat._core.engine",
+    "UNSET": "fsmchat._core.engine",
     "AgentSpec": "fsmchat._core.spec",
     "AllOf": "fsmchat._core.guards",
     "Answer": "fsmchat._core.events",
@@ -36,6 +37,7 @@ _LAZY: dict[str, str] = {
     "AsyncHuman": "fsmchat._run.ports",
     "AsyncResponder": "fsmchat._run.ports",
     "AsyncSelector": "fsmchat._run.ports",
+    "AsyncTurnResponder": "fsmchat._run.ports",
     "Attempt": "fsmchat._core.state",
     "BoundaryError": "fsmchat._core.errors",
     "CachedChatModel": "fsmchat._run.cache",
@@ -94,6 +96,8 @@ _LAZY: dict[str, str] = {
     "Spec": "fsmchat._core.spec",
     "SpecError": "fsmchat._core.errors",
     "Stop": "fsmchat._core.events",
+    "TurnResponder": "fsmchat._run.ports",
+    "Unset": "fsmchat._core.engine",
     "Usage": "fsmchat._core.state",
     "UsageCount": "fsmchat._run.driver",
     "arun_chat": "fsmchat._run.driver",
@@ -140,9 +144,11 @@ def __dir__() -> list[str]:
 
 if _TYPE_CHECKING:
     from fsmchat._core.engine import MODES as MODES
+    from fsmchat._core.engine import UNSET as UNSET
     from fsmchat._core.engine import Engine as Engine
     from fsmchat._core.engine import Phase as Phase
     from fsmchat._core.engine import Routing as Routing
+    from fsmchat._core.engine import Unset as Unset
     from fsmchat._core.engine import routing_for_mode as routing_for_mode
     from fsmchat._core.errors import BoundaryError as BoundaryError
     from fsmchat._core.errors import CodeRunError as CodeRunError
@@ -213,6 +219,7 @@ if _TYPE_CHECKING:
     from fsmchat._run.ports import AsyncHuman as AsyncHuman
     from fsmchat._run.ports import AsyncResponder as AsyncResponder
     from fsmchat._run.ports import AsyncSelector as AsyncSelector
+    from fsmchat._run.ports import AsyncTurnResponder as AsyncTurnResponder
     from fsmchat._run.ports import ChatModel as ChatModel
     from fsmchat._run.ports import ChatRequest as ChatRequest
     from fsmchat._run.ports import ChatResponse as ChatResponse
@@ -221,6 +228,7 @@ if _TYPE_CHECKING:
     from fsmchat._run.ports import Human as Human
     from fsmchat._run.ports import Responder as Responder
     from fsmchat._run.ports import Selector as Selector
+    from fsmchat._run.ports import TurnResponder as TurnResponder
     from fsmchat._run.selectors import CallableSelector as CallableSelector
     from fsmchat._run.selectors import ManualSelector as ManualSelector
     from fsmchat._run.selectors import RandomSelector as RandomSelector

@@ -4,7 +4,8 @@
   requests (a policy, a human, or a model). ``can_judge`` says whether it can
   judge natural-language conditions; policies such as round-robin cannot.
 * :class:`Responder` produces an agent's reply (a function agent's callable, an
-  LLM agent's model call, ...).
+  LLM agent's model call, ...); a :class:`TurnResponder` given per agent
+  (``responders=``) may also answer a human agent's turn, or stop the chat.
 * :class:`Human` reads a line from a person, like :func:`input`.
 * :class:`CodeRunner` runs code blocks (``fsmchat.adapters`` has the local
   and Docker ones) and returns a :class:`CodeResult` per block.
