@@ -16,7 +16,7 @@ import attrs
 import click
 
 from fsmchat._core.check import check_text
-from fsmchat._core.diagram import to_dot
+from fsmchat._core.diagram import PNG_DPI, to_dot
 from fsmchat._core.errors import InvalidArgument, Problem
 from fsmchat._core.paths import covering_paths, uncovered_edges
 from fsmchat._core.spec import Spec, load_schema
@@ -161,6 +161,8 @@ def draw(spec_path: str, output: str | None, trace_path: str | None) -> None:
     if fmt in ("dot", "gv"):
         Path(output).write_text(dot, encoding="utf-8")
     else:
+        if fmt == "png":  # a bitmap: at a readable resolution
+            dot = to_dot(spec, trace_counts=counts, extra_moves=extra, dpi=PNG_DPI)
         Path(output).write_bytes(_render(dot, fmt))
     click.echo(f"wrote {output}", err=True)
 

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
 
+from fsmchat.bench.report import chart_figure, write_chart
+from fsmchat.bench.runner import BenchConfig, BenchResults, run_benchmark
 from fsmchat.cli._bench import bench
 
 
@@ -55,3 +59,60 @@ def test_bench_with_openai_model_but_no_openai_stops_first(
     assert result.exit_code == 1
     assert "fsmchat bench --models openai needs the 'openai' package" in result.stderr
     assert not out.exists()
+
+
+def _results(scenarios: str) -> BenchResults:
+    cfg = BenchConfig(
+        scenarios=scenarios, modes="free,fsm", models="oracle,noisy:0.5", trials=2
+    )
+    return asyncio.run(run_benchmark(cfg))
+
+
+def _labels(fig: Any) -> list[list[str]]:
+    """The value labels of each axes, in drawing order."""
+    return [[t.get_text() for t in ax.texts] for ax in fig.axes]
+
+
+def test_every_bar_is_labelled_and_zero_bars_read_0() -> None:
+    """Each bar carries its value; fsm's 0 prompt tokens and 0 illegal moves show as "0"."""
+    import matplotlib.pyplot as plt
+
+    results = _results("counting")
+    fig = chart_figure(results)
+    try:
+        accuracy, illegal, tokens = _labels(fig)
+        bars = [len(ax.patches) for ax in fig.axes]
+    finally:
+        plt.close(fig)
+    assert bars == [4, 4, 4]  # 2 modes × 2 models per panel
+    assert [len(x) for x in (accuracy, illegal, tokens)] == [4, 4, 4]
+    # Bars go model by model: oracle (free, fsm), then noisy:0.5 (free, fsm).
+    assert accuracy[1] == "100"
+    assert accuracy[3] == "100"
+    assert illegal[0] == "0"
+    assert illegal[1] == "0"
+    assert illegal[3] == "0"
+    assert tokens[1] == "0"
+    assert tokens[3] == "0"
+    assert tokens[0] == str(
+        round(results.cell("counting", "free", "oracle").tokens_per_chat)
+    )
+
+
+def test_one_scenario_title_fits_the_figure(tmp_path: Path) -> None:
+    """With one scenario the wrapped title lies inside the figure, and the PNG is written."""
+    import matplotlib.pyplot as plt
+
+    results = _results("counting")
+    fig = chart_figure(results)
+    try:
+        fig.canvas.draw()
+        (title,) = [t for t in fig.texts if t.get_text().startswith("fsmchat speaker")]
+        box = title.get_window_extent()
+        width = fig.bbox.width
+    finally:
+        plt.close(fig)
+    assert box.x0 >= 0
+    assert box.x1 <= width
+    write_chart(results, tmp_path / "r.png")
+    assert (tmp_path / "r.png").read_bytes()[:4] == b"\x89PNG"
