@@ -101,22 +101,23 @@ def to_dot(
             f"  {_q(src)} -> {_q(dst)} [label={_q(label)}, color={_q(_ILLEGAL)}, "
             f"fontcolor={_q(_ILLEGAL)}, style=bold, constraint=false];"
         )
-    note = _ending_note(spec)
-    if note:
-        note_node = _free_name("__ends__", spec.names)
-        lines.append(f"  {_q(note_node)} [shape=note, fontsize=10, label={_q(note)}];")
-        lines.append(f"  {{rank=sink; {_q(note_node)};}}")
+    lines.extend(_ending_note(spec))
     lines.append("}")
     return "\n".join(lines) + "\n"
 
 
-def _ending_note(spec: Spec) -> str:
-    """What ends the chat after any message: ``terminate_when``, ``max_round``."""
+def _ending_note(spec: Spec) -> list[str]:
+    """DOT lines of a note at the bottom saying what ends the chat after any message."""
     if spec.terminate_when is None:
-        return ""
+        return []
     when = f"the chat ends after any message when {spec.terminate_when.describe()}"
-    lines = textwrap.wrap(when, _WRAP_WHEN, break_on_hyphens=False)
-    return "\n".join([*lines, f"(and after {spec.max_round} messages)"])
+    wrapped = textwrap.wrap(when, _WRAP_WHEN, break_on_hyphens=False)
+    text = "\n".join([*wrapped, f"(and after {spec.max_round} messages)"])
+    node = _q(_free_name("__ends__", spec.names))
+    return [
+        f"  {node} [shape=note, fontsize=10, label={_q(text)}];",
+        f"  {{rank=sink; {node};}}",
+    ]
 
 
 def _back_edges(spec: Spec) -> set[tuple[str, str]]:

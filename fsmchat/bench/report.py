@@ -198,28 +198,10 @@ def chart_figure(results: BenchResults) -> Any:
     ncols = len(cfg.scenarios)
     width_in = max(4.6 * ncols, 7.0)
     fig, axes = plt.subplots(len(rows), ncols, figsize=(width_in, 9.0), squeeze=False)
-    width = 0.8 / max(len(models), 1)
     for col, scenario in enumerate(cfg.scenarios):
         for row, (title, metric, digits) in enumerate(rows):
             ax = axes[row][col]
-            top = 0.0
-            for k, model in enumerate(models):
-                xs, ys = [], []
-                for i, mode in enumerate(cfg.modes):
-                    cell = results.cell(scenario, mode, model)
-                    xs.append(i + (k - (len(models) - 1) / 2) * width)
-                    ys.append(float(metric(cell)))
-                bars = ax.bar(xs, ys, width=width, label=model)
-                ax.bar_label(
-                    bars,
-                    labels=[_bar_label(y, digits) for y in ys],
-                    padding=2,
-                    fontsize=7,
-                    rotation=90 if len(models) * len(cfg.modes) > 8 else 0,
-                )
-                top = max(top, *ys)
-            ax.set_xticks(range(len(cfg.modes)))
-            ax.set_xticklabels(cfg.modes)
+            top = _bars(ax, results, scenario, models, metric, digits)
             # Head room for the value labels above the tallest bar.
             ax.set_ylim(0, 118 if row == 0 else max(top * 1.3, 1.0))
             if row == 0:
@@ -237,6 +219,35 @@ def chart_figure(results: BenchResults) -> Any:
     fig.suptitle(textwrap.fill(title, chars))
     fig.tight_layout(rect=(0, 0.04, 1, 1))
     return fig
+
+
+def _bars(
+    ax: Any,
+    results: BenchResults,
+    scenario: str,
+    models: Sequence[str],
+    metric: Any,
+    digits: int,
+) -> float:
+    """Draw one panel's labelled bars (modes on x, one bar per model); return the tallest."""
+    modes = results.config.modes
+    width = 0.8 / max(len(models), 1)
+    top = 0.0
+    for k, model in enumerate(models):
+        xs = [i + (k - (len(models) - 1) / 2) * width for i in range(len(modes))]
+        ys = [float(metric(results.cell(scenario, mode, model))) for mode in modes]
+        bars = ax.bar(xs, ys, width=width, label=model)
+        ax.bar_label(
+            bars,
+            labels=[_bar_label(y, digits) for y in ys],
+            padding=2,
+            fontsize=7,
+            rotation=90 if len(models) * len(modes) > 8 else 0,
+        )
+        top = max(top, *ys)
+    ax.set_xticks(range(len(modes)))
+    ax.set_xticklabels(modes)
+    return top
 
 
 def write_chart(results: BenchResults, path: Path) -> None:
