@@ -32,3 +32,36 @@ def test_writing_your_own_port_snippet_prints_what_the_readme_shows() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout == expected
+
+
+def _readme_commands() -> list[list[str]]:
+    """Every ``fsmchat ...`` command line in the README's ``sh`` blocks, split as a shell would."""
+    import re
+    import shlex
+
+    out = []
+    for block in re.findall(r"```sh\n(.*?)```", README, re.S):
+        for line in block.replace("\\\n", " ").splitlines():
+            words = shlex.split(line, comments=True)
+            if words[:1] == ["fsmchat"]:
+                out.append(words[1:])
+    return out
+
+
+def test_readme_commands_name_real_commands_options_and_specs() -> None:
+    """Each README command parses: the subcommand and its options exist; named specs exist."""
+    import click
+
+    from fsmchat.cli import main
+
+    commands = _readme_commands()
+    assert len(commands) >= 10
+    for args in commands:
+        ctx = click.Context(main, info_name="fsmchat")
+        command = main.get_command(ctx, args[0])
+        assert command is not None, args
+        sub = click.Context(command, info_name=args[0], parent=ctx)
+        command.make_parser(sub).parse_args(args[1:])  # raises on an unknown option
+        for word in args:
+            if word.startswith("specs/"):
+                assert (ROOT / word).is_file(), word
