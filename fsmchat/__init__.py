@@ -57,7 +57,7 @@ from fsmchat._core.spec import (
 )
 from fsmchat._core.state import Attempt, ChatView, Decision, GuardResult, Message, Usage
 from fsmchat._core.verify import Transcript
-from fsmchat._record.durable import DurableHuman, arun_durable, run_durable
+from fsmchat._record.durable import PAUSED, DurableHuman, arun_durable, run_durable
 from fsmchat._record.format import Record, RecordHeader, spec_digest
 from fsmchat._record.reader import read_record
 from fsmchat._record.replay import (
@@ -119,6 +119,7 @@ _logging.getLogger("fsmchat").addHandler(_logging.NullHandler())
 
 __all__ = [
     "MODES",
+    "PAUSED",
     "AgentSpec",
     "AllOf",
     "Answer",

@@ -36,13 +36,13 @@ from fsmchat import (
     run_chat,
 )
 from fsmchat._core.errors import RecordError
+from fsmchat._record.durable import run_durable
 from fsmchat._record.format import RecordHeader, spec_digest
 from fsmchat._record.reader import read_record
 from fsmchat._record.replay import Cassette, replay_record, resume, resume_engine
 from fsmchat._record.writer import RecordWriter
 from fsmchat._run.llm import LLMResponder, LLMSelector
 from fsmchat.cli import main
-from fsmchat._record.durable import run_durable
 from fsmchat.cli._durable import replay
 from fsmchat.testing import FunctionSelector, ScriptedChatModel
 from tests.helpers import COUNTING_TRANSCRIPT, SPECS
