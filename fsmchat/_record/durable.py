@@ -18,6 +18,7 @@ call with the answer continues it, from any process.
 from __future__ import annotations
 
 import inspect
+import logging
 import os
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -44,6 +45,8 @@ from fsmchat._run.files import load_spec
 from fsmchat._run.selectors import RandomSelector, RoundRobinSelector
 
 __all__ = ["PAUSED", "DurableHuman", "arun_durable", "run_durable"]
+
+_LOG = logging.getLogger("fsmchat")
 
 #: ``ChatResult.finished.reason`` of a chat that stopped to wait for a person.
 PAUSED = "paused"
@@ -307,7 +310,10 @@ def _open(
         spec = load_spec(path)
     routing = opts["routing"] or Routing()
     human = opts["human"]
-    if (opts["answers"] or opts["no_wait"]) and not isinstance(human, DurableHuman):
+    if opts["answers"] or opts["no_wait"]:
+        if isinstance(human, DurableHuman):
+            msg = "pass answers= and no_wait= to the DurableHuman, or to run_durable, not both"
+            raise InvalidArgument(msg)
         human = DurableHuman(human, answers=opts["answers"], no_wait=opts["no_wait"])
     selector, llm = opts["selector"], opts["llm"]
     responders: Mapping[str, Any] = opts["responders"] or {}
@@ -319,7 +325,7 @@ def _open(
         human=human,
         responders=responders,
     )
-    warn: Callable[[str], object] = opts["on_warning"] or (lambda _text: None)
+    warn: Callable[[str], object] = opts["on_warning"] or _LOG.warning
     tap = _Tap()
     ports = {
         "selector": None if selector is None else _TappedSelector(selector, tap),
@@ -442,7 +448,8 @@ def run_durable(
             pause and return instead of asking ``human``.
         force: continue even if the spec changed since the record was written.
         on_warning: called with each warning (torn line cut, old format,
-            ``force`` used, answers left unused); default: ignored.
+            ``force`` used, answers left unused); default: logged as warnings
+            on the ``fsmchat`` logger.
         on_resume: called with the record read from disk when it held steps,
             after they were replayed.
 

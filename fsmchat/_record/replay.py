@@ -16,6 +16,7 @@ replayed chat out, with no model call and no agent code.
 from __future__ import annotations
 
 import json
+import logging
 import os
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -563,7 +564,8 @@ def replay_durable(
     Args:
         on_message, on_decision: called for each replayed message / decision.
         on_warning: called with each warning (a torn last line, a record
-            without hash chain, a changed spec let through by ``force``).
+            without hash chain, a changed spec let through by ``force``);
+            default: logged as warnings on the ``fsmchat`` logger.
 
     Returns:
         :class:`Resumed`: ``result`` is the finished chat, or ``None`` when the
@@ -576,7 +578,7 @@ def replay_durable(
         SpecError: the spec does not load.
     """
     read = read_record(record)
-    warn = on_warning or (lambda _text: None)
+    warn = on_warning or logging.getLogger("fsmchat").warning
     if read.torn is not None:
         warn(read.torn.describe(read.path))
     unverified = read.unverified_warning()

@@ -347,3 +347,28 @@ def test_public_names_are_exported() -> None:
     for name, value in names.items():
         assert name in fsmchat.__all__
         assert getattr(fsmchat, name) is value
+
+
+def test_warnings_go_to_the_fsmchat_logger_by_default(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Without on_warning, a cut torn line is logged as a warning on 'fsmchat'."""
+    record = tmp_path / "r.jsonl"
+    run_durable(COUNTING, record=record, max_round=3)
+    with record.open("ab") as f:
+        f.write(b'{"type":"mess')
+    with caplog.at_level("WARNING", logger="fsmchat"):
+        run_durable(COUNTING, record=record, max_round=3)
+    assert any("is incomplete (torn write" in r.getMessage() for r in caplog.records)
+
+
+def test_answers_for_a_durable_human_given_twice_are_refused(tmp_path: Path) -> None:
+    """answers= with a DurableHuman that has its own is ambiguous: InvalidArgument."""
+    with pytest.raises(InvalidArgument, match="not both"):
+        run_durable(
+            COUNTING,
+            record=tmp_path / "r.jsonl",
+            human=DurableHuman(answers=["a"]),
+            answers=["b"],
+        )
+    assert not (tmp_path / "r.jsonl").exists()
