@@ -76,7 +76,7 @@ def read_chat(path: str, *, spec: Spec | None = None) -> LoadedChat:
         msg = f"{path}: {exc}"
         raise InvalidArgument(msg) from None
     finished = data.get("finished") if isinstance(data, dict) else None
-    status, detail = "unknown", ""
+    status, detail = "unknown", "the file does not say how the chat ended"
     if isinstance(finished, dict):
         status = "finished"
         detail = str(finished.get("reason", ""))
