@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from types import ModuleType
 
 import click
 
-from fsmchat._core.errors import FsmchatError, InvalidArgument
+from fsmchat._core.errors import FsmchatError
 from fsmchat._run.files import load_spec
 from fsmchat.cli._common import fail
-from fsmchat.view import LiveServer, build_page, render_html
 
 __all__ = ["view"]
 
@@ -66,22 +66,30 @@ def view(
         _serve(source, spec_path, port)
         return
     assert output is not None
+    viewer = _viewer()
     try:
-        page = build_page(source, spec_path=spec_path)
-    except InvalidArgument as exc:
-        if "--spec" in str(exc):
-            raise click.UsageError(str(exc)) from None
-        fail(str(exc))
-        return
+        page = viewer.build_page(source, spec_path=spec_path)
+    except viewer.SpecNeeded as exc:
+        raise click.UsageError(str(exc)) from None
     except FsmchatError as exc:
         fail(str(exc))
         return
     for note in page.notes:
         click.echo(f"warning: {note}", err=True)
-    Path(output).write_text(render_html(page), encoding="utf-8")
+    Path(output).write_text(viewer.render_html(page), encoding="utf-8")
     steps = len(page.model.get("steps") or page.model.get("trials") or ())
     what = "steps" if page.model.get("kind") == "chat" else "trials"
     click.echo(f"wrote {output} ({steps} {what})", err=True)
+
+
+def _viewer() -> ModuleType:
+    """Import :mod:`fsmchat.view` (it needs the ``view`` extra: jinja2)."""
+    try:
+        import fsmchat.view
+    except ImportError as exc:
+        fail(f"fsmchat view needs {exc.name or 'jinja2'}: pip install 'fsmchat[view]'")
+        raise  # not reached: fail() exits
+    return fsmchat.view
 
 
 def _serve(source: str, spec_path: str | None, port: int) -> None:
@@ -90,14 +98,12 @@ def _serve(source: str, spec_path: str | None, port: int) -> None:
             "--serve follows a chat file; write a bench folder's page with -o FILE.html"
         )
         raise click.UsageError(msg)
+    viewer = _viewer()
     try:
         spec = None if spec_path is None else load_spec(spec_path)
-        server = LiveServer(source, spec=spec, port=port)
-    except InvalidArgument as exc:
-        if "--spec" in str(exc):
-            raise click.UsageError(str(exc)) from None
-        fail(str(exc))
-        return
+        server = viewer.LiveServer(source, spec=spec, port=port)
+    except viewer.SpecNeeded as exc:
+        raise click.UsageError(str(exc)) from None
     except FsmchatError as exc:
         fail(str(exc))
         return

@@ -6,8 +6,16 @@ while it is written. Build a page with :func:`build_page`, write it with
 :func:`render_html`, or serve one with :class:`LiveServer`.
 """
 
+from fsmchat.view._load import SpecNeeded
 from fsmchat.view._page import Page, build_chat_page, build_page
 from fsmchat.view._render import render_html
 from fsmchat.view._serve import LiveServer
 
-__all__ = ["LiveServer", "Page", "build_chat_page", "build_page", "render_html"]
+__all__ = [
+    "LiveServer",
+    "Page",
+    "SpecNeeded",
+    "build_chat_page",
+    "build_page",
+    "render_html",
+]

@@ -16,6 +16,7 @@ from typing import Any
 
 import attrs
 
+from fsmchat._core.engine import Routing
 from fsmchat._core.errors import InvalidArgument
 from fsmchat._core.spec import Spec
 from fsmchat._core.state import Decision, Message, Usage
@@ -23,7 +24,18 @@ from fsmchat._core.verify import load_transcript
 from fsmchat._record.record import MessageEntry, read_record
 from fsmchat._run.files import load_spec, read_text
 
-__all__ = ["LoadedChat", "find_spec", "is_bench_folder", "read_bench", "read_chat"]
+__all__ = [
+    "LoadedChat",
+    "SpecNeeded",
+    "find_spec",
+    "is_bench_folder",
+    "read_bench",
+    "read_chat",
+]
+
+
+class SpecNeeded(InvalidArgument):
+    """A transcript names no spec file: the caller must say which (``--spec``)."""
 
 
 @attrs.frozen(kw_only=True)
@@ -41,6 +53,7 @@ class LoadedChat:
         detail: why the chat ended or paused, in a few words.
         spec_path: the spec the file names (records only), else ``None``.
         notes: remarks about reading it (inferred speakers, a torn line).
+        routing: how the chat used the spec (records only; ``None``: the default).
     """
 
     kind: str
@@ -51,6 +64,7 @@ class LoadedChat:
     detail: str = ""
     spec_path: str | None = None
     notes: tuple[str, ...] = ()
+    routing: Routing | None = None
 
 
 def read_chat(path: str, *, spec: Spec | None = None) -> LoadedChat:
@@ -131,6 +145,7 @@ def _record(path: str) -> LoadedChat:
         if header is None
         else _spec_of_record(path, header.spec_path, header.spec_abspath),
         notes=tuple(notes),
+        routing=None if header is None else header.routing,
     )
 
 
@@ -150,16 +165,17 @@ def find_spec(path: str | None, chat: LoadedChat, source: str) -> Spec:
     """Load ``--spec`` if given, else the spec a record names.
 
     Raises:
-        InvalidArgument: no spec is known (a transcript without ``--spec``).
+        SpecNeeded: no spec is known (a transcript without ``--spec``, or a
+            record whose spec file is gone).
         SpecError: the spec cannot be read or has problems.
     """
     chosen = path or chat.spec_path
     if chosen is None:
         msg = f"{source} is a transcript: say which spec it should follow with --spec SPEC"
-        raise InvalidArgument(msg)
+        raise SpecNeeded(msg)
     if path is None and not os.path.isfile(chosen):
         msg = f"the record {source} names the spec {chosen!r}, which does not exist: give it with --spec SPEC"
-        raise InvalidArgument(msg)
+        raise SpecNeeded(msg)
     return load_spec(chosen)
 
 

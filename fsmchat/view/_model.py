@@ -66,7 +66,16 @@ def spec_model(spec: Spec) -> dict[str, Any]:
 
 def chat_model(spec: Spec, chat: LoadedChat, *, source: str) -> dict[str, Any]:
     """Return the page model of ``chat`` (read from ``source``) under ``spec``."""
-    report = verify_transcript(spec, chat.messages, decisions=chat.decisions)
+    routing, notes = chat.routing, list(chat.notes)
+    if routing is not None and routing.graph != "spec":
+        notes.append(
+            f"the chat ran with routing graph {routing.graph!r} (any agent may follow any "
+            "other); its moves are judged against the spec's edges"
+        )
+        routing = None
+    report = verify_transcript(
+        spec, chat.messages, decisions=chat.decisions, routing=routing
+    )
     by_round = {d.round: d for d in chat.decisions}
     usage = dict(chat.usage)
     edge_text = {e.index: _condition_text(e.when, e.on) for e in spec.transitions}
@@ -102,7 +111,7 @@ def chat_model(spec: Spec, chat: LoadedChat, *, source: str) -> dict[str, Any]:
         "spec": spec_model(spec),
         "status": chat.status,
         "detail": chat.detail,
-        "notes": [*chat.notes, *report.notes],
+        "notes": [*notes, *report.notes],
         "steps": steps,
         "final": None if final is None else _decision(final, edge_text),
         "counts": {str(k): v for k, v in sorted(report.edge_counts().items())},

@@ -233,3 +233,16 @@ def test_read_chat_refuses_unknown_json(tmp_path: Path) -> None:
     path.write_text('{"format": "other/1", "messages": []}')
     with pytest.raises(InvalidArgument, match="unknown transcript format"):
         read_chat(str(path))
+
+
+def test_record_of_a_free_run_is_judged_by_the_spec(tmp_path: Path) -> None:
+    """A record run with --mode free is checked against the spec's edges, with a note saying so."""
+    record = tmp_path / "free.jsonl"
+    args = ["run", str(SPECS / "counting.yaml"), "--mode", "free", "--select", "random"]
+    result = CliRunner().invoke(main, [*args, "--seed", "3", "--record", str(record)])
+    assert result.exit_code == 0, result.output
+    spec = load_spec(SPECS / "counting.yaml")
+    model = chat_model(spec, read_chat(str(record)), source="f")
+    assert "routing graph 'complete'" in model["notes"][0]
+    assert model["summary"]["illegal"] > 0
+    assert model["summary"]["illegal"] == sum(n for _, _, n in model["illegal"])

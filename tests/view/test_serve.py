@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import re
 import signal
 import subprocess
 import sys
+import threading
 import urllib.request
 from pathlib import Path
 
@@ -53,3 +55,42 @@ def test_close_without_serving_returns(chats: dict[str, Path]) -> None:
     server = LiveServer(str(chats["nl"]))
     assert server.url.startswith("http://127.0.0.1:")
     server.close()
+
+
+def test_stream_reports_a_corrupted_record_and_keeps_serving(
+    chats: dict[str, Path], tmp_path: Path
+) -> None:
+    """A record damaged while followed is sent as an error event; the page keeps its last model."""
+    record = tmp_path / "r.jsonl"
+    record.write_bytes(chats["nl"].read_bytes())
+    server = LiveServer(str(record))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        with urllib.request.urlopen(server.url + "events", timeout=10) as events:
+            assert events.readline() == b"event: model\n"
+            assert b'"steps"' in events.readline()
+            assert events.readline() == b"\n"
+            lines = record.read_bytes().splitlines(keepends=True)
+            lines[2] = b"{broken\n"
+            record.write_bytes(b"".join(lines))
+            assert events.readline() == b"event: model\n"
+            error = json.loads(events.readline().removeprefix(b"data: "))
+            assert "line 3" in error["error"]
+        with urllib.request.urlopen(server.url, timeout=10) as page:
+            assert page.status == 200
+    finally:
+        server.close()
+        thread.join(5)
+    assert not thread.is_alive()
+
+
+def test_help_lists_view_without_importing_the_viewer() -> None:
+    """`fsmchat --help` lists view; the viewer (jinja2) is imported only when it runs."""
+    code = (
+        "import sys; from click.testing import CliRunner; from fsmchat.cli import main; "
+        "out = CliRunner().invoke(main, ['--help']).output; "
+        "assert 'view' in out, out; assert 'jinja2' not in sys.modules; print('ok')"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.stdout.strip() == "ok", done.stderr
