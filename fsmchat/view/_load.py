@@ -77,7 +77,7 @@ def read_chat(path: str, *, spec: Spec | None = None) -> LoadedChat:
     text, problem = read_text(path)
     if problem is not None:
         raise InvalidArgument(str(problem))
-    if text.lstrip().startswith('{"type":"header"') or text.strip() == "":
+    if _looks_like_record(path, text):
         return _record(path)
     try:
         data = json.loads(text)
@@ -104,6 +104,12 @@ def read_chat(path: str, *, spec: Spec | None = None) -> LoadedChat:
         detail=detail,
         notes=transcript.notes,
     )
+
+
+def _looks_like_record(path: str, text: str) -> bool:
+    """A record is JSON Lines: ``{"type": ...}`` objects, one per line (or nothing yet)."""
+    head = text.lstrip()
+    return head == "" or head.startswith('{"type"') or path.endswith(".jsonl")
 
 
 def _record(path: str) -> LoadedChat:
@@ -170,6 +176,9 @@ def find_spec(path: str | None, chat: LoadedChat, source: str) -> Spec:
         SpecError: the spec cannot be read or has problems.
     """
     chosen = path or chat.spec_path
+    if chosen is None and chat.kind == "record":
+        msg = f"the record {source} has no complete header line yet: give its spec with --spec SPEC"
+        raise SpecNeeded(msg)
     if chosen is None:
         msg = f"{source} is a transcript: say which spec it should follow with --spec SPEC"
         raise SpecNeeded(msg)

@@ -25,8 +25,13 @@ COUNTING = SPECS / "counting.yaml"
 GARBAGE = "Sure! <b>Executor</b><script>document.title='pwned'</script>"
 
 
-def nl_record(path: Path, *, garbage: str = GARBAGE) -> Path:
-    """Record counting_nl at ``path``: its first judge answer is ``garbage``."""
+def nl_record(
+    path: Path, *, garbage: str = GARBAGE, cache_dir: Path | None = None
+) -> Path:
+    """Record counting_nl at ``path``: its first judge answer is ``garbage``.
+
+    With ``cache_dir`` the run uses (and fills) that response cache.
+    """
     calls = itertools.count()
 
     def model(body: dict[str, Any]) -> Any:
@@ -39,7 +44,8 @@ def nl_record(path: Path, *, garbage: str = GARBAGE) -> Path:
                 [{"model": "judge", "api_key": "sk-test", "base_url": server.base_url}]
             )
         )
-        args = ["run", str(NL_SPEC), "--config", str(config), "--no-cache"]
+        args = ["run", str(NL_SPEC), "--config", str(config)]
+        args += ["--no-cache"] if cache_dir is None else ["--cache-dir", str(cache_dir)]
         result = CliRunner().invoke(main, [*args, "--record", str(path)])
         assert not server.handler_errors
     assert result.exit_code == 0, result.output

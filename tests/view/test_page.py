@@ -18,7 +18,7 @@ from fsmchat.view._load import read_chat
 from fsmchat.view._model import chat_model
 from fsmchat.view._svg import tag_svg
 from tests.helpers import ROOT, SPECS
-from tests.view.chats import GARBAGE
+from tests.view.chats import GARBAGE, nl_record
 from tests.view.conftest import needs_dot
 
 DATA = ROOT / "tests" / "data"
@@ -246,3 +246,38 @@ def test_record_of_a_free_run_is_judged_by_the_spec(tmp_path: Path) -> None:
     assert "routing graph 'complete'" in model["notes"][0]
     assert model["summary"]["illegal"] > 0
     assert model["summary"]["illegal"] == sum(n for _, _, n in model["illegal"])
+
+
+def test_cache_hits_are_counted_as_such(tmp_path: Path) -> None:
+    """A warm re-run's answers are cache hits (latency 0), not model calls."""
+    spec = load_spec(SPECS / "counting_nl.yaml")
+    cold = nl_record(tmp_path / "cold.jsonl", cache_dir=tmp_path / "cache")
+    warm = nl_record(tmp_path / "warm.jsonl", cache_dir=tmp_path / "cache")
+    cold_summary = chat_model(spec, read_chat(str(cold)), source="c")["summary"]
+    warm_model = chat_model(spec, read_chat(str(warm)), source="w")
+    assert (cold_summary["calls"], cold_summary["cache_hits"]) == (16, 0)
+    assert (warm_model["summary"]["calls"], warm_model["summary"]["cache_hits"]) == (
+        0,
+        16,
+    )
+    attempt = warm_model["steps"][3]["decision"]["attempts"][1]
+    assert attempt["cached"]
+    assert attempt["latency"] == 0
+
+
+def test_record_without_a_header_asks_for_the_spec(tmp_path: Path) -> None:
+    """An empty record (the chat has not started) names the fix: --spec."""
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("")
+    result = CliRunner().invoke(
+        main, ["view", str(empty), "-o", str(tmp_path / "x.html")]
+    )
+    assert result.exit_code == 2
+    assert (
+        "has no complete header line yet: give its spec with --spec SPEC"
+        in result.stderr
+    )
+    args = ["view", str(empty), "--spec", str(SPECS / "counting.yaml")]
+    result = CliRunner().invoke(main, [*args, "-o", str(tmp_path / "x.html")])
+    assert result.exit_code == 0, result.output
+    assert "(0 steps)" in result.stderr
