@@ -318,8 +318,8 @@
       else if (ev.key === 'Home') { go(0); ev.preventDefault(); }
       else if (ev.key === 'End') { go(model.steps.length - 1); ev.preventDefault(); }
     });
-    go(0);
     var live = document.body.dataset.live;
+    go(live ? model.steps.length - 1 : 0);  // a live page follows the newest step
     if (live) { follow(live); }
   }
 

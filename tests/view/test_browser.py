@@ -7,6 +7,8 @@ screenshot under its temporary directory.
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -22,8 +24,10 @@ from selenium.webdriver.support.ui import WebDriverWait
 from fsmchat._core.verify import load_transcript, verify_transcript
 from fsmchat._run.files import load_spec
 from fsmchat.cli import main
+from fsmchat.testing import FakeOpenAIServer, FakeResponse
 from fsmchat.view import LiveServer, build_page, render_html
-from tests.view.chats import COUNTING, GARBAGE, counting_transcript
+from tests.helpers import judge_counting
+from tests.view.chats import COUNTING, GARBAGE, NL_SPEC, counting_transcript
 from tests.view.test_page import EVIL, GPT4, SEED003, evil_transcript
 
 
@@ -283,3 +287,68 @@ def test_live_page_shows_new_steps_within_a_second(
     label = browser.find_element(By.CSS_SELECTOR, '#diagram g[data-edge="2"]').text
     assert "×3" in label  # the diagram was redrawn with the new counts
     browser.save_screenshot(str(tmp_path / "live.png"))
+
+
+def test_live_page_follows_fsmchat_run_record(browser: Any, tmp_path: Path) -> None:
+    """A real `fsmchat run --record` (a slow model on 127.0.0.1) is followed step by step to its end."""
+
+    def slow_judge(body: dict[str, Any]) -> FakeResponse:
+        return FakeResponse(body=judge_counting(body), delay=0.2)
+
+    record = tmp_path / "running.jsonl"
+    with FakeOpenAIServer(slow_judge) as model:
+        config = tmp_path / "oai.json"
+        config.write_text(
+            json.dumps(
+                [{"model": "judge", "api_key": "sk-test", "base_url": model.base_url}]
+            )
+        )
+        cmd = [
+            sys.executable,
+            "-m",
+            "fsmchat",
+            "run",
+            str(NL_SPEC),
+            "--config",
+            str(config),
+        ]
+        run = subprocess.Popen(
+            [*cmd, "--no-cache", "--record", str(record)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            deadline = time.monotonic() + 30
+            while b"\n" not in (record.read_bytes() if record.exists() else b""):
+                assert time.monotonic() < deadline, "the run wrote no header"
+                assert run.poll() is None, run.stderr.read() if run.stderr else ""
+                time.sleep(0.02)
+            server = LiveServer(str(record))
+            thread = threading.Thread(target=server.serve_forever, daemon=True)
+            thread.start()
+            try:
+                browser.get(server.url)
+                browser.execute_script("window.sameDocument = true;")
+                seen = set()
+                deadline = time.monotonic() + 60
+                while timeline_length(browser) < 21 or run.poll() is None:
+                    assert time.monotonic() < deadline, sorted(seen)
+                    seen.add(timeline_length(browser))
+                    time.sleep(0.05)
+                WebDriverWait(browser, 5).until(
+                    lambda d: "finished" in d.find_element(By.ID, "status").text
+                )
+                assert browser.execute_script("return window.sameDocument === true")
+                assert state(browser)["active"] == 20
+            finally:
+                server.close()
+                thread.join(5)
+        finally:
+            if run.poll() is None:
+                run.kill()
+            _, err = run.communicate(timeout=30)  # closes the pipe
+    assert run.returncode == 0, err
+    assert len([n for n in seen if 0 < n < 21]) >= 5, sorted(seen)  # it grew live
+    assert not model.handler_errors
+    browser.save_screenshot(str(tmp_path / "running.png"))
