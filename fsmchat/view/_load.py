@@ -92,7 +92,7 @@ def read_chat(path: str, *, spec: Spec | None = None) -> LoadedChat:
     finished = data.get("finished") if isinstance(data, dict) else None
     status, detail = "unknown", "the file does not say how the chat ended"
     if isinstance(finished, dict):
-        status = "finished"
+        status = "failed" if finished.get("reason") == "error" else "finished"
         detail = str(finished.get("reason", ""))
         if finished.get("detail"):
             detail += f": {finished['detail']}"
