@@ -106,6 +106,7 @@
       if (!step.ok) { li.classList.add('illegal'); }
       else if (!step.checked) { li.classList.add('unchecked'); }
       if (step.decision && step.decision.retries) { li.classList.add('refused'); }
+      li.title = (!step.ok ? 'illegal' : step.checked ? 'legal' : 'not checkable offline') + ': ' + step.why;
       li.appendChild(el('span', 'tl-index', step.index));
       li.appendChild(el('span', 'tl-speaker', step.speaker));
       var first = step.content.split('\n')[0];
@@ -113,6 +114,11 @@
       li.addEventListener('click', function () { go(step.index); });
       list.appendChild(li);
     });
+    var legend = $('legend');
+    clear(legend);
+    if (list.querySelector('.unchecked')) { legend.appendChild(el('div', null, '? not checkable offline: a natural-language condition nobody recorded a verdict for')); }
+    if (list.querySelector('.refused')) { legend.appendChild(el('div', null, '↻ a model answer was refused and asked again')); }
+    if (list.querySelector('.illegal')) { legend.appendChild(el('div', 'bad', 'red: an illegal move (no edge of the spec allows it)')); }
     var slider = $('slider');
     slider.max = String(Math.max(0, model.steps.length - 1));
   }
