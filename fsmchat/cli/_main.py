@@ -45,6 +45,7 @@ _LAZY: dict[str, str] = {
     "replay": "fsmchat.cli._durable:replay",
     "schema": "fsmchat.cli._tools:schema",
     "verify": "fsmchat.cli._tools:verify",
+    "view": "fsmchat.cli._view:view",
 }
 
 
