@@ -19,14 +19,11 @@ LONG_FUNCTION = 60
 PENDING_SPLIT = {
     "fsmchat/_core/engine.py",
     "fsmchat/_core/spec.py",
-    "fsmchat/_record/record.py",
     "fsmchat/adapters/_code.py",
     "fsmchat/adapters/_config.py",
     "fsmchat/autogen/_agents.py",
     "fsmchat/autogen/_facade.py",
     "fsmchat/bench/perf.py",
-    "fsmchat/cli/_durable.py",
-    "fsmchat/cli/_main.py",
 }
 
 
