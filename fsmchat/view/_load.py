@@ -21,7 +21,8 @@ from fsmchat._core.errors import InvalidArgument
 from fsmchat._core.spec import Spec
 from fsmchat._core.state import Decision, Message, Usage
 from fsmchat._core.verify import load_transcript
-from fsmchat._record.record import MessageEntry, read_record
+from fsmchat._record.format import MessageEntry
+from fsmchat._record.reader import read_record
 from fsmchat._run.files import load_spec, read_text
 
 __all__ = [
