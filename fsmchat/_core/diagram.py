@@ -15,7 +15,9 @@ The diagram is a view of the same ordered edges the engine walks:
   dotted and grey;
 * when two agents have edges both ways, the edges from the later-declared
   agent are written reversed with ``dir=back`` (the arrow still points the
-  right way), so Graphviz lays all of them side by side, labels apart;
+  right way), so Graphviz lays all of them side by side, labels apart; such an
+  edge carries ``id="fsm-edge-N"`` (``N`` its index in ``spec.transitions``),
+  since its SVG title reads head->tail;
 * ``terminate_when`` (with ``max_round``) is a note at the bottom: it applies
   after any message, so it belongs to no edge;
 * with ``trace_counts`` (edge index -> times taken) taken edges are bold and
@@ -195,7 +197,7 @@ def _edge_line(
         attrs_.append(f"style={_q(','.join(styles))}")
     ends = (e.source, e.target)
     if flip:
-        attrs_.append("dir=back")
+        attrs_.append(f"dir=back, id={_q(f'fsm-edge-{e.index}')}")
         ends = (e.target, e.source)
     tail = f" [{', '.join(attrs_)}]" if attrs_ else ""
     return f"  {_q(ends[0])} -> {_q(ends[1])}{tail};"

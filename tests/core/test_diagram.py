@@ -160,7 +160,10 @@ def test_two_way_edges_are_drawn_side_by_side() -> None:
         )
     )
     assert '"A" -> "B";' in dot
-    assert '"A" -> "B" [label="#1 when contains \'again\'", dir=back];' in dot
+    assert (
+        '"A" -> "B" [label="#1 when contains \'again\'", dir=back, id="fsm-edge-1"];'
+        in dot
+    )
     assert '"B" -> "A"' not in dot
 
 
