@@ -86,16 +86,16 @@ def tag_svg(svg: bytes, spec: Spec) -> str:
         queues.setdefault((e.source, e.target), []).append(e.index)
     declared = {f"fsm-edge-{e.index}": e for e in spec.transitions}
     for group in nodes:
-        e = declared.get(group.get("id", ""))
-        if group.get("class") == "edge" and e is not None:
-            queues[(e.source, e.target)].remove(e.index)
+        by_id = declared.get(group.get("id", ""))
+        if group.get("class") == "edge" and by_id is not None:
+            queues[(by_id.source, by_id.target)].remove(by_id.index)
     for group, title in zip(nodes, titles, strict=True):
         kind = group.get("class")
-        e = declared.get(group.get("id", ""))
-        if kind == "edge" and e is not None:
-            group.set("data-src", e.source)
-            group.set("data-dst", e.target)
-            group.set("data-edge", str(e.index))
+        by_id = declared.get(group.get("id", ""))
+        if kind == "edge" and by_id is not None:
+            group.set("data-src", by_id.source)
+            group.set("data-dst", by_id.target)
+            group.set("data-edge", str(by_id.index))
             group.set("class", "edge fsm-edge")
         elif kind == "node":
             if title in names:
