@@ -332,7 +332,9 @@ class OpenAIChatModel:
                     assert outcome is not None
                     return outcome
                 if outcome.schema_rejected and request.response_format is not None:
-                    lower = self._structured.downgrade(ep.index, mode)
+                    lower = self._structured.downgrade(
+                        ep.index, mode, why=self._scrub(str(outcome))
+                    )
                     if lower is not None:
                         mode = lower
                         continue

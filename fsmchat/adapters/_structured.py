@@ -43,6 +43,7 @@ request failed.
 from __future__ import annotations
 
 import json
+import logging
 import re
 import threading
 from collections.abc import Mapping, Sequence
@@ -66,6 +67,13 @@ MODES: tuple[Mode, ...] = ("json_schema", "json_object", "none")
 
 CONFIG_KEY = "structured_output"
 """The config-list key that forces a mode for one endpoint."""
+
+_LOG = logging.getLogger("fsmchat")
+_WHAT = {
+    "json_object": "llama-cpp-python's json_object + schema",
+    "none": "plain JSON instructions (no response_format: the schema is not enforced "
+    "by the server, answers are still validated)",
+}
 
 _REJECTION = re.compile(r"response_format|json_schema|schema", re.IGNORECASE)
 
@@ -118,8 +126,11 @@ class Negotiator:
         with self._lock:
             return self._modes.get(key, "json_schema")
 
-    def downgrade(self, key: object, rejected: Mode) -> Mode | None:
+    def downgrade(self, key: object, rejected: Mode, *, why: str = "") -> Mode | None:
         """``key`` refused ``rejected``: return the next mode to try, or ``None``.
+
+        A move is logged once on the ``fsmchat`` logger (``why``: the refusal,
+        already free of secrets): INFO for ``json_object``, WARNING for ``none``.
 
         ``None`` means there is nothing left to try (the endpoint is forced, or
         even the plain request was refused); the failure is then an ordinary one.
@@ -136,7 +147,14 @@ class Negotiator:
                 return None
             following = MODES[MODES.index(rejected) + 1]
             self._modes[key] = following
-            return following
+        level = logging.WARNING if following == "none" else logging.INFO
+        _LOG.log(
+            level,
+            "structured output: %s; using %s from now on",
+            why or f"{rejected} refused",
+            _WHAT[following],
+        )
+        return following
 
     def settled(self) -> dict[object, Mode]:
         """A copy of every endpoint's current mode (for logs and tests)."""
