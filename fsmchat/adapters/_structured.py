@@ -50,6 +50,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, cast
 
 from fsmchat._core.errors import InvalidArgument
+from fsmchat._run.ports import to_plain
 
 __all__ = [
     "CONFIG_KEY",
@@ -197,10 +198,10 @@ def apply(
         the schema is added to the first system message (or a new one) as a
         plain instruction.
     """
-    out = [dict(m) for m in messages]
+    out = [dict(m) for m in messages]  # shallow: only system contents are replaced
     if response_format is None:
         return None, out
-    plain = json.loads(json.dumps(response_format))
+    plain = to_plain(response_format)
     if mode == "json_schema":
         return plain, out
     named = _schema_of(plain)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import threading
 from typing import Any
 
@@ -291,3 +292,23 @@ def test_each_move_down_is_logged_once(caplog: pytest.LogCaptureFixture) -> None
         in (moves[1][1])
     )
     assert "sk-fake-key-for-tests" not in caplog.text
+
+
+def test_read_only_mappings_are_sent_as_json() -> None:
+    """A response_format built from read-only mappings and tuples still goes out as JSON."""
+    from types import MappingProxyType
+
+    frozen = MappingProxyType(
+        {
+            "type": "json_schema",
+            "json_schema": MappingProxyType(
+                {"name": "n", "schema": MappingProxyType({"enum": ("A", "B")})}
+            ),
+        }
+    )
+    for mode in ("json_schema", "json_object"):
+        rf, _ = apply(frozen, mode, ASK.messages)
+        assert rf is not None
+        assert json.loads(json.dumps(rf))["type"] == mode
+    _, messages = apply(frozen, "none", ASK.messages)
+    assert '"enum": ["A", "B"]' in messages[0]["content"]
