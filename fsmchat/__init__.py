@@ -26,6 +26,7 @@ _logging.getLogger("fsmchat").addHandler(_logging.NullHandler())
 #: (constants, classes, functions; each group sorted).
 _LAZY: dict[str, str] = {
     "MODES": "fsmchat._core.engine",
+    "PAUSED": "fsmchat._record.durable",
     "UNSET": "fsmchat._core.engine",
     "AgentSpec": "fsmchat._core.spec",
     "AllOf": "fsmchat._core.guards",
@@ -44,7 +45,7 @@ _LAZY: dict[str, str] = {
     "Call": "fsmchat._core.guards",
     "CallableSelector": "fsmchat._run.selectors",
     "Candidate": "fsmchat._core.events",
-    "Cassette": "fsmchat._record.record",
+    "Cassette": "fsmchat._record.replay",
     "ChatModel": "fsmchat._run.ports",
     "ChatRequest": "fsmchat._run.ports",
     "ChatResponse": "fsmchat._run.ports",
@@ -57,6 +58,7 @@ _LAZY: dict[str, str] = {
     "Condition": "fsmchat._core.events",
     "Contains": "fsmchat._core.guards",
     "Decision": "fsmchat._core.state",
+    "DurableHuman": "fsmchat._record.durable",
     "Edge": "fsmchat._core.spec",
     "EndsWith": "fsmchat._core.guards",
     "Engine": "fsmchat._core.engine",
@@ -81,10 +83,10 @@ _LAZY: dict[str, str] = {
     "Phase": "fsmchat._core.engine",
     "Problem": "fsmchat._core.errors",
     "RandomSelector": "fsmchat._run.selectors",
-    "Record": "fsmchat._record.record",
+    "Record": "fsmchat._record.format",
     "RecordError": "fsmchat._core.errors",
-    "RecordHeader": "fsmchat._record.record",
-    "RecordWriter": "fsmchat._record.record",
+    "RecordHeader": "fsmchat._record.format",
+    "RecordWriter": "fsmchat._record.writer",
     "Regex": "fsmchat._core.guards",
     "Reply": "fsmchat._core.events",
     "Responder": "fsmchat._run.ports",
@@ -96,11 +98,13 @@ _LAZY: dict[str, str] = {
     "Spec": "fsmchat._core.spec",
     "SpecError": "fsmchat._core.errors",
     "Stop": "fsmchat._core.events",
+    "Transcript": "fsmchat._core.verify",
     "TurnResponder": "fsmchat._run.ports",
     "Unset": "fsmchat._core.engine",
     "Usage": "fsmchat._core.state",
     "UsageCount": "fsmchat._run.driver",
     "arun_chat": "fsmchat._run.driver",
+    "arun_durable": "fsmchat._record.durable",
     "check_ports": "fsmchat._run.driver",
     "config_list_from_dotenv": "fsmchat.adapters._config",
     "config_list_from_json": "fsmchat.adapters._config",
@@ -112,13 +116,16 @@ _LAZY: dict[str, str] = {
     "needs_choice": "fsmchat._run.driver",
     "needs_judge": "fsmchat._run.driver",
     "parse_spec": "fsmchat._core.spec",
-    "read_record": "fsmchat._record.record",
-    "replay_record": "fsmchat._record.record",
-    "resume": "fsmchat._record.record",
-    "resume_engine": "fsmchat._record.record",
+    "read_record": "fsmchat._record.reader",
+    "read_transcript": "fsmchat._record.transcript",
+    "replay_durable": "fsmchat._record.replay",
+    "replay_record": "fsmchat._record.replay",
+    "resume": "fsmchat._record.replay",
+    "resume_engine": "fsmchat._record.replay",
     "routing_for_mode": "fsmchat._core.engine",
     "run_chat": "fsmchat._run.driver",
-    "spec_digest": "fsmchat._record.record",
+    "run_durable": "fsmchat._record.durable",
+    "spec_digest": "fsmchat._record.format",
     "spec_from_autogen": "fsmchat._core.spec",
     "spec_from_dict": "fsmchat._core.spec",
 }
@@ -194,15 +201,22 @@ if _TYPE_CHECKING:
     from fsmchat._core.state import GuardResult as GuardResult
     from fsmchat._core.state import Message as Message
     from fsmchat._core.state import Usage as Usage
-    from fsmchat._record.record import Cassette as Cassette
-    from fsmchat._record.record import Record as Record
-    from fsmchat._record.record import RecordHeader as RecordHeader
-    from fsmchat._record.record import RecordWriter as RecordWriter
-    from fsmchat._record.record import read_record as read_record
-    from fsmchat._record.record import replay_record as replay_record
-    from fsmchat._record.record import resume as resume
-    from fsmchat._record.record import resume_engine as resume_engine
-    from fsmchat._record.record import spec_digest as spec_digest
+    from fsmchat._core.verify import Transcript as Transcript
+    from fsmchat._record.durable import PAUSED as PAUSED
+    from fsmchat._record.durable import DurableHuman as DurableHuman
+    from fsmchat._record.durable import arun_durable as arun_durable
+    from fsmchat._record.durable import run_durable as run_durable
+    from fsmchat._record.format import Record as Record
+    from fsmchat._record.format import RecordHeader as RecordHeader
+    from fsmchat._record.format import spec_digest as spec_digest
+    from fsmchat._record.reader import read_record as read_record
+    from fsmchat._record.replay import Cassette as Cassette
+    from fsmchat._record.replay import replay_durable as replay_durable
+    from fsmchat._record.replay import replay_record as replay_record
+    from fsmchat._record.replay import resume as resume
+    from fsmchat._record.replay import resume_engine as resume_engine
+    from fsmchat._record.transcript import read_transcript as read_transcript
+    from fsmchat._record.writer import RecordWriter as RecordWriter
     from fsmchat._run.cache import CachedChatModel as CachedChatModel
     from fsmchat._run.driver import ChatResult as ChatResult
     from fsmchat._run.driver import FunctionResponder as FunctionResponder

@@ -223,6 +223,9 @@ def _dotenv_values(
     dotenv_file_path: str | os.PathLike[str] | None,
 ) -> dict[str, str | None]:
     """The variables of the given ``.env`` file, or of ``./.env`` if there is one."""
+    from fsmchat.adapters._optional import require
+
+    require("dotenv", purpose="config_list_from_dotenv")
     from dotenv import dotenv_values
 
     if dotenv_file_path is not None:

@@ -19,6 +19,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from fsmchat._core.state import Usage
 from fsmchat._run.ports import ChatResponse
+from fsmchat.adapters import _structured
 
 __all__ = ["parse_response"]
 
@@ -167,7 +168,7 @@ def _status_failure(label: str, exc: Any) -> _Failure:
         detail = _preview(response.text) if response is not None else str(exc)
     msg = f"{label}: HTTP {status}: {detail}"
     retryable = status in _RETRYABLE_STATUS or status >= 500
-    schema_rejected = status == 400 and "response_format" in detail
+    schema_rejected = _structured.is_rejection(status, detail)
     return _Failure(
         msg,
         retryable=retryable,
