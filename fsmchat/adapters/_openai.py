@@ -211,8 +211,9 @@ class OpenAIChatModel:
         max_retries: retries of a retryable failure on one endpoint.
         backoff: first wait between retries, doubled each time.
         max_wait: longest single wait, whatever ``Retry-After`` says.
-        max_connections: HTTP connections per endpoint and client (requests
-            beyond it wait for a free connection).
+        max_connections: HTTP connections per endpoint and client (a config
+            entry's own ``max_connections`` wins); requests beyond it wait
+            for a free connection.
         sleep, asleep: how to wait (injectable so tests do not sleep).
 
     Raises:
@@ -230,7 +231,7 @@ class OpenAIChatModel:
         max_retries: int = 2,
         backoff: float = 1.0,
         max_wait: float = 60.0,
-        max_connections: int = 100,
+        max_connections: int = 32,
         sleep: Callable[[float], object] = time.sleep,
         asleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
     ) -> None:
@@ -509,8 +510,8 @@ class OpenAIChatModel:
         # pool scan in the HTTP library that grows with the pool; idle ones are
         # all kept, so a busy pool never closes a connection only to reopen it.
         limits = type(openai.DEFAULT_CONNECTION_LIMITS)(
-            max_connections=self.max_connections,
-            max_keepalive_connections=self.max_connections,
+            max_connections=self._connections(ep),
+            max_keepalive_connections=self._connections(ep),
         )
         http = (
             openai.DefaultAsyncHttpxClient
@@ -519,6 +520,12 @@ class OpenAIChatModel:
         )
         with self._translated(ep):
             return cls(**self._client_options(ep), http_client=http(limits=limits))
+
+    def _connections(self, ep: _Endpoint) -> int:
+        own = ep.config.get("max_connections")
+        if isinstance(own, int) and not isinstance(own, bool) and own >= 1:
+            return own
+        return self.max_connections
 
     def _sync_client(self, ep: _Endpoint) -> Any:
         client = ep.client
@@ -536,7 +543,7 @@ class OpenAIChatModel:
             return held
         client = self._new_client(ep, asynchronous=True)
         keeper = _close_with_loop(ep.aclients, loop, client)
-        held = _LoopClient(client, keeper, asyncio.Semaphore(self.max_connections))
+        held = _LoopClient(client, keeper, asyncio.Semaphore(self._connections(ep)))
         ep.aclients[loop] = held
         # Started inside the loop, the generator is registered with it: the
         # loop's shutdown (``asyncio.run`` ending) finalises it, closing the client.

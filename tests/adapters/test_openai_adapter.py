@@ -523,3 +523,45 @@ def test_cached_model_aclose_closes_the_wrapped_clients(
         return inner.open_clients
 
     assert asyncio.run(main()) == 0
+
+
+@pytest.mark.parametrize(("cap", "entry"), [(2, {}), (5, {"max_connections": 1})])
+def test_async_requests_in_flight_never_exceed_the_connection_cap(
+    server: FakeOpenAIServer, cap: int, entry: dict[str, Any]
+) -> None:
+    """At most max_connections requests are in flight per endpoint (a config entry's own wins)."""
+    import threading
+
+    lock = threading.Lock()
+    state = {"now": 0, "most": 0}
+
+    def handler(body: dict[str, Any]) -> Any:
+        with lock:
+            state["now"] += 1
+            state["most"] = max(state["most"], state["now"])
+        server.wait(0.02)  # hold the connection so requests overlap
+        with lock:
+            state["now"] -= 1
+        return completion(body["messages"][0]["content"])
+
+    server.handler = handler
+
+    async def main() -> list[str]:
+        async with OpenAIChatModel(
+            [config(server, **entry)], max_connections=cap
+        ) as model:
+            asks = [
+                ChatRequest(messages=[{"role": "user", "content": str(i)}])
+                for i in range(12)
+            ]
+            answers = await asyncio.gather(*(model.acomplete(a) for a in asks))
+        return [a.content or "" for a in answers]
+
+    assert asyncio.run(main()) == [str(i) for i in range(12)]
+    assert 1 <= state["most"] <= entry.get("max_connections", cap)
+
+
+def test_max_connections_below_one_is_refused() -> None:
+    """max_connections=0 is an InvalidArgument on construction."""
+    with pytest.raises(InvalidArgument, match="max_connections=0"):
+        OpenAIChatModel([{"model": "m", "api_key": KEY}], max_connections=0)
