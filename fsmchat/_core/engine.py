@@ -1,15 +1,15 @@
-"""The sans-IO chat engine: one spec, one ``transitions`` Machine, no IO.
+"""The sans-IO chat engine: one chat of a compiled spec, no IO.
 
 Rules
 -----
 * The chat's state is the agent who holds the floor. The Machine (from the
   ``transitions`` library, ``auto_transitions=False``) has one state per agent and
-  one trigger per edge of the routing graph, built in one shot from the spec
-  table. It is the second line of defence: even if the engine's own checks had
-  a bug, the Machine refuses a trigger that is not an edge out of the current
-  state.
+  one trigger per edge of the routing graph, built once per spec and shared by
+  its chats (:func:`fsmchat._core.routing.compile_spec`). It is the second line
+  of defence: even if the engine's own checks had a bug, the Machine refuses a
+  trigger that is not an edge out of the current state.
 * Legal successors come from the spec table, never from a model. A routing step
-  walks the current agent's edges in order (see :mod:`fsmchat._core.spec`):
+  walks the current agent's edges in order (see :mod:`fsmchat._core.routing`):
   deterministic guards are evaluated here, as pure functions of the chat;
   natural-language conditions are sent out as one :class:`Judge` request;
   several open edges are sent out as one :class:`Choose` request.
