@@ -71,6 +71,9 @@ class ScaleConfig:
 
     Attributes:
         concurrency: how many counting_nl chats run at once, per run.
+        repeats: runs per concurrency up to 100 chats; the fastest is reported
+            (other load on the machine only ever slows a run) and the chats of
+            every run must be correct. Bigger runs are made once.
         setup_sizes: agents of the ring specs whose chat setup is timed.
         setups: chat setups timed per size, after the first.
         counting_chats: counting chats driven for the per-round cost.
@@ -78,6 +81,7 @@ class ScaleConfig:
     """
 
     concurrency: tuple[int, ...] = (10, 100, 1_000)
+    repeats: int = 3
     setup_sizes: tuple[int, ...] = (5, 100, 1_000, 10_000)
     setups: int = 200
     counting_chats: int = 200
@@ -273,7 +277,12 @@ def run_scale(
     rows = []
     with FakeOpenAIServer(judge_counting) as server:
         for n in config.concurrency:
-            rows.append(concurrent_chats(n, server))
+            runs = [
+                concurrent_chats(n, server)
+                for _ in range(config.repeats if n <= 100 else 1)
+            ]
+            best = max(runs, key=lambda r: r["chats_per_s"])
+            rows.append({**best, "correct": min(r["correct"] for r in runs)})
             note(
                 f"{n} concurrent chats: {rows[-1]['chats_per_s']:.1f} chats/s, "
                 f"{rows[-1]['correct']}/{n} correct"

@@ -12,6 +12,7 @@ def test_small_scale_run_reports_every_figure_and_goal() -> None:
     scale = run_scale(
         ScaleConfig(
             concurrency=(3, 12),
+            repeats=2,
             setup_sizes=(5, 60),
             setups=5,
             counting_chats=3,
