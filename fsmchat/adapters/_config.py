@@ -428,7 +428,8 @@ def make_chat_model(
         An :class:`~fsmchat.adapters.OpenAIChatModel` over the config list,
         wrapped in a :class:`~fsmchat._run.cache.CachedChatModel` (in ``cache_dir``,
         default ``.cache/fsmchat``) unless ``cache_seed`` is ``None``. Both also
-        have ``acomplete`` and ``close()``.
+        have ``acomplete``, ``close()`` and ``aclose()`` (and work as ``with`` /
+        ``async with`` blocks); their HTTP clients are reused across calls.
 
     Raises:
         InvalidArgument: the config is missing or malformed.
