@@ -8,6 +8,7 @@ is not an edge of the spec.
 
 import logging as _logging
 
+from fsmchat._core.build import load_schema, parse_spec, spec_from_dict
 from fsmchat._core.engine import MODES, Engine, Phase, Routing, routing_for_mode
 from fsmchat._core.errors import (
     BoundaryError,
@@ -22,6 +23,8 @@ from fsmchat._core.errors import (
     RecordError,
     SpeakerSelectionError,
     SpecError,
+    UnallowedCode,
+    UserCodeError,
 )
 from fsmchat._core.events import (
     Answer,
@@ -50,10 +53,7 @@ from fsmchat._core.spec import (
     Edge,
     Selection,
     Spec,
-    load_schema,
-    parse_spec,
     spec_from_autogen,
-    spec_from_dict,
 )
 from fsmchat._core.state import Attempt, ChatView, Decision, GuardResult, Message, Usage
 from fsmchat._record.record import (
@@ -94,6 +94,7 @@ from fsmchat._run.ports import (
     Responder,
     Selector,
 )
+from fsmchat._run.resolve import resolve_spec
 from fsmchat._run.selectors import (
     CallableSelector,
     ManualSelector,
@@ -185,8 +186,10 @@ __all__ = [
     "Spec",
     "SpecError",
     "Stop",
+    "UnallowedCode",
     "Usage",
     "UsageCount",
+    "UserCodeError",
     "arun_chat",
     "check_ports",
     "config_list_from_dotenv",
@@ -201,6 +204,7 @@ __all__ = [
     "parse_spec",
     "read_record",
     "replay_record",
+    "resolve_spec",
     "resume",
     "resume_engine",
     "routing_for_mode",

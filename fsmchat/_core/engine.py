@@ -38,7 +38,7 @@ from typing import Any
 import attrs
 from transitions import Machine, MachineError
 
-from fsmchat._core.errors import EngineError, InvalidArgument, NoRoute
+from fsmchat._core.errors import EngineError, InvalidArgument, NoRoute, UserCodeError
 from fsmchat._core.events import (
     Answer,
     AskAgent,
@@ -367,7 +367,7 @@ class Engine:
             raise EngineError(msg)
         try:
             self._dispatch(event)
-        except EngineError as exc:
+        except (EngineError, UserCodeError) as exc:
             self._fail(exc)
             raise
         except Exception as exc:

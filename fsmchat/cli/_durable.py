@@ -55,6 +55,7 @@ from fsmchat._run.driver import (
 )
 from fsmchat._run.files import load_spec, write_json
 from fsmchat._run.selectors import RandomSelector, RoundRobinSelector
+from fsmchat.cli._allow import allowed, resolve_or_exit
 from fsmchat.cli._common import (
     fail,
     finish_chat,
@@ -406,7 +407,9 @@ def _spec_for(record: Record, spec_path: str | None) -> tuple[str, Spec]:
             )
             raise click.UsageError(msg)
         spec_path = found
-    return spec_path, load_spec(spec_path)
+    # Replaying re-evaluates the spec's guards: bind them from the allow-list.
+    spec = resolve_or_exit(load_spec(spec_path), allowed(()), spec_path)
+    return spec_path, spec
 
 
 @click.command()

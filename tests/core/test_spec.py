@@ -118,14 +118,17 @@ def test_duplicate_agent_names_are_rejected() -> None:
     assert any("duplicate agent name 'A'" in p for p in out)
 
 
-def test_unresolvable_function_is_a_problem() -> None:
-    """A function agent whose callable cannot be imported is an error with a hint."""
-    out = problems(
-        GOOD.replace(
-            'counting:add_one"}\n  - {name: B', 'counting:add_onee"}\n  - {name: B'
-        )
+def test_unresolvable_function_is_a_problem_when_resolved() -> None:
+    """Building imports nothing; resolving a misspelt function is a located error with a hint."""
+    text = GOOD.replace(
+        'counting:add_one"}\n  - {name: B', 'counting:add_onee"}\n  - {name: B'
     )
-    assert any("has no attribute 'add_onee'; did you mean 'add_one'?" in p for p in out)
+    spec = fsmchat.parse_spec(text, path="s.yaml")
+    with pytest.raises(SpecError) as info:
+        fsmchat.resolve_spec(spec)
+    (problem,) = info.value.problems
+    assert problem.line == 5
+    assert "has no attribute 'add_onee'; did you mean 'add_one'?" in problem.message
 
 
 def test_guard_needs_exactly_one_matcher() -> None:
@@ -235,7 +238,7 @@ def test_every_shipped_spec_loads() -> None:
 
 def test_load_spec_missing_file_is_a_spec_error(tmp_path) -> None:  # type: ignore[no-untyped-def]
     """A missing file is reported as a problem, not an OSError traceback."""
-    with pytest.raises(SpecError, match="cannot read spec"):
+    with pytest.raises(SpecError, match="cannot read file"):
         fsmchat.load_spec(tmp_path / "nope.yaml")
 
 
