@@ -19,7 +19,6 @@ LONG_FUNCTION = 60
 PENDING_SPLIT = {
     "fsmchat/_core/engine.py",
     "fsmchat/_record/record.py",
-    "fsmchat/adapters/_code.py",
     "fsmchat/adapters/_config.py",
     "fsmchat/autogen/_agents.py",
     "fsmchat/autogen/_facade.py",

@@ -411,6 +411,8 @@ def _code_refs(spec: Spec) -> tuple[CodeRef, ...]:
 
 
 def _semantic_problems(spec: Spec) -> list[Problem]:
+    # One pass over agents, names and edges: the rules share the name table
+    # and the located ``add``; split, each would rebuild both.
     problems: list[Problem] = []
     loc = spec.locations
 
