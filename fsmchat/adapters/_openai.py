@@ -23,6 +23,8 @@ For one request, the endpoints are tried in config-list order:
 * A 400 that mentions ``response_format`` means the endpoint does not take a
   JSON-schema ``response_format``: the request is sent once more without it and
   the endpoint is remembered as such (callers validate the answer anyway).
+* A request waits at most ``timeout`` s (default 60), a call with all its
+  retries and endpoints at most ``total_timeout`` s (default 180).
 * When every endpoint failed, :class:`~fsmchat.LLMError` names each endpoint
   tried (model and base URL, never the key) and the error seen there.
 
@@ -57,6 +59,7 @@ from fsmchat._core.state import Usage
 from fsmchat._run.ports import ChatRequest, ChatResponse, to_plain
 
 __all__ = ["DEFAULT_BASE_URL", "OpenAIChatModel"]
+DEFAULT_TIMEOUT, DEFAULT_TOTAL_TIMEOUT = 60.0, 180.0  # seconds: a request, a call
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 
@@ -192,7 +195,8 @@ class OpenAIChatModel:
     Args:
         config_list: AutoGen config dicts, tried in order.
         temperature: default sampling temperature (a request's own wins).
-        timeout: seconds per HTTP request (``None``: the SDK's default).
+        timeout: seconds per HTTP request (``None``: 60).
+        total_timeout: seconds per call, retries included (``None``: 180).
         max_retries: retries of a retryable failure on one endpoint.
         backoff: first wait between retries, doubled each time.
         max_wait: longest single wait, whatever ``Retry-After`` says.
@@ -208,6 +212,7 @@ class OpenAIChatModel:
         *,
         temperature: float | None = None,
         timeout: float | None = None,
+        total_timeout: float | None = None,
         max_retries: int = 2,
         backoff: float = 1.0,
         max_wait: float = 60.0,
@@ -222,7 +227,8 @@ class OpenAIChatModel:
             raise InvalidArgument(msg)
         self._endpoints = _endpoints(config_list)
         self.temperature = temperature
-        self.timeout = timeout
+        self.timeout = timeout or DEFAULT_TIMEOUT
+        self.total_timeout = total_timeout or DEFAULT_TOTAL_TIMEOUT
         self.max_retries = max_retries
         self.backoff = backoff
         self.max_wait = max_wait
@@ -309,7 +315,10 @@ class OpenAIChatModel:
         """
         errors: list[str] = []
         tried: list[str] = []
+        deadline = time.monotonic() + self.total_timeout
         for ep in self._endpoints:
+            if time.monotonic() >= deadline:
+                break
             tried.append(ep.label)
             attempt = 0
             use_schema = self._use_schema(ep, request)
@@ -326,7 +335,13 @@ class OpenAIChatModel:
                 if action == "no_schema":
                     use_schema = False
                     continue
-                yield _Sleep(self._wait(attempt, outcome))
+                wait = self._wait(attempt, outcome)
+                if time.monotonic() + wait >= deadline:
+                    errors.append(
+                        f"{self._scrub(str(outcome))}; {self.total_timeout:g} s spent"
+                    )
+                    break
+                yield _Sleep(wait)
                 attempt += 1
         raise self._all_failed(tried, errors)
 
@@ -420,8 +435,7 @@ class OpenAIChatModel:
         options: dict[str, Any] = {"max_retries": 0}
         if config.get("api_key") is not None:
             options["api_key"] = str(config["api_key"])
-        if self.timeout is not None or config.get("timeout") is not None:
-            options["timeout"] = float(config.get("timeout") or self.timeout or 0)
+        options["timeout"] = float(config.get("timeout") or self.timeout)
         if isinstance(config.get("default_headers"), Mapping):
             options["default_headers"] = dict(config["default_headers"])
         if ep.azure:
