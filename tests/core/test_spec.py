@@ -275,3 +275,55 @@ def test_json_duplicate_keys_are_reported() -> None:
     text = '{"agents": [{"name": "A"}], "agents": [], "transitions": []}'
     out = problems(text, path="s.json")
     assert any("duplicate key 'agents'" in p for p in out)
+
+
+def test_references_are_data_until_bound() -> None:
+    """Building keeps call:/function: as located references; bind() attaches callables by ref."""
+    text = (
+        "agents:\n"
+        "  - {name: A, function: 'pkg.mod:reply'}\n"
+        "  - {name: B}\n"
+        "transitions:\n"
+        "  - {from: A, to: B, when: {any: [{contains: x}, {call: 'pkg.mod:ok', args: {n: 1}}]}}\n"
+        "terminate_when: {not: {call: 'pkg.mod:stop'}}\n"
+    )
+    spec = parse_spec(text, path="s.yaml")
+    assert [(r.ref, r.kind, spec.locate(r.key)[0]) for r in spec.unbound] == [
+        ("pkg.mod:reply", "function", 2),
+        ("pkg.mod:ok", "call", 5),
+        ("pkg.mod:stop", "call", 6),
+    ]
+    assert spec.agents[0].reply is None
+    table = {"pkg.mod:reply": lambda chat: "r", "pkg.mod:ok": lambda chat, n: n == 1}
+    bound = spec.bind(table)
+    assert [r.ref for r in bound.unbound] == ["pkg.mod:stop"]
+    assert bound.agents[0].reply is table["pkg.mod:reply"]
+    assert (
+        bound.transitions[0].when == spec.transitions[0].when
+    )  # equality ignores the callable
+    guards_only = spec.bind(table, kinds=("call",))
+    assert [r.ref for r in guards_only.unbound] == ["pkg.mod:reply", "pkg.mod:stop"]
+
+
+def test_malformed_reference_is_a_located_problem() -> None:
+    """A function: that is not package.module:function is refused at its line."""
+    out = problems(
+        GOOD.replace(
+            '"fsmchat.examples.counting:add_one"}\n  - {name: B',
+            '"add one"}\n  - {name: B',
+        )
+    )
+    assert any(":5:" in p and "package.module:function" in p for p in out)
+
+
+def test_unbound_guard_cannot_be_evaluated() -> None:
+    """An unbound call: guard says how to bind it instead of running anything."""
+    spec = parse_spec(
+        "agents: [{name: A}, {name: B}]\ntransitions: [{from: A, to: B, when: {call: 'x.y:z'}}]\n"
+    )
+    guard = spec.transitions[0].when
+    assert guard is not None
+    with pytest.raises(fsmchat.InvalidArgument, match="never bound"):
+        guard.evaluate(
+            fsmchat.ChatView((fsmchat.Message(name="A", content="hi"),), "A")
+        )
