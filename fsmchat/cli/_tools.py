@@ -18,15 +18,11 @@ import click
 from fsmchat._core.build import load_schema
 from fsmchat._core.check import check_text
 from fsmchat._core.diagram import to_dot
-from fsmchat._core.errors import InvalidArgument, Problem, UserCodeError
+from fsmchat._core.errors import FsmchatError, InvalidArgument, Problem, UserCodeError
 from fsmchat._core.paths import covering_paths, uncovered_edges
 from fsmchat._core.spec import Spec
-from fsmchat._core.verify import (
-    Transcript,
-    VerifyReport,
-    load_transcript,
-    verify_transcript,
-)
+from fsmchat._core.verify import Transcript, VerifyReport, verify_transcript
+from fsmchat._record.transcript import read_transcript
 from fsmchat._run.files import collect_spec_files, read_text
 from fsmchat.cli._allow import allow_option, allowed, resolve_or_exit
 from fsmchat.cli._common import load_spec_or_exit
@@ -149,7 +145,7 @@ _FORMATS = ("dot", "gv", "svg", "png", "pdf")
     "trace_path",
     type=_EXISTING,
     default=None,
-    help="A transcript JSON (fsmchat's or an AutoGen message list): highlight the edges it took.",
+    help="A chat (a --record file, a --json transcript or an AutoGen message list): highlight the edges it took.",
 )
 @allow_option("(with --trace, the spec's call: guards run, from this list only).")
 def draw(
@@ -302,17 +298,10 @@ def _verify_file(spec: Spec, path: str) -> VerifyReport:
 
 
 def _load_transcript(spec: Spec, path: str) -> Transcript:
-    text, problem = read_text(path)
-    if problem is not None:
-        _fail(str(problem))
     try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        _fail(f"{path}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}")
-    try:
-        return load_transcript(data, spec=spec)
-    except InvalidArgument as exc:
-        _fail(f"{path}: {exc}")
+        return read_transcript(path, spec=spec)
+    except FsmchatError as exc:
+        _fail(str(exc))
 
 
 # --------------------------------------------------------------------------
