@@ -28,6 +28,8 @@ Rules
   the system read-only, the work dir the only writable place, every descendant
   killed with the block, at most ``max_processes`` processes. Without a working
   ``bwrap`` :meth:`LocalCodeRunner.run` raises :class:`~fsmchat.CodeRunError`.
+  ``bwrap`` reports a block killed by signal N as exit code 128 + N; sandbox
+  results turn that back into ``-N``, as for host processes.
 * ``sandbox=False`` (an explicit opt-out, warned about once) runs blocks on the
   host as the user, with the parent's environment minus secrets
   (:func:`scrub_env`'s deny-list); ``keep_secrets=True`` keeps them; ``env=``

@@ -259,3 +259,35 @@ def test_python_built_callables_are_trusted() -> None:
     )
     assert spec.unbound == ()
     assert [m.content for m in fsmchat.run_chat(spec).messages] == ["go", "b", "a"]
+
+
+def test_verify_runs_guards_only_from_the_allow_list(site: Path) -> None:
+    """verify refuses a spec whose call: guards are not allowed, and follows them once allowed."""
+    refused = cli(site, "verify", "spec.yaml", "t.json")
+    assert refused.returncode == 1
+    assert (
+        "'hostile_mod:yes'" in refused.stderr
+        and "--allow hostile_mod" in refused.stderr
+    )
+    assert (
+        "'hostile_mod:reply'" not in refused.stderr
+    )  # function agents are never needed
+    assert not (site / "IMPORTED").exists()
+    allowed = cli(site, "verify", "--allow", "hostile_mod", "spec.yaml", "t.json")
+    assert allowed.returncode == 0, allowed.stderr
+
+
+def test_replay_binds_guards_from_fsmchat_allow(site: Path) -> None:
+    """replay re-evaluates call: guards: refused without FSMCHAT_ALLOW, identical with it."""
+    ran = cli(
+        site, "run", "--allow", "hostile_mod", "--record", "chat.jsonl", "spec.yaml"
+    )
+    assert ran.returncode == 0, ran.stderr
+    (site / "IMPORTED").unlink()
+    refused = cli(site, "replay", "chat.jsonl")
+    assert refused.returncode == 1
+    assert "--allow hostile_mod" in refused.stderr
+    assert not (site / "IMPORTED").exists()
+    replayed = cli(site, "replay", "chat.jsonl", FSMCHAT_ALLOW="hostile_mod")
+    assert replayed.returncode == 0, replayed.stderr
+    assert replayed.stdout == ran.stdout
