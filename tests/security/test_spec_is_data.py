@@ -265,10 +265,8 @@ def test_verify_runs_guards_only_from_the_allow_list(site: Path) -> None:
     """verify refuses a spec whose call: guards are not allowed, and follows them once allowed."""
     refused = cli(site, "verify", "spec.yaml", "t.json")
     assert refused.returncode == 1
-    assert (
-        "'hostile_mod:yes'" in refused.stderr
-        and "--allow hostile_mod" in refused.stderr
-    )
+    assert "'hostile_mod:yes'" in refused.stderr
+    assert "--allow hostile_mod" in refused.stderr
     assert (
         "'hostile_mod:reply'" not in refused.stderr
     )  # function agents are never needed
