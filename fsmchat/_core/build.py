@@ -31,6 +31,7 @@ from fsmchat._core.guards import (
 from fsmchat._core.source import (
     _FAILED,
     KEY,
+    MAX_DEPTH,
     MAX_SPEC_BYTES,
     LazyLocations,
     PathKey,
@@ -82,8 +83,12 @@ def parse_spec(text: str, *, path: str = "<spec>") -> Spec:
         fast = load_yaml(text)
     if fast is not _FAILED:
         # Locations are computed (a second, slower parse) only if a problem
-        # has to be reported.
-        return spec_from_dict(fast, path=path, locations=LazyLocations(text, path))
+        # has to be reported. JSON nested too deep for the builder goes to
+        # the located parser, which reports how deep (see MAX_DEPTH).
+        try:
+            return _Builder(path, LazyLocations(text, path)).build(fast)
+        except (RecursionError, _TooDeep):
+            pass
     data, locations, problems = compose(text, path=path)
     if problems:
         raise SpecError(problems)
@@ -103,7 +108,15 @@ def spec_from_dict(
             names the data path of the problem (e.g. ``transitions[3].to``).
     """
     builder = _Builder(path, locations or {})
-    return builder.build(data)
+    try:
+        return builder.build(data)
+    except (RecursionError, _TooDeep):
+        msg = "values nest too deep to build (guards nested hundreds of levels?): flatten the spec"
+        raise SpecError([_problem(msg, path, 0, 0, "too-deep")]) from None
+
+
+class _TooDeep(Exception):
+    """Guards nest deeper than ``MAX_DEPTH``: the located parser says where."""
 
 
 class _Builder:
@@ -305,6 +318,8 @@ class _Builder:
     def _guard(self, raw: Mapping[str, Any], key: PathKey) -> Guard | None:
         # One function for every guard kind: each branch is a few lines, and
         # the kinds read best side by side against the schema's guard table.
+        if len(key) > MAX_DEPTH:
+            raise _TooDeep
         present = [k for k in _GUARD_KEYS if k in raw]
         if len(present) != 1:
             what = "none" if not present else ", ".join(present)

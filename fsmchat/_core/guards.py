@@ -31,6 +31,7 @@ from fsmchat._core.errors import InvalidArgument, UserCodeError
 from fsmchat._core.state import ChatView
 
 __all__ = [
+    "CODE_GUARDS",
     "REF_PATTERN",
     "AllOf",
     "AnyOf",
@@ -207,12 +208,18 @@ class AnyOf:
         return " or ".join(f"({g.describe()})" for g in self.guards) or "never"
 
 
+#: The guard types that can hold a :class:`Call` (the rest are text matchers).
+CODE_GUARDS = (Call, Not, AllOf, AnyOf)
+
+
 def calls(guard: Guard | None) -> Iterator[tuple[tuple[str | int, ...], Call]]:
     """Every :class:`Call` in ``guard``'s tree with its path inside the guard.
 
     Depth first, in order, without recursion; the path is written as in a
     spec file, e.g. ``("not", "all", 1, "call")``.
     """
+    if not isinstance(guard, CODE_GUARDS):
+        return  # a matcher (the common case): nothing to walk
     stack: list[tuple[tuple[str | int, ...], Any]] = [((), guard)]
     while stack:
         path, g = stack.pop()

@@ -241,19 +241,6 @@ def _measure(value: Any, limit: int) -> tuple[int, int]:
     return size, depth
 
 
-def _depth_within(data: Any, limit: int) -> bool:
-    """True when ``data``'s containers nest at most ``limit`` deep (no recursion)."""
-    todo: list[tuple[Any, int]] = [(data, 0)]
-    while todo:
-        item, level = todo.pop()
-        if isinstance(item, dict | list):
-            if level >= limit:
-                return False
-            values = item.values() if isinstance(item, dict) else item
-            todo.extend((v, level + 1) for v in values if isinstance(v, dict | list))
-    return True
-
-
 def _attach(
     frame: _Frame,
     value: Any,
@@ -377,10 +364,9 @@ def load_json(text: str) -> Any | None:
     if head not in ("{", "["):
         return None
     try:
-        data = json.loads(text, object_pairs_hook=_no_duplicates)
+        return json.loads(text, object_pairs_hook=_no_duplicates)
     except (ValueError, RecursionError):
         return None
-    return data if _depth_within(data, MAX_DEPTH) else None
 
 
 _FAILED: Any = object()

@@ -39,7 +39,7 @@ from typing import Any
 import attrs
 
 from fsmchat._core.errors import Problem, SpecError
-from fsmchat._core.guards import Guard, bind_guard, calls
+from fsmchat._core.guards import CODE_GUARDS, Guard, bind_guard, calls
 from fsmchat._core.source import PathKey
 
 __all__ = [
@@ -399,7 +399,9 @@ def _code_refs(spec: Spec) -> tuple[CodeRef, ...]:
                 )
             )
     guards: list[tuple[PathKey, Guard | None]] = [
-        (("transitions", e.index, "when"), e.when) for e in spec.transitions
+        (("transitions", e.index, "when"), e.when)
+        for e in spec.transitions
+        if isinstance(e.when, CODE_GUARDS)  # matchers (most guards) hold no code
     ]
     guards.append((("terminate_when",), spec.terminate_when))
     for key, guard in guards:

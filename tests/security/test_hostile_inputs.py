@@ -59,7 +59,7 @@ def test_small_aliases_still_work() -> None:
 
 
 def test_deep_nesting_is_a_located_error() -> None:
-    """10,000 nested guards (YAML or JSON) are refused with a location, not a RecursionError."""
+    """Guards nested 500 to 10,000 deep (YAML or JSON) are located errors, not a RecursionError."""
     deep = (
         "agents: [{name: A}]\ntransitions: [{from: A, to: A, when: "
         + "{not: " * 10_000
@@ -70,16 +70,25 @@ def test_deep_nesting_is_a_located_error() -> None:
     with pytest.raises(SpecError) as info:
         fsmchat.parse_spec(deep, path="deep.yaml")
     assert info.value.problems[0].code == "too-deep"
-    for depth, code in [
-        (500, "too-deep"),
-        (5000, "yaml-syntax"),
-    ]:  # libyaml stops at 1000
-        as_json = json.dumps({"agents": [{"name": "A"}], "transitions": []})[:-1]
-        as_json += ', "x": ' + "[" * depth + "]" * depth + "}"
+    for depth in (500, 5000):
+        guard = '{"not": ' * depth + '{"contains": "x"}' + "}" * depth
+        text = '{"agents": [{"name": "A"}], "transitions": [{"from": "A", "to": "A", "when": '
+        text += guard + "}]}"
+        t0 = time.perf_counter()
         with pytest.raises(SpecError) as info:
-            fsmchat.parse_spec(as_json, path="deep.json")
-        assert info.value.problems[0].code == code
+            fsmchat.parse_spec(text, path="deep.json")
+        assert time.perf_counter() - t0 < 2.0
+        assert info.value.problems[0].code == "too-deep"
         assert info.value.problems[0].column > 1
+    data: dict[str, Any] = {"contains": "x"}
+    for _ in range(2000):
+        data = {"not": data}
+    spec_data = {
+        "agents": [{"name": "A"}],
+        "transitions": [{"from": "A", "to": "A", "when": data}],
+    }
+    with pytest.raises(SpecError, match="nest too deep"):
+        fsmchat.spec_from_dict(spec_data)
 
 
 def test_oversized_spec_file_is_refused_unread(tmp_path: Path) -> None:
