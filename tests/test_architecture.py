@@ -22,7 +22,6 @@ PENDING_SPLIT = {
     "fsmchat/autogen/_agents.py",
     "fsmchat/autogen/_facade.py",
     "fsmchat/bench/perf.py",
-    "fsmchat/bench/runner.py",
 }
 
 

@@ -321,6 +321,10 @@ class _Builder:
         if len(key) > MAX_DEPTH:
             raise _TooDeep
         present = [k for k in _GUARD_KEYS if k in raw]
+        extra = [k for k in raw if k not in (*_GUARD_KEYS, "args", "ignore_case")]
+        if not present and (extra or not raw):
+            # An unknown matcher, or {}: the schema's own error says it once.
+            return None
         if len(present) != 1:
             what = "none" if not present else ", ".join(present)
             self.add(

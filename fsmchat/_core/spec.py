@@ -377,9 +377,25 @@ def _fmt_path(key: PathKey) -> str:
     return out or "spec"
 
 
+# Words other frameworks use for fsmchat's keys (not close in spelling).
+_SYNONYMS = {
+    "condition": "on",
+    "if": "when",
+    "guard": "when",
+    "source": "from",
+    "target": "to",
+    "destination": "to",
+    "fallback": "default",
+}
+
+
 def did_you_mean(name: str, choices: Iterable[str]) -> str:
-    """Return ``"; did you mean 'x'?"`` for the closest choice, or ``""``."""
-    close = difflib.get_close_matches(name, list(choices), n=1, cutoff=0.6)
+    """Return ``"; did you mean 'x'?"`` for the closest choice (or synonym), or ``""``."""
+    options = list(choices)
+    synonym = _SYNONYMS.get(name.lower())
+    if synonym in options:
+        return f"; did you mean {synonym!r}?"
+    close = difflib.get_close_matches(name, options, n=1, cutoff=0.6)
     return f"; did you mean {close[0]!r}?" if close else ""
 
 

@@ -98,10 +98,10 @@ def run_recorded(
     # Long for passing each option through by name; it only calls and prints.
 
     def resumed(record: Record) -> None:
-        n = len(record.messages)
+        n, d = len(record.messages), len(record.decisions)
         click.echo(
             f"-- resumed {record_path}: replayed {n} message{'s' if n != 1 else ''} "
-            f"and {len(record.decisions)} decisions from the record (no model calls)",
+            f"and {d} decision{'s' if d != 1 else ''} from the record (no model calls)",
             err=True,
         )
 

@@ -333,6 +333,8 @@ def _chat_model(
     except InvalidArgument as exc:
         msg = f"--config {config}: {exc}"
         raise click.UsageError(msg) from None
+    except FsmchatError as exc:  # a missing package: said before the chat starts
+        fail(str(exc))
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -17,9 +17,9 @@ import click
 
 from fsmchat._core.build import load_schema
 from fsmchat._core.check import check_text
-from fsmchat._core.diagram import to_dot
+from fsmchat._core.diagram import PNG_DPI, to_dot
 from fsmchat._core.errors import FsmchatError, InvalidArgument, Problem, UserCodeError
-from fsmchat._core.paths import covering_paths, uncovered_edges
+from fsmchat._core.paths import covering_paths, format_path, uncovered_edges
 from fsmchat._core.spec import Spec
 from fsmchat._core.verify import Transcript, VerifyReport, verify_transcript
 from fsmchat._record.transcript import read_transcript
@@ -180,6 +180,8 @@ def draw(
     if fmt in ("dot", "gv"):
         Path(output).write_text(dot, encoding="utf-8")
     else:
+        if fmt == "png":  # a bitmap: at a readable resolution
+            dot = to_dot(spec, trace_counts=counts, extra_moves=extra, dpi=PNG_DPI)
         Path(output).write_bytes(_render(dot, fmt))
     click.echo(f"wrote {output}", err=True)
 
@@ -316,13 +318,13 @@ def _load_transcript(spec: Spec, path: str) -> Transcript:
 def paths(spec_path: str, verbose: bool) -> None:
     """Print a few paths from the start that together take every edge.
 
-    One path per line, `A -> B -> C`; edges no chat can take go to stderr.
+    One path per line, `A -[0]-> B -[2]-> C`, where [N] is the edge
+    transitions[N] each step takes; edges no chat can take go to stderr.
     """
     spec = load_spec_or_exit(spec_path)
     found = covering_paths(spec)
     for path in found:
-        names = [path[0].source, *(e.target for e in path)]
-        click.echo(" -> ".join(names))
+        click.echo(format_path(path))
         if verbose:
             for e in path:
                 click.echo(

@@ -7,7 +7,10 @@ the edges out of each agent in the spec's order, then the illegal moves. So the
 *k*-th edge group titled ``A->B`` is the *k*-th spec edge from ``A`` to ``B``,
 and any further ones are illegal moves. Each group gets ``id="fsm-edge-N"``
 (``N`` = the edge's index in ``spec.transitions``) or ``data-illegal``, plus
-``data-src``/``data-dst``; each agent's node gets ``data-agent``.
+``data-src``/``data-dst``; each agent's node gets ``data-agent``. An edge that
+``to_dot`` wrote reversed (``dir=back``, one of a two-way pair) is titled
+``head->tail``; it arrives with its ``id="fsm-edge-N"`` already set and is
+taken by that id.
 """
 
 from __future__ import annotations
@@ -81,9 +84,20 @@ def tag_svg(svg: bytes, spec: Spec) -> str:
     queues: dict[tuple[str, str], list[int]] = {}
     for e in spec.transitions:
         queues.setdefault((e.source, e.target), []).append(e.index)
+    declared = {f"fsm-edge-{e.index}": e for e in spec.transitions}
+    for group in nodes:
+        by_id = declared.get(group.get("id", ""))
+        if group.get("class") == "edge" and by_id is not None:
+            queues[(by_id.source, by_id.target)].remove(by_id.index)
     for group, title in zip(nodes, titles, strict=True):
         kind = group.get("class")
-        if kind == "node":
+        by_id = declared.get(group.get("id", ""))
+        if kind == "edge" and by_id is not None:
+            group.set("data-src", by_id.source)
+            group.set("data-dst", by_id.target)
+            group.set("data-edge", str(by_id.index))
+            group.set("class", "edge fsm-edge")
+        elif kind == "node":
             if title in names:
                 group.set("data-agent", title)
                 group.set("class", "node fsm-node")
