@@ -100,26 +100,29 @@ _LAZY: dict[str, str] = {
     "Stop": "fsmchat._core.events",
     "Transcript": "fsmchat._core.verify",
     "TurnResponder": "fsmchat._run.ports",
+    "UnallowedCode": "fsmchat._core.errors",
     "Unset": "fsmchat._core.engine",
     "Usage": "fsmchat._core.state",
     "UsageCount": "fsmchat._run.driver",
+    "UserCodeError": "fsmchat._core.errors",
     "arun_chat": "fsmchat._run.driver",
     "arun_durable": "fsmchat._record.durable",
     "check_ports": "fsmchat._run.driver",
     "config_list_from_dotenv": "fsmchat.adapters._config",
     "config_list_from_json": "fsmchat.adapters._config",
     "filter_config": "fsmchat.adapters._config",
-    "load_schema": "fsmchat._core.spec",
+    "load_schema": "fsmchat._core.build",
     "load_spec": "fsmchat._run.files",
     "make_chat_model": "fsmchat.adapters._config",
     "make_selector": "fsmchat._run.selectors",
     "needs_choice": "fsmchat._run.driver",
     "needs_judge": "fsmchat._run.driver",
-    "parse_spec": "fsmchat._core.spec",
+    "parse_spec": "fsmchat._core.build",
     "read_record": "fsmchat._record.reader",
     "read_transcript": "fsmchat._record.transcript",
     "replay_durable": "fsmchat._record.replay",
     "replay_record": "fsmchat._record.replay",
+    "resolve_spec": "fsmchat._run.resolve",
     "resume": "fsmchat._record.replay",
     "resume_engine": "fsmchat._record.replay",
     "routing_for_mode": "fsmchat._core.engine",
@@ -127,7 +130,7 @@ _LAZY: dict[str, str] = {
     "run_durable": "fsmchat._record.durable",
     "spec_digest": "fsmchat._record.format",
     "spec_from_autogen": "fsmchat._core.spec",
-    "spec_from_dict": "fsmchat._core.spec",
+    "spec_from_dict": "fsmchat._core.build",
 }
 
 __all__ = list(_LAZY)
@@ -150,6 +153,9 @@ def __dir__() -> list[str]:
 
 
 if _TYPE_CHECKING:
+    from fsmchat._core.build import load_schema as load_schema
+    from fsmchat._core.build import parse_spec as parse_spec
+    from fsmchat._core.build import spec_from_dict as spec_from_dict
     from fsmchat._core.engine import MODES as MODES
     from fsmchat._core.engine import UNSET as UNSET
     from fsmchat._core.engine import Engine as Engine
@@ -169,6 +175,8 @@ if _TYPE_CHECKING:
     from fsmchat._core.errors import RecordError as RecordError
     from fsmchat._core.errors import SpeakerSelectionError as SpeakerSelectionError
     from fsmchat._core.errors import SpecError as SpecError
+    from fsmchat._core.errors import UnallowedCode as UnallowedCode
+    from fsmchat._core.errors import UserCodeError as UserCodeError
     from fsmchat._core.events import Answer as Answer
     from fsmchat._core.events import AskAgent as AskAgent
     from fsmchat._core.events import AskHuman as AskHuman
@@ -191,10 +199,7 @@ if _TYPE_CHECKING:
     from fsmchat._core.spec import Edge as Edge
     from fsmchat._core.spec import Selection as Selection
     from fsmchat._core.spec import Spec as Spec
-    from fsmchat._core.spec import load_schema as load_schema
-    from fsmchat._core.spec import parse_spec as parse_spec
     from fsmchat._core.spec import spec_from_autogen as spec_from_autogen
-    from fsmchat._core.spec import spec_from_dict as spec_from_dict
     from fsmchat._core.state import Attempt as Attempt
     from fsmchat._core.state import ChatView as ChatView
     from fsmchat._core.state import Decision as Decision
@@ -243,6 +248,7 @@ if _TYPE_CHECKING:
     from fsmchat._run.ports import Responder as Responder
     from fsmchat._run.ports import Selector as Selector
     from fsmchat._run.ports import TurnResponder as TurnResponder
+    from fsmchat._run.resolve import resolve_spec as resolve_spec
     from fsmchat._run.selectors import CallableSelector as CallableSelector
     from fsmchat._run.selectors import ManualSelector as ManualSelector
     from fsmchat._run.selectors import RandomSelector as RandomSelector

@@ -36,7 +36,7 @@ import enum
 import attrs
 from transitions import Machine, MachineError
 
-from fsmchat._core.errors import EngineError, InvalidArgument, NoRoute
+from fsmchat._core.errors import EngineError, InvalidArgument, NoRoute, UserCodeError
 from fsmchat._core.events import (
     Answer,
     AskAgent,
@@ -51,6 +51,7 @@ from fsmchat._core.events import (
     Request,
     Stop,
 )
+from fsmchat._core.prompts import answer_problem
 from fsmchat._core.routing import (
     MODES,
     RoutePlan,
@@ -281,7 +282,7 @@ class Engine:
             raise EngineError(msg)
         try:
             self._dispatch(event)
-        except EngineError as exc:
+        except (EngineError, UserCodeError) as exc:
             self._fail(exc)
             raise
         except Exception as exc:
@@ -457,7 +458,11 @@ class Engine:
     def _on_choice(self, request: Choose, answer: Answer) -> None:
         step = self._current_step()
         value = answer.value
-        error = choice_error(value, request.names)
+        error = answer_problem(answer.raw)  # an oversized answer is refused unread
+        if error is not None:
+            value = None
+        else:
+            error = choice_error(value, request.names)
         step.attempts.append(_attempt(answer, error))
         if error is None:
             assert isinstance(value, str)
@@ -471,7 +476,11 @@ class Engine:
     def _on_verdicts(self, request: Judge, answer: Answer) -> None:
         step = self._current_step()
         value = answer.value
-        error = verdicts_error(value, len(request.conditions))
+        error = answer_problem(answer.raw)  # an oversized answer is refused unread
+        if error is not None:
+            value = None
+        else:
+            error = verdicts_error(value, len(request.conditions))
         step.attempts.append(_attempt(answer, error))
         if error is not None:
             if len(step.attempts) > self.max_retries:

@@ -42,6 +42,7 @@ from fsmchat._record.replay import Resumed, check_header, resume
 from fsmchat._record.writer import RecordWriter
 from fsmchat._run.driver import ChatResult, UsageCount, arun_chat, check_ports, run_chat
 from fsmchat._run.files import load_spec
+from fsmchat._run.resolve import resolve_spec
 from fsmchat._run.selectors import RandomSelector, RoundRobinSelector
 
 __all__ = ["PAUSED", "DurableHuman", "arun_durable", "run_durable"]
@@ -308,6 +309,7 @@ def _open(
     if not isinstance(spec, Spec):
         path = os.fspath(spec)
         spec = load_spec(path)
+    spec = resolve_spec(spec)  # binds fsmchat.examples; other unbound code is refused
     routing = opts["routing"] or Routing()
     human = opts["human"]
     if opts["answers"] or opts["no_wait"]:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import logging
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import attrs
@@ -53,6 +53,7 @@ from fsmchat._record.format import (
 from fsmchat._record.reader import read_record
 from fsmchat._run.driver import ChatResult, run_chat
 from fsmchat._run.files import load_spec
+from fsmchat._run.resolve import resolve_spec
 
 __all__ = [
     "Cassette",
@@ -513,9 +514,15 @@ def check_header(
 
 
 def find_spec(
-    record: Record, spec: Spec | str | os.PathLike[str] | None
+    record: Record,
+    spec: Spec | str | os.PathLike[str] | None,
+    *,
+    allow: Iterable[str] = (),
 ) -> tuple[str, Spec]:
     """The spec to replay ``record`` with: ``spec``, or the file its header names.
+
+    Its ``call:`` guards are bound from ``fsmchat.examples`` and ``allow``
+    (replaying evaluates guards; agents' code is never run).
 
     Returns:
         ``(path, spec)``; ``path`` is ``spec.source`` for a :class:`~fsmchat.Spec`.
@@ -523,14 +530,15 @@ def find_spec(
     Raises:
         RecordError: the record has no header.
         InvalidArgument: the header's spec file is not there (pass ``spec``).
-        SpecError: the spec file does not load.
+        SpecError: the spec file does not load, or names guards outside the
+            allow-list (:class:`~fsmchat.UnallowedCode`).
     """
     header = record.header
     if header is None:
         msg = f"record {record.path} is empty or has no complete header line: nothing to replay"
         raise RecordError(msg, path=record.path, line=1)
     if isinstance(spec, Spec):
-        return spec.source, spec
+        return spec.source, resolve_spec(spec, allow=allow, kinds=("call",))
     if spec is None:
         tried = [header.spec_path, header.spec_abspath]
         if not os.path.isabs(header.spec_path):
@@ -544,13 +552,14 @@ def find_spec(
             raise InvalidArgument(msg)
         spec = found
     path = os.fspath(spec)
-    return path, load_spec(path)
+    return path, resolve_spec(load_spec(path), allow=allow, kinds=("call",))
 
 
 def replay_durable(
     record: str | os.PathLike[str],
     *,
     spec: Spec | str | os.PathLike[str] | None = None,
+    allow: Iterable[str] = (),
     force: bool = False,
     on_message: Callable[[Message], object] | None = None,
     on_decision: Callable[[Decision], object] | None = None,
@@ -562,6 +571,7 @@ def replay_durable(
     or a file), else the file the record's header names.
 
     Args:
+        allow: module prefixes whose ``call:`` guards may run (see :func:`find_spec`).
         on_message, on_decision: called for each replayed message / decision.
         on_warning: called with each warning (a torn last line, a record
             without hash chain, a changed spec let through by ``force``);
@@ -584,7 +594,7 @@ def replay_durable(
     unverified = read.unverified_warning()
     if unverified is not None:
         warn(unverified)
-    path, chosen = find_spec(read, spec)
+    path, chosen = find_spec(read, spec, allow=allow)
     digest = digest_of(chosen, None if isinstance(spec, Spec) else path)
     for warning in check_header(read, chosen, digest, force=force):
         warn(warning)

@@ -84,6 +84,7 @@ from fsmchat.adapters._wire import (
 )
 
 __all__ = ["DEFAULT_BASE_URL", "OpenAIChatModel"]
+DEFAULT_TIMEOUT, DEFAULT_TOTAL_TIMEOUT = 60.0, 180.0  # seconds: a request, a call
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 
@@ -207,7 +208,8 @@ class OpenAIChatModel:
     Args:
         config_list: AutoGen config dicts, tried in order.
         temperature: default sampling temperature (a request's own wins).
-        timeout: seconds per HTTP request (``None``: the SDK's default).
+        timeout: seconds per HTTP request (``None``: 60).
+        total_timeout: seconds per call, retries included (``None``: 180).
         max_retries: retries of a retryable failure on one endpoint.
         backoff: first wait between retries, doubled each time.
         max_wait: longest single wait, whatever ``Retry-After`` says.
@@ -228,6 +230,7 @@ class OpenAIChatModel:
         *,
         temperature: float | None = None,
         timeout: float | None = None,
+        total_timeout: float | None = None,
         max_retries: int = 2,
         backoff: float = 1.0,
         max_wait: float = 60.0,
@@ -252,7 +255,8 @@ class OpenAIChatModel:
             if forced is not None:
                 self._structured.force(ep.index, forced)
         self.temperature = temperature
-        self.timeout = timeout
+        self.timeout = timeout or DEFAULT_TIMEOUT
+        self.total_timeout = total_timeout or DEFAULT_TOTAL_TIMEOUT
         self.max_retries = max_retries
         self.backoff = backoff
         self.max_wait = max_wait
@@ -346,7 +350,10 @@ class OpenAIChatModel:
         """
         errors: list[str] = []
         tried: list[str] = []
+        deadline = time.monotonic() + self.total_timeout
         for ep in self._endpoints:
+            if time.monotonic() >= deadline:
+                break
             tried.append(ep.label)
             attempt = 0
             mode = self._structured.mode(ep.index)
@@ -367,7 +374,11 @@ class OpenAIChatModel:
                     tries = f" ({attempt + 1} attempts)" if attempt else ""
                     errors.append(self._scrub(str(outcome)) + tries)
                     break
-                yield _Sleep(self._wait(attempt, outcome))
+                wait = self._wait(attempt, outcome)
+                if time.monotonic() + wait >= deadline:
+                    errors.append(f"{self._scrub(str(outcome))} (time budget spent)")
+                    break
+                yield _Sleep(wait)
                 attempt += 1
         raise self._all_failed(tried, errors)
 
@@ -482,8 +493,7 @@ class OpenAIChatModel:
         options: dict[str, Any] = {"max_retries": 0}
         if config.get("api_key") is not None:
             options["api_key"] = str(config["api_key"])
-        if self.timeout is not None or config.get("timeout") is not None:
-            options["timeout"] = float(config.get("timeout") or self.timeout or 0)
+        options["timeout"] = float(config.get("timeout") or self.timeout)
         if isinstance(config.get("default_headers"), Mapping):
             options["default_headers"] = dict(config["default_headers"])
         if ep.azure:

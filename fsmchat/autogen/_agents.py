@@ -103,6 +103,7 @@ _CODE_OPTIONS = (
     "last_n_messages",
     "max_output",
     "memory_mb",
+    "sandbox",
     "timeout",
     "use_docker",
     "work_dir",
@@ -1294,7 +1295,8 @@ def _code_setup(
         raise InvalidArgument(msg)
     if config.get("executor") is not None:
         return dict(config), config["executor"]
-    from fsmchat.adapters._code import DockerCodeRunner, LocalCodeRunner
+    from fsmchat.adapters._code import LocalCodeRunner
+    from fsmchat.adapters._docker import DockerCodeRunner
 
     options = {k: config[k] for k in ("timeout", "max_output") if k in config}
     use_docker = config.get("use_docker", False)
@@ -1309,7 +1311,7 @@ def _code_setup(
         )
         runner.check()
     else:
-        for k in ("cpu_seconds", "memory_mb", "env", "keep_secrets"):
+        for k in ("cpu_seconds", "memory_mb", "env", "keep_secrets", "sandbox"):
             if k in config:
                 options[k] = config[k]
         runner = LocalCodeRunner(config.get("work_dir"), **options)

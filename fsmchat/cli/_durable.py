@@ -28,6 +28,7 @@ from fsmchat._record.reader import read_record
 from fsmchat._record.replay import replay_durable
 from fsmchat._run.driver import EXIT_WORDS, ChatResult
 from fsmchat._run.files import write_json
+from fsmchat.cli._allow import allowed
 from fsmchat.cli._common import (
     fail,
     finish_chat,
@@ -175,6 +176,7 @@ def replay(
         done = replay_durable(
             record_path,
             spec=spec_path,
+            allow=allowed(()),  # FSMCHAT_ALLOW: replaying re-evaluates call: guards
             force=force,
             on_message=print_message,
             on_decision=print_decision if show_trace else None,

@@ -21,6 +21,7 @@ from fsmchat._run.driver import ChatResult, run_chat
 from fsmchat._run.files import write_json
 from fsmchat._run.selectors import make_selector
 from fsmchat.adapters._console import ConsoleHuman
+from fsmchat.cli._allow import allow_option, allowed, resolve_or_exit
 from fsmchat.cli._common import (
     _print_usage,
     _show_warnings,
@@ -163,6 +164,7 @@ def main() -> None:
     is_flag=True,
     help="With --record: continue a record even if the spec changed (every step is re-checked).",
 )
+@allow_option("(others are refused before the chat starts).")
 def run(
     spec_path: str,
     json_out: str | None,
@@ -182,6 +184,7 @@ def run(
     no_wait: bool,
     answers: tuple[str, ...],
     force: bool,
+    allow: tuple[str, ...],
 ) -> None:
     """Run the chat described by SPEC and print its transcript."""
     # One flat sequence mapping options to library calls (argv -> run_chat or
@@ -189,7 +192,7 @@ def run(
     _show_warnings()
     from fsmchat.cli._durable import durable_human, run_recorded
 
-    spec = load_spec_or_exit(spec_path)
+    spec = resolve_or_exit(load_spec_or_exit(spec_path), allowed(allow), spec_path)
     human = durable_human(
         ConsoleHuman(end_on_eof=True),
         record=record_path,

@@ -22,6 +22,7 @@ from typing import Any
 from fsmchat._core.spec import Spec
 from fsmchat._core.state import Attempt, Decision, Usage
 from fsmchat._core.verify import VerifyReport, verify_transcript
+from fsmchat._run.resolve import resolve_spec
 from fsmchat.view._load import LoadedChat
 
 __all__ = ["REASONS", "chat_model", "spec_model"]
@@ -73,6 +74,7 @@ def chat_model(spec: Spec, chat: LoadedChat, *, source: str) -> dict[str, Any]:
             "other); its moves are judged against the spec's edges"
         )
         routing = None
+    spec = resolve_spec(spec, kinds=("call",))  # judging moves runs call: guards
     report = verify_transcript(
         spec, chat.messages, decisions=chat.decisions, routing=routing
     )
