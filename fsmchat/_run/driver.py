@@ -12,6 +12,7 @@ from __future__ import annotations
 import inspect
 import logging
 import time
+import weakref
 from collections.abc import Callable, Generator, Mapping
 from typing import Any
 
@@ -397,9 +398,28 @@ def _start(
         _check_ports(spec, engine.routing, ports)
         return _Run(engine, on_message, on_decision, skip_existing=True)
     routing = routing or Routing()
-    spec = resolve_spec(spec)  # binds fsmchat.examples, refuses other unbound code
+    spec = _bound(spec)  # binds fsmchat.examples, refuses other unbound code
     _check_ports(spec, routing, ports)
     return _Run(Engine(spec, routing=routing, **options), on_message, on_decision)
+
+
+_BOUND: dict[int, Spec] = {}
+
+
+def _bound(spec: Spec) -> Spec:
+    """``resolve_spec(spec)``, once per spec object: its later chats reuse the copy.
+
+    Binding makes a new spec; doing it per chat would also make every chat
+    compile its own (see :func:`fsmchat._core.routing.compile_spec`). The copy
+    lives as long as ``spec`` does.
+    """
+    found = _BOUND.get(id(spec))
+    if found is None:
+        found = resolve_spec(spec)
+        if found is not spec:
+            _BOUND[id(spec)] = found
+            weakref.finalize(spec, _BOUND.pop, id(spec), None)
+    return found
 
 
 def _loop(run: _Run, ports: _Ports) -> Generator[_Call, Any, ChatResult]:

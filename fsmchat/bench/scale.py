@@ -41,6 +41,7 @@ from fsmchat._core.events import AskAgent, Reply
 from fsmchat._run.driver import ChatResult, arun_chat, run_chat
 from fsmchat._run.files import load_spec
 from fsmchat._run.llm import LLMSelector
+from fsmchat._run.resolve import resolve_spec
 from fsmchat.adapters._config import make_chat_model
 from fsmchat.bench.scenarios import SPECS_DIR
 from fsmchat.bench.specgen import guarded_spec
@@ -209,7 +210,7 @@ def chat_setup(config: ScaleConfig) -> list[dict[str, Any]]:
 
 def round_cost(config: ScaleConfig) -> dict[str, Any]:
     """The counting chat's engine time per round, construction included (median chat)."""
-    spec = load_spec(SPECS_DIR / "counting.yaml")
+    spec = resolve_spec(load_spec(SPECS_DIR / "counting.yaml"))
     Engine(spec)  # the first chat compiles the spec
     per_round = []
     clock = time.perf_counter

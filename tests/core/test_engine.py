@@ -532,7 +532,7 @@ def test_chats_of_one_spec_share_one_compiled_machine_that_keeps_no_chat() -> No
     """Every chat of a spec shares its compiled tables; the Machine holds no finished chat."""
     from fsmchat._core.routing import compile_spec
 
-    spec = counting()
+    spec = fsmchat.resolve_spec(counting())  # bound once, as a caller would
     for _ in range(50):
         assert pairs(run_chat(spec)) == COUNTING_TRANSCRIPT
     compiled = compile_spec(spec, "spec", _no_build)
@@ -600,7 +600,7 @@ def test_an_illegal_edge_for_this_chat_is_still_refused_by_the_shared_machine() 
 
 def test_new_messages_and_decisions_are_read_without_copying_the_chat() -> None:
     """messages_since / trace_since / steps give what was added since an index."""
-    engine = Engine(counting())
+    engine = Engine(fsmchat.resolve_spec(counting()))
     assert engine.round == 1
     assert [m.content for m in engine.messages_since(0)] == ["1"]
     while isinstance(request := engine.next_request(), AskAgent):
