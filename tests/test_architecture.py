@@ -22,8 +22,6 @@ PENDING_SPLIT = {
     "fsmchat/_record/record.py",
     "fsmchat/adapters/_code.py",
     "fsmchat/adapters/_config.py",
-    "fsmchat/autogen/_agents.py",
-    "fsmchat/autogen/_facade.py",
     "fsmchat/bench/perf.py",
     "fsmchat/bench/runner.py",
     "fsmchat/cli/_durable.py",

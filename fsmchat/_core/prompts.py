@@ -42,6 +42,7 @@ __all__ = [
     "MAX_CONTEXT_CHARS",
     "choose_messages",
     "choose_schema",
+    "excerpt",
     "judge_messages",
     "judge_schema",
     "parse_choice",
@@ -100,6 +101,16 @@ def _excerpt(context: Sequence[Message]) -> str:
     return f"Conversation excerpt ({what}), one JSON object per message:\n" + "\n".join(
         items
     )
+
+
+def excerpt(context: Sequence[Message]) -> str:
+    """Return the conversation a decision reads, as quoted JSON lines, each clipped.
+
+    Every message's text is capped at :data:`MAX_CONTEXT_CHARS` (head and tail
+    kept), so the excerpt's size depends on how many messages it shows, never on
+    how long they are. Other prompts (e.g. the AutoGen facade's) reuse it.
+    """
+    return _excerpt(context)
 
 
 def _problem(problem: str | None) -> list[str]:
