@@ -25,7 +25,7 @@ from typing import Any, Protocol, runtime_checkable
 from fsmchat._core.events import AskAgent, AskHuman, Reply, Stop
 from fsmchat._core.spec import AgentSpec, Edge, Spec
 from fsmchat._core.state import Usage
-from fsmchat.autogen._utils import content_str
+from fsmchat.autogen._utils import content_str, message_to_dict
 
 __all__ = [
     "UNLIMITED_ROUNDS",
@@ -153,9 +153,9 @@ class Responder:
         self.partner = partner
         self.session = session
 
-    def _messages(self) -> list[dict[str, Any]]:
-        messages: list[dict[str, Any]] = self.agent.chat_messages.get(self.partner, [])
-        return messages
+    def _messages(self) -> list[dict[str, Any]] | None:
+        book = getattr(self.agent, "chat_messages", None)  # a plain ``Agent`` may keep none
+        return None if book is None else book.get(self.partner, [])
 
     def respond(self, request: AskAgent | AskHuman) -> Reply | Stop:
         """Ask the agent (``generate_reply``) and pass its message on."""
@@ -178,9 +178,16 @@ class Responder:
         if reply is None:
             return Stop(reason=self.session.stop_reason or f"{agent.name} has no reply")
         agent.send(reply, self.partner, request_reply=False, silent=self.session.silent)
-        received = self.partner.chat_messages[agent][-1]
+        received = _last_of(self.partner, agent) or _last_of(agent, self.partner) or message_to_dict(reply)
         self.session.last_message = received
         return to_reply(agent.name, received, self.session.usage.pop(agent.name, None))
+
+
+def _last_of(owner: Any, other: Any) -> dict[str, Any] | None:
+    """The last message of ``owner``'s conversation with ``other``, if it keeps one."""
+    book = getattr(owner, "chat_messages", None)
+    messages = None if book is None else book.get(other)
+    return dict(messages[-1]) if messages else None
 
 
 def to_reply(

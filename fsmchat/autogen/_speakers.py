@@ -45,6 +45,8 @@ __all__ = [
 ]
 
 DELEGATE_METHODS = ("auto", "manual", "random", "round_robin")
+SPEAKER_CONTEXT_CHARS = 1500
+"""Longest message text a speaker-selection prompt quotes (head and tail kept)."""
 NO_MODEL_REASON = "no model configured for speaker selection: the next agent in order, as AutoGen does"
 
 
@@ -101,7 +103,10 @@ class ModelSelector:
                     roles=roles, agentlist=agents
                 ),
             },
-            {"role": "user", "content": excerpt(request.context)},
+            {
+                "role": "user",
+                "content": excerpt(request.context, limit=SPEAKER_CONTEXT_CHARS),
+            },
         ]
         if request.problem:
             several = len(_mentions(self.last_raw, names)) > 1
