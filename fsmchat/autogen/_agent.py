@@ -196,6 +196,10 @@ class ConversableAgent(ConversationMixin, CodeMixin, ToolMixin, ReplyMixin):
                 [ConversableAgent, None], func, ignore_async_in_sync_chat=is_async
             )
 
+    def is_termination_msg(self, message: dict[str, Any]) -> bool:
+        """Whether ``message`` ends the chat for this agent (its ``is_termination_msg``)."""
+        return bool(self._is_termination_msg(message))
+
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.name!r}>"
 

@@ -26,23 +26,13 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from fsmchat._core.errors import SpecError
-from fsmchat._core.state import Decision, Message
 from fsmchat._run.driver import ChatResult as EngineResult
-from fsmchat._run.driver import arun_chat, needs_choice, needs_judge, run_chat
-from fsmchat._run.selectors import RandomSelector, RoundRobinSelector
+from fsmchat._run.driver import arun_chat, needs_judge, run_chat
 from fsmchat.autogen._agent import ConversableAgent
 from fsmchat.autogen._checks import problem
-from fsmchat.autogen._groupchat import GroupChat, Plan, termination_guard
-from fsmchat.autogen._session import Agent, Responder, Session, current_session
-from fsmchat.autogen._speakers import (
-    NO_MODEL_REASON,
-    CallableSelector,
-    FuncCallFilter,
-    ManualSpeaker,
-    ModelSelector,
-    NextAgentSelector,
-)
-from fsmchat.autogen._utils import content_str, message_to_dict
+from fsmchat.autogen._groupchat import GroupChat
+from fsmchat.autogen._grouprun import GroupRun
+from fsmchat.autogen._session import Agent
 
 __all__ = ["GroupChatManager"]
 
@@ -93,7 +83,7 @@ class GroupChatManager(ConversableAgent):
             **kwargs,
         )
         self._groupchat = groupchat
-        self._silent_run = silent
+        self.run_silent = silent
         self._last_speaker: Any = None
         self._speaker_model: Any = None
         self.group_result: EngineResult | None = None
@@ -146,9 +136,8 @@ class GroupChatManager(ConversableAgent):
         """The group chat's messages (AutoGen's summary source for a manager)."""
         return self._groupchat.messages
 
-    # -- selectors -----------------------------------------------------------------
-
-    def _selection_model(self) -> Any:
+    def selection_model(self) -> Any:
+        """The model that picks speakers: ``select_speaker_auto_llm_config``'s, else the manager's."""
         config = self._groupchat.select_speaker_auto_llm_config
         if config:
             if self._speaker_model is None:
@@ -158,118 +147,10 @@ class GroupChatManager(ConversableAgent):
             return self._speaker_model
         return self.chat_model() if self.has_llm else None
 
-    def _selector(self, gc: GroupChat, plan: Plan) -> Any:
-        members = plan.members
-
-        def fallback() -> Any:
-            model = self._selection_model()
-            return (
-                ModelSelector(gc, model)
-                if model is not None
-                else NextAgentSelector(gc.agent_names)
-            )
-
-        def delegate(method: str) -> Any:
-            if method == "round_robin":
-                return RoundRobinSelector(gc.agent_names)
-            if method == "random":
-                return RandomSelector(gc.seed)
-            if method == "manual":
-                return ManualSpeaker(gc, members, fallback())
-            return fallback()
-
-        method = gc.method
-        if method is None:
-            func: Any = gc.speaker_selection_method
-            inner: Any = CallableSelector(func, gc, members, delegate)
-        elif method in ("auto", "fsm"):
-            inner = fallback()
-        else:
-            inner = delegate(method)
-        if (
-            isinstance(inner, NextAgentSelector | ManualSpeaker)
-            and method in ("auto", "fsm")
-            and needs_choice(plan.spec, plan.routing)
-        ):
-            _log.warning("GroupChatManager %r: %s", self.name, NO_MODEL_REASON)
-        return FuncCallFilter(inner, members) if gc.func_call_filter else inner
-
-    # -- running ---------------------------------------------------------------
-
-    def _prepare_run(
-        self, gc: GroupChat, sender: Any, first: Mapping[str, Any], silent: bool
-    ) -> tuple[Session, dict[str, Any]]:
-        session = Session(silent=silent)
-        session.last_message = dict(first)
-        plan = gc.plan(
-            start=sender,
-            message=content_str(first.get("content")),
-            terminate=termination_guard(
-                self._is_termination_msg, lambda: session.last_message
-            ),
-        )
-        if gc.send_introductions:
-            intro = gc.introductions_msg()
-            for agent in gc.agents:
-                self.send(intro, agent, request_reply=False, silent=True)
-        for agent in gc.agents:
-            reset = getattr(agent, "reset_consecutive_auto_reply_counter", None)
-            if callable(reset):
-                reset(self)
-        members = plan.members
-
-        def on_message(m: Message) -> None:
-            speaker = members[m.name]
-            self._last_speaker = speaker
-            received = self._oai_messages[speaker]
-            message = copy.copy(received[-1]) if received else m.to_dict()
-            gc.append(message, speaker)
-            for agent in gc.agents:
-                if agent is not speaker:
-                    self.send(message, agent, request_reply=False, silent=True)
-
-        def on_decision(d: Decision) -> None:
-            if silent or d.target is None:
-                return
-            if gc.select_speaker_auto_verbose:
-                tries = f" after {d.retries} refused answer(s)" if d.retries else ""
-                self.output(f">>>>>>>> next speaker: {d.target} ({d.reason}{tries})")
-            self.output(f"\nNext speaker: {d.target}\n")
-
-        kwargs = {
-            "spec": plan.spec,
-            "selector": self._selector(gc, plan),
-            "responders": {n: Responder(a, self, session) for n, a in members.items()},
-            "routing": plan.routing,
-            "on_message": on_message,
-            "on_decision": on_decision,
-        }
-        return session, kwargs
-
-    def _done(self, result: EngineResult, silent: bool) -> None:
+    def record_run(self, result: EngineResult, last_speaker: Any) -> None:
+        """Keep the engine's result of a run (``group_result``) and its last speaker."""
         self.group_result = result
-        end = result.finished
-        if end.reason == "no route" and not silent:
-            self.output(
-                f">>>>>>>> the group chat ended without a legal next speaker: {end.detail}"
-            )
-        outer = current_session()
-        if outer is not None:
-            outer.stop(f"group chat ended: {end.reason} ({end.detail})")
-
-    def _start_message(
-        self, messages: list[dict[str, Any]] | None, sender: Any
-    ) -> dict[str, Any]:
-        if messages is None:
-            messages = self._oai_messages[sender]
-        if not messages:
-            msg = f"run_chat: no message from {getattr(sender, 'name', sender)!r} to start the group chat"
-            raise SpecError([problem(msg)])
-        return message_to_dict(messages[-1])
-
-    def _is_silent_run(self) -> bool:
-        outer = current_session()
-        return self._silent_run or bool(outer is not None and outer.silent)
+        self._last_speaker = last_speaker
 
     def run_chat(
         self,
@@ -279,21 +160,21 @@ class GroupChatManager(ConversableAgent):
     ) -> tuple[bool, None]:
         """Run the group chat from ``messages[-1]``, said by ``sender`` (a reply function).
 
+        Registered on any agent with ``config=groupchat``, that agent hosts the
+        group chat (AutoGen's nested teams).
+
         Returns:
-            ``(True, None)``: the manager has nothing to add after the chat.
+            ``(True, None)``: the host has nothing to add after the chat.
 
         Raises:
             SpecError: no members, or the sender cannot start this chat (fsm: not a state).
             SpeakerSelectionError: a custom selection function misbehaved.
             LLMError, HumanError, CodeRunError: a port failed.
         """
-        gc = config if isinstance(config, GroupChat) else self._groupchat
-        first = self._start_message(messages, sender)
-        silent = self._is_silent_run()
-        session, kwargs = self._prepare_run(gc, sender, first, silent)
-        with session.active():
-            result = run_chat(**kwargs)
-        self._done(result, silent)
+        run = GroupRun(self, _groupchat_of(self, config), sender, messages)
+        with run.session.active():
+            result = run_chat(**run.kwargs)
+        run.done(result)
         return True, None
 
     async def a_run_chat(
@@ -303,13 +184,10 @@ class GroupChatManager(ConversableAgent):
         config: Any = None,
     ) -> tuple[bool, None]:
         """The async form of :meth:`run_chat` (members reply with ``a_generate_reply``)."""
-        gc = config if isinstance(config, GroupChat) else self._groupchat
-        first = self._start_message(messages, sender)
-        silent = self._is_silent_run()
-        session, kwargs = self._prepare_run(gc, sender, first, silent)
-        with session.active():
-            result = await arun_chat(**kwargs)
-        self._done(result, silent)
+        run = GroupRun(self, _groupchat_of(self, config), sender, messages)
+        with run.session.active():
+            result = await arun_chat(**run.kwargs)
+        run.done(result)
         return True, None
 
     # -- resuming ------------------------------------------------------------------
@@ -398,3 +276,11 @@ class GroupChatManager(ConversableAgent):
     ) -> tuple[Any, dict[str, Any]]:
         """The async form of :meth:`resume`."""
         return self.resume(messages, remove_termination_string, silent)
+
+
+def _groupchat_of(host: Any, config: Any) -> GroupChat:
+    gc = config if isinstance(config, GroupChat) else getattr(host, "groupchat", None)
+    if not isinstance(gc, GroupChat):
+        msg = f"run_chat on {host.name!r} needs the group chat as config (register_reply(..., config=groupchat))"
+        raise SpecError([problem(msg)])
+    return gc

@@ -154,7 +154,9 @@ class Responder:
         self.session = session
 
     def _messages(self) -> list[dict[str, Any]] | None:
-        book = getattr(self.agent, "chat_messages", None)  # a plain ``Agent`` may keep none
+        book = getattr(
+            self.agent, "chat_messages", None
+        )  # a plain ``Agent`` may keep none
         return None if book is None else book.get(self.partner, [])
 
     def respond(self, request: AskAgent | AskHuman) -> Reply | Stop:
@@ -178,7 +180,11 @@ class Responder:
         if reply is None:
             return Stop(reason=self.session.stop_reason or f"{agent.name} has no reply")
         agent.send(reply, self.partner, request_reply=False, silent=self.session.silent)
-        received = _last_of(self.partner, agent) or _last_of(agent, self.partner) or message_to_dict(reply)
+        received = (
+            _last_of(self.partner, agent)
+            or _last_of(agent, self.partner)
+            or message_to_dict(reply)
+        )
         self.session.last_message = received
         return to_reply(agent.name, received, self.session.usage.pop(agent.name, None))
 

@@ -341,6 +341,7 @@ def test_hooks_run_where_autogen_runs_them() -> None:
         return False, None
 
     bot.register_reply([autogen.Agent, None], spy)
+
     def ask(content: str) -> str:
         return content + "?"
 

@@ -1,0 +1,176 @@
+"""One run of a group chat: the engine's ports, built from the host's public API.
+
+A :class:`GroupRun` is made by ``run_chat`` on its host (the
+:class:`~fsmchat.autogen.GroupChatManager`, or any agent that registered
+``GroupChatManager.run_chat`` with a group chat as config). It plans the FSM,
+picks the selector (see :mod:`fsmchat.autogen._speakers`), gives every member a
+:class:`~fsmchat.autogen._session.Responder`, appends each message to
+``groupchat.messages`` and broadcasts it to the other members, as AutoGen's
+``run_chat`` loop does.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+from typing import Any
+
+from fsmchat._core.errors import SpecError
+from fsmchat._core.state import Decision, Message
+from fsmchat._run.driver import ChatResult as EngineResult
+from fsmchat._run.driver import needs_choice
+from fsmchat._run.selectors import RandomSelector, RoundRobinSelector
+from fsmchat.autogen._checks import problem
+from fsmchat.autogen._groupchat import GroupChat, Plan, termination_guard
+from fsmchat.autogen._session import Responder, Session, current_session
+from fsmchat.autogen._speakers import (
+    NO_MODEL_REASON,
+    CallableSelector,
+    FuncCallFilter,
+    ManualSpeaker,
+    ModelSelector,
+    NextAgentSelector,
+)
+from fsmchat.autogen._utils import content_str, message_to_dict
+
+__all__ = ["GroupRun"]
+
+_log = logging.getLogger("fsmchat.autogen")
+
+
+def may_choose(plan: Plan) -> bool:
+    """True when a step of ``plan`` can leave several legal speakers open."""
+    spec = plan.spec
+    if plan.routing.graph == "complete":
+        n = len(spec.agents)
+        return (n if spec.allow_repeat_speaker else n - 1) > 1
+    return needs_choice(spec, plan.routing)
+
+
+class GroupRun:
+    """The session and ``run_chat`` arguments of one run (see the module docstring)."""
+
+    def __init__(
+        self,
+        host: Any,
+        gc: GroupChat,
+        sender: Any,
+        messages: list[dict[str, Any]] | None,
+    ) -> None:
+        self.host = host
+        self.gc = gc
+        if messages is None:
+            messages = host.chat_messages.get(sender, [])
+        if not messages:
+            msg = f"run_chat: no message from {getattr(sender, 'name', sender)!r} to start the group chat"
+            raise SpecError([problem(msg)])
+        first = message_to_dict(messages[-1])
+        outer = current_session()
+        self.silent = bool(getattr(host, "run_silent", False)) or bool(
+            outer is not None and outer.silent
+        )
+        self.session = Session(silent=self.silent)
+        self.session.last_message = dict(first)
+        self.last_speaker: Any = sender
+        plan = gc.plan(
+            start=sender,
+            message=content_str(first.get("content")),
+            terminate=termination_guard(
+                host.is_termination_msg, lambda: self.session.last_message
+            ),
+        )
+        self.plan = plan
+        self._introduce()
+        self.kwargs: dict[str, Any] = {
+            "spec": plan.spec,
+            "selector": self._selector(),
+            "responders": {
+                n: Responder(a, host, self.session) for n, a in plan.members.items()
+            },
+            "routing": plan.routing,
+            "on_message": self.on_message,
+            "on_decision": self.on_decision,
+        }
+
+    def _introduce(self) -> None:
+        gc, host = self.gc, self.host
+        if gc.send_introductions:
+            intro = gc.introductions_msg()
+            for agent in gc.agents:
+                host.send(intro, agent, request_reply=False, silent=True)
+        for agent in gc.agents:
+            reset = getattr(agent, "reset_consecutive_auto_reply_counter", None)
+            if callable(reset):
+                reset(host)
+
+    def _model(self) -> Any:
+        pick = getattr(self.host, "selection_model", None)
+        if callable(pick):
+            return pick()
+        return self.host.chat_model() if self.host.has_llm else None
+
+    def _selector(self) -> Any:
+        gc, members = self.gc, self.plan.members
+
+        def fallback() -> Any:
+            model = self._model()
+            return (
+                ModelSelector(gc, model)
+                if model is not None
+                else NextAgentSelector(gc.agent_names)
+            )
+
+        def delegate(method: str) -> Any:
+            if method == "round_robin":
+                return RoundRobinSelector(gc.agent_names)
+            if method == "random":
+                return RandomSelector(gc.seed)
+            if method == "manual":
+                return ManualSpeaker(gc, members, fallback())
+            return fallback()
+
+        method = gc.method
+        if method is None:
+            func: Any = gc.speaker_selection_method
+            inner: Any = CallableSelector(func, gc, members, delegate)
+        elif method in ("auto", "fsm"):
+            inner = fallback()
+        else:
+            inner = delegate(method)
+        if isinstance(inner, NextAgentSelector) and may_choose(self.plan):
+            _log.warning("GroupChatManager %r: %s", self.host.name, NO_MODEL_REASON)
+        return FuncCallFilter(inner, members) if gc.func_call_filter else inner
+
+    def on_message(self, m: Message) -> None:
+        """Append the message to the group chat and broadcast it (AutoGen's loop body)."""
+        speaker = self.plan.members[m.name]
+        self.last_speaker = speaker
+        received = self.host.chat_messages.get(speaker)
+        message = copy.copy(received[-1]) if received else m.to_dict()
+        self.gc.append(message, speaker)
+        for agent in self.gc.agents:
+            if agent is not speaker:
+                self.host.send(message, agent, request_reply=False, silent=True)
+
+    def on_decision(self, d: Decision) -> None:
+        """Print ``Next speaker: X`` (and the reason, when verbose) unless silent."""
+        if self.silent or d.target is None:
+            return
+        if self.gc.select_speaker_auto_verbose:
+            tries = f" after {d.retries} refused answer(s)" if d.retries else ""
+            self.host.output(f">>>>>>>> next speaker: {d.target} ({d.reason}{tries})")
+        self.host.output(f"\nNext speaker: {d.target}\n")
+
+    def done(self, result: EngineResult) -> None:
+        """Report the end: keep the result on the host, tell the outer chat why it ends."""
+        record = getattr(self.host, "record_run", None)
+        if callable(record):
+            record(result, self.last_speaker)
+        end = result.finished
+        if end.reason == "no route" and not self.silent:
+            self.host.output(
+                f">>>>>>>> the group chat ended without a legal next speaker: {end.detail}"
+            )
+        outer = current_session()
+        if outer is not None:
+            outer.stop(f"group chat ended: {end.reason} ({end.detail})")
