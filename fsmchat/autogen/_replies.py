@@ -93,6 +93,8 @@ class ReplyMixin:
 
         def _count_usage(self, response: ChatResponse) -> None: ...
 
+        def _reply_model(self, config: Any) -> Any: ...
+
     # -- registering -----------------------------------------------------------
 
     def register_reply(
@@ -429,11 +431,7 @@ class ReplyMixin:
             return False, None
         if messages is None:
             messages = self._oai_messages.get(sender, [])
-        model = (
-            config
-            if config is not None and hasattr(config, "complete")
-            else self.chat_model()
-        )
+        model = self._reply_model(config)
         return self._oai_reply(model.complete(self._oai_request(messages)))
 
     async def a_generate_oai_reply(
@@ -447,11 +445,7 @@ class ReplyMixin:
             return False, None
         if messages is None:
             messages = self._oai_messages.get(sender, [])
-        model: Any = (
-            config
-            if config is not None and hasattr(config, "complete")
-            else self.chat_model()
-        )
+        model = self._reply_model(config)
         request = self._oai_request(messages)
         acomplete = getattr(model, "acomplete", None)
         if acomplete is not None:
