@@ -31,12 +31,29 @@ def quiet(name: str, **kwargs: Any) -> ConversableAgent:
 # -- 1. names and paths ---------------------------------------------------------------
 
 
-NAMES = (
-    "Agent AgentNameConflict AssistantAgent Cache ChatResult ConversableAgent GroupChat "
-    "GroupChatManager NoEligibleSpeaker UndefinedNextAgent UserProxyAgent a_initiate_chats "
-    "config_list_from_dotenv config_list_from_json consolidate_chat_info content_str "
-    "filter_config gather_usage_summary initiate_chats parse_tags_from_content register_function"
-).split()
+NAMES = [
+    "Agent",
+    "AgentNameConflict",
+    "AssistantAgent",
+    "Cache",
+    "ChatResult",
+    "ConversableAgent",
+    "GroupChat",
+    "GroupChatManager",
+    "NoEligibleSpeaker",
+    "UndefinedNextAgent",
+    "UserProxyAgent",
+    "a_initiate_chats",
+    "config_list_from_dotenv",
+    "config_list_from_json",
+    "consolidate_chat_info",
+    "content_str",
+    "filter_config",
+    "gather_usage_summary",
+    "initiate_chats",
+    "parse_tags_from_content",
+    "register_function",
+]
 
 
 @pytest.mark.parametrize("name", NAMES)
