@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import Any, ClassVar
 
 import fsmchat.autogen as autogen
 from fsmchat.autogen import ConversableAgent, GroupChat, GroupChatManager
@@ -87,7 +87,7 @@ def test_a_get_human_input_is_used_in_async_chats() -> None:
     """An override of a_get_human_input answers the human turns of an async chat."""
 
     class AsyncUI(ConversableAgent):
-        asked: list[str] = []
+        asked: ClassVar[list[str]] = []
 
         async def a_get_human_input(self, prompt: str) -> str:
             self.asked.append(prompt)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import builtins
 import json
 import logging
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 
@@ -116,7 +116,7 @@ def test_model_choice_is_validated_not_mapped() -> None:
     )
 
     class Chatty:
-        requests: list[ChatRequest] = []
+        requests: ClassVar[list[ChatRequest]] = []
 
         def complete(self, request: ChatRequest) -> ChatResponse:
             self.requests.append(request)
