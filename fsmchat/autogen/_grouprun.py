@@ -72,6 +72,7 @@ class GroupRun:
         self.session = Session(silent=self.silent)
         self.session.last_message = dict(first)
         self.last_speaker: Any = sender
+        self.warned = False
         plan = gc.plan(
             start=sender,
             message=content_str(first.get("content")),
@@ -137,8 +138,6 @@ class GroupRun:
             inner = fallback()
         else:
             inner = delegate(method)
-        if isinstance(inner, NextAgentSelector) and may_choose(self.plan):
-            _log.warning("GroupChatManager %r: %s", self.host.name, NO_MODEL_REASON)
         return FuncCallFilter(inner, members) if gc.func_call_filter else inner
 
     def on_message(self, m: Message) -> None:
