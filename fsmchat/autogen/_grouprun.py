@@ -115,11 +115,12 @@ class GroupRun:
 
         def fallback() -> Any:
             model = self._model()
-            return (
-                ModelSelector(gc, model)
-                if model is not None
-                else NextAgentSelector(gc.agent_names)
-            )
+            if model is not None:
+                return ModelSelector(gc, model)
+            if not self.warned and may_choose(self.plan):
+                self.warned = True
+                _log.warning("GroupChatManager %r: %s", self.host.name, NO_MODEL_REASON)
+            return NextAgentSelector(gc.agent_names)
 
         def delegate(method: str) -> Any:
             if method == "round_robin":
