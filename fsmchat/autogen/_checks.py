@@ -143,20 +143,13 @@ def _check_numbers(gc: Any, add: Callable[[Problem], object]) -> None:
     if not _is_int(gc.seed):
         add(problem(f"seed must be an integer, got {gc.seed!r}"))
     for flag in (
+        "enable_clear_history",
         "func_call_filter",
         "send_introductions",
         "select_speaker_auto_verbose",
     ):
         if not isinstance(getattr(gc, flag), bool):
             add(problem(f"{flag} must be True or False, got {getattr(gc, flag)!r}"))
-    if gc.enable_clear_history is not False:
-        add(
-            problem(
-                "enable_clear_history=True is not supported: clearing agents' histories "
-                "in the middle of a chat would hide what the FSM's transitions were "
-                "decided on; leave it False"
-            )
-        )
     if not isinstance(gc.admin_name, str) or not gc.admin_name:
         add(problem(f"admin_name must be a non-empty string, got {gc.admin_name!r}"))
     role = gc.role_for_select_speaker_messages

@@ -86,7 +86,8 @@ class GroupRun:
             "spec": plan.spec,
             "selector": self._selector(),
             "responders": {
-                n: Responder(a, host, self.session) for n, a in plan.members.items()
+                n: Responder(a, host, self.session, self.before_send)
+                for n, a in plan.members.items()
             },
             "routing": plan.routing,
             "on_message": self.on_message,
@@ -141,6 +142,20 @@ class GroupRun:
             inner = delegate(method)
         return FuncCallFilter(inner, members) if gc.func_call_filter else inner
 
+    def before_send(self, reply: Any) -> Any:
+        """AutoGen's ``enable_clear_history``: a reply saying CLEAR HISTORY clears histories."""
+        if (
+            self.gc.enable_clear_history
+            and isinstance(reply, dict)
+            and isinstance(reply.get("content"), str)
+            and "CLEAR HISTORY" in reply["content"].upper()
+        ):
+            reply = {
+                **reply,
+                "content": clear_agents_history(self.host, reply, self.gc),
+            }
+        return reply
+
     def on_message(self, m: Message) -> None:
         """Append the message to the group chat and broadcast it (AutoGen's loop body)."""
         speaker = self.plan.members[m.name]
@@ -174,3 +189,46 @@ class GroupRun:
         outer = current_session()
         if outer is not None:
             outer.stop(f"group chat ended: {end.reason} ({end.detail})")
+
+
+def _number(word: str) -> int | None:
+    for text in (word, word[:-1]):
+        if text.isdigit():
+            return int(text)
+    return None
+
+
+def clear_agents_history(host: Any, reply: dict[str, Any], gc: GroupChat) -> str:
+    """Clear what AutoGen's ``CLEAR HISTORY [agent] [n]`` asks; return the reply without it.
+
+    The engine's transcript and trace are kept whole: only the agents' histories
+    and ``groupchat.messages`` (what later replies read) are cleared.
+    """
+    words = reply["content"].split()
+    at = next(i for i in reversed(range(len(words))) if words[i].upper() == "CLEAR")
+    keep: int | None = None
+    given = False
+    target: Any = None
+    for word in words[at + 2 : at + 4]:
+        number = _number(word)
+        if number is not None:
+            keep, given = number, True
+            continue
+        target = next((a for a in gc.agents if a.name in (word, word[:-1])), target)
+    if "tool_responses" in reply and not keep:
+        keep = 1
+    who = target.name if target is not None else "all agents"
+    tail = f" except last {keep} messages" if keep else ""
+    host.output(f"Clearing history for {who}{tail}.")
+    if target is not None:
+        target.clear_history(nr_messages_to_preserve=keep)
+    else:
+        kept = gc.messages[-keep:] if keep else []
+        gc.messages.clear()
+        gc.messages.extend(kept)
+        for agent in gc.agents:
+            clear = getattr(agent, "clear_history", None)
+            if callable(clear):
+                clear(nr_messages_to_preserve=keep)
+    skip = 2 + int(target is not None) + int(given)
+    return " ".join(words[:at] + words[at + skip :])

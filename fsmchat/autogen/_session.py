@@ -148,10 +148,17 @@ class Responder:
     agent's ``process_message_before_send`` hooks).
     """
 
-    def __init__(self, agent: Any, partner: Any, session: Session) -> None:
+    def __init__(
+        self,
+        agent: Any,
+        partner: Any,
+        session: Session,
+        before_send: Callable[[Any], Any] | None = None,
+    ) -> None:
         self.agent = agent
         self.partner = partner
         self.session = session
+        self.before_send = before_send
 
     def _messages(self) -> list[dict[str, Any]] | None:
         book = getattr(
@@ -179,6 +186,8 @@ class Responder:
         agent = self.agent
         if reply is None:
             return Stop(reason=self.session.stop_reason or f"{agent.name} has no reply")
+        if self.before_send is not None:
+            reply = self.before_send(reply)
         agent.send(reply, self.partner, request_reply=False, silent=self.session.silent)
         received = (
             _last_of(self.partner, agent)

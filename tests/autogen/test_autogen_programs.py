@@ -229,4 +229,6 @@ def test_program_without_a_model_and_a_person_at_stdin(tmp_path: Path) -> None:
         "[('Human', 'Count from 0'), ('Alice', 'Alice says 1'), ('Bob', 'Bob says 2'), ('Carol', 'Carol says 3'), ('Human', 'go on')"
     )
     # after Carol the function answers "auto"; with no model that is the next agent in order
-    assert transcript.rstrip().endswith("('Human', 'go on'), ('Alice', 'Alice says 1')]")
+    assert transcript.rstrip().endswith(
+        "('Human', 'go on'), ('Alice', 'Alice says 1')]"
+    )

@@ -342,3 +342,31 @@ def test_group_chat_for_message_conversion_only() -> None:
     assert (
         manager.messages_from_string(manager.messages_to_string(messages)) == messages
     )
+
+
+def test_enable_clear_history_clears_what_autogen_clears() -> None:
+    """A reply saying 'CLEAR HISTORY' clears histories and messages; the words are removed."""
+    a, b = member("A"), member("B")
+    replies = iter(["please CLEAR HISTORY now", "second"])
+    b.register_reply(
+        [autogen.Agent, None],
+        lambda recipient, messages, sender, config: (True, {"content": next(replies)}),
+    )
+    out: list[str] = []
+    gc = GroupChat(
+        [a, b],
+        messages=[],
+        max_round=4,
+        speaker_selection_method="round_robin",
+        enable_clear_history=True,
+    )
+    manager = GroupChatManager(gc, llm_config=False, output=out.append)
+    a.initiate_chat(manager, message="start")
+    assert "Clearing history for all agents." in out
+    assert said(gc) == [("B", "please now"), ("A", "from A"), ("B", "second")]
+    assert [m["content"] for m in a.chat_messages[manager]] == [
+        "please now",
+        "from A",
+        "second",
+    ]
+    assert len(manager.group_result.messages) == 4  # type: ignore[union-attr]  # the engine keeps the whole run
