@@ -15,6 +15,7 @@ from fsmchat.adapters._config import (
     config_list_from_json,
     filter_config,
 )
+from fsmchat.autogen import agentchat, exception_utils
 from fsmchat.autogen._agent import ConversableAgent
 from fsmchat.autogen._cache import Cache
 from fsmchat.autogen._chats import (
@@ -71,10 +72,12 @@ __all__ = [
     "UndefinedNextAgent",
     "UserProxyAgent",
     "a_initiate_chats",
+    "agentchat",
     "config_list_from_dotenv",
     "config_list_from_json",
     "consolidate_chat_info",
     "content_str",
+    "exception_utils",
     "filter_config",
     "gather_usage_summary",
     "initiate_chats",

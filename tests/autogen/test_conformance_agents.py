@@ -63,6 +63,21 @@ def test_autogen_names_are_exported(name: str) -> None:
     assert name in autogen.__all__
 
 
+def test_autogen_attribute_paths_resolve_without_extra_imports() -> None:
+    """After only ``import fsmchat.autogen as autogen``, autogen.agentchat.* attributes resolve."""
+    import subprocess
+    import sys
+
+    code = (
+        "import fsmchat.autogen as autogen\n"
+        "assert autogen.agentchat.groupchat.GroupChat is autogen.GroupChat\n"
+        "assert autogen.agentchat.conversable_agent.ConversableAgent is autogen.ConversableAgent\n"
+        "assert autogen.agentchat.utils.content_str is autogen.content_str\n"
+        "assert autogen.exception_utils.NoEligibleSpeaker is autogen.NoEligibleSpeaker\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
+
+
 def test_autogen_module_paths_resolve() -> None:
     """autogen.agentchat.groupchat / conversable_agent / utils resolve to the same objects."""
     from fsmchat.autogen.agentchat import conversable_agent, groupchat, utils

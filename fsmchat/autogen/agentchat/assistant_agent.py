@@ -1,5 +1,5 @@
 """AutoGen's ``autogen.agentchat.assistant_agent`` path."""
 
-from fsmchat.autogen import AssistantAgent
+from fsmchat.autogen._roles import AssistantAgent
 
 __all__ = ["AssistantAgent"]

@@ -1,12 +1,12 @@
 """AutoGen's ``autogen.agentchat.groupchat`` path."""
 
-from fsmchat.autogen import (
+from fsmchat.autogen._exceptions import (
     AgentNameConflict,
-    GroupChat,
-    GroupChatManager,
     NoEligibleSpeaker,
     UndefinedNextAgent,
 )
+from fsmchat.autogen._groupchat import GroupChat
+from fsmchat.autogen._manager import GroupChatManager
 
 __all__ = [
     "AgentNameConflict",

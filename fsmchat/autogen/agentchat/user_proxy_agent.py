@@ -1,5 +1,5 @@
 """AutoGen's ``autogen.agentchat.user_proxy_agent`` path."""
 
-from fsmchat.autogen import UserProxyAgent
+from fsmchat.autogen._roles import UserProxyAgent
 
 __all__ = ["UserProxyAgent"]

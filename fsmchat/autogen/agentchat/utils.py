@@ -1,9 +1,9 @@
 """AutoGen's ``autogen.agentchat.utils`` path."""
 
-from fsmchat.autogen import (
+from fsmchat.autogen._chats import gather_usage_summary
+from fsmchat.autogen._utils import (
     consolidate_chat_info,
     content_str,
-    gather_usage_summary,
     parse_tags_from_content,
 )
 
