@@ -56,17 +56,19 @@ from fsmchat._core.spec import (
     spec_from_dict,
 )
 from fsmchat._core.state import Attempt, ChatView, Decision, GuardResult, Message, Usage
-from fsmchat._record.record import (
+from fsmchat._core.verify import Transcript
+from fsmchat._record.durable import PAUSED, DurableHuman, arun_durable, run_durable
+from fsmchat._record.format import Record, RecordHeader, spec_digest
+from fsmchat._record.reader import read_record
+from fsmchat._record.replay import (
     Cassette,
-    Record,
-    RecordHeader,
-    RecordWriter,
-    read_record,
+    replay_durable,
     replay_record,
     resume,
     resume_engine,
-    spec_digest,
 )
+from fsmchat._record.transcript import read_transcript
+from fsmchat._record.writer import RecordWriter
 from fsmchat._run.cache import CachedChatModel
 from fsmchat._run.driver import (
     ChatResult,
@@ -117,6 +119,7 @@ _logging.getLogger("fsmchat").addHandler(_logging.NullHandler())
 
 __all__ = [
     "MODES",
+    "PAUSED",
     "AgentSpec",
     "AllOf",
     "Answer",
@@ -146,6 +149,7 @@ __all__ = [
     "Condition",
     "Contains",
     "Decision",
+    "DurableHuman",
     "Edge",
     "EndsWith",
     "Engine",
@@ -185,9 +189,11 @@ __all__ = [
     "Spec",
     "SpecError",
     "Stop",
+    "Transcript",
     "Usage",
     "UsageCount",
     "arun_chat",
+    "arun_durable",
     "check_ports",
     "config_list_from_dotenv",
     "config_list_from_json",
@@ -200,11 +206,14 @@ __all__ = [
     "needs_judge",
     "parse_spec",
     "read_record",
+    "read_transcript",
+    "replay_durable",
     "replay_record",
     "resume",
     "resume_engine",
     "routing_for_mode",
     "run_chat",
+    "run_durable",
     "spec_digest",
     "spec_from_autogen",
     "spec_from_dict",

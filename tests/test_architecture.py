@@ -19,13 +19,9 @@ LONG_FUNCTION = 60
 PENDING_SPLIT = {
     "fsmchat/_core/engine.py",
     "fsmchat/_core/spec.py",
-    "fsmchat/_record/record.py",
     "fsmchat/adapters/_code.py",
     "fsmchat/adapters/_config.py",
     "fsmchat/bench/perf.py",
-    "fsmchat/bench/runner.py",
-    "fsmchat/cli/_durable.py",
-    "fsmchat/cli/_main.py",
 }
 
 

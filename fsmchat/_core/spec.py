@@ -373,9 +373,25 @@ def _fmt_path(key: PathKey) -> str:
     return out or "spec"
 
 
+# Words other frameworks use for fsmchat's keys (not close in spelling).
+_SYNONYMS = {
+    "condition": "on",
+    "if": "when",
+    "guard": "when",
+    "source": "from",
+    "target": "to",
+    "destination": "to",
+    "fallback": "default",
+}
+
+
 def did_you_mean(name: str, choices: Iterable[str]) -> str:
-    """Return ``"; did you mean 'x'?"`` for the closest choice, or ``""``."""
-    close = difflib.get_close_matches(name, list(choices), n=1, cutoff=0.6)
+    """Return ``"; did you mean 'x'?"`` for the closest choice (or synonym), or ``""``."""
+    options = list(choices)
+    synonym = _SYNONYMS.get(name.lower())
+    if synonym in options:
+        return f"; did you mean {synonym!r}?"
+    close = difflib.get_close_matches(name, options, n=1, cutoff=0.6)
     return f"; did you mean {close[0]!r}?" if close else ""
 
 
@@ -586,6 +602,10 @@ class _Builder:
 
     def _guard(self, raw: Mapping[str, Any], key: PathKey) -> Guard | None:
         present = [k for k in _GUARD_KEYS if k in raw]
+        extra = [k for k in raw if k not in (*_GUARD_KEYS, "args", "ignore_case")]
+        if not present and (extra or not raw):
+            # An unknown matcher, or {}: the schema's own error says it once.
+            return None
         if len(present) != 1:
             what = "none" if not present else ", ".join(present)
             self.add(

@@ -162,13 +162,10 @@ def needs_choice(spec: Spec, routing: Routing) -> bool:
 
 
 def human_prompt(request: AskHuman) -> str:
-    """The terminal prompt for a human agent: who waits for whom, and the keys."""
+    """The terminal prompt for a human agent: who answers whom, and how to end."""
     last = request.chat.last
-    waiting = f" (replying to {last.name})" if last is not None else ""
-    return (
-        f"[{request.agent.name}]{waiting} Type your message, "
-        f"press Enter to send nothing, or type 'exit' to end the chat: "
-    )
+    to = f" to {last.name}" if last is not None else ""
+    return f"[{request.agent.name}]{to} ('{EXIT_WORDS[0]}' ends): "
 
 
 @attrs.define

@@ -16,16 +16,12 @@ import attrs
 import click
 
 from fsmchat._core.check import check_text
-from fsmchat._core.diagram import to_dot
-from fsmchat._core.errors import InvalidArgument, Problem
-from fsmchat._core.paths import covering_paths, uncovered_edges
+from fsmchat._core.diagram import PNG_DPI, to_dot
+from fsmchat._core.errors import FsmchatError, InvalidArgument, Problem
+from fsmchat._core.paths import covering_paths, format_path, uncovered_edges
 from fsmchat._core.spec import Spec, load_schema
-from fsmchat._core.verify import (
-    Transcript,
-    VerifyReport,
-    load_transcript,
-    verify_transcript,
-)
+from fsmchat._core.verify import Transcript, VerifyReport, verify_transcript
+from fsmchat._record.transcript import read_transcript
 from fsmchat._run.files import collect_spec_files, read_text
 from fsmchat.cli._common import load_spec_or_exit
 
@@ -140,7 +136,7 @@ _FORMATS = ("dot", "gv", "svg", "png", "pdf")
     "trace_path",
     type=_EXISTING,
     default=None,
-    help="A transcript JSON (fsmchat's or an AutoGen message list): highlight the edges it took.",
+    help="A chat (a --record file, a --json transcript or an AutoGen message list): highlight the edges it took.",
 )
 def draw(spec_path: str, output: str | None, trace_path: str | None) -> None:
     """Draw SPEC as a Graphviz diagram (svg/png/pdf need the `dot` program)."""
@@ -161,6 +157,8 @@ def draw(spec_path: str, output: str | None, trace_path: str | None) -> None:
     if fmt in ("dot", "gv"):
         Path(output).write_text(dot, encoding="utf-8")
     else:
+        if fmt == "png":  # a bitmap: at a readable resolution
+            dot = to_dot(spec, trace_counts=counts, extra_moves=extra, dpi=PNG_DPI)
         Path(output).write_bytes(_render(dot, fmt))
     click.echo(f"wrote {output}", err=True)
 
@@ -271,17 +269,10 @@ def _verify_file(spec: Spec, path: str) -> VerifyReport:
 
 
 def _load_transcript(spec: Spec, path: str) -> Transcript:
-    text, problem = read_text(path)
-    if problem is not None:
-        _fail(str(problem))
     try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        _fail(f"{path}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}")
-    try:
-        return load_transcript(data, spec=spec)
-    except InvalidArgument as exc:
-        _fail(f"{path}: {exc}")
+        return read_transcript(path, spec=spec)
+    except FsmchatError as exc:
+        _fail(str(exc))
 
 
 # --------------------------------------------------------------------------
@@ -296,13 +287,13 @@ def _load_transcript(spec: Spec, path: str) -> Transcript:
 def paths(spec_path: str, verbose: bool) -> None:
     """Print a few paths from the start that together take every edge.
 
-    One path per line, `A -> B -> C`; edges no chat can take go to stderr.
+    One path per line, `A -[0]-> B -[2]-> C`, where [N] is the edge
+    transitions[N] each step takes; edges no chat can take go to stderr.
     """
     spec = load_spec_or_exit(spec_path)
     found = covering_paths(spec)
     for path in found:
-        names = [path[0].source, *(e.target for e in path)]
-        click.echo(" -> ".join(names))
+        click.echo(format_path(path))
         if verbose:
             for e in path:
                 click.echo(
