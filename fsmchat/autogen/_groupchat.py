@@ -28,14 +28,19 @@ from typing import Any
 
 import attrs
 
-from fsmchat._core.engine import Routing
+from fsmchat._core.engine import Engine, Routing
 from fsmchat._core.errors import SpecError
+from fsmchat._core.events import AskAgent, AskHuman, Choose, Judge
 from fsmchat._core.guards import Call
 from fsmchat._core.spec import AgentSpec, Edge, Selection, Spec
 from fsmchat._core.state import ChatView
 from fsmchat.autogen._checks import Graph, may_repeat, problem, validate
-from fsmchat.autogen._exceptions import AgentNameConflict, UndefinedNextAgent
-from fsmchat.autogen._speakers import agentlist, roles_text
+from fsmchat.autogen._exceptions import (
+    AgentNameConflict,
+    NoEligibleSpeaker,
+    UndefinedNextAgent,
+)
+from fsmchat.autogen._speakers import agentlist, build_selector, roles_text
 from fsmchat.autogen._utils import content_str, name_of, short_repr
 
 __all__ = [
@@ -301,6 +306,37 @@ class GroupChat:
                 f"Invalid input. Please enter a number between 1 and {len(pool)}."
             )
         return None
+
+    def select_speaker(self, last_speaker: Any, selector: Any) -> Any:
+        """The next speaker after ``last_speaker``, chosen as a run chooses it.
+
+        ``selector`` is the manager (its model picks for ``auto``). The choice
+        goes through the engine, so only a legal speaker can come out.
+
+        Raises:
+            NoEligibleSpeaker: no legal speaker could be chosen (answers refused,
+                a selection function returned ``None``, no successor).
+        """
+        last = self.messages[-1] if self.messages else {}
+        plan = self.plan(
+            start=last_speaker, message=content_str(last.get("content")), terminate=None
+        )
+        chooser = build_selector(self, plan.members, selector, lambda: None)
+        engine = Engine(plan.spec, routing=plan.routing, max_round=2)
+        while True:
+            request = engine.next_request()
+            if isinstance(request, Choose | Judge):
+                engine.receive(chooser.select(request))
+            elif isinstance(request, AskAgent | AskHuman):
+                return plan.members[request.agent.name]
+            else:
+                detail = getattr(request, "detail", "") or "no legal next speaker"
+                msg = f"No eligible speakers: {detail}"
+                raise NoEligibleSpeaker(msg)
+
+    async def a_select_speaker(self, last_speaker: Any, selector: Any) -> Any:
+        """The async form of :meth:`select_speaker`."""
+        return self.select_speaker(last_speaker, selector)
 
     # -- the FSM --------------------------------------------------------------
 

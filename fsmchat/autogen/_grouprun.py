@@ -18,33 +18,19 @@ from typing import Any
 from fsmchat._core.errors import SpecError
 from fsmchat._core.state import Decision, Message
 from fsmchat._run.driver import ChatResult as EngineResult
-from fsmchat._run.driver import needs_choice
-from fsmchat._run.selectors import RandomSelector, RoundRobinSelector
 from fsmchat.autogen._checks import problem
-from fsmchat.autogen._groupchat import GroupChat, Plan, termination_guard
+from fsmchat.autogen._groupchat import GroupChat, termination_guard
 from fsmchat.autogen._session import Responder, Session, current_session
 from fsmchat.autogen._speakers import (
     NO_MODEL_REASON,
-    CallableSelector,
-    FuncCallFilter,
-    ManualSpeaker,
-    ModelSelector,
-    NextAgentSelector,
+    build_selector,
+    may_choose,
 )
 from fsmchat.autogen._utils import content_str, message_to_dict
 
 __all__ = ["GroupRun"]
 
 _log = logging.getLogger("fsmchat.autogen")
-
-
-def may_choose(plan: Plan) -> bool:
-    """True when a step of ``plan`` can leave several legal speakers open."""
-    spec = plan.spec
-    if plan.routing.graph == "complete":
-        n = len(spec.agents)
-        return (n if spec.allow_repeat_speaker else n - 1) > 1
-    return needs_choice(spec, plan.routing)
 
 
 class GroupRun:
@@ -105,42 +91,13 @@ class GroupRun:
             if callable(reset):
                 reset(host)
 
-    def _model(self) -> Any:
-        pick = getattr(self.host, "selection_model", None)
-        if callable(pick):
-            return pick()
-        return self.host.chat_model() if self.host.has_llm else None
-
     def _selector(self) -> Any:
-        gc, members = self.gc, self.plan.members
-
-        def fallback() -> Any:
-            model = self._model()
-            if model is not None:
-                return ModelSelector(gc, model)
-            if not self.warned and may_choose(self.plan):
+        def warn() -> None:
+            if not self.warned and may_choose(self.plan.spec, self.plan.routing):
                 self.warned = True
                 _log.warning("GroupChatManager %r: %s", self.host.name, NO_MODEL_REASON)
-            return NextAgentSelector(gc.agent_names)
 
-        def delegate(method: str) -> Any:
-            if method == "round_robin":
-                return RoundRobinSelector(gc.agent_names)
-            if method == "random":
-                return RandomSelector(gc.seed)
-            if method == "manual":
-                return ManualSpeaker(gc, members, fallback())
-            return fallback()
-
-        method = gc.method
-        if method is None:
-            func: Any = gc.speaker_selection_method
-            inner: Any = CallableSelector(func, gc, members, delegate)
-        elif method in ("auto", "fsm"):
-            inner = fallback()
-        else:
-            inner = delegate(method)
-        return FuncCallFilter(inner, members) if gc.func_call_filter else inner
+        return build_selector(self.gc, self.plan.members, self.host, warn)
 
     def before_send(self, reply: Any) -> Any:
         """AutoGen's ``enable_clear_history``: a reply saying CLEAR HISTORY clears histories."""

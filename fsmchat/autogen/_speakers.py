@@ -25,10 +25,14 @@ from typing import Any
 
 import attrs
 
+from fsmchat._core.engine import Routing
 from fsmchat._core.errors import SpeakerSelectionError
 from fsmchat._core.events import Answer, Choose, Judge, Stop
 from fsmchat._core.prompts import choose_schema, excerpt, parse_choice
+from fsmchat._core.spec import Spec
+from fsmchat._run.driver import needs_choice
 from fsmchat._run.ports import ChatRequest
+from fsmchat._run.selectors import RandomSelector, RoundRobinSelector
 from fsmchat.autogen._exceptions import NoEligibleSpeaker
 from fsmchat.autogen._utils import did_you_mean, name_of
 
@@ -40,7 +44,9 @@ __all__ = [
     "ModelSelector",
     "NextAgentSelector",
     "agentlist",
+    "build_selector",
     "called_functions",
+    "may_choose",
     "roles_text",
 ]
 
@@ -347,3 +353,51 @@ def _can_execute(agent: Any, functions: Sequence[str]) -> bool:
         return bool(check(list(functions)))
     fmap = getattr(agent, "function_map", None) or {}
     return all(f in fmap for f in functions)
+
+
+def may_choose(spec: Spec, routing: Routing) -> bool:
+    """True when a step of the chat can leave several legal speakers open."""
+    if routing.graph == "complete":
+        n = len(spec.agents)
+        return (n if spec.allow_repeat_speaker else n - 1) > 1
+    return needs_choice(spec, routing)
+
+
+def selection_model(host: Any) -> Any:
+    """The model that picks speakers for ``host`` (its ``selection_model()``, else its own)."""
+    pick = getattr(host, "selection_model", None)
+    if callable(pick):
+        return pick()
+    return host.chat_model() if getattr(host, "has_llm", False) else None
+
+
+def build_selector(
+    gc: Any, members: Mapping[str, Any], host: Any, no_model: Callable[[], None]
+) -> Any:
+    """The selector of a group chat's method (``no_model`` is called when none is configured)."""
+
+    def fallback() -> Any:
+        model = selection_model(host)
+        if model is not None:
+            return ModelSelector(gc, model)
+        no_model()
+        return NextAgentSelector(gc.agent_names)
+
+    def delegate(method: str) -> Any:
+        if method == "round_robin":
+            return RoundRobinSelector(gc.agent_names)
+        if method == "random":
+            return RandomSelector(gc.seed)
+        if method == "manual":
+            return ManualSpeaker(gc, members, fallback())
+        return fallback()
+
+    method = gc.method
+    inner: Any
+    if method is None:
+        inner = CallableSelector(gc.speaker_selection_method, gc, members, delegate)
+    elif method in ("auto", "fsm"):
+        inner = fallback()
+    else:
+        inner = delegate(method)
+    return FuncCallFilter(inner, members) if gc.func_call_filter else inner

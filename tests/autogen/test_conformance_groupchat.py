@@ -370,3 +370,33 @@ def test_enable_clear_history_clears_what_autogen_clears() -> None:
         "second",
     ]
     assert len(manager.group_result.messages) == 4  # type: ignore[union-attr]  # the engine keeps the whole run
+
+
+def test_select_speaker_as_autogens_unit_tests_call_it() -> None:
+    """groupchat.select_speaker(last, manager) picks as a run would, only a legal speaker."""
+    a, b, c = member("A"), member("B"), member("C")
+    robin = GroupChat([a, b, c], messages=[], speaker_selection_method="round_robin")
+    manager = GroupChatManager(robin, llm_config=False)
+    assert robin.select_speaker(a, manager) is b
+    assert robin.select_speaker(c, manager) is a
+    graph = GroupChat(
+        [a, b, c],
+        messages=[],
+        allowed_or_disallowed_speaker_transitions={a: [c], b: [a], c: [b]},
+        speaker_transitions_type="allowed",
+    )
+    assert graph.select_speaker(a, GroupChatManager(graph, llm_config=False)) is c
+    model = PickModel(lambda names: "Nobody")
+    auto = GroupChat(
+        [a, b, c], messages=[{"content": "hi", "name": "A", "role": "user"}]
+    )
+    with pytest.raises(autogen.NoEligibleSpeaker):
+        auto.select_speaker(a, GroupChatManager(auto, model=model, llm_config=False))
+    assert (
+        len(model.requests) == 3
+    )  # asked, then re-asked twice: never mapped to a name
+    ends = GroupChat(
+        [a, b], messages=[], speaker_selection_method=lambda last, gc: None
+    )
+    with pytest.raises(autogen.NoEligibleSpeaker):
+        ends.select_speaker(a, GroupChatManager(ends, llm_config=False))
