@@ -321,7 +321,9 @@ class GroupChat:
         plan = self.plan(
             start=last_speaker, message=content_str(last.get("content")), terminate=None
         )
-        chooser = build_selector(self, plan.members, selector, lambda: None)
+        chooser = build_selector(
+            self, plan.members, selector, lambda: None, lambda: last or None
+        )
         engine = Engine(plan.spec, routing=plan.routing, max_round=2)
         while True:
             request = engine.next_request()

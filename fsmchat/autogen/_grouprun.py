@@ -97,7 +97,13 @@ class GroupRun:
                 self.warned = True
                 _log.warning("GroupChatManager %r: %s", self.host.name, NO_MODEL_REASON)
 
-        return build_selector(self.gc, self.plan.members, self.host, warn)
+        return build_selector(
+            self.gc,
+            self.plan.members,
+            self.host,
+            warn,
+            lambda: self.session.last_message,
+        )
 
     def before_send(self, reply: Any) -> Any:
         """AutoGen's ``enable_clear_history``: a reply saying CLEAR HISTORY clears histories."""

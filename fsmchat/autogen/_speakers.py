@@ -306,16 +306,24 @@ class CallableSelector:
 class FuncCallFilter:
     """AutoGen's ``func_call_filter``: after a function call, only its executors are candidates."""
 
-    def __init__(self, inner: Any, members: Mapping[str, Any]) -> None:
+    def __init__(
+        self,
+        inner: Any,
+        members: Mapping[str, Any],
+        last_message: Callable[[], Mapping[str, Any] | None] = lambda: None,
+    ) -> None:
         self.inner = inner
         self.members = members
+        self.last_message = last_message
         self.can_judge = bool(getattr(inner, "can_judge", False))
 
     def select(self, request: Choose | Judge) -> Answer | Stop:
         """Narrow a choice to the agents that can run the called functions."""
-        if isinstance(request, Choose) and request.context:
-            last = request.context[-1]
-            funcs = called_functions({"tool_calls": list(last.tool_calls)})
+        if isinstance(request, Choose):
+            message = self.last_message()
+            if message is None and request.context:
+                message = {"tool_calls": list(request.context[-1].tool_calls)}
+            funcs = called_functions(message or {})
             if funcs:
                 able = tuple(
                     c
@@ -372,9 +380,18 @@ def selection_model(host: Any) -> Any:
 
 
 def build_selector(
-    gc: Any, members: Mapping[str, Any], host: Any, no_model: Callable[[], None]
+    gc: Any,
+    members: Mapping[str, Any],
+    host: Any,
+    no_model: Callable[[], None],
+    last_message: Callable[[], Mapping[str, Any] | None] = lambda: None,
 ) -> Any:
-    """The selector of a group chat's method (``no_model`` is called when none is configured)."""
+    """The selector of a group chat's method.
+
+    ``no_model`` is called when no model is configured; ``last_message`` gives the
+    dict of the last message (its ``function_call``/``tool_calls`` drive
+    ``func_call_filter``).
+    """
 
     def fallback() -> Any:
         model = selection_model(host)
@@ -400,4 +417,6 @@ def build_selector(
         inner = fallback()
     else:
         inner = delegate(method)
-    return FuncCallFilter(inner, members) if gc.func_call_filter else inner
+    return (
+        FuncCallFilter(inner, members, last_message) if gc.func_call_filter else inner
+    )
