@@ -140,8 +140,8 @@ def test_max_consecutive_auto_reply() -> None:
     assert agent.reply_at_receive[agent1] == agent1.reply_at_receive[agent] is True
     agent1.stop_reply_at_receive(agent)
     assert (
-        agent.reply_at_receive[agent1] is False
-        and agent1.reply_at_receive[agent] is True
+        agent.reply_at_receive[agent1] is True
+        and agent1.reply_at_receive[agent] is False
     )
 
 
