@@ -100,7 +100,9 @@ def _check_agents(gc: Any, add: Callable[[Problem], object]) -> None:
     for i, agent in enumerate(gc.agents):
         name = getattr(agent, "name", None)
         if not isinstance(name, str) or not name:
-            add(problem(f"agents[{i}] is not an agent with a name: {agent!r:.80}"))
+            add(
+                problem(f"agents[{i}] is not an agent with a name: {short_repr(agent)}")
+            )
         elif name in seen:
             add(
                 problem(
@@ -212,7 +214,11 @@ def _check_templates(gc: Any, add: Callable[[Problem], object]) -> None:
     for attr, allowed in _PLACEHOLDERS.items():
         template = getattr(gc, attr)
         if not isinstance(template, str) or not template.strip():
-            add(problem(f"{attr} must be a non-empty string, got {template!r:.80}"))
+            add(
+                problem(
+                    f"{attr} must be a non-empty string, got {short_repr(template)}"
+                )
+            )
             continue
         try:
             fields = _placeholders(template)
@@ -243,7 +249,7 @@ def _check_repeat(gc: Any, add: Callable[[Problem], object]) -> None:
             if a not in gc.agents and name_of(a) not in gc.agent_names:
                 add(
                     problem(
-                        f"allow_repeat_speaker[{i}] is not a member of the group chat: {a!r:.80}",
+                        f"allow_repeat_speaker[{i}] is not a member of the group chat: {short_repr(a)}",
                         "unknown-agent",
                     )
                 )
@@ -300,7 +306,7 @@ def _resolve(gc: Any, obj: Any, where: str, add: Callable[[Problem], object]) ->
             )
         )
         return None
-    add(problem(f"{where}: expected an agent, got {obj!r:.80}", "unknown-agent"))
+    add(problem(f"{where}: expected an agent, got {short_repr(obj)}", "unknown-agent"))
     return None
 
 
@@ -418,7 +424,7 @@ def _build_fsm(gc: Any, add: Callable[[Problem], object]) -> tuple[Edge, ...]:
             if on is not None and (not isinstance(on, str) or not on.strip()):
                 add(
                     problem(
-                        f"finite_state_machine['transitions'][{i}]['on'] must be a condition text or None, got {on!r:.80}"
+                        f"finite_state_machine['transitions'][{i}]['on'] must be a condition text or None, got {short_repr(on)}"
                     )
                 )
     try:

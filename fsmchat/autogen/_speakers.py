@@ -34,7 +34,7 @@ from fsmchat._run.driver import needs_choice
 from fsmchat._run.ports import ChatRequest
 from fsmchat._run.selectors import RandomSelector, RoundRobinSelector
 from fsmchat.autogen._exceptions import NoEligibleSpeaker
-from fsmchat.autogen._utils import did_you_mean, name_of
+from fsmchat.autogen._utils import did_you_mean, name_of, short_repr
 
 __all__ = [
     "NO_MODEL_REASON",
@@ -296,7 +296,7 @@ class CallableSelector:
         chosen = name_of(out)
         if chosen is None or all(out is not a for a in gc.agents):
             msg = (
-                f"the speaker selection function returned {out!r:.80}, which is not a "
+                f"the speaker selection function returned {short_repr(out)}, which is not a "
                 f"member of the group chat (members: {', '.join(gc.agent_names)})"
             )
             raise SpeakerSelectionError(msg)
