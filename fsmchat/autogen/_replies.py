@@ -155,6 +155,11 @@ class ReplyMixin:
             else:
                 entry["config"] = copy.copy(entry["init_config"])
 
+    @staticmethod
+    def _match_trigger(trigger: Any, sender: Any) -> bool:
+        """Whether ``trigger`` matches ``sender`` (AutoGen's rules; ``ValueError`` if unsupported)."""
+        return _match_trigger(trigger, sender)
+
     def register_hook(self, hookable_method: str, hook: Callable[..., Any]) -> None:
         """Add ``hook`` to one of :data:`HOOKABLE_METHODS`.
 

@@ -10,7 +10,7 @@ helper for each idea: an OpenAI-name sanitiser (:func:`oai_name`), a
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from fsmchat._core.spec import did_you_mean
@@ -96,9 +96,6 @@ def content_str(content: str | list[Any] | None) -> str:
     return out
 
 
-_TAG = re.compile(r"<([A-Za-z_][\w-]*)\s+(.*?)>", re.DOTALL)
-
-
 def parse_tags_from_content(
     tag: str, content: str | list[dict[str, Any]]
 ) -> list[dict[str, Any]]:
@@ -173,6 +170,3 @@ def consolidate_chat_info(
 
 def _has_model(agent: Any) -> bool:
     return bool(getattr(agent, "has_llm", False))
-
-
-Hook = Callable[..., Any]

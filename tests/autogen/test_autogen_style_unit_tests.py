@@ -75,6 +75,7 @@ def test_trigger() -> None:
         1,
         lambda recipient, messages, sender, config: (True, "hi"),
     )
+    pytest.raises(ValueError, agent._match_trigger, 1, agent1)
 
 
 def test_context() -> None:
