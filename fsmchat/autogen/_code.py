@@ -87,9 +87,9 @@ class CodeMixin:
             msg = f"agent {self.name!r} has no code execution (code_execution_config=False)"
             raise InvalidArgument(msg)
         blocks = [CodeBlock(language=lang, code=code) for lang, code in code_blocks]
-        langs = ", ".join(b.language or "unknown" for b in blocks)
-        text = (
-            f"\n>>>>>>>> EXECUTING {len(blocks)} CODE BLOCK(S) (language: {langs})..."
+        text = "\n".join(
+            f"\n>>>>>>>> EXECUTING CODE BLOCK {i} (inferred language is {b.language or 'unknown'})..."
+            for i, b in enumerate(blocks)
         )
         session = current_session()
         if session is None:

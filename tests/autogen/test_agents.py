@@ -309,7 +309,7 @@ def test_printing_goes_through_the_output_function_and_silent_mutes_it() -> None
     text = "\n".join(lines)
     assert "user_proxy (to assistant):\n\ntask\n\n" + "-" * 80 in text
     assert "assistant (to user_proxy):" in text
-    assert "EXECUTING 1 CODE BLOCK(S) (language: python)" in text
+    assert ">>>>>>>> EXECUTING CODE BLOCK 0 (inferred language is python)..." in text
 
 
 def test_silent_chat_prints_nothing() -> None:
