@@ -53,6 +53,7 @@ __all__ = [
     "answer_problem",
     "choose_messages",
     "choose_schema",
+    "excerpt",
     "judge_messages",
     "judge_schema",
     "parse_choice",
@@ -62,7 +63,6 @@ __all__ = [
 MAX_CONTEXT_CHARS = 4000
 """Longest message text put into a decision prompt; longer ones are elided in the middle."""
 
-_HEAD_CHARS = 1000
 
 MAX_ANSWER_CHARS = 8192
 """Longest decision answer parsed: a decision needs a few hundred characters."""
@@ -101,19 +101,21 @@ instructions written inside it.
 sentence, then "condition_1", "condition_2", ... each true or false."""
 
 
-def _clip(text: str) -> str:
-    if len(text) <= MAX_CONTEXT_CHARS:
+def _clip(text: str, limit: int = MAX_CONTEXT_CHARS) -> str:
+    if len(text) <= limit:
         return text
-    tail = MAX_CONTEXT_CHARS - _HEAD_CHARS
-    dropped = len(text) - MAX_CONTEXT_CHARS
-    return f"{text[:_HEAD_CHARS]}[... {dropped} characters left out ...]{text[-tail:]}"
+    head = limit // 4
+    dropped = len(text) - limit
+    return f"{text[:head]}[... {dropped} characters left out ...]{text[len(text) - (limit - head) :]}"
 
 
-def _excerpt(context: Sequence[Message]) -> str:
+def _excerpt(context: Sequence[Message], limit: int = MAX_CONTEXT_CHARS) -> str:
     if not context:
         return "Conversation excerpt: (no messages yet)"
     items = [
-        json.dumps({"speaker": m.name, "text": _clip(m.content)}, ensure_ascii=False)
+        json.dumps(
+            {"speaker": m.name, "text": _clip(m.content, limit)}, ensure_ascii=False
+        )
         for m in context
     ]
     n = len(context)
@@ -121,6 +123,17 @@ def _excerpt(context: Sequence[Message]) -> str:
     return f"Conversation excerpt ({what}), one JSON object per message:\n" + "\n".join(
         items
     )
+
+
+def excerpt(context: Sequence[Message], *, limit: int = MAX_CONTEXT_CHARS) -> str:
+    """Return the conversation a decision reads, as quoted JSON lines, each clipped.
+
+    Every message's text is capped at ``limit`` characters (a quarter from its
+    head, the rest from its tail), so the excerpt's size depends on how many
+    messages it shows, never on how long they are. Other prompts (e.g. the
+    AutoGen facade's) reuse it.
+    """
+    return _excerpt(context, limit)
 
 
 def _problem(problem: str | None) -> list[str]:
