@@ -43,12 +43,14 @@ request failed.
 from __future__ import annotations
 
 import json
+import logging
 import re
 import threading
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal, cast
 
 from fsmchat._core.errors import InvalidArgument
+from fsmchat._run.ports import to_plain
 
 __all__ = [
     "CONFIG_KEY",
@@ -66,6 +68,13 @@ MODES: tuple[Mode, ...] = ("json_schema", "json_object", "none")
 
 CONFIG_KEY = "structured_output"
 """The config-list key that forces a mode for one endpoint."""
+
+_LOG = logging.getLogger("fsmchat")
+_WHAT = {
+    "json_object": "llama-cpp-python's json_object + schema",
+    "none": "plain JSON instructions (no response_format: the schema is not enforced "
+    "by the server, answers are still validated)",
+}
 
 _REJECTION = re.compile(r"response_format|json_schema|schema", re.IGNORECASE)
 
@@ -118,8 +127,11 @@ class Negotiator:
         with self._lock:
             return self._modes.get(key, "json_schema")
 
-    def downgrade(self, key: object, rejected: Mode) -> Mode | None:
+    def downgrade(self, key: object, rejected: Mode, *, why: str = "") -> Mode | None:
         """``key`` refused ``rejected``: return the next mode to try, or ``None``.
+
+        A move is logged once on the ``fsmchat`` logger (``why``: the refusal,
+        already free of secrets): INFO for ``json_object``, WARNING for ``none``.
 
         ``None`` means there is nothing left to try (the endpoint is forced, or
         even the plain request was refused); the failure is then an ordinary one.
@@ -136,7 +148,14 @@ class Negotiator:
                 return None
             following = MODES[MODES.index(rejected) + 1]
             self._modes[key] = following
-            return following
+        level = logging.WARNING if following == "none" else logging.INFO
+        _LOG.log(
+            level,
+            "structured output: %s; using %s from now on",
+            why or f"{rejected} refused",
+            _WHAT[following],
+        )
+        return following
 
     def settled(self) -> dict[object, Mode]:
         """A copy of every endpoint's current mode (for logs and tests)."""
@@ -179,10 +198,10 @@ def apply(
         the schema is added to the first system message (or a new one) as a
         plain instruction.
     """
-    out = [dict(m) for m in messages]
+    out = [dict(m) for m in messages]  # shallow: only system contents are replaced
     if response_format is None:
         return None, out
-    plain = json.loads(json.dumps(response_format))
+    plain = to_plain(response_format)
     if mode == "json_schema":
         return plain, out
     named = _schema_of(plain)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import threading
 from typing import Any
 
@@ -266,3 +267,48 @@ def test_answers_are_still_validated_when_no_format_is_enforced() -> None:
     assert first.attempts[1].error is None
     assert first.target == "C"
     assert forms(server) == ["json_schema", "json_object+schema", "none", "none"]
+
+
+def test_each_move_down_is_logged_once(caplog: pytest.LogCaptureFixture) -> None:
+    """Moving to json_object is INFO, to plain instructions a WARNING; each once per endpoint."""
+    caplog.set_level("INFO", logger="fsmchat")
+    with FakeOpenAIServer(answer, dialect="plain") as server:
+        model, _ = make(server)
+        with model:
+            model.complete(ASK)
+            model.complete(ASK)
+    moves = [
+        (r.levelname, r.getMessage()) for r in caplog.records if r.name == "fsmchat"
+    ]
+    assert [level for level, _ in moves] == ["INFO", "WARNING"]
+    assert (
+        "HTTP 400: response_format of type json_schema is not supported" in moves[0][1]
+    )
+    assert moves[0][1].endswith(
+        "using llama-cpp-python's json_object + schema from now on"
+    )
+    assert (
+        "the schema is not enforced by the server, answers are still validated"
+        in (moves[1][1])
+    )
+    assert "sk-fake-key-for-tests" not in caplog.text
+
+
+def test_read_only_mappings_are_sent_as_json() -> None:
+    """A response_format built from read-only mappings and tuples still goes out as JSON."""
+    from types import MappingProxyType
+
+    frozen = MappingProxyType(
+        {
+            "type": "json_schema",
+            "json_schema": MappingProxyType(
+                {"name": "n", "schema": MappingProxyType({"enum": ("A", "B")})}
+            ),
+        }
+    )
+    for mode in ("json_schema", "json_object"):
+        rf, _ = apply(frozen, mode, ASK.messages)
+        assert rf is not None
+        assert json.loads(json.dumps(rf))["type"] == mode
+    _, messages = apply(frozen, "none", ASK.messages)
+    assert '"enum": ["A", "B"]' in messages[0]["content"]

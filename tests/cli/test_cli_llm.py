@@ -280,3 +280,16 @@ def test_run_with_config_without_openai_stops_before_the_chat(
     assert "Traceback" not in result.output
     assert "Type your message" not in result.output
     assert server.requests == []
+
+
+def test_resume_counts_one_decision_in_the_singular(tmp_path: Path) -> None:
+    """Resuming after one message and one decision says "1 message and 1 decision"."""
+    spec = str(ROOT / "specs" / "human_math.yaml")
+    record = str(tmp_path / "chat.jsonl")
+    paused = CliRunner().invoke(main, ["run", spec, "--record", record, "--no-wait"])
+    assert paused.exit_code == 3, paused.output
+    resumed = CliRunner().invoke(
+        main, ["run", spec, "--record", record, "--no-wait", "--answer", "1+1"]
+    )
+    assert resumed.exit_code == 3, resumed.output
+    assert "replayed 1 message and 1 decision from the record" in resumed.stderr
