@@ -15,13 +15,6 @@ PACKAGE = ROOT / "fsmchat"
 MAX_MODULE_LINES = 650
 #: A function longer than this must open with a comment saying why it is long.
 LONG_FUNCTION = 60
-#: Modules still being split (issue 11): this set only shrinks, and is empty when done.
-PENDING_SPLIT: set[str] = set()
-
-
-def _pending(path: Path) -> None:
-    if path.relative_to(ROOT).as_posix() in PENDING_SPLIT:
-        pytest.skip("split pending (issue 11)")
 
 
 def _cycles(graph: grimp.ImportGraph) -> list[list[str]]:
@@ -105,7 +98,6 @@ def test_cycle_finder_finds_a_cycle() -> None:
 )
 def test_module_is_small(path: Path) -> None:
     """Every module stays under the size a reader can hold in mind."""
-    _pending(path)
     lines = path.read_text().count("\n")
     assert lines <= MAX_MODULE_LINES, f"{path.relative_to(ROOT)} has {lines} lines"
 
@@ -133,7 +125,6 @@ def _long_functions_without_reason(path: Path) -> list[str]:
 )
 def test_long_function_says_why(path: Path) -> None:
     """A function over ~60 lines opens with a comment saying why it is long."""
-    _pending(path)
     assert _long_functions_without_reason(path) == []
 
 
