@@ -35,6 +35,7 @@ import ast
 import os
 import random
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -232,7 +233,10 @@ def _ops(node: ast.AST) -> Iterator[tuple[str, str]]:
             if flip is not None:
                 yield f"cmp{i}", f"`{_CMP_TEXT[type(op)]}` -> `{_CMP_TEXT[flip]}`"
     elif isinstance(node, ast.BoolOp):
-        yield "boolop", "`and` -> `or`" if isinstance(node.op, ast.And) else "`or` -> `and`"
+        yield (
+            "boolop",
+            "`and` -> `or`" if isinstance(node.op, ast.And) else "`or` -> `and`",
+        )
     elif isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
         yield "not", f"`{_src(node)}` -> `{_src(node.operand)}`"
     elif isinstance(node, ast.Constant):
@@ -255,7 +259,11 @@ def _ops(node: ast.AST) -> Iterator[tuple[str, str]]:
     ):
         yield "return", f"`{_src(node)}` -> `return None`"
     declaration = isinstance(node, ast.AnnAssign) and node.value is None
-    if isinstance(node, ast.stmt) and not isinstance(node, _KEEP_STMTS) and not declaration:
+    if (
+        isinstance(node, ast.stmt)
+        and not isinstance(node, _KEEP_STMTS)
+        and not declaration
+    ):
         yield "delete", f"deleted `{_src(node)}`"
 
 
@@ -291,7 +299,9 @@ def _apply(node: ast.AST, op: str) -> ast.AST:
         node.op = ast.Sub() if isinstance(node.op, ast.Add) else ast.Add()
         return node
     if op == "loop":
-        new: ast.stmt = ast.Break() if isinstance(node, ast.Continue) else ast.Continue()
+        new: ast.stmt = (
+            ast.Break() if isinstance(node, ast.Continue) else ast.Continue()
+        )
         return ast.copy_location(new, node)
     if op == "return":
         return ast.copy_location(ast.Return(value=ast.Constant(value=None)), node)
@@ -304,7 +314,9 @@ def sites(path: str, text: str) -> list[Site]:
     """Every mutation site of the module ``path`` (relative to the repository)."""
     mutator = _Mutator(text.splitlines())
     mutator.visit(ast.parse(text))
-    return [Site(path, index, op, line, what) for index, op, line, what in mutator.sites]
+    return [
+        Site(path, index, op, line, what) for index, op, line, what in mutator.sites
+    ]
 
 
 def mutated_source(site: Site, text: str) -> str:
@@ -332,8 +344,14 @@ def sample(module: str, per_module: int, seed: int) -> list[Site]:
 def _scratch_copy() -> Path:
     tmp = Path(tempfile.mkdtemp(prefix="fsmchat-mutate-"))
     ignore = shutil.ignore_patterns(
-        ".git", ".venv", "__pycache__", ".hypothesis", ".mypy_cache", ".ruff_cache",
-        ".pytest_cache", "*.egg-info",
+        ".git",
+        ".venv",
+        "__pycache__",
+        ".hypothesis",
+        ".mypy_cache",
+        ".ruff_cache",
+        ".pytest_cache",
+        "*.egg-info",
     )
     for item in ("fsmchat", "tests", "specs", "pyproject.toml"):
         src = ROOT / item
@@ -353,13 +371,28 @@ def _run_tests(tmp: Path, tests: list[str], timeout: float) -> tuple[str, float]
     )
     env.pop("CI", None)
     cmd = [
-        sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:randomly",
-        "-p", "no:cacheprovider", "--timeout", str(int(timeout)), *tests,
+        sys.executable,
+        "-m",
+        "pytest",
+        "-x",
+        "-q",
+        "-p",
+        "no:randomly",
+        "-p",
+        "no:cacheprovider",
+        "--timeout",
+        str(int(timeout)),
+        *tests,
     ]
     started = time.monotonic()
     try:
         proc = subprocess.run(
-            cmd, cwd=tmp, env=env, capture_output=True, text=True, timeout=timeout,
+            cmd,
+            cwd=tmp,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
             check=False,
         )
     except subprocess.TimeoutExpired:
@@ -377,7 +410,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--per-module", type=int, default=25)
     parser.add_argument("--seed", type=int, default=18)
     parser.add_argument("--modules", default=",".join(MODULES))
-    parser.add_argument("--timeout", type=float, default=180.0, help="seconds per mutant")
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=None,
+        help="seconds per mutant (default: 20 + 4 x the clean run of the module's tests)",
+    )
     parser.add_argument("--target", type=float, default=0.9)
     parser.add_argument("--list", action="store_true", help="print the sample and stop")
     args = parser.parse_args(argv)
@@ -393,6 +431,8 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"  {s}")
         return 0
     tmp = _scratch_copy()
+    # A SIGTERM (e.g. ``kill``) still removes the scratch copy.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     try:
         return _run(tmp, plan, args)
     finally:
@@ -404,17 +444,21 @@ def _run(tmp: Path, plan: dict[str, list[Site]], args: argparse.Namespace) -> in
     totals: dict[str, tuple[int, int]] = {}
     for module, chosen in plan.items():
         tests = [t for t in MODULES[module][1] if (tmp / t).exists()]
-        outcome, took = _run_tests(tmp, tests, args.timeout)
+        outcome, took = _run_tests(tmp, tests, args.timeout or 600.0)
+        limit = args.timeout or 20.0 + 4 * took
         if outcome != "survived":
             print(f"{module}: the unmutated tests do not pass ({outcome}); skipped")
             continue
-        print(f"== {module}: {len(chosen)} mutants, tests {' '.join(tests)} ({took:.0f} s clean)")
+        print(
+            f"== {module}: {len(chosen)} mutants, tests {' '.join(tests)} "
+            f"({took:.0f} s clean, {limit:.0f} s limit)"
+        )
         killed = 0
         for s in chosen:
             original = (tmp / s.path).read_text("utf-8")
             try:
                 (tmp / s.path).write_text(mutated_source(s, original), "utf-8")
-                outcome, took = _run_tests(tmp, tests, args.timeout)
+                outcome, took = _run_tests(tmp, tests, limit)
             finally:
                 (tmp / s.path).write_text(original, "utf-8")
             if outcome == "survived":

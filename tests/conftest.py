@@ -3,14 +3,14 @@
 ``dev`` (default) keeps the suite quick; ``ci`` (chosen when ``CI`` is set, or by
 ``FSMCHAT_HYPOTHESIS_PROFILE=ci``) is derandomized and runs more examples;
 ``mutation`` (``benchmarks/mutate.py``) is derandomized, keeps no example database
-and runs few examples, so each mutant is judged fast and the same way every time.
+and runs few examples without shrinking, so each mutant is judged fast and the same way every time.
 """
 
 from __future__ import annotations
 
 import os
 
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, settings
 
 settings.register_profile(
     "dev", max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow]
@@ -29,6 +29,7 @@ settings.register_profile(
     deadline=None,
     derandomize=True,
     database=None,
+    phases=[Phase.explicit, Phase.generate],  # a failure is enough: no shrinking
     suppress_health_check=[HealthCheck.too_slow],
 )
 _default = "ci" if os.environ.get("CI") else "dev"
