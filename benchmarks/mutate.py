@@ -61,6 +61,7 @@ MODULES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "guards": (
         ("guards.py",),
         (
+            "tests/core/test_guards.py",
             "tests/core/test_validation.py",
             "tests/core/test_differential.py",
             "tests/core/test_spec.py",

@@ -170,12 +170,7 @@ def load_transcript(data: Any, *, spec: Spec | None = None) -> Transcript:
         if not isinstance(raw, list):
             msg = "expected a 'messages' list in the transcript object"
             raise InvalidArgument(msg)
-        trace = data.get("trace") or []
-        try:
-            decisions = tuple(Decision.from_dict(d) for d in trace)
-        except (KeyError, TypeError, ValueError) as exc:
-            msg = f"the transcript's 'trace' is malformed: {exc!r}"
-            raise InvalidArgument(msg) from exc
+        decisions = _decisions(data.get("trace") or [])
     elif isinstance(data, list):
         raw = data
     else:
@@ -186,6 +181,49 @@ def load_transcript(data: Any, *, spec: Spec | None = None) -> Transcript:
         messages, note = _infer_names(messages, spec)
         notes.append(note)
     return Transcript(messages=tuple(messages), decisions=decisions, notes=tuple(notes))
+
+
+def _decisions(trace: Any) -> tuple[Decision, ...]:
+    """The recorded trace, every field checked (a bad one is a clean error)."""
+    if not isinstance(trace, list):
+        msg = f"the transcript's 'trace' is malformed: expected a list of decisions, got {type(trace).__name__}"
+        raise InvalidArgument(msg)
+    decisions = []
+    for i, item in enumerate(trace):
+        try:
+            decision = Decision.from_dict(item)
+        except (AttributeError, KeyError, TypeError, ValueError) as exc:
+            msg = f"the transcript's 'trace' is malformed: trace[{i}]: {exc!r}"
+            raise InvalidArgument(msg) from exc
+        problem = _decision_problem(decision)
+        if problem:
+            msg = f"the transcript's 'trace' is malformed: trace[{i}]: {problem}"
+            raise InvalidArgument(msg)
+        decisions.append(decision)
+    return tuple(decisions)
+
+
+def _decision_problem(d: Decision) -> str:
+    """What is wrong with the types of a decision read from JSON, or ``""``."""
+    if not _is_int_or_none(d.edge):
+        return f"'edge' must be an integer or null, got {d.edge!r:.40}"
+    if not isinstance(d.target, str | None):
+        return f"'target' must be a name or null, got {d.target!r:.40}"
+    for j, g in enumerate(d.guards):
+        ok = (
+            _is_int_or_none(g.edge)
+            and g.edge is not None
+            and isinstance(g.target, str)
+            and isinstance(g.kind, str)
+            and isinstance(g.result, bool | None)
+        )
+        if not ok:
+            return f"guards[{j}] must have an integer 'edge', a 'target' and 'kind' name and a true/false/null 'result', got {g!r:.80}"
+    return ""
+
+
+def _is_int_or_none(value: object) -> bool:
+    return value is None or (isinstance(value, int) and not isinstance(value, bool))
 
 
 def _message(item: Any, i: int) -> Message:
