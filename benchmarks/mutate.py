@@ -53,6 +53,7 @@ MODULES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
         ("engine.py", "routing.py"),
         (
             "tests/core/test_validation.py",
+            "tests/core/test_texts.py",
             "tests/core/test_differential.py",
             "tests/core/test_engine.py",
             "tests/core/test_properties.py",
@@ -80,7 +81,9 @@ MODULES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
         ("check.py",),
         (
             "tests/core/test_validation.py",
+            "tests/core/test_texts.py",
             "tests/core/test_check.py",
+            "tests/core/test_paths.py",
             "tests/core/test_differential.py",
             "tests/core/test_check_fuzz.py",
         ),
@@ -89,13 +92,18 @@ MODULES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
         ("verify.py",),
         (
             "tests/core/test_validation.py",
+            "tests/core/test_texts.py",
             "tests/core/test_verify.py",
             "tests/core/test_differential.py",
         ),
     ),
     "prompts": (
         ("prompts.py",),
-        ("tests/core/test_validation.py", "tests/core/test_prompts.py"),
+        (
+            "tests/core/test_validation.py",
+            "tests/core/test_texts.py",
+            "tests/core/test_prompts.py",
+        ),
     ),
 }
 

@@ -1,0 +1,195 @@
+"""What users and models read: verify's step texts and notes, request contents, prompt excerpts.
+
+Each test pins one branch of a message that a sampled mutation run showed no
+other test reads (issue 18).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+import fsmchat
+from fsmchat import (
+    AgentSpec,
+    Candidate,
+    Choose,
+    Edge,
+    Engine,
+    Message,
+    Reply,
+    Routing,
+    Spec,
+)
+from fsmchat._core.check import check_spec, live_out_edges, reachable_from_start
+from fsmchat._core.prompts import choose_messages
+from fsmchat._core.verify import Step, load_transcript, verify_transcript
+
+
+def spec_of(*edges: Edge, end: tuple[str, ...] = ()) -> Spec:
+    """A spec of agents A, B, C (humans) with ``edges``."""
+    return Spec(
+        agents=[AgentSpec(name=n, kind="human") for n in ("A", "B", "C")],
+        transitions=list(edges),
+        end=end,
+    )
+
+
+def chat(*names: str) -> list[Message]:
+    """Messages said by ``names``, each saying ``x``."""
+    return [Message(name=n, content="x") for n in names]
+
+
+def test_step_texts_name_each_verdict() -> None:
+    """A step prints as ok, illegal or not checkable offline."""
+    ok = Step(index=1, source="A", target="B", ok=True, why="w")
+    bad = Step(index=2, source="B", target="C", ok=False, why="w")
+    unknown = Step(index=3, source="C", target="A", ok=True, checked=False, why="w")
+    first = Step(index=0, source=None, target="A", ok=True, why="w")
+    assert str(ok) == "step 1: A → B: ok: w"
+    assert str(bad) == "step 2: B → C: illegal: w"
+    assert str(unknown) == "step 3: C → A: not checkable offline: w"
+    assert str(first) == "step 0: (start) → A: ok: w"
+
+
+def test_fallback_after_unjudged_conditions_says_so() -> None:
+    """A move along the default edge after unjudged conditions is legal as the fallback."""
+    spec = spec_of(
+        Edge(source="A", target="B", on="B is needed"),
+        Edge(source="A", target="C", default=True),
+        Edge(source="A", target="A", when=fsmchat.Contains("never")),
+    )
+    step = verify_transcript(spec, chat("A", "C")).steps[1]
+    assert (step.ok, step.checked, step.edge) == (True, False, 1)
+    assert step.why.startswith(
+        "legal if none of the conditions of transitions[0] holds"
+    )
+    spec2 = spec_of(
+        Edge(source="A", target="B", on="B is needed"),
+        Edge(source="A", target="A", when=fsmchat.Contains("x")),
+        Edge(source="A", target="C", default=True),
+    )
+    step2 = verify_transcript(spec2, chat("A", "C")).steps[1]
+    assert (step2.ok, step2.checked, step2.edge) == (True, False, 2)
+    assert step2.why.startswith(
+        "legal as the fallback if the conditions could not be judged"
+    )
+
+
+def test_no_route_step_says_the_chat_ended_with_no_route() -> None:
+    """After a step where no guard holds and there is no default, any speaker is illegal."""
+    spec = spec_of(Edge(source="A", target="B", when=fsmchat.Contains("never")))
+    step = verify_transcript(spec, chat("A", "B")).steps[1]
+    assert not step.ok
+    assert "no guard out of 'A' holds and there is no default edge" in step.why
+    assert "the guard of transitions[0] (contains 'never') does not hold" in step.why
+    other = verify_transcript(spec, chat("A", "C")).steps[1]
+    assert other.why.startswith("there is no edge 'A' -> 'C'")
+
+
+def test_many_nameless_messages_are_listed_with_an_ellipsis() -> None:
+    """The note on nameless messages lists at most eight of them."""
+    raw = [{"name": "A", "content": "x"}] + [{"content": "x"} for _ in range(9)]
+    note = load_transcript(raw).notes[0]
+    assert note.startswith("messages 1, 2, 3, 4, 5, 6, 7, 8, ... have no 'name'")
+    few = load_transcript(raw[:9]).notes[0]
+    assert few.startswith("messages 1, 2, 3, 4, 5, 6, 7, 8 have no 'name'")
+
+
+def test_choose_candidates_carry_their_edge_conditions() -> None:
+    """When conditions are ignored, a Choose request still shows each edge's `on` text."""
+    spec = spec_of(
+        Edge(source="A", target="B", on="B is needed"),
+        Edge(source="A", target="B", on="B again"),
+        Edge(source="A", target="C"),
+    )
+    engine = Engine(spec, routing=Routing(conditions="ignore"), message="go")
+    request = engine.next_request()
+    assert isinstance(request, Choose)
+    assert [(c.name, c.condition) for c in request.candidates] == [
+        ("B", "B is needed"),
+        ("C", None),
+    ]
+    assert [c.description for c in request.candidates] == ["", ""]
+
+
+def test_excerpt_says_how_many_messages_it_shows() -> None:
+    """A decision prompt says "no messages yet", "the last message" or "the last n"."""
+
+    def excerpt(*context: Message) -> str:
+        request = Choose(
+            speaker="A",
+            candidates=(
+                Candidate(name="B", description="b"),
+                Candidate(name="C", description=""),
+            ),
+            context=context,
+        )
+        return choose_messages(request)[1]["content"]
+
+    assert "Conversation excerpt: (no messages yet)" in excerpt()
+    assert "Conversation excerpt (the last message), one JSON" in excerpt(*chat("A"))
+    assert "(the last 2 messages, oldest first)" in excerpt(*chat("B", "A"))
+    assert "- C: (no description)" in excerpt()
+
+
+def test_reachable_from_start_counts_edges_on_shortest_paths() -> None:
+    """Distances from start are the number of edges of a shortest path."""
+    spec = spec_of(
+        Edge(source="A", target="B"),
+        Edge(source="B", target="C"),
+        Edge(source="C", target="A"),
+    )
+    assert reachable_from_start(spec, live_out_edges(spec)) == {"A": 0, "B": 1, "C": 2}
+
+
+class _Unhashable:
+    """A guard from Python that cannot be hashed (it defines ``__eq__`` only)."""
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Unhashable)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def evaluate(self, view: fsmchat.ChatView) -> bool:
+        return True
+
+    def describe(self) -> str:
+        return "custom"
+
+
+def test_unhashable_guards_are_checked_without_error() -> None:
+    """A guard that cannot be hashed is neither a duplicate nor a repeat; check still runs."""
+    spec = spec_of(
+        Edge(source="A", target="B", when=_Unhashable()),
+        Edge(source="A", target="B", when=_Unhashable()),
+        Edge(source="A", target="C"),
+        Edge(source="B", target="A"),
+        Edge(source="C", target="A"),
+    )
+    codes = [p.code for p in check_spec(spec)]
+    assert "never-fires" not in codes
+    assert "duplicate-edge" not in codes
+
+
+def test_multi_word_name_followed_by_word_characters_is_not_a_mention() -> None:
+    """'Dee Dee_2' or 'Dee Dee2' in an `on` text is not the agent 'Dee Dee'."""
+    spec = Spec(
+        agents=[AgentSpec(name=n, kind="human") for n in ("Ann", "Bob", "Dee Dee")],
+        transitions=[
+            Edge(source="Ann", target="Bob", on="Dee Dee_2 asked"),
+            Edge(source="Ann", target="Bob", on="Dee Dee2 asked"),
+            Edge(source="Bob", target="Dee Dee"),
+            Edge(source="Dee Dee", target="Ann"),
+        ],
+    )
+    assert [
+        p for p in check_spec(spec) if p.code == "condition-names-other-agent"
+    ] == []
+
+
+@pytest.mark.parametrize("content", ["", "x"])
+def test_reply_text_is_kept_verbatim(content: str) -> None:
+    """The engine stores each reply as said, with its role."""
+    engine = Engine(spec_of(Edge(source="A", target="B")), message=None)
+    engine.receive(Reply(agent="A", content=content, role="assistant"))
+    assert engine.messages == (Message(name="A", content=content, role="assistant"),)
