@@ -53,6 +53,7 @@ MODULES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
         ("engine.py", "routing.py"),
         (
             "tests/core/test_validation.py",
+            "tests/core/test_spec_problems.py",
             "tests/core/test_texts.py",
             "tests/core/test_differential.py",
             "tests/core/test_engine.py",
@@ -63,6 +64,7 @@ MODULES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
         ("guards.py",),
         (
             "tests/core/test_guards.py",
+            "tests/core/test_spec_problems.py",
             "tests/core/test_validation.py",
             "tests/core/test_differential.py",
             "tests/core/test_spec.py",
@@ -71,6 +73,7 @@ MODULES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "spec": (
         ("spec.py",),
         (
+            "tests/core/test_spec_problems.py",
             "tests/core/test_validation.py",
             "tests/core/test_spec.py",
             "tests/core/test_yaml.py",
