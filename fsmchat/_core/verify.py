@@ -414,7 +414,7 @@ def _judge_move(
         if verdicts is not None:
             return _with_verdicts(plan, verdicts, settle, fallback, msg, decision, base)
         return _unjudged(plan, settle, fallback, msg, base)
-    edge, how = _pick(settle, fallback, msg)
+    edge, how = _pick(settle, fallback, msg, decision)
     if edge is not None:
         return Step(**base, ok=True, why=how, edge=edge.index)
     return Step(**base, ok=False, why=_illegal_why(plan, settle, fallback, edges, msg))
@@ -447,11 +447,22 @@ def _choose_can_fall_back(plan: RoutePlan) -> bool:
 
 
 def _pick(
-    settle: tuple[tuple[Edge, ...], str], fallback: Edge | None, msg: str
+    settle: tuple[tuple[Edge, ...], str],
+    fallback: Edge | None,
+    msg: str,
+    decision: Decision | None = None,
 ) -> tuple[Edge | None, str]:
     edges, how = settle
+    # A recorded fallback names the default edge even when its target is
+    # also in the open set (the engine took the default, not the open edge).
+    fell_back = (
+        decision is not None
+        and decision.reason.startswith("fallback")
+        and fallback is not None
+        and fallback.target == msg
+    )
     for e in edges:
-        if e.target == msg:
+        if e.target == msg and not fell_back:
             where = "" if "transitions[" in how else f" transitions[{e.index}]"
             return e, f"{how}{where}"
     if fallback is not None and fallback.target == msg:
@@ -513,7 +524,7 @@ def _with_verdicts(
         why = f"by the recorded verdicts the condition of transitions[{winner.index}] holds, so only {winner.target!r} may speak next"
         return Step(**base, ok=False, why=why)
     then = plan.default if _choose_can_fall_back(plan) else None
-    edge, how = _pick(settle, then, msg)
+    edge, how = _pick(settle, then, msg, decision)
     if edge is not None:
         return Step(
             **base,

@@ -29,6 +29,7 @@ from fsmchat import (
 from fsmchat._core.check import check_spec
 from fsmchat._core.prompts import judge_schema, parse_choice, parse_verdicts
 from fsmchat._core.verify import load_transcript, verify_transcript
+from tests.helpers import agents
 
 # --------------------------------------------------------------------------
 # The library constructors
@@ -457,3 +458,23 @@ def test_spec_from_dict_without_locations_names_paths() -> None:
     (problem,) = info.value.problems
     assert problem.message.startswith("transitions[0].to: unknown agent 'Bo'")
     assert (problem.line, problem.column) == (0, 0)
+
+
+def test_recorded_fallback_names_the_default_edge() -> None:
+    """With the trace, a fallback to a default whose target is also open counts the default."""
+    spec = Spec(
+        agents=agents("A", "B", "C"),
+        transitions=[
+            Edge(source="A", target="B"),
+            Edge(source="A", target="B", default=True),
+            Edge(source="A", target="C"),
+        ],
+        selection=Selection(max_retries=0),
+        message="go",
+        max_round=2,
+    )
+    result = fsmchat.run_chat(spec, selector=fsmchat.testing.ScriptedSelector(["D"]))
+    assert result.trace[0].reason == "fallback: default edge"
+    with_trace = verify_transcript(spec, result.messages, decisions=result.trace)
+    assert with_trace.edge_counts() == {1: 1}
+    assert verify_transcript(spec, result.messages).edge_counts() == {0: 1}
