@@ -155,10 +155,11 @@ class Site:
     node: int
     op: str
     line: int
+    col: int
     what: str
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}: {self.what}"
+        return f"{self.path}:{self.line}:{self.col}: {self.what}"
 
 
 class _Mutator(ast.NodeTransformer):
@@ -168,7 +169,7 @@ class _Mutator(ast.NodeTransformer):
         self.lines = lines
         self.target = target
         self.count = 0
-        self.sites: list[tuple[int, str, int, str]] = []
+        self.sites: list[tuple[int, str, int, int, str]] = []
         self.applied = False
 
     # -- traversal ----------------------------------------------------------
@@ -184,8 +185,9 @@ class _Mutator(ast.NodeTransformer):
             setattr(node, field, value)
         for op, what in _ops(node):
             line = getattr(node, "lineno", 0)
+            col = getattr(node, "col_offset", -1) + 1
             if self.target is None:
-                self.sites.append((index, op, line, what))
+                self.sites.append((index, op, line, col, what))
             elif self.target.node == index and self.target.op == op:
                 self.applied = True
                 return _apply(node, op)
@@ -327,7 +329,8 @@ def sites(path: str, text: str) -> list[Site]:
     mutator = _Mutator(text.splitlines())
     mutator.visit(ast.parse(text))
     return [
-        Site(path, index, op, line, what) for index, op, line, what in mutator.sites
+        Site(path, index, op, line, col, what)
+        for index, op, line, col, what in mutator.sites
     ]
 
 
