@@ -69,7 +69,7 @@ def drive(engine: Engine, data: st.DataObject) -> Drive:
     replies: list[str] = []
     answers: list[Any] = []
     names = list(engine.spec.names)
-    while True:
+    for _ in range(1000):  # a chat that never finishes is a failure, not a hang
         request = engine.next_request()
         if isinstance(request, Finished):
             return Drive(engine, replies, answers)
@@ -85,6 +85,7 @@ def drive(engine: Engine, data: st.DataObject) -> Drive:
             value = data.draw(judge_answers(len(request.conditions), names))
         answers.append(value)
         engine.receive(Answer(value=value, raw=repr(value)))
+    raise AssertionError(f"the chat did not finish: {engine!r}")
 
 
 def engine_options(data: st.DataObject) -> dict[str, Any]:

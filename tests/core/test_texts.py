@@ -193,3 +193,12 @@ def test_reply_text_is_kept_verbatim(content: str) -> None:
     engine = Engine(spec_of(Edge(source="A", target="B")), message=None)
     engine.receive(Reply(agent="A", content=content, role="assistant"))
     assert engine.messages == (Message(name="A", content=content, role="assistant"),)
+
+
+def test_edge_labels_name_the_condition() -> None:
+    """An edge's label is "default", its guard, its quoted condition, or "open"."""
+    assert Edge(source="A", target="B", default=True).label() == "default"
+    when = Edge(source="A", target="B", when=fsmchat.Contains("x"), on="c")
+    assert when.label() == "contains 'x'"
+    assert Edge(source="A", target="B", on="c").label() == "'c'"
+    assert Edge(source="A", target="B").label() == "open"
