@@ -39,4 +39,4 @@ settings.load_profile(PROFILE)
 #: Examples for the legality property: at least 1,000 on CI, as the engine issue asks.
 LEGALITY_EXAMPLES = {"ci": 1000, "mutation": 40}.get(PROFILE, 200)
 #: Examples for the differential tests against tests/reference.py: >= 1,000 on CI.
-DIFFERENTIAL_EXAMPLES = {"ci": 1000, "mutation": 150}.get(PROFILE, 100)
+DIFFERENTIAL_EXAMPLES = {"ci": 1000, "mutation": 60}.get(PROFILE, 100)
