@@ -75,6 +75,7 @@ MODULES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
         (
             "tests/core/test_spec_problems.py",
             "tests/core/test_validation.py",
+            "tests/core/test_texts.py",
             "tests/core/test_spec.py",
             "tests/core/test_yaml.py",
             "tests/core/test_differential.py",
