@@ -6,6 +6,7 @@ other test reads (issue 18).
 
 from __future__ import annotations
 
+import attrs
 import pytest
 
 import fsmchat
@@ -202,3 +203,38 @@ def test_edge_labels_name_the_condition() -> None:
     assert when.label() == "contains 'x'"
     assert Edge(source="A", target="B", on="c").label() == "'c'"
     assert Edge(source="A", target="B").label() == "open"
+
+
+def test_recorded_verdicts_that_all_fail_leave_only_the_open_edges() -> None:
+    """With recorded verdicts all false, a speaker outside the open set is illegal."""
+    spec = spec_of(
+        Edge(source="A", target="B", on="B is needed"),
+        Edge(source="A", target="C"),
+        Edge(source="B", target="A"),
+        Edge(source="C", target="A"),
+    )
+    decision = fsmchat.Decision(
+        round=1,
+        source="A",
+        candidates=("B",),
+        guards=(fsmchat.GuardResult(edge=0, target="B", kind="on", result=False),),
+        kind="judge",
+        edge=1,
+        target="C",
+        reason="only candidate",
+    )
+    ok = verify_transcript(spec, chat("A", "C"), decisions=[decision]).steps[1]
+    assert (ok.ok, ok.checked, ok.edge) == (True, True, 1)
+    assert ok.why.startswith("no condition held (recorded verdicts)")
+    bad = verify_transcript(spec, chat("A", "A"), decisions=[decision]).steps[1]
+    assert not bad.ok
+    assert bad.why.startswith("the recorded decision chose 'C'")
+    unrecorded_target = attrs.evolve(decision, target=None)
+    step = verify_transcript(spec, chat("A", "A"), decisions=[unrecorded_target]).steps[
+        1
+    ]
+    assert not step.ok
+    assert (
+        step.why
+        == "by the recorded verdicts no condition held; legal next speakers: 'C'"
+    )
