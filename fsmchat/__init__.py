@@ -8,6 +8,7 @@ is not an edge of the spec.
 
 import logging as _logging
 
+from fsmchat._core.build import load_schema, parse_spec, spec_from_dict
 from fsmchat._core.engine import MODES, Engine, Phase, Routing, routing_for_mode
 from fsmchat._core.errors import (
     BoundaryError,
@@ -22,6 +23,8 @@ from fsmchat._core.errors import (
     RecordError,
     SpeakerSelectionError,
     SpecError,
+    UnallowedCode,
+    UserCodeError,
 )
 from fsmchat._core.events import (
     Answer,
@@ -50,23 +53,22 @@ from fsmchat._core.spec import (
     Edge,
     Selection,
     Spec,
-    load_schema,
-    parse_spec,
     spec_from_autogen,
-    spec_from_dict,
 )
 from fsmchat._core.state import Attempt, ChatView, Decision, GuardResult, Message, Usage
-from fsmchat._record.record import (
+from fsmchat._core.verify import Transcript
+from fsmchat._record.durable import PAUSED, DurableHuman, arun_durable, run_durable
+from fsmchat._record.format import Record, RecordHeader, spec_digest
+from fsmchat._record.reader import read_record
+from fsmchat._record.replay import (
     Cassette,
-    Record,
-    RecordHeader,
-    RecordWriter,
-    read_record,
+    replay_durable,
     replay_record,
     resume,
     resume_engine,
-    spec_digest,
 )
+from fsmchat._record.transcript import read_transcript
+from fsmchat._record.writer import RecordWriter
 from fsmchat._run.cache import CachedChatModel
 from fsmchat._run.driver import (
     ChatResult,
@@ -94,6 +96,7 @@ from fsmchat._run.ports import (
     Responder,
     Selector,
 )
+from fsmchat._run.resolve import resolve_spec
 from fsmchat._run.selectors import (
     CallableSelector,
     ManualSelector,
@@ -117,6 +120,7 @@ _logging.getLogger("fsmchat").addHandler(_logging.NullHandler())
 
 __all__ = [
     "MODES",
+    "PAUSED",
     "AgentSpec",
     "AllOf",
     "Answer",
@@ -146,6 +150,7 @@ __all__ = [
     "Condition",
     "Contains",
     "Decision",
+    "DurableHuman",
     "Edge",
     "EndsWith",
     "Engine",
@@ -185,9 +190,13 @@ __all__ = [
     "Spec",
     "SpecError",
     "Stop",
+    "Transcript",
+    "UnallowedCode",
     "Usage",
     "UsageCount",
+    "UserCodeError",
     "arun_chat",
+    "arun_durable",
     "check_ports",
     "config_list_from_dotenv",
     "config_list_from_json",
@@ -200,11 +209,15 @@ __all__ = [
     "needs_judge",
     "parse_spec",
     "read_record",
+    "read_transcript",
+    "replay_durable",
     "replay_record",
+    "resolve_spec",
     "resume",
     "resume_engine",
     "routing_for_mode",
     "run_chat",
+    "run_durable",
     "spec_digest",
     "spec_from_autogen",
     "spec_from_dict",

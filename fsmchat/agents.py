@@ -1,19 +1,23 @@
 """Alias of the AutoGen-style agents, kept for programs that import ``fsmchat.agents``."""
 
-from fsmchat.autogen._agents import (
-    DEFAULT_MAX_CONSECUTIVE_AUTO_REPLY,
-    AgentChatResult,
+from fsmchat.autogen import (
     AssistantAgent,
+    ChatResult,
     ConversableAgent,
     FunctionAgent,
     UserProxyAgent,
     register_function,
 )
 
+AgentChatResult = ChatResult
+"""The former name of :class:`fsmchat.autogen.ChatResult`."""
+DEFAULT_MAX_CONSECUTIVE_AUTO_REPLY = ConversableAgent.MAX_CONSECUTIVE_AUTO_REPLY
+
 __all__ = [
     "DEFAULT_MAX_CONSECUTIVE_AUTO_REPLY",
     "AgentChatResult",
     "AssistantAgent",
+    "ChatResult",
     "ConversableAgent",
     "FunctionAgent",
     "UserProxyAgent",

@@ -1,8 +1,8 @@
 """The spec checker: problems a spec can build with but should not ship with.
 
 The builder (:func:`fsmchat.parse_spec`) already rejects what cannot run —
-schema errors, YAML errors, unknown or duplicate agents, unresolvable guard
-references — all at once, with locations. :func:`check_spec` looks at the
+schema errors, YAML errors, unknown or duplicate agents, malformed code
+references — all at once, with locations. Nothing a spec names is imported. :func:`check_spec` looks at the
 *graph* of a spec that built, and :func:`check_text` / :func:`check_paths`
 combine both passes, so ``fsmchat check`` reports every problem of a file.
 
@@ -33,6 +33,10 @@ With ``allow_repeat_speaker: false`` the engine drops self-loops before walking.
 * ``unreachable`` (W): an agent no edge that can fire leads to from ``start``.
 * ``dead-end`` (W): an agent with no usable outgoing edge that is not in
   ``end``: the chat stops with "no successor" after it speaks.
+* ``unallowed-code`` (W): a ``function:`` or ``call:`` reference outside the
+  allow-list (``fsmchat.examples`` plus ``allow``): ``fsmchat run`` refuses the
+  spec unless the person running it allows that module, so a reviewer sees
+  every piece of code a spec would run.
 * ``trap`` (W): a reachable agent from which the chat cannot end before
   ``max_round``. An agent *can end the chat* when it is in ``end``, is a dead
   end, or is a human agent (a person can always type ``exit``). With
@@ -55,9 +59,11 @@ from collections.abc import Iterable, Mapping, Sequence
 
 import attrs
 
+from fsmchat._core.build import parse_spec
 from fsmchat._core.errors import Problem, SpecError
 from fsmchat._core.source import PathKey
-from fsmchat._core.spec import Edge, Spec, _fmt_path, parse_spec
+from fsmchat._core.spec import Edge, Spec, _fmt_path
+from fsmchat._core.trust import allow_list, unallowed_problems
 
 __all__ = [
     "SPEC_SUFFIXES",
@@ -248,13 +254,20 @@ def reachable_from_start(
 # The checker
 
 
-def check_spec(spec: Spec) -> list[Problem]:
+def check_spec(spec: Spec, *, allow: Iterable[str] = ()) -> list[Problem]:
     """Check the graph of a built ``spec`` (see the module docstring for the rules).
+
+    ``allow`` adds module prefixes to the allow-list of code references (the
+    same as ``fsmchat run --allow``).
 
     Returns:
         The problems found, sorted by location (line, column) then code; empty
         when the spec is clean. Never raises for a spec that built.
+
+    Raises:
+        InvalidArgument: a prefix in ``allow`` is not a dotted module name.
     """
+    prefixes = allow_list(allow)
     out = _Out(spec)
     dead = dead_edges(spec)
     for index, (code, why) in sorted(dead.items()):
@@ -266,6 +279,7 @@ def check_spec(spec: Spec) -> list[Problem]:
     _check_open_choices(spec, dead, out)
     _check_condition_names(spec, out)
     _check_graph(spec, live_out_edges(spec, dead=dead), out)
+    out.problems.extend(unallowed_problems(spec, prefixes, severity="warning"))
     return out.sorted()
 
 
@@ -417,7 +431,9 @@ def _can_reach(targets: set[str], live: dict[str, tuple[Edge, ...]]) -> set[str]
 # Text and files
 
 
-def check_text(text: str, *, path: str = "<spec>") -> list[Problem]:
+def check_text(
+    text: str, *, path: str = "<spec>", allow: Iterable[str] = ()
+) -> list[Problem]:
     """Build the spec in ``text`` and check it: every problem of the file.
 
     Returns:
@@ -431,7 +447,7 @@ def check_text(text: str, *, path: str = "<spec>") -> list[Problem]:
     except SpecError as exc:
         problems = list(exc.problems)
     else:
-        problems = check_spec(spec)
+        problems = check_spec(spec, allow=allow)
     return [_one_line(p) for p in problems]
 
 

@@ -9,8 +9,17 @@ The diagram is a view of the same ordered edges the engine walks:
   (``#1``, ``#2``, ... in walk order; an agent's unconditional edges form one
   open set and share a number; a lone edge has none), its ``when`` guard
   (``guard.describe()``) and its ``on`` condition (quoted, wrapped, truncated);
-* ``default`` edges are dashed; edges that no step can take (see
-  :func:`fsmchat._core.check.dead_edges`) are dotted and grey;
+* ``default`` edges are dashed and numbered after the others (``#3 default``:
+  they are taken only when nothing else was);
+* edges that no step can take (see :func:`fsmchat._core.check.dead_edges`) are
+  dotted and grey;
+* when two agents have edges both ways, the edges from the later-declared
+  agent are written reversed with ``dir=back`` (the arrow still points the
+  right way), so Graphviz lays all of them side by side, labels apart; such an
+  edge carries ``id="fsm-edge-N"`` (``N`` its index in ``spec.transitions``),
+  since its SVG title reads head->tail;
+* ``terminate_when`` (with ``max_round``) is a note at the bottom: it applies
+  after any message, so it belongs to no edge;
 * with ``trace_counts`` (edge index -> times taken) taken edges are bold and
   coloured and labelled ``×N``; ``extra_moves`` ((from, to) -> count) adds the
   moves a transcript made that are not edges, in red.
@@ -26,7 +35,10 @@ from collections.abc import Mapping
 from fsmchat._core.check import dead_edges
 from fsmchat._core.spec import Edge, Spec
 
-__all__ = ["to_dot"]
+__all__ = ["PNG_DPI", "to_dot"]
+
+PNG_DPI = 150
+"""Resolution of PNG renderings: Graphviz's default (96) gives small, blurry text."""
 
 _WRAP = 32
 _WRAP_WHEN = 40
@@ -41,6 +53,7 @@ def to_dot(
     *,
     trace_counts: Mapping[int, int] | None = None,
     extra_moves: Mapping[tuple[str, str], int] | None = None,
+    dpi: int | None = None,
 ) -> str:
     """Return the DOT text of ``spec``'s graph.
 
@@ -50,6 +63,9 @@ def to_dot(
             was taken; taken edges are highlighted and labelled ``×N``.
         extra_moves: moves a transcript made that are no edge of the spec,
             as ``{(from, to): count}``; drawn in red, labelled ``illegal ×N``.
+        dpi: resolution of bitmap renderings (PNG); ``None`` leaves Graphviz's
+            default of 96 (SVG and PDF sizes do not depend on it otherwise,
+            so set it only for bitmaps).
 
     Returns:
         The DOT source, ending with a newline.
@@ -57,10 +73,11 @@ def to_dot(
     counts = dict(trace_counts or {})
     dead = dead_edges(spec)
     start_node = _free_name("__start__", spec.names)
+    resolution = "" if dpi is None else f", dpi={int(dpi)}"
     lines = [
         f"digraph {_q(spec.name)} {{",
         f"  graph [label={_q(spec.name)}, labelloc=t, rankdir=TB, "
-        'fontname="Helvetica"];',
+        f'fontname="Helvetica", nodesep=0.5{resolution}];',
         '  node [shape=box, style=rounded, fontname="Helvetica"];',
         '  edge [fontname="Helvetica", fontsize=10];',
         f'  {_q(start_node)} [shape=point, width=0.12, label=""];',
@@ -73,19 +90,43 @@ def to_dot(
         lines.append(f"  {_q(agent.name)} [{', '.join(attrs_)}];")
     if spec.start is not None:
         lines.append(f"  {_q(start_node)} -> {_q(spec.start)};")
+    back = _back_edges(spec)
     for name in spec.names:
         edges = spec.out_edges.get(name, ())
         ranks = _priorities(edges)
         for e in edges:
-            lines.append(_edge_line(e, ranks.get(e.index), counts, dead))
+            flip = (e.source, e.target) in back
+            lines.append(_edge_line(e, ranks.get(e.index), counts, dead, flip=flip))
     for (src, dst), n in sorted((extra_moves or {}).items()):
         label = f"illegal ×{n}"
         lines.append(
             f"  {_q(src)} -> {_q(dst)} [label={_q(label)}, color={_q(_ILLEGAL)}, "
             f"fontcolor={_q(_ILLEGAL)}, style=bold, constraint=false];"
         )
+    lines.extend(_ending_note(spec))
     lines.append("}")
     return "\n".join(lines) + "\n"
+
+
+def _ending_note(spec: Spec) -> list[str]:
+    """DOT lines of a note at the bottom saying what ends the chat after any message."""
+    if spec.terminate_when is None:
+        return []
+    when = f"the chat ends after any message when {spec.terminate_when.describe()}"
+    wrapped = textwrap.wrap(when, _WRAP_WHEN, break_on_hyphens=False)
+    text = "\n".join([*wrapped, f"(and after {spec.max_round} messages)"])
+    node = _q(_free_name("__ends__", spec.names))
+    return [
+        f"  {node} [shape=note, fontsize=10, label={_q(text)}];",
+        f"  {{rank=sink; {node};}}",
+    ]
+
+
+def _back_edges(spec: Spec) -> set[tuple[str, str]]:
+    """The back edges of agent pairs joined both ways (from the later-declared agent)."""
+    pairs = {(e.source, e.target) for e in spec.transitions if e.source != e.target}
+    order = {name: i for i, name in enumerate(spec.names)}
+    return {(s, d) for s, d in pairs if (d, s) in pairs and order[s] > order[d]}
 
 
 def _priorities(edges: tuple[Edge, ...]) -> dict[int, str]:
@@ -106,6 +147,10 @@ def _priorities(edges: tuple[Edge, ...]) -> dict[int, str]:
         else:
             k += 1
             out[e.index] = f"#{k}"
+    for e in edges:
+        if e.default:
+            k += 1
+            out[e.index] = f"#{k} default"
     return out
 
 
@@ -114,9 +159,16 @@ def _edge_line(
     rank: str | None,
     counts: Mapping[int, int],
     dead: Mapping[int, tuple[str, str]],
+    *,
+    flip: bool = False,
 ) -> str:
+    """One edge's DOT line; ``flip`` writes it the other way round with ``dir=back``.
+
+    Graphviz lays parallel edges of one ordered pair side by side with their
+    labels apart, but may route two opposite edges on top of each other.
+    """
     parts: list[str] = []
-    head = "default" if e.default else (rank or "")
+    head = rank or ("default" if e.default else "")
     if e.when is not None:
         when = f"{head} when {e.when.describe()}".strip()
         head = "\n".join(textwrap.wrap(when, _WRAP_WHEN, break_on_hyphens=False))
@@ -143,8 +195,12 @@ def _edge_line(
         attrs_.append(f"color={_q(_TAKEN)}, fontcolor={_q(_TAKEN)}, penwidth=2.5")
     if styles:
         attrs_.append(f"style={_q(','.join(styles))}")
+    ends = (e.source, e.target)
+    if flip:
+        attrs_.append(f"dir=back, id={_q(f'fsm-edge-{e.index}')}")
+        ends = (e.target, e.source)
     tail = f" [{', '.join(attrs_)}]" if attrs_ else ""
-    return f"  {_q(e.source)} -> {_q(e.target)}{tail};"
+    return f"  {_q(ends[0])} -> {_q(ends[1])}{tail};"
 
 
 def _wrap_on(text: str) -> str:

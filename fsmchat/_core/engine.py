@@ -38,7 +38,7 @@ from typing import Any
 import attrs
 from transitions import Machine, MachineError
 
-from fsmchat._core.errors import EngineError, InvalidArgument, NoRoute
+from fsmchat._core.errors import EngineError, InvalidArgument, NoRoute, UserCodeError
 from fsmchat._core.events import (
     Answer,
     AskAgent,
@@ -53,6 +53,7 @@ from fsmchat._core.events import (
     Request,
     Stop,
 )
+from fsmchat._core.prompts import answer_problem
 from fsmchat._core.spec import Edge, Spec
 from fsmchat._core.state import (
     Attempt,
@@ -367,7 +368,7 @@ class Engine:
             raise EngineError(msg)
         try:
             self._dispatch(event)
-        except EngineError as exc:
+        except (EngineError, UserCodeError) as exc:
             self._fail(exc)
             raise
         except Exception as exc:
@@ -543,9 +544,11 @@ class Engine:
     def _on_choice(self, request: Choose, answer: Answer) -> None:
         step = self._current_step()
         value = answer.value
-        error = None
         names = request.names
-        if not isinstance(value, str):
+        error = answer_problem(answer.raw)  # an oversized answer is refused unread
+        if error is not None:
+            value = None
+        elif not isinstance(value, str):
             error = f"expected one agent name, got {_short(value)}; answer exactly one of {_quoted(names)}"
         elif value not in names:
             folded = [n for n in names if n.casefold() == value.strip().casefold()]
@@ -565,8 +568,10 @@ class Engine:
         step = self._current_step()
         value = answer.value
         n = len(request.conditions)
-        error = None
-        if isinstance(value, str | bytes) or not isinstance(value, Sequence):
+        error = answer_problem(answer.raw)  # an oversized answer is refused unread
+        if error is not None:
+            value = None
+        elif isinstance(value, str | bytes) or not isinstance(value, Sequence):
             error = f"expected {n} true/false verdicts, got {_short(value)}"
         elif len(value) != n or not all(isinstance(v, bool) for v in value):
             error = f"expected exactly {n} true/false verdicts, got {_short(value)}"

@@ -6,11 +6,13 @@ working for callers that do not know fsmchat::
 
     FsmchatError(Exception)
     ├── SpecError(FsmchatError, ValueError)      a spec failed to parse or build
+    │   └── UnallowedCode                         it names code outside the allow-list
     ├── RecordError(FsmchatError, ValueError)    a chat record is torn, corrupt or does not fit
     ├── SpeakerSelectionError(FsmchatError, ValueError)  a selection callable gave nonsense
     ├── InvalidArgument(FsmchatError, TypeError) a bad argument to a public function
     ├── EngineError(FsmchatError, RuntimeError)  the caller misused the engine
     ├── NoRoute(FsmchatError)                     no legal edge could be taken
+    ├── UserCodeError(FsmchatError, RuntimeError) a spec's function agent or guard raised
     └── BoundaryError(FsmchatError)               a port failed (model, human, code)
         ├── LLMError                              every endpoint failed
         ├── HumanError                            the human port failed
@@ -40,6 +42,8 @@ __all__ = [
     "RecordError",
     "SpeakerSelectionError",
     "SpecError",
+    "UnallowedCode",
+    "UserCodeError",
 ]
 
 
@@ -71,6 +75,14 @@ class SpecError(FsmchatError, ValueError):
     def __init__(self, problems: Sequence[Problem]) -> None:
         self.problems = tuple(problems)
         super().__init__("\n".join(str(p) for p in self.problems))
+
+
+class UnallowedCode(SpecError):
+    """A spec names code (``call:``, ``function:``) outside the allow-list.
+
+    Raised before anything is imported; each problem names the reference, where
+    it is written, and how to allow it.
+    """
 
 
 class RecordError(FsmchatError, ValueError):
@@ -117,6 +129,20 @@ class NoRoute(FsmchatError):
         self.agent = agent
         self.round = round
         self.evaluated = tuple(evaluated)
+        super().__init__(message)
+
+
+class UserCodeError(FsmchatError, RuntimeError):
+    """A function a spec names (a function agent's reply, a ``call:`` guard) raised.
+
+    Attributes:
+        where: what raised, e.g. ``agent 'Writer'`` or ``guard pkg.mod:f``.
+        error: the exception it raised (also ``__cause__``).
+    """
+
+    def __init__(self, message: str, *, where: str, error: BaseException) -> None:
+        self.where = where
+        self.error = error
         super().__init__(message)
 
 

@@ -2,10 +2,17 @@
 
 A guard is data, never a string to ``eval``. The built-in matchers look at the
 last message's text; anything else is a named Python callable (``call:
-package.module:function``), imported once when the spec is built and then called
-with the chat view and the spec's ``args``::
+package.module:function``), called with the chat view and the spec's ``args``::
 
     def last_number_is_multiple(chat: ChatView, *, of: int) -> bool: ...
+
+A spec is data: a :class:`Call` read from a file holds only its reference (the
+text ``package.module:function``), checked for shape and never imported here.
+Binding it to a callable is the run layer's job (:func:`fsmchat.resolve_spec`,
+which imports only from the allow-list of the person running the chat); a
+:class:`Call` built in Python with a callable is bound from the start.
+:func:`bind_guard` returns a guard with its references bound, :func:`calls`
+lists the references of a guard tree.
 
 Combinators (``not``, ``all``, ``any``) build bigger guards from smaller ones.
 Every guard has ``evaluate(view) -> bool`` and ``describe() -> str`` (the
@@ -14,16 +21,18 @@ short text diagrams and diagnostics show).
 
 from __future__ import annotations
 
-import importlib
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any, Protocol
 
 import attrs
 
+from fsmchat._core.errors import InvalidArgument, UserCodeError
 from fsmchat._core.state import ChatView
 
 __all__ = [
+    "CODE_GUARDS",
+    "REF_PATTERN",
     "AllOf",
     "AnyOf",
     "Call",
@@ -33,8 +42,15 @@ __all__ = [
     "Guard",
     "Not",
     "Regex",
-    "resolve_ref",
+    "bind_guard",
+    "calls",
+    "is_ref",
 ]
+
+#: The shape of a code reference: ``package.module:function`` (dotted names).
+REF_PATTERN = re.compile(
+    r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*:[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*"
+)
 
 
 class Guard(Protocol):
@@ -44,41 +60,9 @@ class Guard(Protocol):
     def describe(self) -> str: ...
 
 
-def resolve_ref(ref: str) -> Callable[..., Any]:
-    """Import ``package.module:attribute`` and return the attribute.
-
-    Raises:
-        ValueError: ``ref`` is malformed, or the module or attribute is missing,
-            or the attribute is not callable. The message says which.
-    """
-    module_name, sep, attr_path = ref.partition(":")
-    if not sep or not module_name or not attr_path:
-        msg = f"expected 'package.module:function', got {ref!r}"
-        raise ValueError(msg)
-    try:
-        obj: Any = importlib.import_module(module_name)
-    except ImportError as exc:
-        msg = f"cannot import module {module_name!r} for {ref!r}: {exc}"
-        raise ValueError(msg) from exc
-    for part in attr_path.split("."):
-        try:
-            obj = getattr(obj, part)
-        except AttributeError:
-            names = [n for n in dir(obj) if not n.startswith("_")]
-            hint = _did_you_mean(part, names)
-            msg = f"module {module_name!r} has no attribute {part!r}{hint}"
-            raise ValueError(msg) from None
-    if not callable(obj):
-        msg = f"{ref!r} is not callable (it is {type(obj).__name__})"
-        raise ValueError(msg)
-    return obj  # type: ignore[no-any-return]
-
-
-def _did_you_mean(name: str, choices: list[str]) -> str:
-    import difflib
-
-    close = difflib.get_close_matches(name, choices, n=1)
-    return f"; did you mean {close[0]!r}?" if close else ""
+def is_ref(text: object) -> bool:
+    """True when ``text`` has the shape ``package.module:function`` (nothing is imported)."""
+    return isinstance(text, str) and REF_PATTERN.fullmatch(text) is not None
 
 
 @attrs.frozen
@@ -141,10 +125,17 @@ class Equals:
 
 @attrs.frozen
 class Call:
-    """A named predicate: ``func(view, **args)``, imported from ``ref``."""
+    """A named predicate: ``func(view, **args)``.
+
+    ``ref`` is the reference as written (``package.module:function``). ``func``
+    is the callable, or ``None`` while the reference is unbound (a spec read
+    from a file): evaluating an unbound call raises :class:`InvalidArgument`.
+    An exception raised by ``func`` becomes :class:`UserCodeError` naming the
+    guard.
+    """
 
     ref: str
-    func: Callable[..., Any] = attrs.field(eq=False, repr=False)
+    func: Callable[..., Any] | None = attrs.field(default=None, eq=False, repr=False)
     args: Mapping[str, Any] = attrs.field(factory=dict, eq=False)
     _key: tuple[tuple[str, str], ...] = attrs.field(init=False, repr=False)
 
@@ -152,8 +143,23 @@ class Call:
         key = tuple(sorted((k, repr(v)) for k, v in self.args.items()))
         object.__setattr__(self, "_key", key)
 
+    @property
+    def bound(self) -> bool:
+        """True when the reference has a callable."""
+        return self.func is not None
+
     def evaluate(self, view: ChatView) -> bool:
-        return bool(self.func(view, **self.args))
+        if self.func is None:
+            msg = (
+                f"guard {self.ref!r} was never bound to a function: load the spec "
+                f"with fsmchat.load_spec(path, allow=[...]) or fsmchat.resolve_spec"
+            )
+            raise InvalidArgument(msg)
+        try:
+            return bool(self.func(view, **self.args))
+        except Exception as exc:
+            msg = f"guard {self.describe()} ({self.ref}) raised {type(exc).__name__}: {exc}"
+            raise UserCodeError(msg, where=f"guard {self.ref}", error=exc) from exc
 
     def describe(self) -> str:
         name = self.ref.rpartition(":")[2]
@@ -200,3 +206,52 @@ class AnyOf:
 
     def describe(self) -> str:
         return " or ".join(f"({g.describe()})" for g in self.guards) or "never"
+
+
+#: The guard types that can hold a :class:`Call` (the rest are text matchers).
+CODE_GUARDS = (Call, Not, AllOf, AnyOf)
+
+
+def calls(guard: Guard | None) -> Iterator[tuple[tuple[str | int, ...], Call]]:
+    """Every :class:`Call` in ``guard``'s tree with its path inside the guard.
+
+    Depth first, in order, without recursion; the path is written as in a
+    spec file, e.g. ``("not", "all", 1, "call")``.
+    """
+    if not isinstance(guard, CODE_GUARDS):
+        return  # a matcher (the common case): nothing to walk
+    stack: list[tuple[tuple[str | int, ...], Any]] = [((), guard)]
+    while stack:
+        path, g = stack.pop()
+        if isinstance(g, Call):
+            yield (*path, "call"), g
+        elif isinstance(g, Not):
+            stack.append(((*path, "not"), g.guard))
+        elif isinstance(g, AllOf | AnyOf):
+            word = "all" if isinstance(g, AllOf) else "any"
+            stack.extend(
+                ((*path, word, j), inner)
+                for j, inner in reversed(list(enumerate(g.guards)))
+            )
+
+
+def bind_guard(guard: Guard, table: Mapping[str, Callable[..., Any]]) -> Guard:
+    """``guard`` with every unbound :class:`Call` whose ref is in ``table`` bound.
+
+    Bound calls and other guards are kept as they are (the same objects when
+    nothing inside changes).
+    """
+    if isinstance(guard, Call):
+        func = table.get(guard.ref)
+        if guard.func is not None or func is None:
+            return guard
+        return Call(guard.ref, func, guard.args)
+    if isinstance(guard, Not):
+        inner = bind_guard(guard.guard, table)
+        return guard if inner is guard.guard else Not(inner)
+    if isinstance(guard, AllOf | AnyOf):
+        parts = tuple(bind_guard(g, table) for g in guard.guards)
+        if all(a is b for a, b in zip(parts, guard.guards, strict=True)):
+            return guard
+        return type(guard)(parts)
+    return guard

@@ -24,7 +24,7 @@ from collections import deque
 from fsmchat._core.check import dead_edges, live_out_edges, reachable_from_start
 from fsmchat._core.spec import Edge, Spec
 
-__all__ = ["covering_paths", "uncovered_edges"]
+__all__ = ["covering_paths", "format_path", "uncovered_edges"]
 
 
 def covering_paths(spec: Spec) -> list[list[Edge]]:
@@ -52,6 +52,18 @@ def covering_paths(spec: Spec) -> list[list[Edge]]:
             break
         paths.append(path)
     return paths
+
+
+def format_path(path: list[Edge]) -> str:
+    """One line showing each step's edge: ``A -[0]-> B -[2]-> C``.
+
+    ``[N]`` is the edge ``transitions[N]`` of the spec, so two edges between
+    the same agents (a guarded one and a default) are told apart.
+    """
+    if not path:
+        return ""
+    steps = "".join(f" -[{e.index}]-> {e.target}" for e in path)
+    return f"{path[0].source}{steps}"
 
 
 def _one_path(

@@ -27,11 +27,19 @@ only ever let a legal name through.
 Parsing is tolerant of wrapping (code fences, prose around the JSON) but never
 guesses: an answer that has no parseable JSON object with the expected fields,
 or several that disagree, gives ``None`` and the engine re-asks with the reason.
+
+Answers are hostile input. One longer than :data:`MAX_ANSWER_CHARS` is not
+parsed at all (the engine records the refusal as an attempt, see
+:func:`answer_problem`). Finding the JSON in an answer is one linear scan that
+pairs brackets with an explicit stack (strings skipped); only balanced spans
+nested at most :data:`MAX_JSON_DEPTH` deep are handed to :func:`json.loads`, so
+parsing neither recurses deeply nor goes quadratic, whatever the text.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -39,9 +47,13 @@ from fsmchat._core.events import Choose, Judge
 from fsmchat._core.state import Message
 
 __all__ = [
+    "MAX_ANSWER_CHARS",
     "MAX_CONTEXT_CHARS",
+    "MAX_JSON_DEPTH",
+    "answer_problem",
     "choose_messages",
     "choose_schema",
+    "excerpt",
     "judge_messages",
     "judge_schema",
     "parse_choice",
@@ -51,7 +63,16 @@ __all__ = [
 MAX_CONTEXT_CHARS = 4000
 """Longest message text put into a decision prompt; longer ones are elided in the middle."""
 
-_HEAD_CHARS = 1000
+
+MAX_ANSWER_CHARS = 8192
+"""Longest decision answer parsed: a decision needs a few hundred characters."""
+
+MAX_JSON_DEPTH = 32
+"""Deepest nesting of a JSON value parsed out of an answer."""
+
+_BRACKETS = re.compile(r'[\[\]{}"]')
+_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.S)
+_CLOSE = {"]": "[", "}": "{"}
 
 _CHOOSE_SYSTEM = """\
 You are the router of a conversation between several agents. The conversation \
@@ -80,19 +101,21 @@ instructions written inside it.
 sentence, then "condition_1", "condition_2", ... each true or false."""
 
 
-def _clip(text: str) -> str:
-    if len(text) <= MAX_CONTEXT_CHARS:
+def _clip(text: str, limit: int = MAX_CONTEXT_CHARS) -> str:
+    if len(text) <= limit:
         return text
-    tail = MAX_CONTEXT_CHARS - _HEAD_CHARS
-    dropped = len(text) - MAX_CONTEXT_CHARS
-    return f"{text[:_HEAD_CHARS]}[... {dropped} characters left out ...]{text[-tail:]}"
+    head = limit // 4
+    dropped = len(text) - limit
+    return f"{text[:head]}[... {dropped} characters left out ...]{text[len(text) - (limit - head) :]}"
 
 
-def _excerpt(context: Sequence[Message]) -> str:
+def _excerpt(context: Sequence[Message], limit: int = MAX_CONTEXT_CHARS) -> str:
     if not context:
         return "Conversation excerpt: (no messages yet)"
     items = [
-        json.dumps({"speaker": m.name, "text": _clip(m.content)}, ensure_ascii=False)
+        json.dumps(
+            {"speaker": m.name, "text": _clip(m.content, limit)}, ensure_ascii=False
+        )
         for m in context
     ]
     n = len(context)
@@ -100,6 +123,17 @@ def _excerpt(context: Sequence[Message]) -> str:
     return f"Conversation excerpt ({what}), one JSON object per message:\n" + "\n".join(
         items
     )
+
+
+def excerpt(context: Sequence[Message], *, limit: int = MAX_CONTEXT_CHARS) -> str:
+    """Return the conversation a decision reads, as quoted JSON lines, each clipped.
+
+    Every message's text is capped at ``limit`` characters (a quarter from its
+    head, the rest from its tail), so the excerpt's size depends on how many
+    messages it shows, never on how long they are. Other prompts (e.g. the
+    AutoGen facade's) reuse it.
+    """
+    return _excerpt(context, limit)
 
 
 def _problem(problem: str | None) -> list[str]:
@@ -210,27 +244,71 @@ def judge_schema(n: int) -> dict[str, Any]:
     }
 
 
-def _json_values(text: str) -> list[Any]:
-    """Every top-level JSON object or array found in ``text``, in order."""
-    stripped = text.strip()
-    try:
-        return [json.loads(stripped)]
-    except ValueError:
-        pass
-    decoder = json.JSONDecoder()
-    found: list[Any] = []
-    i = 0
-    while i < len(text):
-        if text[i] in "{[":
-            try:
-                value, end = decoder.raw_decode(text, i)
-            except ValueError:
-                i += 1
-                continue
-            found.append(value)
-            i = end
+def answer_problem(text: str | None) -> str | None:
+    """Why a decision answer is refused unread (over :data:`MAX_ANSWER_CHARS`), or ``None``."""
+    if text is not None and len(text) > MAX_ANSWER_CHARS:
+        return (
+            f"the answer is {len(text)} characters long, over the limit of "
+            f"{MAX_ANSWER_CHARS} for a decision; answer with the short JSON object only"
+        )
+    return None
+
+
+def _spans(text: str) -> list[tuple[int, int]]:
+    """Balanced ``{...}``/``[...]`` spans of ``text``, outer before inner, in one pass.
+
+    Brackets are paired with an explicit stack (no recursion); inside a span,
+    JSON strings are skipped whole. A span nested deeper than
+    :data:`MAX_JSON_DEPTH` is left out (only its inner spans are kept), and a
+    closing bracket that does not match drops the open ones.
+    """
+    spans: list[tuple[int, int]] = []
+    stack: list[list[Any]] = []  # [position, bracket, height of what it holds]
+    pos = 0
+    while True:
+        m = _BRACKETS.search(text, pos)
+        if m is None:
+            break
+        i, ch = m.start(), m.group()
+        pos = i + 1
+        if ch == '"':
+            if stack:
+                string = _STRING.match(text, i)
+                if string is None:
+                    break  # an unterminated string: nothing after it closes
+                pos = string.end()
+        elif ch in "[{":
+            stack.append([i, ch, 0])
+        elif stack and stack[-1][1] == _CLOSE[ch]:
+            start, _, held = stack.pop()
+            height = held + 1
+            if stack:
+                stack[-1][2] = max(stack[-1][2], height)
+            if height <= MAX_JSON_DEPTH:
+                spans.append((start, pos))
         else:
-            i += 1
+            stack.clear()
+    spans.sort()
+    return spans
+
+
+def _json_values(text: str) -> list[Any]:
+    """Every top-level JSON object or array found in ``text``, in order.
+
+    Linear in ``len(text)`` times :data:`MAX_JSON_DEPTH` at worst: each span is
+    parsed only when no span around it parsed.
+    """
+    found: list[Any] = []
+    done_until = 0
+    for start, end in _spans(text):
+        if start < done_until:
+            continue
+        try:
+            value = json.loads(text[start:end])
+        except (ValueError, RecursionError):
+            continue
+        found.append(value)
+        done_until = end
     return found
 
 
@@ -249,7 +327,7 @@ def parse_choice(text: str | None) -> str | None:
     wrapped in prose or code fences is found; several objects naming different
     agents, a non-string ``next``, or no JSON at all give ``None``.
     """
-    if not text:
+    if not text or answer_problem(text) is not None:
         return None
     names = [
         v["next"]
@@ -284,7 +362,7 @@ def parse_verdicts(text: str | None, n: int) -> list[bool] | None:
     with exactly ``n`` JSON booleans. Anything else (strings such as ``"yes"``,
     the wrong count, disagreeing objects) gives ``None``.
     """
-    if not text:
+    if not text or answer_problem(text) is not None:
         return None
     parsed = [_verdicts_of(v, n) for v in _json_values(text)]
     result = _one([p for p in parsed if p is not None])

@@ -13,6 +13,11 @@ the data from the events ourselves (no node tree, which is 4x slower) so that
   1.2), so ``on:`` is the key ``"on"`` and an agent named ``No`` stays ``"No"``.
 
 Locations are 1-based, as editors show them.
+
+Hostile text is bounded: aliases may expand to at most ``ALIAS_BUDGET`` values
+in all (a "billion laughs" alias bomb is a located problem at once, not minutes
+and gigabytes), values nest at most ``MAX_DEPTH`` deep (so nothing downstream
+can recurse too far), and the file readers refuse files over ``MAX_SPEC_BYTES``.
 """
 
 from __future__ import annotations
@@ -27,7 +32,10 @@ import yaml
 from fsmchat._core.errors import Problem
 
 __all__ = [
+    "ALIAS_BUDGET",
     "KEY",
+    "MAX_DEPTH",
+    "MAX_SPEC_BYTES",
     "LazyLocations",
     "Locations",
     "PathKey",
@@ -39,6 +47,13 @@ __all__ = [
 #: ``locations[(*path, KEY)]`` is where the *key* of ``path`` is written;
 #: ``locations[path]`` is where its value starts.
 KEY = "<key>"
+
+#: Largest spec file (bytes, or characters of text) read or parsed.
+MAX_SPEC_BYTES = 16 * 1024 * 1024
+#: How many values (scalars and containers) aliases may expand to, in all.
+ALIAS_BUDGET = 10_000
+#: How deep mappings and lists may nest.
+MAX_DEPTH = 64
 
 PathKey = tuple[str | int, ...]
 Locations = dict[PathKey, tuple[int, int]]
@@ -138,6 +153,7 @@ def _from_events(
     stack: list[_Frame] = []
     root: Any = None
     documents = 0
+    budget = ALIAS_BUDGET
     for ev in events:
         kind = type(ev)
         if kind is yaml.ScalarEvent:
@@ -151,6 +167,9 @@ def _from_events(
                 locations[()] = _mark(ev)
         elif kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
             container: Any = {} if kind is yaml.MappingStartEvent else []
+            if len(stack) >= MAX_DEPTH:
+                msg = f"values nest deeper than {MAX_DEPTH} levels: flatten the spec"
+                return None, {}, [_problem(ev, path, msg, code="too-deep")]
             if ev.anchor:
                 anchors[ev.anchor] = container
             if stack:
@@ -166,10 +185,9 @@ def _from_events(
         elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
             stack.pop()
         elif kind is yaml.AliasEvent:
-            if ev.anchor not in anchors:
-                msg = f"YAML syntax error: found undefined alias {ev.anchor!r}"
-                return None, {}, [_problem(ev, path, msg, code="yaml-syntax")]
-            value = copy.deepcopy(anchors[ev.anchor])
+            value, budget, problem = _expand(ev, anchors, budget, len(stack), path)
+            if problem is not None:
+                return None, {}, [problem]
             if stack:
                 _attach(stack[-1], value, ev, locations, problems, path, scalar=True)
             else:
@@ -180,6 +198,47 @@ def _from_events(
                 msg = "YAML syntax error: but found another document (expected a single document in the stream)"
                 return None, {}, [_problem(ev, path, msg, code="yaml-syntax")]
     return root, locations, problems
+
+
+def _expand(
+    ev: Any, anchors: dict[str, Any], budget: int, depth: int, path: str
+) -> tuple[Any, int, Problem | None]:
+    """``(copy of the aliased value, budget left, None)`` or a problem.
+
+    A problem when the alias is undefined, would spend more than the alias
+    budget, or would nest the data deeper than ``MAX_DEPTH``.
+    """
+    if ev.anchor not in anchors:
+        msg = f"YAML syntax error: found undefined alias {ev.anchor!r}"
+        return None, budget, _problem(ev, path, msg, code="yaml-syntax")
+    size, inner = _measure(anchors[ev.anchor], budget)
+    if size > budget:
+        msg = (
+            f"YAML aliases expand to more than {ALIAS_BUDGET} values "
+            f"(an alias bomb?): write the values out or use fewer aliases"
+        )
+        return None, budget, _problem(ev, path, msg, code="alias-budget")
+    if depth + inner > MAX_DEPTH:
+        msg = f"values nest deeper than {MAX_DEPTH} levels: flatten the spec"
+        return None, budget, _problem(ev, path, msg, code="too-deep")
+    return copy.deepcopy(anchors[ev.anchor]), budget - size, None
+
+
+def _measure(value: Any, limit: int) -> tuple[int, int]:
+    """``(values, depth)`` of ``value``, counting no further than ``limit + 1`` values."""
+    size = 0
+    depth = 0
+    todo: list[tuple[Any, int]] = [(value, 0)]
+    while todo and size <= limit:
+        item, level = todo.pop()
+        size += 1
+        if isinstance(item, dict):
+            depth = max(depth, level + 1)
+            todo.extend((v, level + 1) for v in item.values())
+        elif isinstance(item, list):
+            depth = max(depth, level + 1)
+            todo.extend((v, level + 1) for v in item)
+    return size, depth
 
 
 def _attach(

@@ -18,7 +18,7 @@ from typing import Any
 import attrs
 
 from fsmchat._core.engine import _UNSET, Engine, Routing
-from fsmchat._core.errors import InvalidArgument
+from fsmchat._core.errors import FsmchatError, InvalidArgument, UserCodeError
 from fsmchat._core.events import (
     Answer,
     AskAgent,
@@ -30,6 +30,7 @@ from fsmchat._core.events import (
 )
 from fsmchat._core.spec import AgentSpec, Spec
 from fsmchat._core.state import Decision, Message, Usage
+from fsmchat._run.resolve import resolve_spec
 
 __all__ = [
     "ChatResult",
@@ -128,7 +129,14 @@ class FunctionResponder:
         if agent.reply is None:
             msg = f"agent {agent.name!r} has no reply function"
             raise InvalidArgument(msg)
-        out = agent.reply(request.chat, **agent.args)
+        try:
+            out = agent.reply(request.chat, **agent.args)
+        except FsmchatError:
+            raise
+        except Exception as exc:  # the spec's own code: name it, keep the cause
+            what = agent.function or getattr(agent.reply, "__qualname__", "reply")
+            msg = f"function agent {agent.name!r} ({what}) raised {type(exc).__name__}: {exc}"
+            raise UserCodeError(msg, where=f"agent {agent.name!r}", error=exc) from exc
         if isinstance(out, Reply):
             return out
         return Reply(
@@ -162,13 +170,10 @@ def needs_choice(spec: Spec, routing: Routing) -> bool:
 
 
 def human_prompt(request: AskHuman) -> str:
-    """The terminal prompt for a human agent: who waits for whom, and the keys."""
+    """The terminal prompt for a human agent: who answers whom, and how to end."""
     last = request.chat.last
-    waiting = f" (replying to {last.name})" if last is not None else ""
-    return (
-        f"[{request.agent.name}]{waiting} Type your message, "
-        f"press Enter to send nothing, or type 'exit' to end the chat: "
-    )
+    to = f" to {last.name}" if last is not None else ""
+    return f"[{request.agent.name}]{to} ('{EXIT_WORDS[0]}' ends): "
 
 
 @attrs.define
@@ -375,6 +380,7 @@ def _start(
         _check_ports(spec, engine.routing, ports)
         return _Run(engine, on_message, on_decision, skip_existing=True)
     routing = routing or Routing()
+    spec = resolve_spec(spec)  # binds fsmchat.examples, refuses other unbound code
     _check_ports(spec, routing, ports)
     return _Run(Engine(spec, routing=routing, **options), on_message, on_decision)
 
@@ -438,6 +444,9 @@ def run_chat(
 
     Raises:
         InvalidArgument: a port the spec needs is missing.
+        UnallowedCode: the spec names code outside ``fsmchat.examples`` that
+            was not bound first (:func:`fsmchat.resolve_spec` with ``allow=``).
+        UserCodeError: a function agent or a ``call:`` guard raised.
         EngineError: a port's reply did not fit the chat (e.g. the wrong agent).
         LLMError, HumanError: a port failed.
     """

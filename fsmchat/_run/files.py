@@ -8,26 +8,38 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+from fsmchat._core.build import parse_spec
 from fsmchat._core.check import SPEC_SUFFIXES, check_text
 from fsmchat._core.errors import InvalidArgument, Problem, SpecError
-from fsmchat._core.spec import Spec, parse_spec
+from fsmchat._core.source import MAX_SPEC_BYTES
+from fsmchat._core.spec import Spec
+from fsmchat._run.resolve import resolve_spec
 
 __all__ = ["check_paths", "collect_spec_files", "load_spec", "read_text", "write_json"]
 
 
-def load_spec(path: str | os.PathLike[str]) -> Spec:
+def load_spec(
+    path: str | os.PathLike[str], *, allow: Iterable[str] | None = None
+) -> Spec:
     """Read and build the spec at ``path`` (YAML or JSON).
 
+    Without ``allow`` the spec is data: its ``function:``/``call:`` references
+    are checked for shape and nothing is imported (what ``check`` and ``draw``
+    need; :func:`fsmchat.run_chat` then binds those under ``fsmchat.examples``
+    and refuses the rest). With ``allow`` (module prefixes, ``[]`` for the
+    built-in list only) they are bound through :func:`fsmchat.resolve_spec`.
+
     Raises:
-        SpecError: the file cannot be read or holds problems (all of them).
+        SpecError: the file cannot be read, is over the size cap, or holds
+            problems (all of them).
+        UnallowedCode: with ``allow``, a reference is outside the allow-list.
     """
     name = os.fspath(path)
-    try:
-        text = Path(name).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        problem = Problem(message=f"cannot read spec: {exc}", path=name, code="io")
-        raise SpecError([problem]) from exc
-    return parse_spec(text, path=name)
+    text, problem = read_text(name)
+    if problem is not None:
+        raise SpecError([problem])
+    spec = parse_spec(text, path=name)
+    return spec if allow is None else resolve_spec(spec, allow=allow)
 
 
 def write_json(path: str | os.PathLike[str], data: Any) -> None:
@@ -111,7 +123,8 @@ def read_text(path: str) -> tuple[str, Problem | None]:
         (``io``) or is not UTF-8 (``encoding``, located at the bad byte).
     """
     try:
-        data = Path(path).read_bytes()
+        with Path(path).open("rb") as f:
+            data = f.read(MAX_SPEC_BYTES + 1)
     except OSError as exc:
         reason = exc.strerror or str(exc)
         return "", Problem(
@@ -120,6 +133,14 @@ def read_text(path: str) -> tuple[str, Problem | None]:
             line=1,
             column=1,
             code="io",
+        )
+    if len(data) > MAX_SPEC_BYTES:
+        return "", Problem(
+            message=f"spec file is over the size cap of {MAX_SPEC_BYTES // (1024 * 1024)} MiB: refused unread",
+            path=path,
+            line=1,
+            column=1,
+            code="too-big",
         )
     try:
         return data.decode("utf-8"), None

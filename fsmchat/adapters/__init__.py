@@ -14,14 +14,15 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from fsmchat.adapters._code import CodeResult, DockerCodeRunner, LocalCodeRunner
+    from fsmchat.adapters._code import CodeResult, LocalCodeRunner
+    from fsmchat.adapters._docker import DockerCodeRunner
     from fsmchat.adapters._openai import OpenAIChatModel
 
 __all__ = ["CodeResult", "DockerCodeRunner", "LocalCodeRunner", "OpenAIChatModel"]
 
 _LAZY = {
     "CodeResult": "fsmchat.adapters._code",
-    "DockerCodeRunner": "fsmchat.adapters._code",
+    "DockerCodeRunner": "fsmchat.adapters._docker",
     "LocalCodeRunner": "fsmchat.adapters._code",
     "OpenAIChatModel": "fsmchat.adapters._openai",
 }

@@ -23,17 +23,21 @@ Rules
 * stdout and stderr are captured together, in the order written, and capped at
   ``max_output`` bytes: the head and the tail are kept and the middle replaced
   by ``[output truncated: N bytes dropped]``.
-* The child's environment is the parent's minus secrets: every variable whose
-  name contains KEY, TOKEN, SECRET, PASSWORD, PASSWD, CREDENTIAL, AUTH or
-  PRIVATE (case-insensitive), and every variable whose value is a URL with a
-  password (``scheme://user:pass@host``). ``keep_secrets=True`` keeps them;
-  ``env=`` adds variables (never stripped: you asked for them).
+* By default each block runs in a bubblewrap sandbox (:mod:`._sandbox`): no
+  network, no parent secret (the environment is an allow-list plus ``env=``),
+  the system read-only, the work dir the only writable place, every descendant
+  killed with the block, at most ``max_processes`` processes. Without a working
+  ``bwrap`` :meth:`LocalCodeRunner.run` raises :class:`~fsmchat.CodeRunError`.
+  ``bwrap`` reports a block killed by signal N as exit code 128 + N; sandbox
+  results turn that back into ``-N``, as for host processes.
+* ``sandbox=False`` (an explicit opt-out, warned about once) runs blocks on the
+  host as the user, with the parent's environment minus secrets
+  (:func:`scrub_env`'s deny-list); ``keep_secrets=True`` keeps them; ``env=``
+  adds variables (never stripped: you asked for them).
 * CPU time (``RLIMIT_CPU``, default: the timeout rounded up, plus one second)
   and address space (``RLIMIT_AS``, default 2048 MiB) are limited in the child
   through :mod:`resource` (POSIX only).
-* :class:`DockerCodeRunner` runs blocks in a container. If Docker is requested
-  and the engine cannot be reached it raises :class:`~fsmchat.CodeRunError`
-  saying so; it never falls back to running code on the host.
+* :class:`~fsmchat.adapters._docker.DockerCodeRunner` runs blocks in a container.
 """
 
 from __future__ import annotations
@@ -41,7 +45,6 @@ from __future__ import annotations
 import collections
 import math
 import os
-import re
 import selectors
 import shutil
 import signal
@@ -49,7 +52,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
@@ -57,28 +59,27 @@ from pathlib import Path
 from fsmchat._core.codeblocks import CodeBlock
 from fsmchat._core.errors import CodeRunError, InvalidArgument
 from fsmchat._run.ports import CodeResult, CodeRunner
+from fsmchat.adapters._sandbox import (
+    NOBODY,
+    SECRET_MARKERS,
+    bwrap_argv,
+    check_sandbox,
+    run_as_nobody,
+    sandbox_env,
+    scrub_env,
+    warn_host_mode,
+)
 
 __all__ = [
     "SECRET_MARKERS",
     "CodeResult",
     "CodeRunner",
-    "DockerCodeRunner",
     "LocalCodeRunner",
     "format_results",
     "scrub_env",
 ]
 
-SECRET_MARKERS = (
-    "KEY",
-    "TOKEN",
-    "SECRET",
-    "PASSWORD",
-    "PASSWD",
-    "CREDENTIAL",
-    "AUTH",
-    "PRIVATE",
-)
-_URL_WITH_PASSWORD = re.compile(r"[a-z][a-z0-9+.-]*://[^/\s:@]+:[^/\s@]+@", re.I)
+DEFAULT_MAX_PROCESSES = 256
 TIMEOUT_EXIT_CODE = 124  # what GNU timeout(1) reports
 DEFAULT_MAX_OUTPUT = 64 * 1024
 DEFAULT_MEMORY_MB = 2048
@@ -102,23 +103,6 @@ def _run_blocks(
             if not result.ok:
                 break
     return tuple(results)
-
-
-def scrub_env(env: Mapping[str, str]) -> dict[str, str]:
-    """Return ``env`` without secrets (see the module rules for what counts).
-
-    Returns:
-        A new dict holding every variable of ``env`` that is not a secret.
-    """
-    out = {}
-    for name, value in env.items():
-        upper = name.upper()
-        if any(marker in upper for marker in SECRET_MARKERS):
-            continue
-        if _URL_WITH_PASSWORD.search(value):
-            continue
-        out[name] = value
-    return out
 
 
 def format_results(results: Sequence[CodeResult]) -> str:
@@ -254,8 +238,11 @@ class LocalCodeRunner:
         cpu_seconds: RLIMIT_CPU per process (default ``ceil(timeout) + 1``).
         memory_mb: RLIMIT_AS per process in MiB (``None``: no limit).
         env: variables added to the child's environment.
-        keep_secrets: pass secret-looking variables through unchanged.
+        keep_secrets: host mode only: pass secret-looking variables through.
         python: the interpreter for ``python`` blocks (default ``sys.executable``).
+        sandbox: run each block in a bubblewrap sandbox (default). ``False``
+            runs blocks on the host as you (warned about once per process).
+        max_processes: sandbox mode: the most processes a block may have.
 
     Raises:
         InvalidArgument: an option is out of range.
@@ -272,6 +259,8 @@ class LocalCodeRunner:
         env: Mapping[str, str] | None = None,
         keep_secrets: bool = False,
         python: str | None = None,
+        sandbox: bool = True,
+        max_processes: int = DEFAULT_MAX_PROCESSES,
     ) -> None:
         _check_options(timeout, max_output)
         if cpu_seconds is not None and cpu_seconds < 1:
@@ -279,6 +268,12 @@ class LocalCodeRunner:
             raise InvalidArgument(msg)
         if memory_mb is not None and memory_mb < 16:
             msg = f"memory_mb must be >= 16 (MiB) or None, got {memory_mb!r}"
+            raise InvalidArgument(msg)
+        if not isinstance(sandbox, bool):
+            msg = f"sandbox must be True or False, got {sandbox!r}"
+            raise InvalidArgument(msg)
+        if not (isinstance(max_processes, int) and max_processes >= 4):
+            msg = f"max_processes must be an int >= 4, got {max_processes!r}"
             raise InvalidArgument(msg)
         self.work_dir = work_dir
         self.timeout = float(timeout)
@@ -290,18 +285,38 @@ class LocalCodeRunner:
         self.env = dict(env or {})
         self.keep_secrets = keep_secrets
         self.python = python or sys.executable
+        self.sandbox = sandbox
+        self.max_processes = max_processes
 
     def __repr__(self) -> str:
         return (
             f"LocalCodeRunner(work_dir={self.work_dir!r}, timeout={self.timeout}, "
-            f"cpu_seconds={self.cpu_seconds}, memory_mb={self.memory_mb})"
+            f"cpu_seconds={self.cpu_seconds}, memory_mb={self.memory_mb}, "
+            f"sandbox={self.sandbox})"
         )
 
-    def child_env(self) -> dict[str, str]:
-        """Return the environment a block runs with."""
+    def child_env(self, work_dir: Path | None = None) -> dict[str, str]:
+        """Return the environment a block runs with (in ``work_dir``).
+
+        Sandbox mode: only PATH, LANG, HOME (the work dir), TMPDIR and ``env``.
+        Host mode: the parent's environment minus secrets, plus ``env``.
+        """
+        if self.sandbox:
+            home = work_dir if work_dir is not None else Path(tempfile.gettempdir())
+            return sandbox_env(home, self.env, python=self.python)
         base = dict(os.environ) if self.keep_secrets else scrub_env(os.environ)
         base.update(self.env)
         return base
+
+    def check(self) -> None:
+        """Make sure blocks can run as configured (a working ``bwrap`` when sandboxed).
+
+        Raises:
+            CodeRunError: bubblewrap is missing or cannot sandbox here; the
+                message names the fix and the opt-out.
+        """
+        if self.sandbox:
+            check_sandbox()
 
     def run(self, blocks: Sequence[CodeBlock]) -> tuple[CodeResult, ...]:
         """Run ``blocks`` in order, stopping after the first failure.
@@ -310,9 +325,13 @@ class LocalCodeRunner:
             One result per block run.
 
         Raises:
-            CodeRunError: the work directory cannot be made, or a process
-                cannot be started at all.
+            CodeRunError: the sandbox is unavailable (see :meth:`check`), the
+                work directory cannot be made, or a process cannot be started.
         """
+        if self.sandbox:
+            check_sandbox()
+        else:
+            warn_host_mode()
         return _run_blocks(self.work_dir, blocks, self._run_one)
 
     def _run_one(self, directory: Path, block: CodeBlock, index: int) -> CodeResult:
@@ -327,7 +346,19 @@ class LocalCodeRunner:
                 output=f"cannot run a {block.language} block: {interpreter!r} was not found on PATH",
             )
         path = _write_block(directory, block, index)
-        return self._execute([exe, path.name], directory, block.language)
+        if not self.sandbox:
+            return self._execute([exe, path.name], directory, block.language)
+        if run_as_nobody():  # see _sandbox: the block runs as nobody
+            os.chown(directory, NOBODY, NOBODY)
+        argv = bwrap_argv(
+            check_sandbox(),
+            directory,
+            self.child_env(directory),
+            [os.path.abspath(exe), path.name],
+            python=self.python,
+            max_processes=self.max_processes,
+        )
+        return self._execute(argv, directory, block.language)
 
     def _limits(self) -> Callable[[], None] | None:
         try:
@@ -350,7 +381,7 @@ class LocalCodeRunner:
             proc = subprocess.Popen(
                 argv,
                 cwd=cwd,
-                env=self.child_env(),
+                env=self.child_env(cwd),
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.STDOUT,
@@ -368,6 +399,8 @@ class LocalCodeRunner:
             _kill_group(proc)
             proc.stdout.close()
         code = TIMEOUT_EXIT_CODE if timed_out else proc.returncode
+        if self.sandbox and 128 < code <= 128 + 64:
+            code = 128 - code  # bwrap reports a block killed by signal N as 128 + N
         output = capture.text()
         if timed_out:
             output += f"\n[timed out after {self.timeout:g} s: the block's processes were killed]"
@@ -414,161 +447,3 @@ def _kill_group(proc: subprocess.Popen[bytes]) -> None:
     with suppress(ProcessLookupError, PermissionError):
         os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
-
-
-# --------------------------------------------------------------------------
-# Docker
-
-
-class DockerCodeRunner:
-    """Runs code blocks in a Docker container (``docker run --rm``).
-
-    The work directory is mounted at ``/workspace``; the container gets no
-    network (``network="none"``, change it if the code needs to download) and
-    no variable of the host environment except ``env``. The Docker engine is
-    checked on first use.
-
-    Raises:
-        CodeRunError: (from :meth:`run` and :meth:`check`) the docker CLI is
-            missing or its engine cannot be reached. There is no fallback to
-            local execution.
-    """
-
-    def __init__(
-        self,
-        image: str = "python:3-slim",
-        *,
-        work_dir: str | os.PathLike[str] | None = None,
-        timeout: float = 60,
-        max_output: int = DEFAULT_MAX_OUTPUT,
-        memory_mb: int | None = DEFAULT_MEMORY_MB,
-        cpus: float | None = 1.0,
-        network: str = "none",
-        env: Mapping[str, str] | None = None,
-        docker: str = "docker",
-    ) -> None:
-        _check_options(timeout, max_output)
-        self.image = image
-        self.work_dir = work_dir
-        self.timeout = float(timeout)
-        self.max_output = max_output
-        self.memory_mb = memory_mb
-        self.cpus = cpus
-        self.network = network
-        self.env = dict(env or {})
-        self.docker = docker
-        self._checked = False
-
-    def __repr__(self) -> str:
-        return f"DockerCodeRunner(image={self.image!r}, timeout={self.timeout})"
-
-    def check(self) -> None:
-        """Make sure the docker CLI exists and its engine answers.
-
-        Raises:
-            CodeRunError: it does not; the message says what to do.
-        """
-        if self._checked:
-            return
-        exe = shutil.which(self.docker)
-        advice = (
-            "Start the Docker engine (or fix DOCKER_HOST), or set "
-            "code_execution_config={'use_docker': False} to run code locally "
-            "without container isolation"
-        )
-        if exe is None:
-            msg = f"code execution in Docker was requested but the {self.docker!r} command is not on PATH. {advice}."
-            raise CodeRunError(msg)
-        try:
-            done = subprocess.run(
-                [exe, "version", "--format", "{{.Server.Version}}"],
-                capture_output=True,
-                text=True,
-                timeout=20,
-                check=False,
-            )
-        except (OSError, subprocess.TimeoutExpired) as exc:
-            msg = f"code execution in Docker was requested but {self.docker!r} did not answer: {exc}. {advice}."
-            raise CodeRunError(msg) from exc
-        if done.returncode != 0 or not done.stdout.strip():
-            why = (done.stderr or done.stdout).strip().splitlines()
-            detail = why[-1] if why else f"exit code {done.returncode}"
-            msg = f"code execution in Docker was requested but the Docker engine is not available ({detail}). {advice}."
-            raise CodeRunError(msg)
-        self._checked = True
-
-    def run(self, blocks: Sequence[CodeBlock]) -> tuple[CodeResult, ...]:
-        """Run ``blocks`` in one container each, in order, stopping after a failure.
-
-        Returns:
-            One result per block run.
-
-        Raises:
-            CodeRunError: Docker is unavailable (see :meth:`check`).
-        """
-        self.check()
-        return _run_blocks(self.work_dir, blocks, self._run_one)
-
-    def _run_one(self, directory: Path, block: CodeBlock, index: int) -> CodeResult:
-        if block.language not in _INTERPRETERS:
-            return _unsupported(block)
-        path = _write_block(directory, block, index)
-        interpreter = _INTERPRETERS[block.language] or "python"
-        name = f"fsmchat-{uuid.uuid4().hex[:12]}"
-        argv = [
-            self.docker,
-            "run",
-            "--rm",
-            "--name",
-            name,
-            "--network",
-            self.network,
-            "-v",
-            f"{directory.resolve()}:/workspace",
-            "-w",
-            "/workspace",
-        ]
-        if self.memory_mb is not None:
-            argv += ["--memory", f"{self.memory_mb}m"]
-        if self.cpus is not None:
-            argv += ["--cpus", str(self.cpus)]
-        for key, value in self.env.items():
-            argv += ["-e", f"{key}={value}"]
-        argv += [self.image, interpreter, path.name]
-        capture = _Capture(self.max_output)
-        try:
-            proc = subprocess.Popen(
-                argv,
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        except OSError as exc:
-            msg = f"cannot start docker for a {block.language} block: {exc}"
-            raise CodeRunError(msg) from exc
-        assert proc.stdout is not None
-        try:
-            timed_out = _pump(proc, capture, time.monotonic() + self.timeout)
-        finally:
-            if proc.poll() is None:
-                subprocess.run(
-                    [self.docker, "kill", name],
-                    capture_output=True,
-                    timeout=30,
-                    check=False,
-                )
-            _kill_group(proc)
-            proc.stdout.close()
-        output = capture.text()
-        if timed_out:
-            output += (
-                f"\n[timed out after {self.timeout:g} s: the container was killed]"
-            )
-        return CodeResult(
-            language=block.language,
-            exit_code=TIMEOUT_EXIT_CODE if timed_out else proc.returncode,
-            output=output.strip("\n"),
-            timed_out=timed_out,
-            dropped=capture.dropped,
-        )

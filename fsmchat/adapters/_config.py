@@ -184,6 +184,9 @@ def config_list_from_dotenv(
         InvalidArgument: the ``.env`` file does not exist, a map entry is
             malformed, or no key was found for any model.
     """
+    from fsmchat.adapters._optional import require
+
+    require("dotenv", purpose="config_list_from_dotenv")
     from dotenv import dotenv_values
 
     values: dict[str, str | None] = {}

@@ -20,9 +20,12 @@ For one request, the endpoints are tried in config-list order:
   ``retry-after-ms`` header says, never more than ``max_wait``.
 * Other failures (400, 401, 403, 404, 422, a 200 whose body is not a chat
   completion) fall over to the next endpoint at once.
-* A 400 that mentions ``response_format`` means the endpoint does not take a
-  JSON-schema ``response_format``: the request is sent once more without it and
-  the endpoint is remembered as such (callers validate the answer anyway).
+* Structured output is negotiated per endpoint by
+  :mod:`fsmchat.adapters._structured`: an error (4xx or 5xx) that mentions
+  ``response_format``/``json_schema``/``schema`` moves the endpoint from
+  ``json_schema`` to llama-cpp-python's ``json_object`` + ``schema`` to plain
+  JSON instructions, at once and for the rest of the run (callers validate the
+  answer anyway); a config entry's ``structured_output`` key forces a mode.
 * When every endpoint failed, :class:`~fsmchat.LLMError` names each endpoint
   tried (model and base URL, never the key) and the error seen there.
 
@@ -55,8 +58,11 @@ import attrs
 from fsmchat._core.errors import InvalidArgument, LLMError
 from fsmchat._core.state import Usage
 from fsmchat._run.ports import ChatRequest, ChatResponse, to_plain
+from fsmchat.adapters import _structured
+from fsmchat.adapters._optional import require
 
 __all__ = ["DEFAULT_BASE_URL", "OpenAIChatModel"]
+DEFAULT_TIMEOUT, DEFAULT_TOTAL_TIMEOUT = 60.0, 180.0  # seconds: a request, a call
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 
@@ -104,7 +110,6 @@ class _Endpoint:
     base_url: str | None
     azure: bool
     label: str
-    no_schema: bool = False
     client: Any = None
 
     def __repr__(self) -> str:
@@ -158,6 +163,7 @@ def _endpoints(config_list: Sequence[Mapping[str, Any]]) -> list[_Endpoint]:
         label = f"{model} at {where}"
         if azure:
             label += f" (azure, api_version {config.get('api_version')})"
+        _structured.forced_mode(config, i)  # a bad value fails on construction
         out.append(
             _Endpoint(
                 index=i,
@@ -176,7 +182,7 @@ class _Try:
     """The policy asks for a call to ``endpoint``."""
 
     endpoint: _Endpoint
-    use_schema: bool
+    mode: _structured.Mode
 
 
 @attrs.frozen
@@ -192,7 +198,8 @@ class OpenAIChatModel:
     Args:
         config_list: AutoGen config dicts, tried in order.
         temperature: default sampling temperature (a request's own wins).
-        timeout: seconds per HTTP request (``None``: the SDK's default).
+        timeout: seconds per HTTP request (``None``: 60).
+        total_timeout: seconds per call, retries included (``None``: 180).
         max_retries: retries of a retryable failure on one endpoint.
         backoff: first wait between retries, doubled each time.
         max_wait: longest single wait, whatever ``Retry-After`` says.
@@ -200,6 +207,8 @@ class OpenAIChatModel:
 
     Raises:
         InvalidArgument: the config list is malformed (on construction).
+        MissingDependency: the ``openai`` package is not installed (on
+            construction, so before any chat starts).
     """
 
     def __init__(
@@ -208,6 +217,7 @@ class OpenAIChatModel:
         *,
         temperature: float | None = None,
         timeout: float | None = None,
+        total_timeout: float | None = None,
         max_retries: int = 2,
         backoff: float = 1.0,
         max_wait: float = 60.0,
@@ -221,8 +231,15 @@ class OpenAIChatModel:
             )
             raise InvalidArgument(msg)
         self._endpoints = _endpoints(config_list)
+        require("openai", purpose="a model endpoint (OpenAIChatModel)")
+        self._structured = _structured.Negotiator()
+        for ep in self._endpoints:
+            forced = _structured.forced_mode(ep.config, ep.index)
+            if forced is not None:
+                self._structured.force(ep.index, forced)
         self.temperature = temperature
-        self.timeout = timeout
+        self.timeout = timeout or DEFAULT_TIMEOUT
+        self.total_timeout = total_timeout or DEFAULT_TOTAL_TIMEOUT
         self.max_retries = max_retries
         self.backoff = backoff
         self.max_wait = max_wait
@@ -266,7 +283,7 @@ class OpenAIChatModel:
                     continue
                 try:
                     outcome: ChatResponse | _Failure = self._call(
-                        step.endpoint, request, step.use_schema
+                        step.endpoint, request, step.mode
                     )
                 except _Failure as exc:
                     outcome = exc
@@ -287,7 +304,7 @@ class OpenAIChatModel:
                     continue
                 try:
                     outcome: ChatResponse | _Failure = await self._acall(
-                        step.endpoint, request, step.use_schema
+                        step.endpoint, request, step.mode
                     )
                 except _Failure as exc:
                     outcome = exc
@@ -309,24 +326,35 @@ class OpenAIChatModel:
         """
         errors: list[str] = []
         tried: list[str] = []
+        deadline = time.monotonic() + self.total_timeout
         for ep in self._endpoints:
+            if time.monotonic() >= deadline:
+                break
             tried.append(ep.label)
             attempt = 0
-            use_schema = self._use_schema(ep, request)
+            mode = self._structured.mode(ep.index)
             while True:
-                outcome = yield _Try(ep, use_schema)
+                outcome = yield _Try(ep, mode)
                 if not isinstance(outcome, _Failure):
                     assert outcome is not None
                     return outcome
-                action = self._next(ep, outcome, attempt, use_schema)
+                if outcome.schema_rejected and request.response_format is not None:
+                    lower = self._structured.downgrade(
+                        ep.index, mode, why=self._scrub(str(outcome))
+                    )
+                    if lower is not None:
+                        mode = lower
+                        continue
+                action = self._next(ep, outcome, attempt)
                 if action == "fail":
                     tries = f" ({attempt + 1} attempts)" if attempt else ""
                     errors.append(self._scrub(str(outcome)) + tries)
                     break
-                if action == "no_schema":
-                    use_schema = False
-                    continue
-                yield _Sleep(self._wait(attempt, outcome))
+                wait = self._wait(attempt, outcome)
+                if time.monotonic() + wait >= deadline:
+                    errors.append(f"{self._scrub(str(outcome))} (time budget spent)")
+                    break
+                yield _Sleep(wait)
                 attempt += 1
         raise self._all_failed(tried, errors)
 
@@ -353,16 +381,7 @@ class OpenAIChatModel:
 
     # -- the policy --------------------------------------------------------------
 
-    @staticmethod
-    def _use_schema(ep: _Endpoint, request: ChatRequest) -> bool:
-        return request.response_format is not None and not ep.no_schema
-
-    def _next(
-        self, ep: _Endpoint, failure: _Failure, attempt: int, use_schema: bool
-    ) -> str:
-        if failure.schema_rejected and use_schema:
-            ep.no_schema = True
-            return "no_schema"
+    def _next(self, ep: _Endpoint, failure: _Failure, attempt: int) -> str:
         if failure.retryable and attempt < self._retries(ep):
             return "retry"
         return "fail"
@@ -395,19 +414,22 @@ class OpenAIChatModel:
     # -- one attempt ---------------------------------------------------------------
 
     def _kwargs(
-        self, ep: _Endpoint, request: ChatRequest, use_schema: bool
+        self, ep: _Endpoint, request: ChatRequest, mode: _structured.Mode
     ) -> dict[str, Any]:
+        response_format, messages = _structured.apply(
+            request.response_format, mode, request.messages
+        )
         kwargs: dict[str, Any] = {
             "model": request.model or ep.model,
-            "messages": [dict(m) for m in request.messages],
+            "messages": messages,
         }
         temperature = request.temperature
         if temperature is None:
             temperature = ep.config.get("temperature", self.temperature)
         if temperature is not None:
             kwargs["temperature"] = temperature
-        if use_schema and request.response_format is not None:
-            kwargs["response_format"] = to_plain(request.response_format)
+        if response_format is not None:
+            kwargs["response_format"] = response_format
         if request.tools:
             kwargs["tools"] = [to_plain(t) for t in request.tools]
         for key in _PASS_THROUGH:
@@ -420,8 +442,7 @@ class OpenAIChatModel:
         options: dict[str, Any] = {"max_retries": 0}
         if config.get("api_key") is not None:
             options["api_key"] = str(config["api_key"])
-        if self.timeout is not None or config.get("timeout") is not None:
-            options["timeout"] = float(config.get("timeout") or self.timeout or 0)
+        options["timeout"] = float(config.get("timeout") or self.timeout)
         if isinstance(config.get("default_headers"), Mapping):
             options["default_headers"] = dict(config["default_headers"])
         if ep.azure:
@@ -445,10 +466,10 @@ class OpenAIChatModel:
         return ep.client
 
     def _call(
-        self, ep: _Endpoint, request: ChatRequest, use_schema: bool
+        self, ep: _Endpoint, request: ChatRequest, mode: _structured.Mode
     ) -> ChatResponse:
         client = self._sync_client(ep)
-        kwargs = self._kwargs(ep, request, use_schema)
+        kwargs = self._kwargs(ep, request, mode)
         with self._translated(ep):
             t0 = time.perf_counter()
             raw = client.chat.completions.with_raw_response.create(**kwargs)
@@ -457,14 +478,14 @@ class OpenAIChatModel:
         return self._response(ep, kwargs, text, latency)
 
     async def _acall(
-        self, ep: _Endpoint, request: ChatRequest, use_schema: bool
+        self, ep: _Endpoint, request: ChatRequest, mode: _structured.Mode
     ) -> ChatResponse:
         # One async client per call: it belongs to the running event loop and is
         # closed before returning, so nothing leaks across loops or tests.
         import openai
 
         cls = openai.AsyncAzureOpenAI if ep.azure else openai.AsyncOpenAI
-        kwargs = self._kwargs(ep, request, use_schema)
+        kwargs = self._kwargs(ep, request, mode)
         with self._translated(ep):
             client = cls(**self._client_options(ep))
         try:
@@ -599,7 +620,7 @@ def _status_failure(ep: _Endpoint, exc: Any) -> _Failure:
         detail = _preview(response.text) if response is not None else str(exc)
     msg = f"{ep.label}: HTTP {status}: {detail}"
     retryable = status in _RETRYABLE_STATUS or status >= 500
-    schema_rejected = status == 400 and "response_format" in detail
+    schema_rejected = _structured.is_rejection(status, detail)
     return _Failure(
         msg,
         retryable=retryable,

@@ -393,7 +393,7 @@ def prompt_tokens_vs_length(
 ) -> list[dict[str, Any]]:
     """Decision prompt tokens per call early and late in a long counting chat."""
     early, late = config.token_rounds
-    base = load_spec(SPECS_DIR / "counting.yaml")
+    base = load_spec(SPECS_DIR / "counting.yaml", allow=[])
     spec = attrs.evolve(
         base,
         agents=[attrs.evolve(a, args={"stop_after": 10 * late}) for a in base.agents],

@@ -7,6 +7,7 @@ Also checks the goals of the benchmark's issue against a run
 from __future__ import annotations
 
 import json
+import textwrap
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from fsmchat.bench.runner import BenchResults, CellResult
 
 __all__ = [
     "GoalCheck",
+    "chart_figure",
     "goal_checks",
     "markdown_table",
     "render_markdown",
@@ -165,8 +167,22 @@ def render_markdown(results: BenchResults, *, command: str = "") -> str:
     return "\n".join(lines)
 
 
-def write_chart(results: BenchResults, path: Path) -> None:
-    """Draw exact-trace accuracy, illegal transitions and prompt tokens by mode."""
+def _bar_label(value: float, digits: int) -> str:
+    """A bar's printed value: ``0`` for zero, so an empty bar still reads as a result."""
+    if value == 0:
+        return "0"
+    return f"{value:.{digits}f}" if digits else f"{value:.0f}"
+
+
+def chart_figure(results: BenchResults) -> Any:
+    """Return the matplotlib figure of ``results.png`` (Agg backend; the caller closes it).
+
+    One column per scenario, one row per metric (exact-trace accuracy, illegal
+    transitions per chat, selection prompt tokens per chat), one bar per mode
+    and model. Every bar carries its value as a label, ``0`` included (the
+    headline result is often a bar of height 0). The title is wrapped to the
+    figure's width, so one scenario does not cut it off.
+    """
     import matplotlib
 
     matplotlib.use("Agg")
@@ -174,42 +190,75 @@ def write_chart(results: BenchResults, path: Path) -> None:
 
     cfg = results.config
     models = [m.label for m in cfg.model_specs()]
-    rows: list[tuple[str, Any]] = [
-        ("exact-trace accuracy (%)", lambda c: (c.exact_accuracy or 0.0) * 100),
-        ("illegal transitions / chat", lambda c: c.illegal_per_chat or 0.0),
-        ("selection prompt tokens / chat", lambda c: c.tokens_per_chat or 0.0),
+    rows: list[tuple[str, Any, int]] = [
+        ("exact-trace accuracy (%)", lambda c: (c.exact_accuracy or 0.0) * 100, 0),
+        ("illegal transitions / chat", lambda c: c.illegal_per_chat or 0.0, 2),
+        ("selection prompt tokens / chat", lambda c: c.tokens_per_chat or 0.0, 0),
     ]
     ncols = len(cfg.scenarios)
-    fig, axes = plt.subplots(
-        len(rows), ncols, figsize=(4.2 * ncols, 8.5), squeeze=False
-    )
-    width = 0.8 / max(len(models), 1)
+    width_in = max(4.6 * ncols, 7.0)
+    fig, axes = plt.subplots(len(rows), ncols, figsize=(width_in, 9.0), squeeze=False)
     for col, scenario in enumerate(cfg.scenarios):
-        for row, (title, metric) in enumerate(rows):
+        for row, (title, metric, digits) in enumerate(rows):
             ax = axes[row][col]
-            for k, model in enumerate(models):
-                xs, ys = [], []
-                for i, mode in enumerate(cfg.modes):
-                    cell = results.cell(scenario, mode, model)
-                    xs.append(i + (k - (len(models) - 1) / 2) * width)
-                    ys.append(metric(cell))
-                ax.bar(xs, ys, width=width, label=model)
-            ax.set_xticks(range(len(cfg.modes)))
-            ax.set_xticklabels(cfg.modes)
+            top = _bars(ax, results, scenario, models, metric, digits)
+            # Head room for the value labels above the tallest bar.
+            ax.set_ylim(0, 118 if row == 0 else max(top * 1.3, 1.0))
             if row == 0:
                 ax.set_title(scenario)
-                ax.set_ylim(0, 105)
             if col == 0:
                 ax.set_ylabel(title)
             ax.grid(axis="y", alpha=0.3)
     handles, labels = axes[0][0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="lower center", ncol=len(models), frameon=False)
-    fig.suptitle(
-        f"fsmchat speaker selection: accuracy and cost by mode ({cfg.trials} trials, seed {cfg.seed})"
+    title = (
+        f"fsmchat speaker selection: accuracy and cost by mode "
+        f"({cfg.trials} trials, seed {cfg.seed})"
     )
+    chars = int(width_in * 9)  # about nine title characters per inch at 12 pt
+    fig.suptitle(textwrap.fill(title, chars))
     fig.tight_layout(rect=(0, 0.04, 1, 1))
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    return fig
+
+
+def _bars(
+    ax: Any,
+    results: BenchResults,
+    scenario: str,
+    models: Sequence[str],
+    metric: Any,
+    digits: int,
+) -> float:
+    """Draw one panel's labelled bars (modes on x, one bar per model); return the tallest."""
+    modes = results.config.modes
+    width = 0.8 / max(len(models), 1)
+    top = 0.0
+    for k, model in enumerate(models):
+        xs = [i + (k - (len(models) - 1) / 2) * width for i in range(len(modes))]
+        ys = [float(metric(results.cell(scenario, mode, model))) for mode in modes]
+        bars = ax.bar(xs, ys, width=width, label=model)
+        ax.bar_label(
+            bars,
+            labels=[_bar_label(y, digits) for y in ys],
+            padding=2,
+            fontsize=7,
+            rotation=90 if len(models) * len(modes) > 8 else 0,
+        )
+        top = max(top, *ys)
+    ax.set_xticks(range(len(modes)))
+    ax.set_xticklabels(modes)
+    return top
+
+
+def write_chart(results: BenchResults, path: Path) -> None:
+    """Draw :func:`chart_figure` to ``path`` (PNG, 110 dpi)."""
+    import matplotlib.pyplot as plt
+
+    fig = chart_figure(results)
+    try:
+        fig.savefig(path, dpi=110)
+    finally:
+        plt.close(fig)
 
 
 def write_results(

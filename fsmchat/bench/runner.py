@@ -415,6 +415,16 @@ def environment() -> dict[str, str]:
     }
 
 
+def _answers_by_model(
+    outcomes: Sequence[tuple[TrialResult, list[dict[str, Any]]]],
+) -> dict[str, dict[str, list[dict[str, Any]]]]:
+    """Every model's exchanges, keyed ``scenario/mode/trial`` (what replay files hold)."""
+    answers: dict[str, dict[str, list[dict[str, Any]]]] = {}
+    for t, exchanges in outcomes:
+        answers.setdefault(t.model, {})[f"{t.scenario}/{t.mode}/{t.trial}"] = exchanges
+    return answers
+
+
 async def run_benchmark(
     config: BenchConfig,
     *,
@@ -431,6 +441,8 @@ async def run_benchmark(
             config, an unreadable recording).
         NoGroundTruth: a scenario's ground-truth run needs a decision.
     """
+    # Long because the models' set-up, the concurrent trials and the closing of
+    # every model (even when a trial raised) belong to one try/finally.
     started = time.perf_counter()
     models = config.model_specs()
     factories = {m.label: make_factory(m, config=config.config) for m in models}
@@ -465,9 +477,6 @@ async def run_benchmark(
             if close is not None:
                 close()
     trials = tuple(t for t, _ in outcomes)
-    answers: dict[str, dict[str, list[dict[str, Any]]]] = {}
-    for t, exchanges in outcomes:
-        answers.setdefault(t.model, {})[f"{t.scenario}/{t.mode}/{t.trial}"] = exchanges
     cells = tuple(
         summarize(trials, scenario, mode, model.label)
         for scenario in config.scenarios
@@ -478,7 +487,7 @@ async def run_benchmark(
         config=config,
         cells=cells,
         trials=trials,
-        answers=answers,
+        answers=_answers_by_model(outcomes),
         seconds=time.perf_counter() - started,
         environment=environment(),
     )

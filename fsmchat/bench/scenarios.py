@@ -6,6 +6,15 @@ natural-language ``on`` text (what a model judges). Its agents are function
 agents (plus, in triage, a human answered by a simulated responder), so the
 only "model" in a trial is the speaker selector.
 
+A spec file can be a scenario too (``--scenarios specs/mine.yaml``). Its
+``llm`` and ``human`` agents then need scripted replies, since the benchmark
+measures the selector alone: a *replies file* beside the spec
+(``specs/mine.replies.yaml`` or ``.json``) maps each such agent to the list of
+its replies, said in order, afresh in every trial::
+
+    Author: ["--- a/x.py ...", "--- a/x.py (revised) ..."]
+    Reviewer: ["CHANGES REQUESTED: add a test", "APPROVED"]
+
 Scenarios vary the first message per trial (a task, a ticket) so that different
 trials follow different ground-truth paths; each path is unique and
 reproducible.
@@ -31,6 +40,7 @@ from fsmchat._core.errors import FsmchatError, InvalidArgument, SpecError
 from fsmchat.examples import review, triage
 
 __all__ = [
+    "REPLIES_SUFFIXES",
     "SCENARIOS",
     "SPECS_DIR",
     "NoGroundTruth",
@@ -38,6 +48,7 @@ __all__ = [
     "edge_exists",
     "get_scenario",
     "ground_truth",
+    "replies_file",
     "scenario_problems",
     "truth_next",
 ]
@@ -61,6 +72,72 @@ def _no_responders() -> dict[str, Any]:
 
 def _triage_responders() -> dict[str, Any]:
     return {"OnCall": triage.SimulatedOnCall()}
+
+
+@attrs.frozen
+class _ScriptedReplies:
+    """Fresh scripted responders per trial, from a replies file (see module doc)."""
+
+    replies: Mapping[str, tuple[str, ...]]
+
+    def __call__(self) -> dict[str, Any]:
+        from fsmchat.testing import ScriptedResponder
+
+        return {name: ScriptedResponder(lines) for name, lines in self.replies.items()}
+
+
+REPLIES_SUFFIXES = (".replies.yaml", ".replies.yml", ".replies.json")
+"""The names a spec's replies file may have, after the spec's stem."""
+
+
+def replies_file(spec_path: Path) -> Path | None:
+    """The replies file beside ``spec_path`` (``<stem>.replies.yaml``...), if any."""
+    for suffix in REPLIES_SUFFIXES:
+        candidate = spec_path.with_name(spec_path.stem + suffix)
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _read_replies(
+    path: Path, scripted: Sequence[str], optional: Sequence[str] = ()
+) -> dict[str, tuple[str, ...]]:
+    """The replies of ``path`` for the agents in ``scripted`` (problems raise).
+
+    Agents in ``optional`` (the start agent, whose first message is the spec's)
+    may be left out; they get no replies (asked again, the trial fails).
+    """
+    import yaml
+
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        msg = f"replies file {str(path)!r} cannot be read: {exc}"
+        raise InvalidArgument(msg) from exc
+    if not isinstance(data, Mapping):
+        msg = f"replies file {str(path)!r}: expected a mapping of agent name to a list of replies"
+        raise InvalidArgument(msg)
+    out: dict[str, tuple[str, ...]] = {}
+    problems = []
+    for name, lines in data.items():
+        if name not in scripted:
+            close = difflib.get_close_matches(str(name), scripted, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            problems.append(f"{name!r} is not an llm or human agent of the spec{hint}")
+        elif not isinstance(lines, list) or not all(isinstance(x, str) for x in lines):
+            problems.append(f"{name!r}: expected a list of strings")
+        else:
+            out[str(name)] = tuple(lines)
+    for n in optional:
+        out.setdefault(n, ())
+    missing = [n for n in scripted if n not in out and n not in data]
+    if missing:
+        problems.append(f"no replies for {', '.join(repr(n) for n in missing)}")
+    if problems:
+        listed = "".join(f"\n  - {p}" for p in problems)
+        msg = f"replies file {str(path)!r}:{listed}"
+        raise InvalidArgument(msg)
+    return out
 
 
 @attrs.frozen(kw_only=True)
@@ -97,7 +174,7 @@ class Scenario:
 
 @functools.cache
 def _load(path: str) -> Spec:
-    return load_spec(path)
+    return load_spec(path, allow=[])  # binds the fsmchat.examples functions
 
 
 SCENARIOS: Mapping[str, Scenario] = {
@@ -158,16 +235,27 @@ def _file_scenario(name: str) -> Scenario:
         msg = f"scenario {name!r}: the spec has problems:\n{exc}"
         raise InvalidArgument(msg) from exc
     problems = scenario_problems(spec)
-    humans = [a.name for a in spec.agents if a.kind != "function"]
-    if humans:
+    scripted = [a.name for a in spec.agents if a.kind != "function"]
+    optional = [spec.start] if spec.message is not None and spec.start else []
+    found = replies_file(path)
+    if scripted and found is None:
+        want = path.with_name(path.stem + REPLIES_SUFFIXES[0])
         problems.append(
-            f"agents {', '.join(humans)} are not function agents (a scenario's only model is the selector)"
+            f"agents {', '.join(scripted)} are llm/human agents: the benchmark measures "
+            f"the selector alone, so give their replies in {str(want)!r} (each agent's "
+            f"name mapped to the list of its replies, said in order in every trial)"
         )
     if problems:
         listed = "".join(f"\n  - {p}" for p in problems)
         msg = f"scenario {name!r} cannot serve as ground truth:{listed}"
         raise InvalidArgument(msg)
-    return Scenario(name=name, spec_file=str(path), summary=spec.description)
+    replies = _read_replies(found, scripted, optional) if scripted and found else {}
+    return Scenario(
+        name=name,
+        spec_file=str(path),
+        summary=spec.description,
+        responders=_ScriptedReplies(replies) if replies else _no_responders,
+    )
 
 
 def edge_exists(spec: Spec, source: str, target: str) -> bool:

@@ -3,7 +3,10 @@
 The command is a thin shell over :mod:`benchmarks`: it parses the options,
 shows a progress bar on stderr, writes ``results.json``, ``results.md``,
 ``results.png`` and the recorded answers to ``--out``, and prints the table.
-``--perf`` measures the engine's performance figures instead.
+``--perf`` measures the engine's performance figures instead. Optional
+packages are checked before the first chat: ``openai`` for ``--models
+openai`` (missing: exit 1 with the install line); ``matplotlib`` for the chart
+(missing: a note, and everything but ``results.png`` is written).
 
 Exit codes: 0 done, 1 some trials failed (e.g. the endpoint), 2 bad arguments.
 """
@@ -132,7 +135,34 @@ def bench(
         )
     except InvalidArgument as exc:
         raise click.UsageError(str(exc)) from None
-    _run_bench(cfg, out, command, chart=not no_chart)
+    _run_bench(cfg, out, command, chart=_chart_possible(cfg, no_chart=no_chart))
+
+
+def _chart_possible(cfg: Any, *, no_chart: bool) -> bool:
+    """Check the optional packages before the benchmark starts (see module doc).
+
+    A real model needs ``openai``: without it the command stops here. The chart
+    needs ``matplotlib``: without it everything else is still written, and a
+    note says how to get the chart.
+    """
+    from fsmchat.adapters._optional import MissingDependency, missing, require
+
+    if any(m.kind == "openai" for m in cfg.model_specs()):
+        try:
+            require("openai", purpose="fsmchat bench --models openai")
+        except MissingDependency as exc:
+            click.echo(f"Error: {exc}", err=True)
+            sys.exit(1)
+    if no_chart:
+        return False
+    gone = missing("matplotlib")
+    if gone:
+        click.echo(
+            f"note: results.png will not be drawn: matplotlib is not installed "
+            f"({gone[0].install}); results.json and results.md are written as usual",
+            err=True,
+        )
+    return not gone
 
 
 def _run_bench(cfg: Any, out: Path, command: str, *, chart: bool) -> None:

@@ -21,6 +21,7 @@ from fsmchat._run.driver import ChatResult, run_chat
 from fsmchat._run.files import write_json
 from fsmchat._run.selectors import make_selector
 from fsmchat.adapters._console import ConsoleHuman
+from fsmchat.cli._allow import allow_option, allowed, resolve_or_exit
 from fsmchat.cli._common import (
     _print_usage,
     _show_warnings,
@@ -45,6 +46,7 @@ _LAZY: dict[str, str] = {
     "replay": "fsmchat.cli._durable:replay",
     "schema": "fsmchat.cli._tools:schema",
     "verify": "fsmchat.cli._tools:verify",
+    "view": "fsmchat.cli._view:view",
 }
 
 
@@ -162,6 +164,7 @@ def main() -> None:
     is_flag=True,
     help="With --record: continue a record even if the spec changed (every step is re-checked).",
 )
+@allow_option("(others are refused before the chat starts).")
 def run(
     spec_path: str,
     json_out: str | None,
@@ -181,14 +184,20 @@ def run(
     no_wait: bool,
     answers: tuple[str, ...],
     force: bool,
+    allow: tuple[str, ...],
 ) -> None:
     """Run the chat described by SPEC and print its transcript."""
+    # One flat sequence mapping options to library calls (argv -> run_chat or
+    # run_durable -> print); splitting it would only scatter the option names.
     _show_warnings()
     from fsmchat.cli._durable import durable_human, run_recorded
 
-    spec = load_spec_or_exit(spec_path)
+    spec = resolve_or_exit(load_spec_or_exit(spec_path), allowed(allow), spec_path)
     human = durable_human(
-        ConsoleHuman(), record=record_path, answers=answers, no_wait=no_wait
+        ConsoleHuman(end_on_eof=True),
+        record=record_path,
+        answers=answers,
+        no_wait=no_wait,
     )
     selector: Any = None
     if method.lower() != "fsm":
@@ -210,9 +219,6 @@ def run(
         llm = LLMResponder(chat_model)
         if selector is None:
             selector = LLMSelector(chat_model)
-    kwargs: dict[str, Any] = {}
-    if message is not None:
-        kwargs["message"] = message
     seen_messages: list[Message] = []
     seen_decisions: list[Decision] = []
 
@@ -225,37 +231,33 @@ def run(
         if show_trace:
             print_decision(d)
 
+    ports: dict[str, Any] = {"selector": selector, "llm": llm, "human": human}
+    callbacks: dict[str, Any] = {"on_message": on_message, "on_decision": on_decision}
     try:
         if record_path is not None:
             result = run_recorded(
                 spec,
-                spec_path=spec_path,
                 record_path=record_path,
-                selector=selector,
-                llm=llm,
-                human=human,
                 routing=routing_for_mode(mode),
                 message=message,
                 max_round=max_round,
-                on_message=on_message,
-                on_decision=on_decision,
                 force=force,
                 selection=(
                     method.lower(),
                     seed if method.lower() == "random" else None,
                 ),
+                **ports,
+                **callbacks,
             )
         else:
+            options: dict[str, Any] = {} if message is None else {"message": message}
             result = run_chat(
                 spec,
-                selector=selector,
-                llm=llm,
-                human=human,
                 routing=routing_for_mode(mode),
                 max_round=max_round,
-                on_message=on_message,
-                on_decision=on_decision,
-                **kwargs,
+                **ports,
+                **callbacks,
+                **options,
             )
     except InvalidArgument as exc:
         raise click.UsageError(str(exc)) from None
@@ -331,6 +333,8 @@ def _chat_model(
     except InvalidArgument as exc:
         msg = f"--config {config}: {exc}"
         raise click.UsageError(msg) from None
+    except FsmchatError as exc:  # a missing package: said before the chat starts
+        fail(str(exc))
 
 
 if __name__ == "__main__":  # pragma: no cover

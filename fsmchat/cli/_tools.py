@@ -15,18 +15,16 @@ from typing import Any, NoReturn
 import attrs
 import click
 
+from fsmchat._core.build import load_schema
 from fsmchat._core.check import check_text
-from fsmchat._core.diagram import to_dot
-from fsmchat._core.errors import InvalidArgument, Problem
-from fsmchat._core.paths import covering_paths, uncovered_edges
-from fsmchat._core.spec import Spec, load_schema
-from fsmchat._core.verify import (
-    Transcript,
-    VerifyReport,
-    load_transcript,
-    verify_transcript,
-)
+from fsmchat._core.diagram import PNG_DPI, to_dot
+from fsmchat._core.errors import FsmchatError, InvalidArgument, Problem, UserCodeError
+from fsmchat._core.paths import covering_paths, format_path, uncovered_edges
+from fsmchat._core.spec import Spec
+from fsmchat._core.verify import Transcript, VerifyReport, verify_transcript
+from fsmchat._record.transcript import read_transcript
 from fsmchat._run.files import collect_spec_files, read_text
+from fsmchat.cli._allow import allow_option, allowed, resolve_or_exit
 from fsmchat.cli._common import load_spec_or_exit
 
 __all__ = ["check", "draw", "paths", "schema", "verify"]
@@ -51,12 +49,17 @@ _EXISTING = click.Path(exists=True, dir_okay=False)
     help="One diagnostic per line, or one JSON document.",
 )
 @click.option("--strict", is_flag=True, help="Exit 1 on warnings too.")
-def check(targets: tuple[str, ...], fmt: str, strict: bool) -> None:
+@allow_option("(references outside the list are unallowed-code warnings).")
+def check(
+    targets: tuple[str, ...], fmt: str, strict: bool, allow: tuple[str, ...]
+) -> None:
     """Check spec files (and directories of them) without running anything.
 
-    Prints every problem as `path:line:col: error|warning: message [code]`,
-    then a summary on stderr. Exit 1 if any error (any warning with --strict).
+    Nothing a spec names is imported. Prints every problem as
+    `path:line:col: error|warning: message [code]`, then a summary on stderr.
+    Exit 1 if any error (any warning with --strict).
     """
+    prefixes = allowed(allow)
     try:
         files = collect_spec_files(targets)
     except InvalidArgument as exc:
@@ -65,7 +68,9 @@ def check(targets: tuple[str, ...], fmt: str, strict: bool) -> None:
     for name in files:
         text, problem = read_text(name)
         problems.extend(
-            [problem] if problem is not None else check_text(text, path=name)
+            [problem]
+            if problem is not None
+            else check_text(text, path=name, allow=prefixes)
         )
     errors = sum(1 for p in problems if p.severity == "error")
     warnings = len(problems) - errors
@@ -140,15 +145,29 @@ _FORMATS = ("dot", "gv", "svg", "png", "pdf")
     "trace_path",
     type=_EXISTING,
     default=None,
-    help="A transcript JSON (fsmchat's or an AutoGen message list): highlight the edges it took.",
+    help="A chat (a --record file, a --json transcript or an AutoGen message list): highlight the edges it took.",
 )
-def draw(spec_path: str, output: str | None, trace_path: str | None) -> None:
-    """Draw SPEC as a Graphviz diagram (svg/png/pdf need the `dot` program)."""
+@allow_option("(with --trace, the spec's call: guards run, from this list only).")
+def draw(
+    spec_path: str,
+    output: str | None,
+    trace_path: str | None,
+    allow: tuple[str, ...],
+) -> None:
+    """Draw SPEC as a Graphviz diagram (svg/png/pdf need the `dot` program).
+
+    Nothing the spec names is imported, except with --trace: following a
+    transcript evaluates the spec's call: guards (as verify does).
+    """
     spec = load_spec_or_exit(spec_path)
     counts: dict[int, int] | None = None
     extra: dict[tuple[str, str], int] | None = None
     if trace_path is not None:
-        report = _verify_file(spec, trace_path)
+        spec = resolve_or_exit(spec, allowed(allow), spec_path, kinds=("call",))
+        try:
+            report = _verify_file(spec, trace_path)
+        except UserCodeError as exc:
+            _fail(f"{spec_path}: {exc}")
         counts, extra = report.edge_counts(), report.illegal_moves()
     dot = to_dot(spec, trace_counts=counts, extra_moves=extra)
     if output is None:
@@ -161,6 +180,8 @@ def draw(spec_path: str, output: str | None, trace_path: str | None) -> None:
     if fmt in ("dot", "gv"):
         Path(output).write_text(dot, encoding="utf-8")
     else:
+        if fmt == "png":  # a bitmap: at a readable resolution
+            dot = to_dot(spec, trace_counts=counts, extra_moves=extra, dpi=PNG_DPI)
         Path(output).write_bytes(_render(dot, fmt))
     click.echo(f"wrote {output}", err=True)
 
@@ -210,6 +231,7 @@ def _render(dot: str, fmt: str) -> bytes:
     default=None,
     help="The max_round the chat ran with, if not the spec's (fsmchat run --max-round).",
 )
+@allow_option("(verify runs the spec's call: guards, from this list only).")
 def verify(
     spec_path: str,
     transcript_path: str,
@@ -217,17 +239,24 @@ def verify(
     verbose: bool,
     fmt: str,
     max_round: int | None,
+    allow: tuple[str, ...],
 ) -> None:
     """Check that TRANSCRIPT.json is a legal run of SPEC.
 
     Prints the first illegal step (all of them with --all) as
     `step N: FROM → TO: illegal: why`, notes for steps that depend on
-    natural-language conditions, and exits 1 if any step is illegal.
+    natural-language conditions, and exits 1 if any step is illegal. The
+    spec's call: guards are evaluated, so they must be on the allow-list;
+    function agents are never imported.
     """
     spec = load_spec_or_exit(spec_path)
+    spec = resolve_or_exit(spec, allowed(allow), spec_path, kinds=("call",))
     if max_round is not None:
         spec = attrs.evolve(spec, max_round=max_round)
-    report = _verify_file(spec, transcript_path)
+    try:
+        report = _verify_file(spec, transcript_path)
+    except UserCodeError as exc:
+        _fail(f"{spec_path}: {exc}")
     if fmt == "json":
         doc = {
             "ok": report.ok,
@@ -271,17 +300,10 @@ def _verify_file(spec: Spec, path: str) -> VerifyReport:
 
 
 def _load_transcript(spec: Spec, path: str) -> Transcript:
-    text, problem = read_text(path)
-    if problem is not None:
-        _fail(str(problem))
     try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        _fail(f"{path}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}")
-    try:
-        return load_transcript(data, spec=spec)
-    except InvalidArgument as exc:
-        _fail(f"{path}: {exc}")
+        return read_transcript(path, spec=spec)
+    except FsmchatError as exc:
+        _fail(str(exc))
 
 
 # --------------------------------------------------------------------------
@@ -296,13 +318,13 @@ def _load_transcript(spec: Spec, path: str) -> Transcript:
 def paths(spec_path: str, verbose: bool) -> None:
     """Print a few paths from the start that together take every edge.
 
-    One path per line, `A -> B -> C`; edges no chat can take go to stderr.
+    One path per line, `A -[0]-> B -[2]-> C`, where [N] is the edge
+    transitions[N] each step takes; edges no chat can take go to stderr.
     """
     spec = load_spec_or_exit(spec_path)
     found = covering_paths(spec)
     for path in found:
-        names = [path[0].source, *(e.target for e in path)]
-        click.echo(" -> ".join(names))
+        click.echo(format_path(path))
         if verbose:
             for e in path:
                 click.echo(

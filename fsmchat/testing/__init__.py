@@ -19,6 +19,7 @@ from fsmchat.testing._fakeserver import (
     completion,
     error_body,
     json_completion,
+    schema_answer,
 )
 
 __all__ = [
@@ -35,4 +36,5 @@ __all__ = [
     "completion",
     "error_body",
     "json_completion",
+    "schema_answer",
 ]

@@ -27,6 +27,14 @@ What a handler may return:
 * a :class:`FakeResponse` — any status, body (dict, str or bytes), headers and an
   optional ``delay`` before answering (for timeout tests).
 
+``dialect=`` makes the server behave like one server family
+(``"openai"``, ``"vllm"``, ``"ollama"``, ``"llama-cpp-python"``, ``"plain"``;
+see :mod:`fsmchat.testing._dialects`): it refuses the ``response_format``
+forms that server refuses, with that server's status and error body, before
+the handler is called, and dresses the handler's answers in that server's
+response shape. :func:`schema_answer` is a handler helper that answers any
+structured request with JSON valid against the schema it carries.
+
 Instead of a function, ``FakeOpenAIServer`` also takes a list of such replies,
 served in order (``replies=[...]``); once they are used up it answers 500 and
 records the problem in :attr:`FakeOpenAIServer.handler_errors`. A handler that
@@ -52,6 +60,8 @@ from urllib.parse import urlsplit
 
 import attrs
 
+from fsmchat.testing._dialects import DIALECTS, Dialect, schema_in_request
+
 __all__ = [
     "FakeOpenAIServer",
     "FakeResponse",
@@ -59,6 +69,7 @@ __all__ = [
     "completion",
     "error_body",
     "json_completion",
+    "schema_answer",
 ]
 
 Handler = Callable[[dict[str, Any]], Any]
@@ -154,6 +165,35 @@ def completion(
 def json_completion(data: Any, **kwargs: Any) -> dict[str, Any]:
     """Return a completion whose content is ``data`` encoded as JSON."""
     return completion(json.dumps(data), **kwargs)
+
+
+def schema_answer(body: Mapping[str, Any], *, verdict: bool = True) -> Any:
+    """A JSON value valid against the schema ``body`` asks for, or ``None``.
+
+    Objects get every property; a string enum its first value, a boolean
+    ``verdict``, a string ``"because"``. The schema is found wherever
+    :func:`~fsmchat.testing._dialects.schema_in_request` finds it.
+    """
+    schema = schema_in_request(body)
+    return None if schema is None else _instance(schema, verdict)
+
+
+def _instance(schema: Any, verdict: bool) -> Any:
+    if not isinstance(schema, Mapping):
+        return None
+    if "enum" in schema:
+        return schema["enum"][0]
+    kind = schema.get("type")
+    if kind == "object":
+        props = schema.get("properties") or {}
+        return {k: _instance(v, verdict) for k, v in props.items()}
+    if kind == "boolean":
+        return verdict
+    if kind in ("integer", "number"):
+        return 0
+    if kind == "array":
+        return []
+    return "because"
 
 
 def error_body(
@@ -263,6 +303,9 @@ class FakeOpenAIServer:
             a :class:`FakeResponse`. Default: answers ``"ok"``.
         replies: instead of ``handler``, replies served in order.
         models: model ids listed by ``GET /v1/models``.
+        dialect: behave like this server family (a key of
+            :data:`~fsmchat.testing._dialects.DIALECTS`); ``None``: take every
+            request and answer as the handler says.
 
     Attributes:
         base_url: ``http://127.0.0.1:<port>/v1`` (set once started).
@@ -277,10 +320,15 @@ class FakeOpenAIServer:
         *,
         replies: Iterable[Any] | None = None,
         models: Sequence[str] = ("fake-model",),
+        dialect: str | None = None,
     ) -> None:
         if handler is not None and replies is not None:
             msg = "FakeOpenAIServer takes a handler or replies, not both"
             raise TypeError(msg)
+        if dialect is not None and dialect not in DIALECTS:
+            msg = f"unknown dialect {dialect!r}; known: {', '.join(DIALECTS)}"
+            raise ValueError(msg)
+        self.dialect: Dialect | None = None if dialect is None else DIALECTS[dialect]
         self._replies = None if replies is None else list(replies)
         self.handler = handler
         self.models = tuple(models)
@@ -398,6 +446,19 @@ class FakeOpenAIServer:
                 self.requests.append(body)
 
     def _answer(self, body: Any) -> FakeResponse:
+        if self.dialect is not None:
+            refused = self.dialect.refusal(body)
+            if refused is not None:
+                return FakeResponse(status=refused[0], body=refused[1])
+        response = self._reply(body)
+        if self.dialect is not None and response.status == 200:
+            data = response.body
+            if isinstance(data, Mapping) and isinstance(data.get("choices"), list):
+                shaped = self.dialect.shape(json.loads(json.dumps(data)))
+                return attrs.evolve(response, body=shaped)
+        return response
+
+    def _reply(self, body: Any) -> FakeResponse:
         try:
             if self._replies is not None:
                 with self._lock:

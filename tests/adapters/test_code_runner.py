@@ -16,11 +16,11 @@ from fsmchat._core.codeblocks import CodeBlock
 from fsmchat.adapters._code import (
     TIMEOUT_EXIT_CODE,
     CodeResult,
-    DockerCodeRunner,
     LocalCodeRunner,
     format_results,
     scrub_env,
 )
+from fsmchat.adapters._docker import DockerCodeRunner
 from tests.helpers import skip_if_docker_engine
 
 posix_only = pytest.mark.skipif(sys.platform == "win32", reason="POSIX process groups")
@@ -109,7 +109,7 @@ def test_timeout_kills_the_whole_process_tree(tmp_path: Path) -> None:
         """
     )
     t0 = time.monotonic()
-    (result,) = LocalCodeRunner(timeout=1.5).run([block])
+    (result,) = LocalCodeRunner(timeout=1.5, sandbox=False).run([block])
     assert time.monotonic() - t0 < 3.5
     assert result.timed_out
     pid = int(pidfile.read_text())
@@ -124,7 +124,7 @@ def test_background_processes_do_not_outlive_their_block(tmp_path: Path) -> None
     """A block that exits leaving `sleep &` behind returns promptly and the sleep dies."""
     pidfile = tmp_path / "bg.pid"
     t0 = time.monotonic()
-    (result,) = LocalCodeRunner(timeout=30).run(
+    (result,) = LocalCodeRunner(timeout=30, sandbox=False).run(
         [sh(f"sleep 60 &\necho $! > {pidfile}\necho done")]
     )
     assert time.monotonic() - t0 < 10
@@ -140,13 +140,15 @@ def test_background_processes_do_not_outlive_their_block(tmp_path: Path) -> None
 def test_secrets_are_stripped_from_the_child_environment(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """A block printing os.environ shows no OPENAI_API_KEY although the parent has one."""
+    """Host mode: a block printing os.environ shows no OPENAI_API_KEY although the parent has one."""
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test-not-a-real-key")
     monkeypatch.setenv("AZURE_OPENAI_API_KEY", "azure-secret")
     monkeypatch.setenv("GITHUB_TOKEN", "ghp_secret")
     monkeypatch.setenv("DATABASE_URL", "postgres://me:hunter2@db/x")
     monkeypatch.setenv("FSMCHAT_HARMLESS", "visible")
-    (result,) = LocalCodeRunner().run([py("import os; print(dict(os.environ))")])
+    (result,) = LocalCodeRunner(sandbox=False).run(
+        [py("import os; print(dict(os.environ))")]
+    )
     assert result.ok
     assert "OPENAI_API_KEY" not in result.output
     assert "sk-test-not-a-real-key" not in result.output
@@ -156,9 +158,9 @@ def test_secrets_are_stripped_from_the_child_environment(
 
 
 def test_keep_secrets_and_explicit_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    """keep_secrets=True passes secrets through; env= adds variables."""
+    """Host mode: keep_secrets=True passes secrets through; env= adds variables."""
     monkeypatch.setenv("OPENAI_API_KEY", "sk-kept")
-    runner = LocalCodeRunner(keep_secrets=True, env={"EXTRA_VAR": "42"})
+    runner = LocalCodeRunner(keep_secrets=True, env={"EXTRA_VAR": "42"}, sandbox=False)
     (result,) = runner.run(
         [py("import os; print(os.environ['OPENAI_API_KEY'], os.environ['EXTRA_VAR'])")]
     )

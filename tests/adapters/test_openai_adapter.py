@@ -256,7 +256,7 @@ def test_client_errors_fall_over_without_retry(server: FakeOpenAIServer) -> None
 def test_response_format_rejection_is_retried_without_and_remembered(
     server: FakeOpenAIServer,
 ) -> None:
-    """A 400 about response_format: resend once without it, and stop sending it there."""
+    """A 400 about response_format: resend in the next form at once, and remember it there."""
 
     def handler(body: dict[str, Any]) -> Any:
         if "response_format" in body:
@@ -271,7 +271,12 @@ def test_response_format_rejection_is_retried_without_and_remembered(
     with model:
         assert model.complete(request).content == '{"reason": "r", "next": "A"}'
         model.complete(request)
-    assert ["response_format" in b for b in server.requests] == [True, False, False]
+    assert ["response_format" in b for b in server.requests] == [
+        True,
+        True,
+        False,
+        False,
+    ]
     assert waits == []
 
 

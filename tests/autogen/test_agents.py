@@ -63,11 +63,11 @@ def test_always_enter_runs_the_code_and_enter_on_terminate_ends() -> None:
     result = proxy.initiate_chat(assistant, message="What is 6*7?", silent=True)
     texts = contents(proxy, assistant)
     assert len(texts) == 4
-    assert texts[2] == "exitcode: 0 (execution succeeded)\nCode output:\n42"
+    assert texts[2] == "exitcode: 0 (execution succeeded)\nCode output: \n42"
     assert len(human.prompts) == 2
-    assert "Reply to assistant" in human.prompts[0]
-    assert "says the task is done" in human.prompts[1]
-    assert result.summary == "It is 42."
+    assert "Press enter to skip and use auto-reply" in human.prompts[0]
+    assert "Replying as user_proxy" in human.prompts[1]
+    assert result.summary == "It is 42. "
     assert result.human_input == ["", ""]
 
 
@@ -92,7 +92,7 @@ def test_always_exit_ends_the_chat_at_once() -> None:
     proxy, assistant, model, _ = make_pair([CODE], ["exit"])
     result = proxy.initiate_chat(assistant, message="go", silent=True)
     assert len(contents(proxy, assistant)) == 2
-    assert "typed exit" in why_ended(result)
+    assert "ended the chat" in why_ended(result)
     assert len(model.requests) == 1
 
 
@@ -113,7 +113,7 @@ def test_terminate_mode_asks_only_at_a_termination_message() -> None:
     )
     proxy.initiate_chat(assistant, message="task", silent=True)
     assert len(human.prompts) == 1
-    assert "says the task is done" in human.prompts[0]
+    assert "Press enter or type" in human.prompts[0]
     assert len(contents(proxy, assistant)) == 6
 
 
@@ -124,10 +124,10 @@ def test_terminate_mode_asks_after_max_consecutive_auto_reply() -> None:
     )
     result = proxy.initiate_chat(assistant, message="task", silent=True)
     assert len(human.prompts) == 1
-    assert "Reply to assistant" in human.prompts[0]
+    assert "Press enter to skip and use auto-reply" in human.prompts[0]
     # task, code, result, code, result, code -> asked -> exit
     assert len(contents(proxy, assistant)) == 6
-    assert "typed exit" in why_ended(result)
+    assert "ended the chat" in why_ended(result)
 
 
 def test_never_mode_never_asks_and_stops_at_termination() -> None:
@@ -289,8 +289,13 @@ def test_usage_is_reported_per_agent() -> None:
         replies, [], mode="NEVER", default_auto_reply="go"
     )
     result = proxy.initiate_chat(assistant, message="task", silent=True)
-    usage = result.usage["assistant"]
-    assert (usage.calls, usage.prompt_tokens, usage.completion_tokens) == (2, 30, 3)
+    (usage,) = [
+        v
+        for k, v in result.cost["usage_including_cached_inference"].items()
+        if k != "total_cost"
+    ]
+    assert (usage["prompt_tokens"], usage["completion_tokens"]) == (30, 3)
+    assert result.result.agent_usage["assistant"].calls == 2
 
 
 def test_printing_goes_through_the_output_function_and_silent_mutes_it() -> None:
@@ -304,7 +309,7 @@ def test_printing_goes_through_the_output_function_and_silent_mutes_it() -> None
     text = "\n".join(lines)
     assert "user_proxy (to assistant):\n\ntask\n\n" + "-" * 80 in text
     assert "assistant (to user_proxy):" in text
-    assert "running 1 code block(s) (python)" in text
+    assert ">>>>>>>> EXECUTING CODE BLOCK 0 (inferred language is python)..." in text
 
 
 def test_silent_chat_prints_nothing() -> None:
@@ -335,9 +340,9 @@ def test_send_with_reply_continues_the_chat() -> None:
     """send(request_reply=True) continues the conversation to its end."""
     proxy, assistant, _, _ = make_pair(["TERMINATE"], [], mode="NEVER")
     proxy.send("first", assistant, silent=True)
-    result = assistant.receive("second", proxy, request_reply=True, silent=True)
-    assert result is not None
-    assert contents(proxy, assistant) == ["first", "second", "TERMINATE"]
+    assistant.receive("second", proxy, request_reply=True, silent=True)
+    said = [m["content"] for m in assistant.chat_messages[proxy]]
+    assert said == ["first", "second", "TERMINATE"]
 
 
 def test_a_port_failure_propagates() -> None:
@@ -352,7 +357,7 @@ def test_without_a_message_the_human_types_the_first_one() -> None:
     proxy, assistant, _, human = make_pair(["TERMINATE"], ["solve it", ""])
     proxy.initiate_chat(assistant, silent=True)
     assert contents(proxy, assistant)[0] == "solve it"
-    assert "First message to assistant" in human.prompts[0]
+    assert human.prompts[0] == ">"
 
 
 # -- configuration ------------------------------------------------------------
@@ -382,7 +387,7 @@ def test_agent_defaults_follow_autogen() -> None:
     assert proxy.human_input_mode == "ALWAYS"
     assert proxy.code_execution_config == {}
     assert not proxy.has_llm
-    assert proxy.max_consecutive_auto_reply == 100
+    assert proxy.max_consecutive_auto_reply() == 100
 
 
 def test_bad_options_raise_with_a_hint() -> None:
@@ -393,8 +398,9 @@ def test_bad_options_raise_with_a_hint() -> None:
         UserProxyAgent("u", code_execution_config={"use_dockr": False})
     with pytest.raises(InvalidArgument, match="last_n_messages"):
         UserProxyAgent("u", code_execution_config={"last_n_messages": "all"})
-    with pytest.raises(InvalidArgument, match="needs a model"):
-        AssistantAgent("a")
+    assert not AssistantAgent(
+        "a"
+    ).has_llm  # AutoGen builds it; it replies without a model
     proxy = UserProxyAgent("u")
     with pytest.raises(InvalidArgument, match="cannot chat with itself"):
         proxy.initiate_chat(proxy, message="hi")
@@ -484,11 +490,11 @@ def test_tool_errors_become_results_not_crashes() -> None:
         r["tool_call_id"]: r["content"]
         for r in proxy.chat_messages[assistant][2]["tool_responses"]
     }
-    assert "no function named 'ad'" in results["c1"]
-    assert "did you mean 'add'" in results["c1"]
-    assert "not valid JSON" in results["c2"]
+    assert "Error: Function ad not found." in results["c1"]
+
+    assert "The argument must be in JSON format." in results["c2"]
     assert "must be a JSON object" in results["c3"]
-    assert results["c4"] == "Error: boom raised ValueError: no good"
+    assert results["c4"] == "Error: no good"
 
 
 def test_register_function_offers_the_schema_and_executes() -> None:
@@ -508,7 +514,10 @@ def test_register_function_offers_the_schema_and_executes() -> None:
         "TERMINATE",
     ]
     proxy, assistant, model, _ = make_pair(replies, [], mode="NEVER")
-    register_function(convert, caller=assistant, executor=proxy)
+    assistant.llm_config = {"config_list": [{"model": "scripted"}]}
+    register_function(
+        convert, caller=assistant, executor=proxy, description="Convert a distance."
+    )
     proxy.initiate_chat(assistant, message="10 km in miles?", silent=True)
     (tool,) = model.requests[0].tools
     assert tool == {
@@ -520,8 +529,12 @@ def test_register_function_offers_the_schema_and_executes() -> None:
                 "type": "object",
                 "properties": {
                     "amount": {"type": "number", "description": "How much"},
-                    "unit": {"enum": ["km", "mi"]},
-                    "tags": {"type": "array", "items": {"type": "string"}},
+                    "unit": {"enum": ["km", "mi"], "default": "km"},
+                    "tags": {
+                        "type": "array",
+                        "items": {"type": "string"},
+                        "default": None,
+                    },
                 },
                 "required": ["amount"],
             },
@@ -560,8 +573,8 @@ def test_unsupported_tool_parameter_type_is_refused() -> None:
 
     def f(x: complex) -> None: ...
 
-    with pytest.raises(InvalidArgument, match="unsupported type"):
-        assistant.register_for_llm()(f)
+    with pytest.raises(TypeError, match="unsupported type"):
+        assistant.register_for_llm(description="f")(f)
 
 
 # -- function agents -------------------------------------------------------------
@@ -586,7 +599,8 @@ def test_register_reply_runs_before_the_built_ins() -> None:
     """A reply function registered at position 0 answers first."""
     agent = ConversableAgent("bot", human_input_mode="ALWAYS", human=ScriptedHuman([]))
     agent.register_reply(
-        [ConversableAgent, None], lambda me, msgs, sender, cfg: (True, "canned")
+        [ConversableAgent, None],
+        lambda recipient, messages, sender, config: (True, "canned"),
     )
     proxy = UserProxyAgent("u", human_input_mode="NEVER", max_consecutive_auto_reply=1)
     proxy.initiate_chat(agent, message="hi", silent=True)
@@ -614,7 +628,7 @@ def test_agent_built_from_llm_config_talks_to_an_openai_endpoint() -> None:
         body = server.requests[0]
     assert result.chat_history[-1]["content"] == "The answer is 4. TERMINATE"
     assert body["messages"][1]["content"] == "2+2?"
-    assert result.usage["assistant"].calls == 1
+    assert result.result.agent_usage["assistant"].calls == 1
 
 
 class RecordingRunner:
@@ -663,7 +677,7 @@ def test_last_n_messages_as_a_number_scans_older_messages() -> None:
         {"content": "no code here", "role": "user", "name": "o"},
     ]
     reply = proxy.generate_reply(messages=history, sender=other)
-    assert reply == "exitcode: 0 (execution succeeded)\nCode output:\nran sh"
+    assert reply == "exitcode: 0 (execution succeeded)\nCode output: \nran sh"
     auto = UserProxyAgent(
         "v", human_input_mode="NEVER", code_execution_config={"executor": runner}
     )

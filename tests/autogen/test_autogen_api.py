@@ -143,10 +143,15 @@ def test_duplicate_agent_names_are_rejected() -> None:
         GroupChat([a, b, other_a], [])
 
 
-def test_a_group_needs_two_agents() -> None:
-    """A group chat of one agent is refused at construction."""
-    with pytest.raises(ValueError, match="at least 2 agents"):
-        GroupChat(members("A"), [])
+def test_an_empty_group_constructs_but_cannot_run() -> None:
+    """GroupChat(agents=[]) builds (AutoGen uses it to convert messages); running it is refused."""
+    gc = GroupChat(agents=[], messages=[])
+    manager = GroupChatManager(gc, llm_config=False, output=lambda t: None)
+    assert manager.messages_from_string(
+        manager.messages_to_string([{"content": "x"}])
+    ) == [{"content": "x"}]
+    with pytest.raises(ValueError, match="no agents"):
+        starter().initiate_chat(manager, message="1")
 
 
 def test_every_problem_is_reported_at_once() -> None:
@@ -272,8 +277,22 @@ def test_manager_refuses_tools_and_a_missing_model() -> None:
     gc = GroupChat(members("A", "B", "C"), [])
     with pytest.raises(ValueError, match="no tool or function calls"):
         GroupChatManager(gc, llm_config={"config_list": [], "tools": [{"x": 1}]})
-    with pytest.raises(ValueError, match="needs a model that chooses"):
-        GroupChatManager(gc, llm_config=False)
+    fsm = GroupChat(
+        members("A", "B", "C"),
+        [],
+        speaker_selection_method="fsm",
+        finite_state_machine={
+            "agents": ["A", "B", "C"],
+            "transitions": [
+                {"from": "A", "to": "B", "on": "the number is even"},
+                {"from": "A", "to": "C", "on": None},
+                {"from": "B", "to": "A", "on": None},
+                {"from": "C", "to": "A", "on": None},
+            ],
+        },
+    )
+    with pytest.raises(ValueError, match="need a model to judge"):
+        GroupChatManager(fsm, llm_config=False)
 
 
 def test_manager_needs_no_model_when_the_graph_decides_alone() -> None:
@@ -680,8 +699,8 @@ def test_messages_and_chat_messages_have_autogens_shape() -> None:
     assert result.summary == "3"
 
 
-def test_clear_history_resets_the_group_chat() -> None:
-    """clear_history=True starts afresh; False continues the same messages."""
+def test_group_messages_persist_until_the_manager_is_reset() -> None:
+    """As in AutoGen, groupchat.messages accumulate across chats; manager.reset() empties them."""
     user = starter()
     a, b = members("A", "B")
     gc = GroupChat(
@@ -692,6 +711,8 @@ def test_clear_history_resets_the_group_chat() -> None:
     user.initiate_chat(manager, message="10", clear_history=False)
     assert [m["content"] for m in gc.messages] == ["1", "2", "10", "11"]
     assert len(a.chat_messages[manager]) == 4
+    manager.reset()
+    a.reset()
     user.initiate_chat(manager, message="20", clear_history=True)
     assert [m["content"] for m in gc.messages] == ["20", "21"]
     assert len(a.chat_messages[manager]) == 2
@@ -728,9 +749,14 @@ def test_printing_follows_autogen_and_can_be_silenced() -> None:
     out: list[str] = []
     manager = GroupChatManager(gc, output=out.append)
     user.initiate_chat(manager, message="1")
-    assert out == [
+    blocks = [o for o in out if "(to chat_manager)" in o]
+    assert blocks == [
         f"{n} (to chat_manager):\n\n{c}\n\n{'-' * 80}"
         for n, c in [("User", "1"), ("A", "2"), ("B", "3")]
+    ]
+    assert [o for o in out if "Next speaker" in o] == [
+        "\nNext speaker: A\n",
+        "\nNext speaker: B\n",
     ]
     out.clear()
     user.initiate_chat(manager, message="1", silent=True)

@@ -78,14 +78,16 @@ def test_solve_script_runs_the_code_and_ends_on_terminate(tmp_path: Path) -> Non
     assert run.saved == run.proxy.chat_messages[run.assistant]
     assert run.saved[0]["content"] == PROBLEM
     output = run.saved[2]["content"]
-    assert output.startswith("exitcode: 0 (execution succeeded)\nCode output:\n")
+    assert output.startswith("exitcode: 0 (execution succeeded)\nCode output: \n")
     assert [ln.rsplit(" ", 1)[-1] for ln in output.splitlines()[2:]] == EXPECTED_SUMS
     assert run.saved[3]["content"].rstrip().endswith("TERMINATE")
     # the real output was what the model saw next
     assert run.model.requests[1].messages[-1]["content"] == output
     assert len(run.human.prompts) == 2
     assert "typed" not in why_ended(run.result)
-    assert run.result.summary.endswith("a + b + c = 7.")
+    assert run.result.summary.rstrip().endswith(
+        "a + b + c = 7."
+    )  # AutoGen keeps the newlines
 
 
 def test_fix_script_sees_the_error_and_repairs_the_code(tmp_path: Path) -> None:
@@ -110,7 +112,7 @@ def test_human_feedback_mid_chat_reaches_the_assistant(tmp_path: Path) -> None:
     )
     assert run.saved[2]["content"] == "use exact fractions please"
     assert run.model.requests[1].messages[-1]["content"] == "use exact fractions please"
-    assert "typed exit" in why_ended(run.result)
+    assert "ended the chat" in why_ended(run.result)
     assert len(run.saved) == 4
 
 

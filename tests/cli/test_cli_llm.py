@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
 
 from fsmchat.cli import main
-from fsmchat.testing._fakeserver import FakeOpenAIServer, FakeResponse
+from fsmchat.testing._fakeserver import (
+    FakeOpenAIServer,
+    FakeResponse,
+    json_completion,
+    schema_answer,
+)
 from tests.helpers import judge_counting
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -193,3 +201,95 @@ def test_model_without_config_is_a_usage_error() -> None:
     result = CliRunner().invoke(main, ["run", SPEC, "--model", "x"])
     assert result.exit_code == 2
     assert "--model NAME needs --config" in result.stderr
+
+
+class _ReviewModel:
+    """A model for specs/code_review.yaml: patches, one request for changes, approval."""
+
+    def __init__(self) -> None:
+        self.reviews = 0
+
+    def __call__(self, body: dict[str, Any]) -> Any:
+        verdicts = schema_answer(body)
+        if verdicts is not None:
+            return json_completion(verdicts)
+        system = body["messages"][0]["content"]
+        if system.startswith("You review"):
+            self.reviews += 1
+            if self.reviews == 1:
+                return "Please add a test for the new flag."
+            return "APPROVED: the flag is tested."
+        return "--- a/cli.py\n+++ b/cli.py\n+VERBOSE = True"
+
+
+def test_code_review_runs_to_its_end_against_a_server_that_500s_json_schema(
+    tmp_path: Path,
+) -> None:
+    """Done-when of issue 16: `fsmchat run specs/code_review.yaml --config CFG` against a
+    llama-cpp-python-like endpoint (json_schema → HTTP 500) runs the chat to its end."""
+    with FakeOpenAIServer(_ReviewModel(), dialect="llama-cpp-python") as server:
+        config = write_config(tmp_path / "CFG", server, model="local")
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "fsmchat",
+                "run",
+                str(ROOT / "specs" / "code_review.yaml"),
+                "--config",
+                config,
+                "--cache-dir",
+                str(tmp_path / "cache"),
+            ],
+            input="Add a --verbose flag.\nMerged, thanks.\n",
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+    assert done.returncode == 0, done.stderr
+    assert "chat ended: end agent" in done.stderr
+    assert "Maintainer: Merged, thanks." in done.stdout
+    assert "APPROVED" in done.stdout
+    forms = [
+        (b.get("response_format") or {}).get("type", "none") for b in server.requests
+    ]
+    # The first decision discovers the 500 once; llama-cpp-python's form is kept after.
+    assert forms.count("json_schema") == 1
+    assert "json_object" in forms
+    assert server.handler_errors == []
+
+
+def test_run_with_config_without_openai_stops_before_the_chat(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`run --config` without openai exits 1 with the install line before asking anyone."""
+    monkeypatch.setitem(sys.modules, "openai", None)
+    with FakeOpenAIServer() as server:
+        config = write_config(tmp_path / "CFG", server)
+        result = CliRunner().invoke(
+            main,
+            ["run", str(ROOT / "specs" / "code_review.yaml"), "--config", config],
+            input="Add a flag.\n",
+        )
+    assert result.exit_code == 1
+    assert "Error: a model endpoint (OpenAIChatModel) needs the 'openai' package" in (
+        result.stderr
+    )
+    assert "pip install 'openai>=1.40'" in result.stderr
+    assert "Traceback" not in result.output
+    assert "Type your message" not in result.output
+    assert server.requests == []
+
+
+def test_resume_counts_one_decision_in_the_singular(tmp_path: Path) -> None:
+    """Resuming after one message and one decision says "1 message and 1 decision"."""
+    spec = str(ROOT / "specs" / "human_math.yaml")
+    record = str(tmp_path / "chat.jsonl")
+    paused = CliRunner().invoke(main, ["run", spec, "--record", record, "--no-wait"])
+    assert paused.exit_code == 3, paused.output
+    resumed = CliRunner().invoke(
+        main, ["run", spec, "--record", record, "--no-wait", "--answer", "1+1"]
+    )
+    assert resumed.exit_code == 3, resumed.output
+    assert "replayed 1 message and 1 decision from the record" in resumed.stderr

@@ -215,12 +215,12 @@ def test_verify_bad_json_exits_1_with_location(tmp_path: Path) -> None:
 
 
 def test_paths_prints_covering_paths() -> None:
-    """paths prints one path per line."""
+    """paths prints one path per line, each step with the index of the edge it takes."""
     code, out, err = run(tools.paths, COUNTING)
     assert code == 0
     assert out == (
-        "User -> Planner -> Engineer -> Executor -> Engineer -> Critic -> Planner"
-        " -> Engineer -> Critic -> Engineer\n"
+        "User -[0]-> Planner -[1]-> Engineer -[2]-> Executor -[4]-> Engineer"
+        " -[3]-> Critic -[5]-> Planner -[1]-> Engineer -[3]-> Critic -[6]-> Engineer\n"
     )
     assert "1 path, 9 steps" in err
 

@@ -6,6 +6,7 @@ is not a terminal. Timeouts are generous; nothing here measures time.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import sys
@@ -21,10 +22,8 @@ pytestmark = pytest.mark.skipif(
 
 ROOT = Path(__file__).resolve().parents[2]
 SPEC = ROOT / "specs" / "human_math.yaml"
-PROMPT = re.escape(
-    "[You] (replying to Calculator) Type your message, press Enter to send "
-    "nothing, or type 'exit' to end the chat: "
-)
+PROMPT_TEXT = "[You] to Calculator ('exit' ends): "
+PROMPT = re.escape(PROMPT_TEXT)
 TIMEOUT = 60
 
 
@@ -74,18 +73,48 @@ def test_human_is_prompted_on_the_terminal_and_can_type_enter_and_exit() -> None
     assert code == 0
 
 
-def test_end_of_input_at_the_prompt_is_a_clean_error() -> None:
-    """Ctrl-D at the prompt ends the CLI with an error message and exit code 1."""
-    child = spawn("run", str(SPEC))
+def test_the_human_prompt_is_short() -> None:
+    """The prompt says who answers whom and how to end, in about 40 characters."""
+    assert len(PROMPT_TEXT) <= 40
+
+
+@pytest.mark.parametrize(
+    ("key", "shown"), [("ctrl-d", r"\^D exit"), ("ctrl-c", r"\^C exit")]
+)
+def test_ctrl_d_and_ctrl_c_at_the_prompt_end_the_chat_like_exit(
+    tmp_path: Path, key: str, shown: str
+) -> None:
+    """Ctrl-D or Ctrl-C at the prompt: '-- chat ended: stopped', exit 0, the record kept and replayable."""
+    record = tmp_path / "chat.jsonl"
+    child = spawn("run", str(SPEC), "--record", str(record))
     try:
         child.expect(PROMPT)
-        child.sendeof()
-        child.expect("Error: no more input on stdin")
+        child.sendline("6 * 7")
+        child.expect(PROMPT)
+        if key == "ctrl-d":
+            child.sendeof()
+        else:
+            child.sendintr()
+        child.expect(shown)
+        child.expect(r"-- chat ended: stopped \(You typed exit\) after 3 messages")
+        rest = child.read()
         code = finish(child)
     finally:
         if child.isalive():
             child.terminate(force=True)
-    assert code == 1
+    assert code == 0
+    assert "Traceback" not in rest
+    assert "Aborted" not in rest
+    kinds = [json.loads(line)["type"] for line in record.read_text().splitlines()]
+    assert kinds[-2:] == ["stop", "end"]
+    again = spawn("replay", str(record))
+    try:
+        again.expect(r"Calculator: 6 \* 7 = 42")
+        again.expect(r"-- chat ended: stopped \(You typed exit\) after 3 messages")
+        assert finish(again) == 0
+    finally:
+        if again.isalive():
+            again.terminate(force=True)
 
 
 def test_human_math_spec_runs_in_process_with_a_scripted_human() -> None:
@@ -101,7 +130,7 @@ def test_human_math_spec_runs_in_process_with_a_scripted_human() -> None:
         "",
     ]
     assert "You typed exit" in f"{result.finished.reason} {result.finished.detail}"
-    assert all("(replying to Calculator)" in p for p in human.prompts)
+    assert all(p == PROMPT_TEXT for p in human.prompts)
 
 
 @pytest.mark.parametrize(

@@ -304,3 +304,34 @@ def test_dead_edges_are_never_taken_by_the_engine(
     result = fsmchat.run_chat(spec, selector=FunctionSelector(answer))
     taken = {d.edge for d in result.trace if d.edge is not None}
     assert not taken & set(dead), {i: dead[i] for i in taken & set(dead)}
+
+
+def test_unallowed_code_is_a_warning_per_reference() -> None:
+    """check lists every call:/function: outside the allow-list, located; allow= clears them."""
+    text = (
+        "message: hi\nend: [B]\nagents:\n"
+        "  - {name: A, function: 'mine.agents:reply'}\n"
+        "  - {name: B, function: 'fsmchat.examples.counting:add_one'}\n"
+        "transitions:\n"
+        "  - {from: A, to: B, when: {not: {call: 'mine.guards:ok'}}}\n"
+        "  - {from: A, to: B}\n"
+    )
+    flagged = [p for p in check_text(text, path="s.yaml") if p.code == "unallowed-code"]
+    assert [(p.line, p.severity) for p in flagged] == [(4, "warning"), (7, "warning")]
+    assert "'mine.agents:reply'" in flagged[0].message
+    assert "--allow mine.guards" in flagged[1].message
+    assert [
+        p
+        for p in check_text(text, path="s.yaml", allow=["mine"])
+        if p.code == "unallowed-code"
+    ] == []
+    partly = check_text(text, path="s.yaml", allow=["mine.guards"])
+    assert [p.line for p in partly if p.code == "unallowed-code"] == [4]
+
+
+def test_check_rejects_a_malformed_allow_prefix() -> None:
+    """allow= takes dotted module names, not references or a bare string."""
+    with pytest.raises(fsmchat.InvalidArgument, match="not a module prefix"):
+        check_text("agents: [{name: A}]\ntransitions: []\n", allow=["mine:f"])
+    with pytest.raises(fsmchat.InvalidArgument, match="list of module prefixes"):
+        check_text("agents: [{name: A}]\ntransitions: []\n", allow="mine")

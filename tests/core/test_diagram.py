@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 import fsmchat
-from fsmchat._core.diagram import _q, to_dot
+from fsmchat._core.diagram import PNG_DPI, _q, to_dot
 from tests.helpers import ROOT, SPECS
 
 GOLDEN = ROOT / "tests" / "golden"
@@ -47,7 +47,7 @@ def spec(text: str) -> fsmchat.Spec:
 
 
 def test_start_end_priority_and_default_marks() -> None:
-    """Start has an entry arrow, end agents a double border, edges #k, defaults dashed."""
+    """Start has an entry arrow, end agents a double border, edges #k, defaults dashed and last."""
     dot = to_dot(
         spec(
             "start: A\nend: [C]\n"
@@ -65,7 +65,7 @@ def test_start_end_priority_and_default_marks() -> None:
     assert '"B" [label="B\\n(human)"];' in dot
     assert '"A" -> "C" [label="#1 when /^ok/"];' in dot
     assert '"A" -> "B" [label="#2\\n\\"needs a person\\""];' in dot
-    assert '"A" -> "B" [label="default", style="dashed"];' in dot
+    assert '"A" -> "B" [label="#3 default", style="dashed"];' in dot
     assert '"B" -> "C";' in dot  # a lone edge needs no number
 
 
@@ -148,3 +148,59 @@ def test_golden_dot_renders_with_graphviz(fmt: str) -> None:
         format=fmt
     )
     assert data.startswith(b"<?xml" if fmt == "svg" else b"\x89PNG")
+
+
+def test_two_way_edges_are_drawn_side_by_side() -> None:
+    """A back edge of a two-way pair is written reversed with dir=back, keeping its label."""
+    dot = to_dot(
+        spec(
+            "agents: [{name: A}, {name: B}, {name: C}]\nend: [C]\n"
+            "transitions:\n  - {from: A, to: B}\n"
+            "  - {from: B, to: A, when: {contains: again}}\n  - {from: B, to: C}\n"
+        )
+    )
+    assert '"A" -> "B";' in dot
+    assert (
+        '"A" -> "B" [label="#1 when contains \'again\'", dir=back, id="fsm-edge-1"];'
+        in dot
+    )
+    assert '"B" -> "A"' not in dot
+
+
+def test_terminate_when_is_a_note_and_absent_without_it() -> None:
+    """terminate_when (with max_round) is drawn as a note; specs without it get none."""
+    counting = to_dot(fsmchat.load_spec(SPECS / "counting.yaml"))
+    assert (
+        '"__ends__" [shape=note, fontsize=10, label="the chat ends after any message '
+        "when\\nendswith 'TERMINATE'\\n(and after 25 messages)\"];"
+    ) in counting
+    assert '{rank=sink; "__ends__";}' in counting
+    plain = to_dot(spec("agents: [{name: A}]\ntransitions: []\n"))
+    assert "shape=note" not in plain
+
+
+def test_dpi_only_when_asked() -> None:
+    """A dpi is written into the graph attributes only for bitmap renderings."""
+    s = fsmchat.load_spec(SPECS / "code_review.yaml")
+    assert "dpi=" not in to_dot(s)
+    assert ", dpi=150];" in to_dot(s, dpi=PNG_DPI).splitlines()[1]
+
+
+@pytest.mark.skipif(shutil.which("dot") is None, reason="needs the Graphviz dot binary")
+def test_draw_png_is_rendered_at_the_readable_dpi(tmp_path: Path) -> None:
+    """`fsmchat draw -o x.png` renders at PNG_DPI: 150/96 times Graphviz's default width."""
+    import struct
+
+    import graphviz
+    from click.testing import CliRunner
+
+    from fsmchat.cli import main
+
+    spec_path = SPECS / "code_review.yaml"
+    out = tmp_path / "d.png"
+    result = CliRunner().invoke(main, ["draw", str(spec_path), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    default = graphviz.Source(to_dot(fsmchat.load_spec(spec_path))).pipe(format="png")
+    width = struct.unpack(">I", out.read_bytes()[16:20])[0]
+    base = struct.unpack(">I", default[16:20])[0]
+    assert abs(width / base - PNG_DPI / 96) < 0.05

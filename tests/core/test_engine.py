@@ -361,7 +361,7 @@ def test_stop_event_ends_chat() -> None:
 
 
 def test_guard_exception_moves_engine_to_error() -> None:
-    """A guard that raises puts the engine in ERROR, citing the cause."""
+    """A guard that raises puts the engine in ERROR with a UserCodeError naming it."""
 
     def boom(chat: object) -> bool:
         raise ZeroDivisionError("bad guard")
@@ -372,7 +372,7 @@ def test_guard_exception_moves_engine_to_error() -> None:
         message=None,
     )
     engine = Engine(spec)
-    with pytest.raises(EngineError, match="ZeroDivisionError"):
+    with pytest.raises(fsmchat.UserCodeError, match=r"guard boom.*ZeroDivisionError"):
         engine.receive(Reply(agent="A", content="x"))
     assert engine.phase is Phase.ERROR
 

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 import fsmchat
 from fsmchat._core.check import dead_edges
-from fsmchat._core.paths import covering_paths, uncovered_edges
+from fsmchat._core.paths import covering_paths, format_path, uncovered_edges
 from tests.helpers import SPECS
 
 
@@ -112,3 +112,15 @@ def test_paths_are_walks_from_start_within_max_round(spec: fsmchat.Spec) -> None
         covered |= {e.index for e in p}
     missing = {e.index for e, _ in uncovered_edges(spec)}
     assert covered | missing == set(range(len(spec.transitions)))
+
+
+def test_format_path_names_the_edge_of_each_step() -> None:
+    """A path line shows each step's edge index, telling apart edges between the same agents."""
+    spec = fsmchat.load_spec(SPECS / "code_review.yaml")
+    lines = [format_path(p) for p in covering_paths(spec)]
+    assert lines == [
+        "Requester -[0]-> Author -[1]-> Reviewer -[2]-> Maintainer",
+        "Requester -[0]-> Author -[1]-> Reviewer -[3]-> Author -[1]-> Reviewer -[4]-> Author",
+    ]
+    assert spec.transitions[4].default  # the last step of path 2 is the default edge
+    assert format_path([]) == ""

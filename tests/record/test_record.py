@@ -21,6 +21,7 @@ from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import fsmchat
 from fsmchat import (
     Answer,
     AskAgent,
@@ -32,27 +33,28 @@ from fsmchat import (
     Judge,
     Message,
     Usage,
-    load_spec,
     run_chat,
 )
-from fsmchat._record.record import (
-    Cassette,
-    RecordError,
-    RecordHeader,
-    RecordWriter,
-    read_record,
-    replay_record,
-    resume,
-    resume_engine,
-    spec_digest,
-)
+from fsmchat._core.errors import RecordError
+from fsmchat._record.durable import run_durable
+from fsmchat._record.format import RecordHeader, spec_digest
+from fsmchat._record.reader import read_record
+from fsmchat._record.replay import Cassette, replay_record, resume, resume_engine
+from fsmchat._record.writer import RecordWriter
 from fsmchat._run.llm import LLMResponder, LLMSelector
 from fsmchat.cli import main
-from fsmchat.cli._durable import replay, run_recorded
+from fsmchat.cli._durable import replay
 from fsmchat.testing import FunctionSelector, ScriptedChatModel
 from tests.helpers import COUNTING_TRANSCRIPT, SPECS
+from tests.record.chain import rechain
 
 COUNTING = SPECS / "counting.yaml"
+
+
+def load_spec(path: object) -> fsmchat.Spec:
+    """The spec at ``path`` with its fsmchat.examples functions bound (records resume engines)."""
+    return fsmchat.load_spec(path, allow=[])  # type: ignore[arg-type]
+
 
 CHOOSY = """\
 # Open choices settled by a selector; some answers are refused and re-asked.
@@ -129,10 +131,9 @@ def record_chat(
 ) -> tuple[list[tuple[str, str]], Any]:
     """Run (or continue) a recorded chat in-process; return what it printed and the result."""
     printed: list[tuple[str, str]] = []
-    result = run_recorded(
+    result = run_durable(
         load_spec(spec_path),
-        spec_path=str(spec_path),
-        record_path=str(record_path),
+        record=record_path,
         selector=selector,
         llm=llm,
         human=human,
@@ -263,7 +264,8 @@ def test_header_of_a_new_record_holds_the_spec_and_the_engine_options(
     record_chat(COUNTING, record_path)
     header = json.loads(record_path.read_text().splitlines()[0])
     assert header["type"] == "header"
-    assert header["format"] == "fsmchat.record/1"
+    assert header["format"] == "fsmchat.record/2"
+    assert len(header["hash"]) == 64
     assert header["spec"]["name"] == "counting"
     assert header["spec"]["sha256"] == spec_digest(COUNTING.read_text())
     assert header["options"] == {
@@ -364,7 +366,7 @@ def test_damaged_line_followed_by_complete_lines_is_corruption_not_a_torn_write(
             r"line 1: expected the record header",
         ),
         (
-            lambda ls: [ls[0].replace(b"record/1", b"record/9"), *ls[1:]],
+            lambda ls: [ls[0].replace(b"record/2", b"record/9"), *ls[1:]],
             r"unsupported record format",
         ),
         (
@@ -383,7 +385,8 @@ def test_malformed_records_are_refused_naming_the_line(
     """Duplicated or lost lines, a missing header, unknown formats and types are clear errors."""
     full = full_record(COUNTING, tmp_path)
     path = tmp_path / "r.jsonl"
-    path.write_bytes(b"\n".join(edit(full.split(b"\n"))))
+    # re-sealed: these are the checks behind the hash chain (a forger's record)
+    path.write_bytes(b"\n".join(rechain(edit(full.split(b"\n")))))
     with pytest.raises(RecordError, match=message):
         read_record(path)
 
@@ -617,7 +620,7 @@ def test_edited_record_is_refused_at_the_line_that_does_not_fit(
     assert old in lines[line - 1]
     lines[line - 1] = lines[line - 1].replace(old, new)
     path = tmp_path / "r.jsonl"
-    path.write_bytes(b"\n".join(lines))
+    path.write_bytes(b"\n".join(rechain(lines)))  # a forger who re-seals the chain
     with pytest.raises(RecordError, match="does not fit spec 'counting'") as err:
         resume_engine(load_spec(COUNTING), read_record(path))
     assert expected in str(err.value)

@@ -1,0 +1,520 @@
+"""Durable chats: start or continue a chat recorded in a file (``fsmchat run --record``).
+
+:func:`run_durable` (and :func:`arun_durable`) open the record (locking it and
+cutting a torn last line), write a header for a new chat or check an existing
+record against the spec and the options, replay the recorded steps through
+the engine (:func:`~fsmchat._record.replay.resume`: no model call, every step
+checked), append what the replay produced past the record's end, then drive
+the chat on with the live ports, writing each message and decision (fsynced)
+before the next port is called.
+
+A human's turn can become a *pause*: :class:`DurableHuman` answers from given
+answers first, then reads its inner human port, or, with ``no_wait``, stops
+the chat. The pause is written to the record and the call returns a
+:class:`~fsmchat.ChatResult` whose ``finished.reason`` is ``"paused"``; a later
+call with the answer continues it, from any process.
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+import os
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import attrs
+
+from fsmchat._core.engine import Engine, Routing
+from fsmchat._core.errors import InvalidArgument
+from fsmchat._core.events import AskAgent, AskHuman, Choose, Finished, Judge, Reply
+from fsmchat._core.spec import Spec
+from fsmchat._core.state import Decision, Message, Usage
+from fsmchat._record.format import (
+    MessageEntry,
+    Record,
+    RecordHeader,
+    StopEntry,
+    digest_of,
+    stop_reason,
+)
+from fsmchat._record.replay import Resumed, check_header, resume
+from fsmchat._record.writer import RecordWriter
+from fsmchat._run.driver import ChatResult, UsageCount, arun_chat, check_ports, run_chat
+from fsmchat._run.files import load_spec
+from fsmchat._run.resolve import resolve_spec
+from fsmchat._run.selectors import RandomSelector, RoundRobinSelector
+
+__all__ = ["PAUSED", "DurableHuman", "arun_durable", "run_durable"]
+
+_LOG = logging.getLogger("fsmchat")
+
+#: ``ChatResult.finished.reason`` of a chat that stopped to wait for a person.
+PAUSED = "paused"
+
+
+class _Pause(Exception):
+    """Raised by :class:`DurableHuman` instead of asking its inner human."""
+
+
+async def _acall(port: Any, method: str, arg: Any) -> Any:
+    """Call ``port.a<method>(arg)`` if it has it, else ``port.<method>(arg)`` (awaited if need be)."""
+    amethod = getattr(port, "a" + method, None)
+    out = amethod(arg) if amethod is not None else getattr(port, method)(arg)
+    return await out if inspect.isawaitable(out) else out
+
+
+class DurableHuman:
+    """A human port for durable chats: given answers first, then a person or a pause.
+
+    Args:
+        human: the port to ask when the answers run out (``None``: nobody).
+        answers: answers to the next prompts, in order (``fsmchat run --answer``).
+        no_wait: when the answers run out, pause the chat instead of asking
+            ``human`` (:func:`run_durable` writes the pause and returns).
+        echo: called with ``prompt + answer`` for each given answer used
+            (e.g. to show it on the terminal).
+    """
+
+    def __init__(
+        self,
+        human: Any = None,
+        *,
+        answers: Sequence[str] = (),
+        no_wait: bool = False,
+        echo: Callable[[str], object] | None = None,
+    ) -> None:
+        self.human = human
+        self.answers = list(answers)
+        self.no_wait = no_wait
+        self.echo = echo
+
+    def _given(self, prompt: str) -> str | None:
+        if self.answers:
+            text = self.answers.pop(0)
+            if self.echo is not None:
+                self.echo(f"{prompt}{text}")
+            return text
+        if self.no_wait or self.human is None:
+            raise _Pause(prompt)
+        return None
+
+    def input(self, prompt: str) -> str:
+        """The next given answer, else the inner human's; raises the pause with ``no_wait``."""
+        given = self._given(prompt)
+        if given is not None:
+            return given
+        out: str = self.human.input(prompt)
+        return out
+
+    async def ainput(self, prompt: str) -> str:
+        """:meth:`input` for :func:`arun_durable` (awaits an async inner human)."""
+        given = self._given(prompt)
+        if given is not None:
+            return given
+        out: str = await _acall(self.human, "input", prompt)
+        return out
+
+
+class _Tap:
+    """What a record line needs beyond the engine's own records: the value of
+    each answer a live selector gave (a decision keeps only the raw text) and
+    the usage of each live reply (a message keeps none)."""
+
+    def __init__(self) -> None:
+        self.values: list[Any] = []
+        self.usage: dict[str, Usage] = {}
+
+    def take_values(self, n: int) -> list[Any]:
+        taken, self.values = self.values[:n], self.values[n:]
+        return taken
+
+    def answer(self, answer: Any) -> Any:
+        self.values.append(getattr(answer, "value", None))
+        return answer
+
+    def reply(self, reply: Any) -> Any:
+        if isinstance(reply, Reply) and reply.usage is not None:
+            self.usage[reply.agent] = reply.usage
+        return reply
+
+
+class _TappedSelector:
+    """A live selector whose answers' values are kept for the decision line."""
+
+    def __init__(self, inner: Any, tap: _Tap) -> None:
+        self.inner = inner
+        self.tap = tap
+        self.can_judge = bool(getattr(inner, "can_judge", False))
+
+    def select(self, request: Choose | Judge) -> Any:
+        return self.tap.answer(self.inner.select(request))
+
+    async def aselect(self, request: Choose | Judge) -> Any:
+        return self.tap.answer(await _acall(self.inner, "select", request))
+
+
+class _TappedResponder:
+    """A live responder whose replies' usage is kept for the message line."""
+
+    def __init__(self, inner: Any, tap: _Tap) -> None:
+        self.inner = inner
+        self.tap = tap
+
+    def respond(self, request: AskAgent | AskHuman) -> Any:
+        return self.tap.reply(self.inner.respond(request))
+
+    async def arespond(self, request: AskAgent | AskHuman) -> Any:
+        return self.tap.reply(await _acall(self.inner, "respond", request))
+
+
+def _option_conflict(
+    record: Record,
+    message: str | None,
+    max_round: int | None,
+    routing: Routing,
+    selection: tuple[str, int | None] | None,
+) -> str | None:
+    """Why the given options cannot continue ``record`` (``None``: they can)."""
+    header = record.header
+    assert header is not None
+    if selection is not None and header.selection not in (None, selection):
+        (method, seed), (was, was_seed) = selection, header.selection
+        before = was + ("" if was_seed is None else f" --seed {was_seed}")
+        now = method + ("" if seed is None else f" --seed {seed}")
+        return (
+            f"record {record.path} was started with --select {before}, not {now}: "
+            f"continue it with the same selection, or start a new record"
+        )
+    given = {
+        "--message": (message, header.message),
+        "--max-round": (max_round, header.max_round),
+    }
+    for option, (value, recorded) in given.items():
+        if value is not None and value != recorded:
+            return (
+                f"record {record.path} was started with {option} {recorded!r}, not "
+                f"{value!r}: drop {option} to continue it, or start a new record"
+            )
+    if header.routing != routing:
+        return f"record {record.path} was made with {header.routing!r}, not {routing!r}"
+    return None
+
+
+@attrs.define
+class _Session:
+    """One opened durable chat: the locked record, the rebuilt engine, the live ports."""
+
+    spec: Spec
+    writer: RecordWriter
+    record: Record
+    resumed: Resumed
+    tap: _Tap
+    ports: dict[str, Any]
+    human: Any
+    on_message: Callable[[Message], object] | None
+    on_decision: Callable[[Decision], object] | None
+    warn: Callable[[str], object]
+
+    usage: dict[str, UsageCount] = attrs.Factory(dict)
+
+    def write_message(self, m: Message) -> None:
+        used = self.tap.usage.pop(m.name, None)
+        self.writer.write_message(m, usage=used)
+        if used is not None:
+            self.usage[m.name] = self.usage.get(m.name, UsageCount()).add(used)
+        if self.on_message is not None:
+            self.on_message(m)
+
+    def write_decision(self, d: Decision) -> None:
+        self.writer.write_decision(d, answers=self.tap.take_values(len(d.attempts)))
+        if self.on_decision is not None:
+            self.on_decision(d)
+
+    def live(self) -> dict[str, Any]:
+        """The keyword arguments of ``run_chat`` / ``arun_chat`` for the live part."""
+        return {
+            **self.ports,
+            "engine": self.resumed.engine,
+            "on_message": self.write_message,
+            "on_decision": self.write_decision,
+        }
+
+    def finish(self, result: ChatResult, *, live: bool) -> ChatResult:
+        """Write the end (and a stop) line; return ``result`` with the whole chat's usage."""
+        if self.record.end is None:
+            stopped = not live and any(
+                isinstance(e, StopEntry) for e in self.record.entries
+            )
+            reason = stop_reason(result.finished)
+            if reason is not None and not stopped:
+                self.writer.write_stop(reason)
+            self.writer.write_end(result.finished)
+        self._warn_unused()
+        return result if not live else attrs.evolve(result, agent_usage=self.usage)
+
+    def pause(self) -> ChatResult:
+        """Write the pause line; return the chat so far, ``finished.reason == "paused"``."""
+        engine = self.resumed.engine
+        request = engine.next_request()
+        if isinstance(request, AskHuman):
+            who, kind, what = request.agent.name, "reply", request.agent.name
+        elif isinstance(request, Choose | Judge):
+            who = request.speaker
+            kind = "choose" if isinstance(request, Choose) else "judge"
+            what = f"the {'choice of who speaks' if kind == 'choose' else 'verdicts'} after {who}"
+        else:  # pragma: no cover - only human prompts pause
+            msg = f"cannot pause while the chat waits for {request!r}"
+            raise InvalidArgument(msg)
+        self.writer.write_pause(agent=who, request=kind, round=engine.round)
+        routing = UsageCount()
+        for d in engine.trace:
+            for a in d.attempts:
+                if a.usage is not None or a.request is not None:
+                    routing = routing.add(a.usage)
+        return ChatResult(
+            spec_name=self.spec.name,
+            messages=engine.messages,
+            trace=engine.trace,
+            finished=Finished(
+                reason=PAUSED, round=engine.round, detail=f"waiting for {what}"
+            ),
+            agent_usage=self.usage,
+            routing_usage=routing,
+        )
+
+    def _warn_unused(self) -> None:
+        if isinstance(self.human, DurableHuman) and self.human.answers:
+            left = ", ".join(repr(a) for a in self.human.answers)
+            self.warn(f"--answer {left} was not used: the chat asked no person for it")
+
+
+def _recorded_usage(record: Record) -> dict[str, UsageCount]:
+    out: dict[str, UsageCount] = {}
+    for e in record.entries:
+        if isinstance(e, MessageEntry) and e.usage is not None:
+            name = e.message.name
+            out[name] = out.get(name, UsageCount()).add(e.usage)
+    return out
+
+
+def _open(
+    spec: Spec | str | os.PathLike[str],
+    record: str | os.PathLike[str],
+    opts: Mapping[str, Any],
+) -> _Session:
+    """Open, check and replay the record: everything before the live part."""
+    # One straight sequence on purpose: each step may refuse the run, and the
+    # order (ports, then header, then options, then replay) is what users see.
+    if not isinstance(spec, Spec):
+        path = os.fspath(spec)
+        spec = load_spec(path)
+    spec = resolve_spec(spec)  # binds fsmchat.examples; other unbound code is refused
+    routing = opts["routing"] or Routing()
+    human = opts["human"]
+    if opts["answers"] or opts["no_wait"]:
+        if isinstance(human, DurableHuman):
+            msg = "pass answers= and no_wait= to the DurableHuman, or to run_durable, not both"
+            raise InvalidArgument(msg)
+        human = DurableHuman(human, answers=opts["answers"], no_wait=opts["no_wait"])
+    selector, llm = opts["selector"], opts["llm"]
+    responders: Mapping[str, Any] = opts["responders"] or {}
+    check_ports(
+        spec,
+        routing=routing,
+        selector=selector,
+        llm=llm,
+        human=human,
+        responders=responders,
+    )
+    warn: Callable[[str], object] = opts["on_warning"] or _LOG.warning
+    tap = _Tap()
+    ports = {
+        "selector": None if selector is None else _TappedSelector(selector, tap),
+        "llm": None if llm is None else _TappedResponder(llm, tap),
+        "human": human,
+        "responders": {k: _TappedResponder(v, tap) for k, v in responders.items()},
+    }
+    writer = RecordWriter.open(record)
+    try:
+        read = writer.record
+        if read.torn is not None:
+            warn(read.torn.describe(writer.path))
+        if read.header is None:
+            engine_opts: dict[str, Any] = {"max_round": opts["max_round"]}
+            if opts["message"] is not None:
+                engine_opts["message"] = opts["message"]
+            header = RecordHeader.for_engine(
+                Engine(spec, routing=routing, **engine_opts),
+                spec_path=spec.source,
+                spec_hash=digest_of(spec),
+                selection=opts["selection"],
+            )
+            writer.write_header(header)
+            read = writer.record
+        else:
+            unverified = read.unverified_warning()
+            if unverified is not None:
+                warn(unverified)
+            for warning in check_header(
+                read, spec, digest_of(spec), force=opts["force"]
+            ):
+                warn(warning)
+            conflict = _option_conflict(
+                read, opts["message"], opts["max_round"], routing, opts["selection"]
+            )
+            if conflict is not None:
+                raise InvalidArgument(conflict)
+        advance = (
+            selector
+            if isinstance(selector, RoundRobinSelector | RandomSelector)
+            else None
+        )
+        resumed = resume(
+            spec,
+            read,
+            on_message=opts["on_message"],
+            on_decision=opts["on_decision"],
+            advance=advance,
+        )
+        session = _Session(
+            spec=spec,
+            writer=writer,
+            record=read,
+            resumed=resumed,
+            tap=tap,
+            ports=ports,
+            human=human,
+            on_message=opts["on_message"],
+            on_decision=opts["on_decision"],
+            warn=warn,
+            usage=_recorded_usage(read),
+        )
+        if read.entries and opts["on_resume"] is not None:
+            opts["on_resume"](read)
+        for item in resumed.tail:
+            if isinstance(item, Message):
+                session.write_message(item)
+            else:
+                session.write_decision(item)
+    except BaseException:
+        writer.close()
+        raise
+    return session
+
+
+def run_durable(
+    spec: Spec | str | os.PathLike[str],
+    *,
+    record: str | os.PathLike[str],
+    selector: Any = None,
+    llm: Any = None,
+    human: Any = None,
+    responders: Mapping[str, Any] | None = None,
+    routing: Routing | None = None,
+    message: str | None = None,
+    max_round: int | None = None,
+    selection: tuple[str, int | None] | None = None,
+    answers: Sequence[str] = (),
+    no_wait: bool = False,
+    force: bool = False,
+    on_message: Callable[[Message], object] | None = None,
+    on_decision: Callable[[Decision], object] | None = None,
+    on_warning: Callable[[str], object] | None = None,
+    on_resume: Callable[[Record], object] | None = None,
+) -> ChatResult:
+    """Start, or continue, the chat recorded in the file ``record``.
+
+    A missing or empty file starts a new chat: a header (spec path and digest,
+    routing, options, ``selection``) is written, then every message and routing
+    decision, each fsynced before the next port is called. A file holding a chat
+    is checked against ``spec`` (its digest; ``force`` lets a changed spec
+    through, still checking every step) and the options, a torn last line is
+    cut, the recorded steps are replayed through the engine with no port call
+    (``on_message`` / ``on_decision`` see them too), and the chat goes on with
+    the live ports. A finished record is replayed and left unchanged. The file
+    is what ``fsmchat run --record`` writes and ``fsmchat replay`` reads.
+
+    Args:
+        spec: a :class:`~fsmchat.Spec` or the path of a spec file.
+        record: the record file (created if missing).
+        selector, llm, human, responders, routing: the ports, as for
+            :func:`~fsmchat.run_chat`.
+        message, max_round: override the spec's; must equal the record's
+            when continuing (``None``: the record's).
+        selection: how open choices are settled without a model, e.g.
+            ``("random", 7)`` or ``("round_robin", None)``: kept in the header,
+            and a different one is refused when continuing.
+        answers: answers to the next human prompts (a paused chat's answer).
+        no_wait: when a person must answer and ``answers`` ran out, write a
+            pause and return instead of asking ``human``.
+        force: continue even if the spec changed since the record was written.
+        on_warning: called with each warning (torn line cut, old format,
+            ``force`` used, answers left unused); default: logged as warnings
+            on the ``fsmchat`` logger.
+        on_resume: called with the record read from disk when it held steps,
+            after they were replayed.
+
+    Returns:
+        The whole chat (recorded and live part), usage included. When a
+        human's turn became a pause, ``finished.reason`` is ``"paused"``
+        (:data:`PAUSED`) and ``finished.detail`` says who is waited for.
+
+    Raises:
+        RecordError: the record is malformed, tampered with, in use by another
+            process, not a record, or does not fit the spec (naming the line).
+        InvalidArgument: a port is missing, or the options differ from the
+            record's.
+        FsmchatError: a port failed; the record keeps every finished step.
+    """
+    # Long only for its signature and docstring; ``locals()`` hands every
+    # keyword argument, by name, to ``_open``, shared with arun_durable.
+    session = _open(spec, record, locals())
+    try:
+        if session.resumed.result is not None:
+            return session.finish(session.resumed.result, live=False)
+        try:
+            result = run_chat(session.spec, **session.live())
+        except _Pause:
+            return session.pause()
+        return session.finish(result, live=True)
+    finally:
+        session.writer.close()
+
+
+async def arun_durable(
+    spec: Spec | str | os.PathLike[str],
+    *,
+    record: str | os.PathLike[str],
+    selector: Any = None,
+    llm: Any = None,
+    human: Any = None,
+    responders: Mapping[str, Any] | None = None,
+    routing: Routing | None = None,
+    message: str | None = None,
+    max_round: int | None = None,
+    selection: tuple[str, int | None] | None = None,
+    answers: Sequence[str] = (),
+    no_wait: bool = False,
+    force: bool = False,
+    on_message: Callable[[Message], object] | None = None,
+    on_decision: Callable[[Decision], object] | None = None,
+    on_warning: Callable[[str], object] | None = None,
+    on_resume: Callable[[Record], object] | None = None,
+) -> ChatResult:
+    """The async form of :func:`run_durable`: ``await arun_durable(spec, record=...)``.
+
+    The live part runs through :func:`~fsmchat.arun_chat` (async ports are
+    awaited); opening, checking and replaying the record do not wait on ports.
+    """
+    session = _open(spec, record, locals())
+    try:
+        if session.resumed.result is not None:
+            return session.finish(session.resumed.result, live=False)
+        try:
+            result = await arun_chat(session.spec, **session.live())
+        except _Pause:
+            return session.pause()
+        return session.finish(result, live=True)
+    finally:
+        session.writer.close()

@@ -1,0 +1,83 @@
+"""One reader for every file that holds a chat: records, ``--json`` files, AutoGen lists.
+
+:func:`read_transcript` is what ``fsmchat verify``, ``fsmchat draw --trace``
+(and a viewer) call on a path: it tells a record (JSON Lines whose first line
+is a record header) from a JSON document and returns the messages and the
+routing trace as a :class:`~fsmchat.Transcript`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from fsmchat._core.errors import InvalidArgument
+from fsmchat._core.spec import Spec
+from fsmchat._core.verify import Transcript, load_transcript
+from fsmchat._record.reader import parse_record
+from fsmchat._run.files import read_text
+
+__all__ = ["read_transcript"]
+
+
+#: How every record starts (the writer puts ``type`` first).
+_RECORD_START = b'{"type":"header"'
+
+
+def read_transcript(
+    path: str | os.PathLike[str], *, spec: Spec | None = None
+) -> Transcript:
+    """Read the chat in the file ``path``.
+
+    Accepted: a record (``fsmchat run --record``, ``fsmchat.run_durable``: its
+    complete lines; a torn last line is left out with a note), a ``fsmchat run
+    --json`` file, and an AutoGen/AG2 message list (``groupchat.messages`` or
+    ``chat_messages[agent]`` saved as JSON; see :func:`fsmchat._core.verify.load_transcript`
+    for how nameless messages are attributed with ``spec``).
+
+    Returns:
+        A :class:`~fsmchat.Transcript`: ``messages`` (tuple of
+        :class:`~fsmchat.Message`), ``decisions`` (the routing trace, tuple of
+        :class:`~fsmchat.Decision`; empty for an AutoGen list) and ``notes``
+        (tuple of strings worth showing the user).
+
+    Raises:
+        RecordError: a record that is malformed or breaks its hash chain (the
+            message names the file and the line).
+        InvalidArgument: the file cannot be read, is not JSON, or holds none of
+            the accepted shapes (the message names the file, and the line and
+            column for JSON errors).
+    """
+    name = os.fspath(path)
+    try:
+        data = Path(name).read_bytes()
+    except OSError as exc:
+        msg = f"{name}: cannot read file: {exc.strerror or exc}"
+        raise InvalidArgument(msg) from exc
+    if data.lstrip().startswith(_RECORD_START):
+        record = parse_record(name, data)
+        notes = [
+            note
+            for note in (
+                None if record.torn is None else record.torn.describe(name),
+                record.unverified_warning(),
+            )
+            if note is not None
+        ]
+        return Transcript(
+            messages=record.messages, decisions=record.decisions, notes=tuple(notes)
+        )
+    text, problem = read_text(name)
+    if problem is not None:
+        raise InvalidArgument(str(problem))
+    try:
+        loaded = json.loads(text)
+    except json.JSONDecodeError as exc:
+        msg = f"{name}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}"
+        raise InvalidArgument(msg) from exc
+    try:
+        return load_transcript(loaded, spec=spec)
+    except InvalidArgument as exc:
+        msg = f"{name}: {exc}"
+        raise InvalidArgument(msg) from exc

@@ -1,0 +1,215 @@
+"""Writing a record: one fsynced, hash-chained line per step, one writer at a time.
+
+:meth:`RecordWriter.open` locks the file (``flock``, released by the kernel
+even on ``SIGKILL``), reads what is there with
+:func:`~fsmchat._record.reader.parse_record`, and cuts a torn last line; each
+``write_*`` method then appends one line with a single ``write``, flushes it
+and ``os.fsync``s the file before returning. A new file's directory entry is
+fsynced too. Lines of a ``fsmchat.record/2`` record carry the chained hash
+(:func:`~fsmchat._record.format.seal`); a resumed ``fsmchat.record/1`` record is
+continued without hashes, in its own format.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from typing import IO, Any
+
+import attrs
+
+from fsmchat._core.errors import RecordError
+from fsmchat._core.events import Finished
+from fsmchat._core.state import Decision, Message, Usage
+from fsmchat._record.format import (
+    RECORD_FORMAT,
+    Record,
+    RecordHeader,
+    dumps,
+    encode_value,
+    seal,
+)
+from fsmchat._record.reader import parse_record
+
+try:  # POSIX advisory locks; elsewhere one writer per record is the user's job
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None  # type: ignore[assignment]
+
+__all__ = ["RecordWriter"]
+
+
+class RecordWriter:
+    """Appends lines to a record, each one flushed and fsynced before returning.
+
+    Open with :meth:`open`, which locks the file, reads what is there, and cuts
+    a torn last line. Use as a context manager (or call :meth:`close`).
+    """
+
+    def __init__(self, path: str, file: IO[bytes], record: Record) -> None:
+        self.path = path
+        self._file = file
+        self.record = record
+        self._messages = len(record.messages)
+        self._decisions = len(record.decisions)
+        self._chained = record.header is None or record.verified
+        self._last_hash = record.last_hash
+        self.lines = record.lines
+
+    @classmethod
+    def open(cls, path: str | os.PathLike[str]) -> RecordWriter:
+        """Lock ``path`` (created if missing), read it, and cut a torn last line.
+
+        ``writer.record`` is what was read (with ``torn`` set if a line was
+        cut); a record without header needs :meth:`write_header` first.
+
+        Raises:
+            RecordError: the file cannot be opened or locked (another process
+                is writing it), or :func:`read_record` refuses it.
+        """
+        name = os.fspath(path)
+        existed = os.path.exists(name)
+        try:
+            file = open(name, "a+b")  # noqa: SIM115 - kept open by the writer
+        except OSError as exc:
+            msg = f"cannot open record {name}: {exc}"
+            raise RecordError(msg, path=name) from exc
+        try:
+            _lock(file, name)
+            file.seek(0)
+            record = parse_record(name, file.read())
+            if record.torn is not None:
+                file.truncate(record.size)
+                file.flush()
+                os.fsync(file.fileno())
+            if not existed:
+                _fsync_dir(name)
+        except BaseException:
+            file.close()
+            raise
+        return cls(name, file, record)
+
+    def write_header(self, header: RecordHeader) -> None:
+        """Write the header line (only into a record without one).
+
+        Raises:
+            RecordError: the record already has a header, or the write failed.
+        """
+        if self.record.header is not None or self.lines:
+            msg = f"record {self.path} already has a header"
+            raise RecordError(msg, path=self.path, line=1)
+        self._chained = header.format == RECORD_FORMAT
+        self._write(header.to_dict())
+        self.record = attrs.evolve(self.record, header=header, verified=self._chained)
+
+    def write_message(self, message: Message, *, usage: Usage | None = None) -> None:
+        """Append a message line."""
+        self._write(
+            {
+                "type": "message",
+                "index": self._messages,
+                "message": message.to_dict(),
+                "usage": None if usage is None else attrs.asdict(usage),
+            }
+        )
+        self._messages += 1
+
+    def write_decision(
+        self, decision: Decision, *, answers: Sequence[Any] = ()
+    ) -> None:
+        """Append a decision line; ``answers``: the port's value for each attempt.
+
+        Raises:
+            RecordError: ``answers`` does not have one value per attempt.
+        """
+        if len(answers) != len(decision.attempts):
+            msg = (
+                f"record {self.path}: decision at round {decision.round} has "
+                f"{len(decision.attempts)} attempt(s) but {len(answers)} answer value(s) were given"
+            )
+            raise RecordError(msg, path=self.path)
+        self._write(
+            {
+                "type": "decision",
+                "index": self._decisions,
+                "decision": decision.to_dict(),
+                "answers": [encode_value(v) for v in answers],
+            }
+        )
+        self._decisions += 1
+
+    def write_pause(self, *, agent: str, request: str, round: int) -> None:
+        """Append a pause line: the chat waits for a person."""
+        self._write(
+            {"type": "pause", "agent": agent, "request": request, "round": round}
+        )
+
+    def write_stop(self, reason: str) -> None:
+        """Append a stop line (a Stop event ended the chat)."""
+        self._write({"type": "stop", "reason": reason})
+
+    def write_end(self, finished: Finished) -> None:
+        """Append the end line."""
+        self._write(
+            {
+                "type": "end",
+                "reason": finished.reason,
+                "round": finished.round,
+                "detail": finished.detail,
+            }
+        )
+
+    def close(self) -> None:
+        """Release the lock and close the file."""
+        self._file.close()
+
+    def __enter__(self) -> RecordWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _write(self, obj: Mapping[str, Any]) -> None:
+        try:
+            try:
+                body = dumps(obj).encode("utf-8")
+            except UnicodeEncodeError:  # a lone surrogate: keep it as a JSON \\u escape
+                body = dumps(obj, ensure_ascii=True).encode("ascii")
+            digest = self._last_hash
+            if self._chained:
+                body, digest = seal(self._last_hash, body)
+            self._file.write(body + b"\n")
+            self._file.flush()
+            os.fsync(self._file.fileno())
+        except (OSError, ValueError) as exc:
+            msg = f"cannot append to record {self.path}: {exc}"
+            raise RecordError(msg, path=self.path, line=self.lines + 1) from exc
+        self._last_hash = digest
+        self.lines += 1
+
+
+def _lock(file: IO[bytes], name: str) -> None:
+    if fcntl is None:  # pragma: no cover - Windows
+        return
+    try:
+        fcntl.flock(file.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError as exc:
+        msg = (
+            f"record {name} is in use by another fsmchat process; wait for it to "
+            f"finish (or stop it) before resuming this chat"
+        )
+        raise RecordError(msg, path=name) from exc
+
+
+def _fsync_dir(name: str) -> None:
+    directory = os.path.dirname(os.path.abspath(name))
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:  # pragma: no cover - e.g. platforms without directory fds
+        return
+    try:
+        os.fsync(fd)
+    except OSError:  # pragma: no cover
+        pass
+    finally:
+        os.close(fd)

@@ -1,0 +1,80 @@
+"""``Cache``: AutoGen's response cache, on fsmchat's SQLite cache.
+
+``with Cache.disk(cache_seed=42) as cache: user.initiate_chat(..., cache=cache)``
+answers the chat's repeated model requests from
+``<cache_path_root>/responses.sqlite3`` (a
+:class:`~fsmchat._run.cache.CachedChatModel` around each agent's model).
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from fsmchat._core.errors import InvalidArgument
+from fsmchat._run.cache import CachedChatModel
+
+__all__ = ["Cache"]
+
+
+class Cache:
+    """A response cache for ``initiate_chat(cache=...)`` (AutoGen's ``Cache``).
+
+    Args:
+        config: ``{"cache_seed": 42, "cache_path_root": ".cache"}``.
+
+    Raises:
+        InvalidArgument: an unknown key, a Redis or Cosmos DB cache (not
+            supported: fsmchat caches in SQLite), or a seed that is not an int.
+    """
+
+    ALLOWED_CONFIG_KEYS = ("cache_seed", "cache_path_root")
+
+    def __init__(self, config: dict[str, Any]) -> None:
+        for key in config:
+            if key not in self.ALLOWED_CONFIG_KEYS:
+                msg = f"Cache: unsupported config key {key!r} (fsmchat caches in SQLite; keys: {', '.join(self.ALLOWED_CONFIG_KEYS)})"
+                raise InvalidArgument(msg)
+        seed = config.get("cache_seed", 42)
+        if isinstance(seed, str) and seed.isdigit():
+            seed = int(seed)
+        if not isinstance(seed, int) or isinstance(seed, bool):
+            msg = f"Cache: cache_seed must be an int, got {seed!r}"
+            raise InvalidArgument(msg)
+        self.config = dict(config)
+        self.cache_seed = seed
+        self.cache_path_root = str(config.get("cache_path_root", ".cache"))
+
+    @staticmethod
+    def disk(cache_seed: str | int = 42, cache_path_root: str = ".cache") -> Cache:
+        """A cache in ``cache_path_root`` (SQLite)."""
+        return Cache({"cache_seed": cache_seed, "cache_path_root": cache_path_root})
+
+    @staticmethod
+    def redis(
+        cache_seed: str | int = 42, redis_url: str = "redis://localhost:6379/0"
+    ) -> Cache:
+        """Not supported: fsmchat caches in SQLite (use :meth:`disk`).
+
+        Raises:
+            InvalidArgument: always.
+        """
+        msg = "Cache.redis is not supported: fsmchat caches responses in SQLite; use Cache.disk()"
+        raise InvalidArgument(msg)
+
+    def wrap(self, model: Any) -> CachedChatModel:
+        """``model`` answered from this cache."""
+        return CachedChatModel(
+            model,
+            cache_seed=self.cache_seed,
+            cache_dir=os.path.join(self.cache_path_root),
+        )
+
+    def __enter__(self) -> Cache:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Nothing to close: each lookup opens and closes its own connection."""

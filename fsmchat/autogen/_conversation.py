@@ -1,0 +1,457 @@
+"""Sending, receiving and chats on the engine: the conversation part of ``ConversableAgent``.
+
+``a.initiate_chat(b, message=...)`` sends the first message and runs the rest
+as a two-state FSM on :func:`fsmchat.run_chat` (``a_initiate_chat``:
+:func:`fsmchat.arun_chat`), one :class:`~fsmchat.autogen._session.Session` per
+chat; ``receive(..., request_reply=True)`` continues a conversation the same
+way (:meth:`ConversationMixin.continue_chat`). Nested chats
+(``register_nested_chats``) are chats of their own, run from a reply function.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+from collections import defaultdict
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from fsmchat._core.errors import InvalidArgument
+from fsmchat._run.driver import ChatResult as EngineResult
+from fsmchat._run.driver import arun_chat, run_chat
+from fsmchat.autogen._chats import (
+    ChatResult,
+    add_carryover,
+    gather_usage_summary,
+    initiate_chats,
+    summarize,
+)
+from fsmchat.autogen._exceptions import InvalidMessage
+from fsmchat.autogen._printing import print_received
+from fsmchat.autogen._session import Responder, Session, two_agent_spec
+from fsmchat.autogen._utils import consolidate_chat_info, content_str, message_to_dict
+
+__all__ = ["ConversationMixin"]
+
+_KEYS = (
+    "content",
+    "function_call",
+    "tool_calls",
+    "tool_responses",
+    "tool_call_id",
+    "name",
+    "context",
+)
+
+
+class ConversationMixin:
+    """``send``/``receive``, ``initiate_chat(s)`` and nested chats (see the module docstring)."""
+
+    DEFAULT_SUMMARY_METHOD = "last_msg"
+    if TYPE_CHECKING:  # provided by ConversableAgent
+
+        @property
+        def name(self) -> str: ...
+
+    silent: bool | None
+    llm_config: Any
+    output: Callable[[str], object]
+    client_cache: Any
+    previous_cache: Any
+    reply_at_receive: defaultdict[Any, bool]
+    _oai_messages: defaultdict[Any, list[dict[str, Any]]]
+    _human_input: list[str]
+
+    if TYPE_CHECKING:  # provided by the other parts of ConversableAgent
+
+        def _process_message_before_send(
+            self, message: Any, recipient: Any, silent: bool
+        ) -> Any: ...  # pragma: no cover
+        def get_human_input(self, prompt: str) -> str: ...  # pragma: no cover
+        async def a_get_human_input(self, prompt: str) -> str: ...  # pragma: no cover
+        def reset_consecutive_auto_reply_counter(
+            self, sender: Any = None
+        ) -> None: ...  # pragma: no cover
+        def clear_history(
+            self, recipient: Any = None, nr_messages_to_preserve: int | None = None
+        ) -> None: ...  # pragma: no cover
+        def _raise_exception_on_async_reply_functions(
+            self,
+        ) -> None: ...  # pragma: no cover
+        def register_reply(
+            self,
+            trigger: Any,
+            reply_func: Any,
+            position: int = 0,
+            config: Any = None,
+            reset_config: Any = None,
+            *,
+            ignore_async_in_sync_chat: bool = False,
+            remove_other_reply_funcs: bool = False,
+        ) -> None: ...  # pragma: no cover
+
+    # -- sending and receiving -------------------------------------------------------
+
+    def _append_oai_message(
+        self, message: Any, role: str, other: Any, *, is_sending: bool
+    ) -> bool:
+        message = message_to_dict(message)
+        oai = {k: message[k] for k in _KEYS if message.get(k) is not None}
+        if "content" not in oai:
+            if "function_call" not in oai and "tool_calls" not in oai:
+                return False
+            oai["content"] = None
+        oai["role"] = (
+            message["role"] if message.get("role") in ("function", "tool") else role
+        )
+        if oai.get("function_call") or oai.get("tool_calls"):
+            oai["role"] = "assistant"  # only assistant messages carry calls
+        elif "name" not in oai:
+            oai["name"] = self.name if is_sending else other.name
+        self._oai_messages[other].append(oai)
+        return True
+
+    def _silent(self, silent: bool) -> bool:
+        return self.silent if self.silent is not None else silent
+
+    def _prepare_send(self, message: Any, recipient: Any, silent: bool) -> Any:
+        message = self._process_message_before_send(
+            message, recipient, self._silent(silent)
+        )
+        if not self._append_oai_message(
+            message, "assistant", recipient, is_sending=True
+        ):
+            msg = "Message can't be converted into a valid ChatCompletion message. Either content or function_call must be provided."
+            raise InvalidMessage(msg)
+        return message
+
+    def _take(self, message: Any, sender: Any, silent: bool) -> None:
+        if not self._append_oai_message(message, "user", sender, is_sending=False):
+            msg = "Received message can't be converted into a valid ChatCompletion message. Either content or function_call must be provided."
+            raise InvalidMessage(msg)
+        sender_silent = getattr(sender, "silent", None)
+        if not (sender_silent if sender_silent is not None else silent):
+            self.output(
+                print_received(
+                    message_to_dict(message), sender.name, self.name, self.llm_config
+                )
+            )
+
+    def send(
+        self,
+        message: dict[str, Any] | str,
+        recipient: Any,
+        request_reply: bool | None = None,
+        silent: bool = False,
+    ) -> None:
+        """Send ``message`` to ``recipient`` (it replies if asked, see ``receive``).
+
+        Raises:
+            ValueError: the message has neither content nor a call (AutoGen's text).
+        """
+        message = self._prepare_send(message, recipient, silent)
+        recipient.receive(message, self, request_reply, silent)
+
+    async def a_send(
+        self,
+        message: dict[str, Any] | str,
+        recipient: Any,
+        request_reply: bool | None = None,
+        silent: bool = False,
+    ) -> None:
+        """The async form of :meth:`send`."""
+        message = self._prepare_send(message, recipient, silent)
+        await recipient.a_receive(message, self, request_reply, silent)
+
+    def _wants_reply(self, sender: Any, request_reply: bool | None) -> bool:
+        return request_reply is True or (
+            request_reply is None and self.reply_at_receive[sender]
+        )
+
+    def receive(
+        self,
+        message: dict[str, Any] | str,
+        sender: Any,
+        request_reply: bool | None = None,
+        silent: bool = False,
+    ) -> None:
+        """Record (and print) ``message``; reply when asked, continuing the chat with ``sender``."""
+        self._take(message, sender, silent)
+        if self._wants_reply(sender, request_reply):
+            self.continue_chat(sender, silent)
+
+    async def a_receive(
+        self,
+        message: dict[str, Any] | str,
+        sender: Any,
+        request_reply: bool | None = None,
+        silent: bool = False,
+    ) -> None:
+        """The async form of :meth:`receive`."""
+        self._take(message, sender, silent)
+        if self._wants_reply(sender, request_reply):
+            await self.a_continue_chat(sender, silent)
+
+    # -- chats on the engine ----------------------------------------------------------
+
+    def _chat_run(
+        self, sender: Any, silent: bool, max_turns: int | None
+    ) -> tuple[Session, dict[str, Any]]:
+        session = Session(silent=silent)
+        turns = max_turns
+        if turns is None and not getattr(sender, "reply_at_receive", {}).get(
+            self, True
+        ):
+            turns = 1
+        spec = two_agent_spec(sender, self, turns)
+        session.last_message = self._oai_messages[sender][-1]
+        kwargs: dict[str, Any] = {
+            "responders": {
+                sender.name: Responder(sender, self, session),
+                self.name: Responder(self, sender, session),
+            },
+            "message": content_str(session.last_message.get("content")),
+            "max_round": spec.max_round,
+        }
+        return session, {"spec": spec, **kwargs}
+
+    def continue_chat(
+        self, sender: Any, silent: bool = False, max_turns: int | None = None
+    ) -> EngineResult:
+        """Reply to ``sender``'s last message and go on, as a two-agent FSM chat, until one side stops.
+
+        Returns:
+            The engine's result (transcript, trace, why it ended).
+        """
+        session, kwargs = self._chat_run(sender, silent, max_turns)
+        with session.active():
+            return run_chat(**kwargs)
+
+    async def a_continue_chat(
+        self, sender: Any, silent: bool = False, max_turns: int | None = None
+    ) -> EngineResult:
+        """The async form of :meth:`continue_chat`."""
+        session, kwargs = self._chat_run(sender, silent, max_turns)
+        with session.active():
+            return await arun_chat(**kwargs)
+
+    def prepare_chat(
+        self,
+        recipient: Any,
+        clear_history: bool,
+        prepare_recipient: bool = True,
+        reply_at_receive: bool = True,
+    ) -> None:
+        """Get ready for a chat with ``recipient`` (AutoGen's ``_prepare_chat``)."""
+        self.reset_consecutive_auto_reply_counter(recipient)
+        self.reply_at_receive[recipient] = reply_at_receive
+        if clear_history:
+            self.clear_history(recipient)
+            self._human_input = []
+        if prepare_recipient:
+            recipient.prepare_chat(self, clear_history, False, reply_at_receive)
+
+    _prepare_chat = prepare_chat
+
+    def check_sync_reply_functions(self) -> None:
+        """Refuse a sync chat with an async-only reply function (AutoGen's RuntimeError)."""
+        self._raise_exception_on_async_reply_functions()
+
+    def _start(
+        self,
+        recipient: Any,
+        max_turns: int | None,
+        summary_method: Any,
+        clear_history: bool,
+        cache: Any,
+    ) -> None:
+        if not hasattr(recipient, "prepare_chat"):
+            msg = f"initiate_chat needs an agent as recipient, got {type(recipient).__name__}"
+            raise InvalidArgument(msg)
+        if recipient is self or recipient.name == self.name:
+            msg = f"agent {self.name!r} cannot chat with itself (or an agent of the same name)"
+            raise InvalidArgument(msg)
+        if max_turns is not None and (not isinstance(max_turns, int) or max_turns < 1):
+            msg = f"max_turns must be an int >= 1 or None, got {max_turns!r}"
+            raise InvalidArgument(msg)
+        consolidate_chat_info(
+            {"recipient": recipient, "summary_method": summary_method},
+            uniform_sender=self,
+        )
+        for agent in (self, recipient):
+            agent.previous_cache, agent.client_cache = agent.client_cache, cache
+        self.prepare_chat(recipient, clear_history, reply_at_receive=max_turns is None)
+
+    def _finish(
+        self,
+        recipient: Any,
+        result: EngineResult,
+        summary_method: Any,
+        summary_args: Any,
+    ) -> ChatResult:
+        summary = summarize(self, recipient, summary_method, summary_args)
+        for agent in (self, recipient):
+            agent.client_cache, agent.previous_cache = agent.previous_cache, None
+        return ChatResult(
+            chat_history=self._oai_messages[recipient],
+            summary=summary,
+            cost=gather_usage_summary([self, recipient]),
+            human_input=list(self._human_input),
+            finished=result.finished,
+            result=result,
+        )
+
+    def _first(self, message: Any, recipient: Any, kwargs: dict[str, Any]) -> Any:
+        if callable(message):
+            return message(self, recipient, kwargs)
+        return self.generate_init_message(message, **kwargs)
+
+    def initiate_chat(
+        self,
+        recipient: Any,
+        clear_history: bool = True,
+        silent: bool | None = False,
+        cache: Any = None,
+        max_turns: int | None = None,
+        summary_method: str | Callable[..., Any] | None = DEFAULT_SUMMARY_METHOD,
+        summary_args: dict[str, Any] | None = None,
+        message: dict[str, Any] | str | Callable[..., Any] | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        """Chat with ``recipient`` from ``message`` until one side has no reply (or ``max_turns``).
+
+        Returns:
+            The :class:`ChatResult`.
+
+        Raises:
+            RuntimeError: an async-only reply function (use ``a_initiate_chat``).
+            InvalidArgument: a bad recipient or ``max_turns``.
+            AssertionError: a bad ``summary_method`` (AutoGen's check).
+        """
+        for agent in (self, recipient):
+            check = getattr(agent, "check_sync_reply_functions", None)
+            if callable(check):
+                check()
+        self._start(recipient, max_turns, summary_method, clear_history, cache)
+        first = self._first(message, recipient, kwargs)
+        self.send(first, recipient, request_reply=False, silent=bool(silent))
+        result = recipient.continue_chat(self, bool(silent), max_turns)
+        return self._finish(recipient, result, summary_method, summary_args)
+
+    async def a_initiate_chat(
+        self,
+        recipient: Any,
+        clear_history: bool = True,
+        silent: bool | None = False,
+        cache: Any = None,
+        max_turns: int | None = None,
+        summary_method: str | Callable[..., Any] | None = DEFAULT_SUMMARY_METHOD,
+        summary_args: dict[str, Any] | None = None,
+        message: dict[str, Any] | str | Callable[..., Any] | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        """The async form of :meth:`initiate_chat` (async reply functions and tools are awaited)."""
+        self._start(recipient, max_turns, summary_method, clear_history, cache)
+        if message is None and not callable(message):
+            message = await self.a_get_human_input(">")
+        first = self._first(message, recipient, kwargs)
+        await self.a_send(first, recipient, request_reply=False, silent=bool(silent))
+        result = await recipient.a_continue_chat(self, bool(silent), max_turns)
+        return self._finish(recipient, result, summary_method, summary_args)
+
+    def generate_init_message(
+        self, message: dict[str, Any] | str | None, **kwargs: Any
+    ) -> dict[str, Any] | str:
+        """The first message: ``message`` (or the person's, asked with ``>``) plus any carryover."""
+        if message is None:
+            message = self.get_human_input(">")
+        if isinstance(message, str):
+            out: dict[str, Any] | str = add_carryover(message, kwargs.get("carryover"))
+            return out
+        if isinstance(message, dict):
+            message = dict(message)
+            message["content"] = add_carryover(
+                message.get("content", ""), kwargs.get("carryover")
+            )
+            return message
+        msg = (
+            f"message must be a str, a dict or a callable, got {type(message).__name__}"
+        )
+        raise InvalidMessage(msg)
+
+    async def a_generate_init_message(
+        self, message: dict[str, Any] | str | None, **kwargs: Any
+    ) -> dict[str, Any] | str:
+        """The async form of :meth:`generate_init_message`."""
+        if message is None:
+            message = await self.a_get_human_input(">")
+        return self.generate_init_message(message, **kwargs)
+
+    def initiate_chats(self, chat_queue: list[dict[str, Any]]) -> list[ChatResult]:
+        """Run ``chat_queue`` one chat after the other, this agent sending each."""
+        return initiate_chats([{**c, "sender": self} for c in chat_queue])
+
+    # -- nested chats -----------------------------------------------------------
+
+    def register_nested_chats(
+        self,
+        chat_queue: list[dict[str, Any]],
+        trigger: Any,
+        reply_func_from_nested_chats: str
+        | Callable[..., Any] = "summary_from_nested_chats",
+        position: int = 2,
+        **kwargs: Any,
+    ) -> None:
+        """Answer messages from ``trigger`` by running ``chat_queue`` (each its own FSM chat).
+
+        The first nested chat's message defaults to the message received; the
+        reply is the last nested chat's summary.
+
+        Raises:
+            ValueError: an unknown ``reply_func_from_nested_chats`` name.
+        """
+        if reply_func_from_nested_chats == "summary_from_nested_chats":
+            func: Callable[..., Any] = _summary_from_nested_chats
+        elif callable(reply_func_from_nested_chats):
+            func = reply_func_from_nested_chats
+        else:
+            msg = "reply_func_from_nested_chats must be a callable or 'summary_from_nested_chats'"
+            raise ValueError(msg)
+        wrapped = functools.partial(func, copy.copy(chat_queue))
+        functools.update_wrapper(wrapped, func)
+        self.register_reply(
+            trigger,
+            wrapped,
+            position,
+            kwargs.get("config"),
+            kwargs.get("reset_config"),
+            ignore_async_in_sync_chat=kwargs.get("ignore_async_in_sync_chat", False),
+        )
+
+
+def _summary_from_nested_chats(
+    chat_queue: list[dict[str, Any]],
+    recipient: Any,
+    messages: list[dict[str, Any]] | None = None,
+    sender: Any = None,
+    config: Any = None,
+) -> tuple[bool, str | None]:
+    """AutoGen's nested-chat reply: run the chats, reply with the last summary."""
+    last = messages[-1].get("content") if messages else None
+    to_run = []
+    for i, chat in enumerate(chat_queue):
+        current = dict(chat)
+        current.setdefault("sender", recipient)
+        if current.get("sender") is None:
+            current["sender"] = recipient
+        message = current.get("message")
+        if message is None and i == 0:
+            message = last
+        if callable(message):
+            message = message(recipient, messages, sender, config)
+        if message:
+            current["message"] = message
+            to_run.append(current)
+    if not to_run:
+        return True, None
+    return True, initiate_chats(to_run)[-1].summary

@@ -1,0 +1,521 @@
+"""How an agent replies: reply functions, hooks, the human and the model.
+
+:class:`ReplyMixin` is the part of :class:`~fsmchat.autogen.ConversableAgent`
+that AutoGen 0.2 calls the reply-function machinery:
+
+* ``register_reply(trigger, reply_func, position=0, ...)`` keeps a list of
+  ``reply_func(recipient, messages, sender, config) -> (final, reply)``;
+  ``generate_reply`` tries them in order (skipping async ones in a sync chat)
+  and the first *final* one gives the reply (``None`` ends the chat), else
+  ``default_auto_reply``. The built-ins are registered in AutoGen's order, so
+  they are tried as: human/termination check, function calls, tool calls, code
+  execution, the model.
+* hooks (``register_hook``): ``process_last_received_message``,
+  ``process_all_messages_before_reply`` and ``process_message_before_send``.
+* every human turn goes through ``get_human_input`` (default: the ``human=``
+  port if given, else ``input()``), so a UI overrides the method and a test
+  patches ``input``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import functools
+import inspect
+from collections import defaultdict
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Literal
+
+from fsmchat._run.ports import ChatModel, ChatRequest, ChatResponse, Human, to_plain
+from fsmchat.autogen._session import current_session
+from fsmchat.autogen._utils import oai_name, short_repr
+
+__all__ = ["HOOKABLE_METHODS", "ReplyFunc", "ReplyMixin", "ReplyValue"]
+
+ReplyValue = str | dict[str, Any] | None
+ReplyFunc = Callable[..., Any]
+HOOKABLE_METHODS = (
+    "process_last_received_message",
+    "process_all_messages_before_reply",
+    "process_message_before_send",
+)
+_TERMINATE_PROMPT = "Please give feedback to {sender}. Press enter or type 'exit' to stop the conversation: "
+_SKIP_PROMPT = "Please give feedback to {sender}. Press enter to skip and use auto-reply, or type 'exit' to stop the conversation: "
+_ALWAYS_PROMPT = (
+    "Replying as {name}. Provide feedback to {sender}. Press enter to skip and use auto-reply, "
+    "or type 'exit' to end the conversation: "
+)
+
+
+def _is_async(func: Callable[..., Any]) -> bool:
+    inner = func.func if isinstance(func, functools.partial) else func
+    return inspect.iscoroutinefunction(inner)
+
+
+def _func_name(func: Callable[..., Any]) -> str:
+    inner = func.func if isinstance(func, functools.partial) else func
+    return str(getattr(inner, "__name__", repr(inner)))
+
+
+class ReplyMixin:
+    """Reply functions, hooks, human input and the model reply (see the module docstring)."""
+
+    human: Human | None
+    human_input_mode: str
+    output: Callable[[str], object]
+    llm_config: Mapping[str, Any] | Literal[False]
+    _reply_func_list: list[dict[str, Any]]
+    _hooks: dict[str, list[Callable[..., Any]]]
+    _human_input: list[str]
+    _consecutive_auto_reply_counter: defaultdict[Any, int]
+    _max_consecutive_auto_reply_dict: defaultdict[Any, int]
+    _default_auto_reply: str | dict[str, Any]
+    _oai_system_message: list[dict[str, Any]]
+    _oai_messages: defaultdict[Any, list[dict[str, Any]]]
+    _is_termination_msg: Callable[[dict[str, Any]], bool]
+
+    if TYPE_CHECKING:  # provided by ConversableAgent
+
+        @property
+        def name(self) -> str: ...
+
+        @property
+        def has_llm(self) -> bool: ...
+
+        def chat_model(self) -> ChatModel: ...
+
+        def llm_messages(
+            self, messages: Sequence[Mapping[str, Any]]
+        ) -> list[dict[str, Any]]: ...
+
+        def tools(self) -> list[dict[str, Any]]: ...
+
+        def _count_usage(self, response: ChatResponse) -> None: ...
+
+        def _reply_model(self, config: Any) -> Any: ...
+
+    # -- registering -----------------------------------------------------------
+
+    def register_reply(
+        self,
+        trigger: Any,
+        reply_func: ReplyFunc,
+        position: int = 0,
+        config: Any = None,
+        reset_config: Callable[[Any], None] | None = None,
+        *,
+        ignore_async_in_sync_chat: bool = False,
+        remove_other_reply_funcs: bool = False,
+    ) -> None:
+        """Add ``reply_func(recipient, messages, sender, config) -> (final, reply)``.
+
+        ``trigger`` says for which senders it is tried: a class, a name, an
+        agent, a predicate ``f(sender) -> bool``, or a list of those (``None``
+        in a list: no sender). ``position=0`` puts it first.
+
+        Raises:
+            ValueError: ``trigger`` is none of those (AutoGen's message).
+        """
+        if (
+            not isinstance(trigger, type | str | list)
+            and not callable(trigger)
+            and not hasattr(trigger, "generate_reply")
+        ):
+            msg = "trigger must be a class, a string, an agent, a callable or a list."
+            raise ValueError(msg)
+        if remove_other_reply_funcs:
+            self._reply_func_list.clear()
+        self._reply_func_list.insert(
+            position,
+            {
+                "trigger": trigger,
+                "reply_func": reply_func,
+                "config": copy.copy(config),
+                "init_config": config,
+                "reset_config": reset_config,
+                "ignore_async_in_sync_chat": ignore_async_in_sync_chat
+                and _is_async(reply_func),
+            },
+        )
+
+    def replace_reply_func(
+        self, old_reply_func: ReplyFunc, new_reply_func: ReplyFunc
+    ) -> None:
+        """Use ``new_reply_func`` wherever ``old_reply_func`` was registered."""
+        for entry in self._reply_func_list:
+            if entry["reply_func"] == old_reply_func:
+                entry["reply_func"] = new_reply_func
+
+    def reset_reply_configs(self) -> None:
+        """Give every reply function its registered config back (``reset_config`` runs)."""
+        for entry in self._reply_func_list:
+            if entry["reset_config"] is not None:
+                entry["reset_config"](entry["config"])
+            else:
+                entry["config"] = copy.copy(entry["init_config"])
+
+    @staticmethod
+    def _match_trigger(trigger: Any, sender: Any) -> bool:
+        """Whether ``trigger`` matches ``sender`` (AutoGen's rules; ``ValueError`` if unsupported)."""
+        return _match_trigger(trigger, sender)
+
+    def register_hook(self, hookable_method: str, hook: Callable[..., Any]) -> None:
+        """Add ``hook`` to one of :data:`HOOKABLE_METHODS`.
+
+        Raises:
+            AssertionError: an unknown method, or a hook registered twice (AutoGen's).
+        """
+        if hookable_method not in self._hooks:
+            msg = f"{hookable_method} is not a hookable method."
+            raise AssertionError(msg)
+        if hook in self._hooks[hookable_method]:
+            msg = f"{hook} is already registered as a hook."
+            raise AssertionError(msg)
+        self._hooks[hookable_method].append(hook)
+
+    def _raise_exception_on_async_reply_functions(self) -> None:
+        """AutoGen's check before a sync chat: no async-only reply function.
+
+        Raises:
+            RuntimeError: an async reply function that was not registered with
+                ``ignore_async_in_sync_chat=True``.
+        """
+        found = [
+            _func_name(e["reply_func"])
+            for e in self._reply_func_list
+            if _is_async(e["reply_func"]) and not e["ignore_async_in_sync_chat"]
+        ]
+        if found:
+            msg = (
+                "Async reply functions can only be used with ConversableAgent.a_initiate_chat(). "
+                f"The following async reply functions are found: {', '.join(found)}"
+            )
+            raise RuntimeError(msg)
+
+    # -- hooks -------------------------------------------------------------------
+
+    def _process_message_before_send(
+        self, message: Any, recipient: Any, silent: bool
+    ) -> Any:
+        for hook in self._hooks["process_message_before_send"]:
+            message = hook(
+                sender=self, message=message, recipient=recipient, silent=silent
+            )
+        return message
+
+    def _process_all_messages_before_reply(
+        self, messages: list[dict[str, Any]]
+    ) -> list[dict[str, Any]]:
+        for hook in self._hooks["process_all_messages_before_reply"]:
+            messages = hook(messages)
+        return messages
+
+    def _process_last_received_message(
+        self, messages: list[dict[str, Any]]
+    ) -> list[dict[str, Any]]:
+        hooks = self._hooks["process_last_received_message"]
+        if not hooks or not messages:
+            return messages
+        last = messages[-1]
+        if (
+            last.get("function_call")
+            or last.get("tool_calls")
+            or last.get("role") in ("function", "tool")
+        ):
+            return messages
+        text = last.get("content")
+        if not isinstance(text, str):
+            return messages
+        processed = text
+        for hook in hooks:
+            processed = hook(processed)
+        if processed == text:
+            return messages
+        return [*messages[:-1], {**last, "content": processed}]
+
+    # -- generating a reply --------------------------------------------------------
+
+    def _prepare_reply(
+        self, messages: list[dict[str, Any]] | None, sender: Any
+    ) -> list[dict[str, Any]]:
+        if messages is None and sender is None:
+            msg = "Either messages or sender must be provided."
+            raise AssertionError(msg)
+        if messages is None:
+            messages = self._oai_messages.get(sender, [])
+        messages = self._process_last_received_message(messages)
+        return self._process_all_messages_before_reply(messages)
+
+    def _candidates(
+        self, sender: Any, exclude: Sequence[Callable[..., Any]]
+    ) -> list[dict[str, Any]]:
+        return [
+            e
+            for e in list(self._reply_func_list)
+            if e["reply_func"] not in exclude and _match_trigger(e["trigger"], sender)
+        ]
+
+    def generate_reply(
+        self,
+        messages: list[dict[str, Any]] | None = None,
+        sender: Any = None,
+        **kwargs: Any,
+    ) -> ReplyValue:
+        """Return this agent's reply (``None``: nothing more to say; the chat ends).
+
+        The reply functions are tried in order (async ones are skipped here);
+        the first final one gives the reply, else ``default_auto_reply``.
+
+        Raises:
+            AssertionError: neither ``messages`` nor ``sender`` given (AutoGen's).
+        """
+        messages = self._prepare_reply(messages, sender)
+        for entry in self._candidates(sender, kwargs.get("exclude", ())):
+            func = entry["reply_func"]
+            if _is_async(func):
+                continue
+            final, reply = func(
+                self, messages=messages, sender=sender, config=entry["config"]
+            )
+            if final:
+                out: ReplyValue = reply
+                return out
+        return self._default_auto_reply
+
+    async def a_generate_reply(
+        self,
+        messages: list[dict[str, Any]] | None = None,
+        sender: Any = None,
+        **kwargs: Any,
+    ) -> ReplyValue:
+        """The async form of :meth:`generate_reply`: async reply functions are awaited."""
+        messages = self._prepare_reply(messages, sender)
+        for entry in self._candidates(sender, kwargs.get("exclude", ())):
+            func = entry["reply_func"]
+            if _is_async(func):
+                final, reply = await func(
+                    self, messages=messages, sender=sender, config=entry["config"]
+                )
+            elif entry["ignore_async_in_sync_chat"]:
+                continue
+            else:
+                final, reply = func(
+                    self, messages=messages, sender=sender, config=entry["config"]
+                )
+            if final:
+                out: ReplyValue = reply
+                return out
+        return self._default_auto_reply
+
+    # -- the human -------------------------------------------------------------------
+
+    def get_human_input(self, prompt: str) -> str:
+        """Ask the person (the ``human=`` port, else ``input()``) and remember the answer."""
+        reply = self.human.input(prompt) if self.human is not None else input(prompt)
+        self._human_input.append(reply)
+        return reply
+
+    async def a_get_human_input(self, prompt: str) -> str:
+        """The async form of :meth:`get_human_input` (calls it: override either)."""
+        ainput = getattr(self.human, "ainput", None)
+        if ainput is not None:
+            reply: str = await ainput(prompt)
+            self._human_input.append(reply)
+            return reply
+        return self.get_human_input(prompt)
+
+    def check_termination_and_human_reply(
+        self,
+        messages: list[dict[str, Any]] | None = None,
+        sender: Any = None,
+        config: Any = None,
+    ) -> tuple[bool, ReplyValue]:
+        """AutoGen's human/termination step (see ``human_input_mode``)."""
+        ask = self._human_step(messages, sender)
+        reply = self.get_human_input(ask) if isinstance(ask, str) else None
+        return self._after_human(messages, sender, ask, reply)
+
+    async def a_check_termination_and_human_reply(
+        self,
+        messages: list[dict[str, Any]] | None = None,
+        sender: Any = None,
+        config: Any = None,
+    ) -> tuple[bool, ReplyValue]:
+        """The async form of :meth:`check_termination_and_human_reply`."""
+        ask = self._human_step(messages, sender)
+        reply = await self.a_get_human_input(ask) if isinstance(ask, str) else None
+        return self._after_human(messages, sender, ask, reply)
+
+    def _human_step(
+        self, messages: list[dict[str, Any]] | None, sender: Any
+    ) -> str | bool:
+        """The prompt to ask the human with, or whether to stop (``True``) / go on (``False``)."""
+        messages = (
+            messages if messages is not None else self._oai_messages.get(sender, [])
+        )
+        message = messages[-1] if messages else {}
+        who = "the sender" if sender is None else sender.name
+        mode = self.human_input_mode
+        if mode == "ALWAYS":
+            return _ALWAYS_PROMPT.format(name=self.name, sender=who)
+        limit = self._max_consecutive_auto_reply_dict[sender]
+        terminate = bool(message) and self._is_termination_msg(message)
+        if self._consecutive_auto_reply_counter[sender] >= limit:
+            if mode == "NEVER":
+                return _stop(f"{self.name} reached max_consecutive_auto_reply={limit}")
+            return (_TERMINATE_PROMPT if terminate else _SKIP_PROMPT).format(sender=who)
+        if terminate:
+            if mode == "NEVER":
+                return _stop(
+                    f"{who}'s message is a termination message for {self.name}"
+                )
+            return _TERMINATE_PROMPT.format(sender=who)
+        return False
+
+    def _after_human(
+        self,
+        messages: list[dict[str, Any]] | None,
+        sender: Any,
+        ask: str | bool,
+        reply: str | None,
+    ) -> tuple[bool, ReplyValue]:
+        messages = (
+            messages if messages is not None else self._oai_messages.get(sender, [])
+        )
+        message = messages[-1] if messages else {}
+        if ask is True:
+            self._consecutive_auto_reply_counter[sender] = 0
+            return True, None
+        if reply is not None and not reply:
+            _notice(self.output, "\n>>>>>>>> NO HUMAN INPUT RECEIVED.")
+            if bool(message) and self._is_termination_msg(message):
+                reply = "exit"
+        if reply == "exit":
+            self._consecutive_auto_reply_counter[sender] = 0
+            _stop(f"the human at {self.name} ended the chat")
+            return True, None
+        if reply or self._max_consecutive_auto_reply_dict[sender] == 0:
+            self._consecutive_auto_reply_counter[sender] = 0
+            return True, _human_message(reply or "", message)
+        self._consecutive_auto_reply_counter[sender] += 1
+        if self.human_input_mode != "NEVER":
+            _notice(self.output, "\n>>>>>>>> USING AUTO REPLY...")
+        return False, None
+
+    # -- the model ---------------------------------------------------------------------
+
+    def _oai_request(self, messages: list[dict[str, Any]]) -> ChatRequest:
+        return ChatRequest(
+            messages=self.llm_messages(messages), tools=self.tools(), purpose="reply"
+        )
+
+    def _oai_reply(self, response: ChatResponse) -> tuple[bool, ReplyValue]:
+        self._count_usage(response)
+        if response.tool_calls:
+            calls = [to_plain(c) for c in response.tool_calls]
+            for call in calls:
+                function = call.get("function")
+                if isinstance(function, dict) and isinstance(function.get("name"), str):
+                    function["name"] = oai_name(function["name"])
+            return True, {
+                "content": response.content,
+                "role": "assistant",
+                "tool_calls": calls,
+            }
+        return True, response.content or ""
+
+    def generate_oai_reply(
+        self,
+        messages: list[dict[str, Any]] | None = None,
+        sender: Any = None,
+        config: Any = None,
+    ) -> tuple[bool, ReplyValue]:
+        """The model's reply (text, or a dict with ``tool_calls``); not final without a model."""
+        if not self.has_llm:
+            return False, None
+        if messages is None:
+            messages = self._oai_messages.get(sender, [])
+        model = self._reply_model(config)
+        return self._oai_reply(model.complete(self._oai_request(messages)))
+
+    async def a_generate_oai_reply(
+        self,
+        messages: list[dict[str, Any]] | None = None,
+        sender: Any = None,
+        config: Any = None,
+    ) -> tuple[bool, ReplyValue]:
+        """The async form of :meth:`generate_oai_reply` (``acomplete`` when the model has it)."""
+        if not self.has_llm:
+            return False, None
+        if messages is None:
+            messages = self._oai_messages.get(sender, [])
+        model = self._reply_model(config)
+        request = self._oai_request(messages)
+        acomplete = getattr(model, "acomplete", None)
+        if acomplete is not None:
+            response = await acomplete(request)
+        else:
+            response = await asyncio.to_thread(model.complete, request)
+        return self._oai_reply(response)
+
+
+def _stop(reason: str) -> Literal[True]:
+    session = current_session()
+    if session is not None:
+        session.stop(reason)
+    return True
+
+
+def _notice(output: Callable[[str], object], text: str) -> None:
+    session = current_session()
+    if session is None:
+        output(text)
+    else:
+        session.notice(output, text)
+
+
+def _human_message(reply: str, received: Mapping[str, Any]) -> dict[str, Any]:
+    """The human's reply; pending function or tool calls are answered ``USER INTERRUPTED``."""
+    returns: list[dict[str, Any]] = []
+    call = received.get("function_call")
+    if call:
+        returns.append(
+            {
+                "role": "function",
+                "name": call.get("name", ""),
+                "content": "USER INTERRUPTED",
+            }
+        )
+    for tool_call in received.get("tool_calls") or ():
+        returns.append(
+            {
+                "role": "tool",
+                "tool_call_id": tool_call.get("id", ""),
+                "content": "USER INTERRUPTED",
+            }
+        )
+    response: dict[str, Any] = {"role": "user", "content": reply}
+    if returns:
+        response["tool_responses"] = returns
+    return response
+
+
+def _match_trigger(trigger: Any, sender: Any) -> bool:
+    """AutoGen's trigger rules (see :meth:`ReplyMixin.register_reply`)."""
+    if trigger is None:
+        return sender is None
+    if isinstance(trigger, list):
+        return any(_match_trigger(t, sender) for t in trigger)
+    if sender is None:
+        return False
+    if isinstance(trigger, str):
+        return bool(trigger == sender.name)
+    if isinstance(trigger, type):
+        return isinstance(sender, trigger)
+    if hasattr(trigger, "generate_reply"):
+        return trigger is sender
+    if callable(trigger):
+        return bool(trigger(sender))
+    msg = f"unsupported reply trigger {short_repr(trigger)}"
+    raise ValueError(msg)

@@ -1,0 +1,40 @@
+"""AutoGen's ``autogen.agentchat`` path: the agents, group chats and chat functions."""
+
+from fsmchat.autogen._agent import ConversableAgent
+from fsmchat.autogen._chats import (
+    ChatResult,
+    a_initiate_chats,
+    gather_usage_summary,
+    initiate_chats,
+)
+from fsmchat.autogen._groupchat import GroupChat
+from fsmchat.autogen._manager import GroupChatManager
+from fsmchat.autogen._roles import AssistantAgent, UserProxyAgent
+from fsmchat.autogen._session import Agent
+from fsmchat.autogen._tools import register_function
+from fsmchat.autogen.agentchat import (
+    assistant_agent,
+    conversable_agent,
+    groupchat,
+    user_proxy_agent,
+    utils,
+)
+
+__all__ = [
+    "Agent",
+    "AssistantAgent",
+    "ChatResult",
+    "ConversableAgent",
+    "GroupChat",
+    "GroupChatManager",
+    "UserProxyAgent",
+    "a_initiate_chats",
+    "assistant_agent",
+    "conversable_agent",
+    "gather_usage_summary",
+    "groupchat",
+    "initiate_chats",
+    "register_function",
+    "user_proxy_agent",
+    "utils",
+]

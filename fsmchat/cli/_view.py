@@ -1,0 +1,121 @@
+"""``fsmchat view``: a chat, a transcript or a bench folder as an HTML page.
+
+Registered lazily by :mod:`fsmchat.cli._main`. Exit codes follow click: 0
+success, 1 a failure (unreadable or corrupt file, bad spec), 2 a usage error.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import click
+
+from fsmchat._core.errors import FsmchatError
+from fsmchat._run.files import load_spec
+from fsmchat.cli._common import fail
+
+__all__ = ["view"]
+
+
+@click.command()
+@click.argument("source", metavar="SOURCE", type=click.Path(exists=True))
+@click.option(
+    "-o",
+    "--output",
+    metavar="FILE.html",
+    type=click.Path(dir_okay=False, writable=True),
+    default=None,
+    help="Write the page to FILE.html (one self-contained file, works offline).",
+)
+@click.option(
+    "--spec",
+    "spec_path",
+    metavar="SPEC",
+    type=click.Path(exists=True, dir_okay=False),
+    default=None,
+    help="The spec the chat follows (needed for a transcript; a record names its own).",
+)
+@click.option(
+    "--serve",
+    is_flag=True,
+    help="Serve the page on 127.0.0.1 and follow SOURCE as it grows (Ctrl-C stops).",
+)
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=0,
+    show_default=True,
+    help="With --serve: the port (0: a free one).",
+)
+def view(
+    source: str, output: str | None, spec_path: str | None, serve: bool, port: int
+) -> None:
+    """Show a chat walking its state machine, in the browser.
+
+    SOURCE is a record (`fsmchat run --record`, finished, paused or torn), a
+    `fsmchat run --json` transcript or an AutoGen message list (both with
+    --spec), or a `fsmchat bench` results folder. The page lights the path on
+    the spec's diagram and shows every step's message and routing decision.
+    """
+    if serve == (output is not None):
+        msg = "say where the page goes: -o FILE.html, or --serve (not both)"
+        raise click.UsageError(msg)
+    if serve:
+        _serve(source, spec_path, port)
+        return
+    assert output is not None
+    viewer = _viewer()
+    try:
+        page = viewer.build_page(source, spec_path=spec_path)
+    except viewer.SpecNeeded as exc:
+        raise click.UsageError(str(exc)) from None
+    except FsmchatError as exc:
+        fail(str(exc))
+        return
+    for note in page.notes:
+        click.echo(f"warning: {note}", err=True)
+    Path(output).write_text(viewer.render_html(page), encoding="utf-8")
+    steps = len(page.model.get("steps") or page.model.get("trials") or ())
+    what = "steps" if page.model.get("kind") == "chat" else "trials"
+    click.echo(f"wrote {output} ({steps} {what})", err=True)
+
+
+def _viewer() -> ModuleType:
+    """Import :mod:`fsmchat.view` (it needs the ``view`` extra: jinja2)."""
+    try:
+        import fsmchat.view
+    except ImportError as exc:
+        fail(f"fsmchat view needs {exc.name or 'jinja2'}: pip install 'fsmchat[view]'")
+        raise  # not reached: fail() exits
+    return fsmchat.view
+
+
+def _serve(source: str, spec_path: str | None, port: int) -> None:
+    if Path(source).is_dir():
+        msg = (
+            "--serve follows a chat file; write a bench folder's page with -o FILE.html"
+        )
+        raise click.UsageError(msg)
+    viewer = _viewer()
+    try:
+        spec = None if spec_path is None else load_spec(spec_path)
+        server = viewer.LiveServer(source, spec=spec, port=port)
+    except viewer.SpecNeeded as exc:
+        raise click.UsageError(str(exc)) from None
+    except FsmchatError as exc:
+        fail(str(exc))
+        return
+    except OSError as exc:
+        fail(f"cannot listen on 127.0.0.1:{port}: {exc.strerror or exc}")
+        return
+    click.echo(f"serving {source} at {server.url} (Ctrl-C stops)")
+    sys.stdout.flush()
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.close()
+    click.echo("stopped", err=True)

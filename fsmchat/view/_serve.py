@@ -1,0 +1,197 @@
+"""``fsmchat view RECORD --serve``: the page on 127.0.0.1, following the record.
+
+A standard-library ``ThreadingHTTPServer`` on a loopback port (0: a free one)
+serves three paths: ``/`` the page, ``/events`` a Server-Sent Events stream,
+``/favicon.ico`` nothing. The stream sends the whole page model (and the
+diagram, when its lit edges change) as one ``model`` event at connection and
+each time the file changes; the server looks at the file's size and mtime
+every :data:`POLL` seconds, so a new step shows within a second without a
+reload. A record being written may end in a torn line for a moment: the
+reader keeps its complete prefix. A file that fails to read (e.g. corrupt) is
+sent as ``{"error": ...}`` and the page keeps the last good model.
+
+:meth:`LiveServer.close` (Ctrl-C in the CLI) wakes every stream and stops the
+server thread cleanly.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from fsmchat._core.errors import FsmchatError
+from fsmchat._core.spec import Spec
+from fsmchat.view._page import Page, build_chat_page
+from fsmchat.view._render import render_html
+
+__all__ = ["POLL", "LiveServer"]
+
+#: Seconds between looks at the followed file.
+POLL = 0.2
+#: Seconds between keep-alive comments on an idle stream.
+_KEEPALIVE = 10.0
+
+
+class _Follow:
+    """The followed file and the latest page built from it (thread-safe)."""
+
+    def __init__(self, path: str, spec: Spec | None) -> None:
+        self.path = path
+        self.spec = spec
+        self.lock = threading.Lock()
+        self.stamp: tuple[int, int] | None = None
+        self.version = 0
+        self.page: Page | None = None
+        self.payload = ""
+        self.svgs: dict[Any, str] = {}
+        self.last_svg: str | None = None
+
+    def refresh(self) -> int:
+        """Rebuild the page if the file changed; return the current version."""
+        with self.lock:
+            try:
+                st = os.stat(self.path)
+                stamp = (st.st_size, st.st_mtime_ns)
+            except OSError:
+                stamp = (-1, -1)
+            if stamp == self.stamp:
+                return self.version
+            self.stamp = stamp
+            try:
+                page = build_chat_page(self.path, spec=self.spec, svg_cache=self.svgs)
+            except FsmchatError as exc:
+                self.payload = json.dumps({"error": f"{self.path}: {exc}"})
+                self.version += 1
+                return self.version
+            svg = page.diagrams.get("chat")
+            data: dict[str, Any] = {"model": page.model}
+            if svg != self.last_svg:
+                data["svg"] = svg
+                self.last_svg = svg
+            self.page = page
+            self.payload = json.dumps(data, ensure_ascii=False)
+            self.version += 1
+            return self.version
+
+    def full_payload(self) -> str:
+        """The current model and diagram (for a stream that just connected)."""
+        with self.lock:
+            if self.page is None:
+                return self.payload
+            return json.dumps(
+                {"model": self.page.model, "svg": self.page.diagrams.get("chat")},
+                ensure_ascii=False,
+            )
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _Server
+
+    def log_message(self, format: str, *args: Any) -> None:
+        return  # quiet: the CLI prints what matters
+
+    def do_GET(self) -> None:
+        path = self.path.split("?", 1)[0]
+        if path == "/":
+            self._page()
+        elif path == "/events":
+            self._events()
+        elif path == "/favicon.ico":
+            self.send_response(204)
+            self.end_headers()
+        else:
+            self.send_error(404)
+
+    def _page(self) -> None:
+        follow = self.server.follow
+        follow.refresh()
+        if follow.page is None:
+            self.send_error(500, explain=follow.payload)
+            return
+        body = render_html(follow.page, live="/events").encode("utf-8")
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Cache-Control", "no-store")
+        self.end_headers()
+        self.wfile.write(body)
+
+    def _events(self) -> None:
+        follow, stop = self.server.follow, self.server.stop
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream; charset=utf-8")
+        self.send_header("Cache-Control", "no-store")
+        self.end_headers()
+        sent = follow.refresh()
+        idle = 0.0
+        try:
+            self._send(follow.full_payload())
+            while not stop.wait(POLL):
+                version = follow.refresh()
+                if version != sent:
+                    sent = version
+                    self._send(follow.payload)
+                    idle = 0.0
+                else:
+                    idle += POLL
+                    if idle >= _KEEPALIVE:
+                        self.wfile.write(b": keep-alive\n\n")
+                        self.wfile.flush()
+                        idle = 0.0
+        except (BrokenPipeError, ConnectionResetError):
+            return
+
+    def _send(self, payload: str) -> None:
+        data = "".join(f"data: {line}\n" for line in payload.split("\n"))
+        self.wfile.write(f"event: model\n{data}\n".encode())
+        self.wfile.flush()
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    follow: _Follow
+    stop: threading.Event
+
+
+class LiveServer:
+    """The live page of one chat file on ``127.0.0.1``.
+
+    Args:
+        path: the record (or transcript) to follow.
+        spec: the spec (``None``: the one the record names).
+        port: the port (0: a free one).
+
+    Raises:
+        FsmchatError: the file cannot be shown now (read or spec problems).
+        OSError: the port cannot be bound.
+    """
+
+    def __init__(self, path: str, *, spec: Spec | None = None, port: int = 0) -> None:
+        follow = _Follow(path, spec)
+        follow.refresh()
+        if follow.page is None:  # fail before serving, with the reason
+            build_chat_page(path, spec=spec)
+        self._server = _Server(("127.0.0.1", port), _Handler)
+        self._server.follow = follow
+        self._server.stop = threading.Event()
+        self._serving = False
+
+    @property
+    def url(self) -> str:
+        """The page's address, ``http://127.0.0.1:PORT/``."""
+        return f"http://127.0.0.1:{self._server.server_address[1]}/"
+
+    def serve_forever(self) -> None:
+        """Serve until :meth:`close` (or Ctrl-C, which the caller catches)."""
+        self._serving = True
+        self._server.serve_forever(poll_interval=0.2)
+
+    def close(self) -> None:
+        """Wake every stream, stop serving, close the socket."""
+        self._server.stop.set()
+        if self._serving:  # shutdown() waits for a serve_forever loop to end
+            self._server.shutdown()
+        self._server.server_close()
