@@ -1,5 +1,8 @@
 """Sampled mutation testing of fsmchat's core (run by hand, not in CI).
 
+The six core modules: ``engine`` (with ``routing.py`` once the engine is split),
+``guards``, ``spec`` (``spec.py`` and ``build.py``), ``check``, ``verify``, ``prompts``.
+
 Usage (from the repository root; ~20 minutes for the default sample):
 
     nice python benchmarks/mutate.py                      # 25 mutants per module
@@ -71,7 +74,7 @@ MODULES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
         ),
     ),
     "spec": (
-        ("spec.py",),
+        ("spec.py", "build.py"),
         (
             "tests/core/test_spec_problems.py",
             "tests/core/test_validation.py",

@@ -1,4 +1,4 @@
-"""Guards: what each kind evaluates to, how it describes itself, and reference resolving."""
+"""Guards: what each kind evaluates to, how it describes itself, unbound and failing calls."""
 
 from __future__ import annotations
 
@@ -12,11 +12,12 @@ from fsmchat import (
     Contains,
     EndsWith,
     Equals,
+    InvalidArgument,
     Message,
     Not,
     Regex,
+    UserCodeError,
 )
-from fsmchat._core.guards import resolve_ref
 from tests.strategies import round_at_least, speaker_is
 
 
@@ -102,32 +103,21 @@ def test_each_guard_describes_itself(guard: object, text: str) -> None:
     assert guard.describe() == text  # type: ignore[attr-defined]
 
 
-def test_resolve_ref_imports_nested_attributes() -> None:
-    """``package.module:attr.attr`` resolves to the callable."""
-    import os.path
+def test_unbound_call_guard_refuses_to_evaluate() -> None:
+    """A ``call`` guard read from a file is not run before it is resolved."""
+    unbound = Call("tests.strategies:round_at_least", None, {"n": 1})
+    assert not unbound.bound
+    with pytest.raises(InvalidArgument, match="was never bound to a function"):
+        unbound.evaluate(view("a"))
 
-    assert resolve_ref("os.path:join") is os.path.join
-    assert resolve_ref("tests.strategies:round_at_least") is round_at_least
-    assert resolve_ref("fsmchat:Spec.__init__") is not None
 
+def test_call_guard_errors_name_the_guard() -> None:
+    """An exception inside a ``call`` guard becomes UserCodeError naming the guard."""
 
-@pytest.mark.parametrize(
-    ("ref", "words"),
-    [
-        ("nocolon", "expected 'package.module:function', got 'nocolon'"),
-        (":f", "expected 'package.module:function'"),
-        ("m:", "expected 'package.module:function'"),
-        (
-            "no_such_module_zz:f",
-            "cannot import module 'no_such_module_zz' for 'no_such_module_zz:f'",
-        ),
-        ("math:flor", "module 'math' has no attribute 'flor'; did you mean 'floor'?"),
-        ("math:zzzzzz", "module 'math' has no attribute 'zzzzzz'"),
-        ("math:pi", "'math:pi' is not callable (it is float)"),
-    ],
-)
-def test_resolve_ref_errors_say_what_is_wrong(ref: str, words: str) -> None:
-    """A bad reference raises ValueError saying which part is wrong."""
-    with pytest.raises(ValueError) as info:
-        resolve_ref(ref)
-    assert words in str(info.value)
+    def broken(chat: ChatView) -> bool:
+        raise KeyError("boom")
+
+    with pytest.raises(
+        UserCodeError, match=r"guard broken \(m:broken\) raised KeyError"
+    ):
+        Call("m:broken", broken, {}).evaluate(view("a"))

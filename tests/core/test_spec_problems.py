@@ -100,14 +100,6 @@ SPEC_PROBLEMS = [
         "only for kind: function",
     ),
     (
-        "unresolvable-function",
-        HEAD.replace("- name: Bob", "- {name: Bob, function: 'math:flor'}"),
-        "unresolved-ref",
-        3,
-        27,
-        "did you mean 'floor'?",
-    ),
-    (
         "guard-with-two-matchers",
         HEAD + "  - {from: Bob, to: Ann, when: {contains: a, equals: b}}\n",
         "bad-guard",
@@ -118,10 +110,10 @@ SPEC_PROBLEMS = [
     (
         "guard-with-no-matcher",
         HEAD + "  - {from: Bob, to: Ann, when: {}}\n",
-        "bad-guard",
+        "schema",
         6,
         32,
-        "got none",
+        "should be non-empty",
     ),
     (
         "args-without-call",
@@ -166,18 +158,10 @@ SPEC_PROBLEMS = [
     (
         "bad-guard-inside-any",
         HEAD + "  - {from: Bob, to: Ann, when: {any: [{}]}}\n",
-        "bad-guard",
+        "schema",
         6,
         39,
-        "got none",
-    ),
-    (
-        "unresolvable-call",
-        HEAD + "  - {from: Bob, to: Ann, when: {call: 'math:nope'}}\n",
-        "unresolved-ref",
-        6,
-        39,
-        "has no attribute 'nope'",
+        "should be non-empty",
     ),
     (
         "bad-terminate-when",
@@ -376,28 +360,55 @@ transitions: []
 
 
 # --------------------------------------------------------------------------
-# ``call:`` and ``function:`` targets that are not callable. The resolution of
-# references is moving to run time (issue "trust"); these tests go through the
-# public API only and accept the refusal at build time or at run time.
+# ``call:`` and ``function:`` references are resolved when a chat is to run
+# (``fsmchat.resolve_spec``, ``load_spec(allow=...)``), from an allow-list. These
+# tests go through that public step only; each problem is located there.
+
+REF_PROBLEMS = [
+    (
+        "unresolvable-function",
+        HEAD.replace("- name: Bob", "- {name: Bob, function: 'math:flor'}"),
+        (3, 27),
+        "module 'math' has no attribute 'flor'; did you mean 'floor'?",
+    ),
+    (
+        "unresolvable-call",
+        HEAD + "  - {from: Bob, to: Ann, when: {call: 'math:nope'}}\n",
+        (6, 39),
+        "module 'math' has no attribute 'nope'",
+    ),
+    (
+        "call-target-not-callable",
+        HEAD + "  - {from: Bob, to: Ann, when: {not: {call: 'math:pi'}}}\n",
+        (6, 45),
+        "'math:pi' is not callable (it is float)",
+    ),
+    (
+        "function-target-not-callable",
+        HEAD.replace("- name: Bob", "- {name: Bob, function: 'math:pi'}"),
+        (3, 27),
+        "'math:pi' is not callable (it is float)",
+    ),
+    (
+        "module-not-importable",
+        HEAD + "  - {from: Bob, to: Ann, when: {call: 'math.zz_nope:f'}}\n",
+        (6, 39),
+        "cannot import module 'math.zz_nope'",
+    ),
+]
 
 
-def _refused_as_not_callable(text: str) -> str:
-    """Build and run ``text``; return the message that refused ``math:pi``."""
-    try:
-        spec = parse_spec(text)
-        fsmchat.run_chat(spec, llm=fsmchat.testing.ScriptedResponder(["x"] * 20))
-    except fsmchat.FsmchatError as exc:
-        return str(exc)
-    raise AssertionError("a reference to math:pi was accepted")
-
-
-def test_call_target_that_is_not_callable_is_refused() -> None:
-    """`call: math:pi` (a float) is refused with a message saying it is not callable."""
-    text = HEAD + "  - {from: Bob, to: Ann, when: {call: 'math:pi'}}\nmessage: go\n"
-    assert "not callable" in _refused_as_not_callable(text)
-
-
-def test_function_agent_target_that_is_not_callable_is_refused() -> None:
-    """`function: math:pi` is refused with a message saying it is not callable."""
-    text = HEAD.replace("- name: Bob", "- {name: Bob, function: 'math:pi'}")
-    assert "not callable" in _refused_as_not_callable(text + "message: go\n")
+@pytest.mark.parametrize(
+    ("text", "where", "words"),
+    [pytest.param(*case[1:], id=case[0]) for case in REF_PROBLEMS],
+)
+def test_each_reference_problem_is_located_when_resolving(
+    text: str, where: tuple[int, int], words: str
+) -> None:
+    """A reference that cannot run is refused when the spec is resolved, at its place."""
+    spec = parse_spec(text, path="s.yaml")
+    with pytest.raises(SpecError) as info:
+        fsmchat.resolve_spec(spec, allow=["math"])
+    (problem,) = info.value.problems
+    assert (problem.line, problem.column) == where
+    assert words in problem.message
