@@ -238,3 +238,55 @@ def test_recorded_verdicts_that_all_fail_leave_only_the_open_edges() -> None:
         step.why
         == "by the recorded verdicts no condition held; legal next speakers: 'C'"
     )
+
+
+def test_fallback_to_the_default_when_conditions_are_ignored() -> None:
+    """In `graph` mode, invalid choices still fall back to the agent's default edge."""
+    spec = spec_of(
+        Edge(source="A", target="B"),
+        Edge(source="A", target="C", default=True),
+    )
+    engine = Engine(
+        spec, routing=Routing(conditions="ignore"), message="go", max_retries=0
+    )
+    assert isinstance(engine.next_request(), Choose)
+    engine.receive(fsmchat.Answer(value="nobody"))
+    (decision,) = engine.trace
+    assert (decision.target, decision.edge, decision.reason) == (
+        "C",
+        1,
+        "fallback: default edge",
+    )
+
+
+@pytest.mark.parametrize(
+    ("spec", "event", "words"),
+    [
+        pytest.param(
+            spec_of(Edge(source="A", target="B"), Edge(source="A", target="C")),
+            Reply(agent="A", content="x"),
+            "got a reply from 'A' while waiting for a choice of the next speaker",
+            id="reply-to-choose",
+        ),
+        pytest.param(
+            spec_of(Edge(source="A", target="B", on="c")),
+            Reply(agent="A", content="x"),
+            "got a reply from 'A' while waiting for verdicts on the conditions",
+            id="reply-to-judge",
+        ),
+        pytest.param(
+            spec_of(Edge(source="A", target="B")),
+            fsmchat.Answer(value="B"),
+            "got a decision answer while waiting for a reply from 'B'",
+            id="answer-to-ask",
+        ),
+    ],
+)
+def test_an_event_that_answers_nothing_pending_says_what_was_awaited(
+    spec: Spec, event: object, words: str
+) -> None:
+    """The engine's refusal names what it was waiting for."""
+    engine = Engine(spec, message="go")
+    with pytest.raises(fsmchat.EngineError, match=words):
+        engine.receive(event)  # type: ignore[arg-type]
+    assert engine.phase is fsmchat.Phase.ERROR
