@@ -18,6 +18,7 @@ from fsmchat import (
     Regex,
     UserCodeError,
 )
+from fsmchat._core.guards import bind_guard, calls
 from tests.strategies import round_at_least, speaker_is
 
 
@@ -121,3 +122,45 @@ def test_call_guard_errors_name_the_guard() -> None:
         UserCodeError, match=r"guard broken \(m:broken\) raised KeyError"
     ):
         Call("m:broken", broken, {}).evaluate(view("a"))
+
+
+def test_regex_repr_shows_what_was_written() -> None:
+    """A regex guard's repr shows its pattern and flag, not the compiled object."""
+    assert (
+        repr(Regex("a+", ignore_case=True)) == "Regex(pattern='a+', ignore_case=True)"
+    )
+
+
+def test_bind_guard_binds_unbound_calls_anywhere_in_the_tree() -> None:
+    """Unbound calls whose reference is in the table get its function, however nested."""
+    table = {"t:f": round_at_least}
+    bound = bind_guard(
+        AllOf(
+            (Not(Call("t:f", None, {"n": 2})), AnyOf((Call("t:f", None, {"n": 1}),)))
+        ),
+        table,
+    )
+    assert isinstance(bound, AllOf)
+    assert [c.func for _, c in calls(bound)] == [round_at_least, round_at_least]
+    assert [path for path, _ in calls(bound)] == [
+        ("all", 0, "not", "call"),
+        ("all", 1, "any", 0, "call"),
+    ]
+    assert bound.evaluate(view("a")) is True
+
+
+def test_bind_guard_keeps_what_it_cannot_or_need_not_bind() -> None:
+    """Bound calls keep their function; unknown references stay unbound; unchanged trees are the same objects."""
+    own = Call("t:f", speaker_is, {"name": "Ann"})
+    assert bind_guard(own, {"t:f": round_at_least}) is own
+    unknown = Call("t:g", None, {})
+    assert bind_guard(unknown, {"t:f": round_at_least}) is unknown
+    for tree in (
+        Not(unknown),
+        AllOf((unknown, Contains("x"))),
+        AnyOf((own,)),
+        Contains("x"),
+    ):
+        assert bind_guard(tree, {"t:f": round_at_least}) is tree
+    assert list(calls(Contains("x"))) == []
+    assert list(calls(None)) == []
