@@ -233,6 +233,8 @@ def _is_docstring(stmt: ast.stmt) -> bool:
 def _skipped(node: ast.AST, lines: list[str]) -> bool:
     if isinstance(node, ast.Assert | ast.Import | ast.ImportFrom):
         return True
+    if isinstance(node, ast.Expr) and _is_docstring(node):
+        return True  # a bare string: a docstring, also of an attribute
     if isinstance(node, ast.JoinedStr):
         return True  # f-strings: messages
     if isinstance(node, ast.Assign) and any(

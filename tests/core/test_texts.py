@@ -23,6 +23,7 @@ from fsmchat import (
 )
 from fsmchat._core.check import check_spec, live_out_edges, reachable_from_start
 from fsmchat._core.prompts import choose_messages
+from fsmchat._core.prompts import excerpt as fsmchat_excerpt
 from fsmchat._core.verify import Step, load_transcript, verify_transcript
 
 
@@ -290,3 +291,38 @@ def test_an_event_that_answers_nothing_pending_says_what_was_awaited(
     with pytest.raises(fsmchat.EngineError, match=words):
         engine.receive(event)  # type: ignore[arg-type]
     assert engine.phase is fsmchat.Phase.ERROR
+
+
+def test_python_built_specs_have_no_locations() -> None:
+    """A spec built from Python locates nothing: problems are at line 0, named by data path."""
+    spec = spec_of(Edge(source="A", target="B"), Edge(source="A", target="C"))
+    assert spec.locate(("transitions", 0)) == (0, 0)
+    problems = check_spec(spec)
+    assert problems
+    assert {(p.line, p.column) for p in problems} == {(0, 0)}
+    assert "reply" not in repr(AgentSpec(name="A", kind="function", reply=print))
+
+
+def test_names_that_start_with_a_symbol_are_found_in_conditions() -> None:
+    """An agent called '@ops' is found in an `on` text, as a whole word."""
+    spec = Spec(
+        agents=[AgentSpec(name=n, kind="human") for n in ("Ann", "Bob", "@ops")],
+        transitions=[
+            Edge(source="Ann", target="Bob", on="ask @ops first"),
+            Edge(source="Ann", target="Bob", on="ask x@opsy first"),
+            Edge(source="Bob", target="@ops"),
+            Edge(source="@ops", target="Ann"),
+        ],
+    )
+    named = [p for p in check_spec(spec) if p.code == "condition-names-other-agent"]
+    assert [p.message.split(":")[0] for p in named] == ["transitions[0].on"]
+
+
+def test_clipped_message_says_how_much_was_left_out() -> None:
+    """A long message keeps a quarter of the limit from its head and says what was dropped."""
+    text = "h" * 100 + "m" * 4800 + "t" * 100
+    shown = fsmchat_excerpt([*chat("A"), Message(name="B", content=text)], limit=400)
+    line = shown.splitlines()[-1]
+    assert '"text": "' + "h" * 100 + "[... 4600 characters left out ...]" in line
+    assert line.endswith("m" * 200 + "t" * 100 + '"}')
+    assert shown.startswith("Conversation excerpt (the last 2 messages, oldest first)")
