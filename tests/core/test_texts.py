@@ -301,6 +301,8 @@ def test_python_built_specs_have_no_locations() -> None:
     assert problems
     assert {(p.line, p.column) for p in problems} == {(0, 0)}
     assert "reply" not in repr(AgentSpec(name="A", kind="function", reply=print))
+    with_args = AgentSpec(name="A", kind="function", reply=print, args={"n": [1]})
+    assert hash(with_args) == hash(AgentSpec(name="A", kind="function", reply=len))
 
 
 def test_names_that_start_with_a_symbol_are_found_in_conditions() -> None:
