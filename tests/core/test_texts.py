@@ -22,7 +22,12 @@ from fsmchat import (
     Spec,
 )
 from fsmchat._core.check import check_spec, live_out_edges, reachable_from_start
-from fsmchat._core.prompts import choose_messages
+from fsmchat._core.prompts import (
+    _json_values,
+    choose_messages,
+    parse_choice,
+    parse_verdicts,
+)
 from fsmchat._core.prompts import excerpt as fsmchat_excerpt
 from fsmchat._core.verify import Step, load_transcript, verify_transcript
 
@@ -328,3 +333,25 @@ def test_clipped_message_says_how_much_was_left_out() -> None:
     assert '"text": "' + "h" * 100 + "[... 4600 characters left out ...]" in line
     assert line.endswith("m" * 200 + "t" * 100 + '"}')
     assert shown.startswith("Conversation excerpt (the last 2 messages, oldest first)")
+
+
+def test_excerpt_keeps_non_ascii_text_readable() -> None:
+    """Messages are quoted as JSON without escaping non-ASCII letters."""
+    shown = fsmchat_excerpt([Message(name="Zoë", content="café ✓")])
+    assert '{"speaker": "Zoë", "text": "café ✓"}' in shown
+
+
+def test_nested_json_is_read_as_the_outer_value() -> None:
+    """An answer whose JSON nests arrays and objects is read whole, in order."""
+    text = 'Sure: {"reason": "see [1]", "next": "Bob", "why": [{"a": [2]}]} and [true]'
+    assert parse_choice(text) == "Bob"
+    assert _json_values(text) == [
+        {"reason": "see [1]", "next": "Bob", "why": [{"a": [2]}]},
+        [True],
+    ]
+
+
+@pytest.mark.parametrize("value", ["5", '"yes"', "null", '{"x": 1}', "[1, 2]"])
+def test_verdicts_field_of_the_wrong_type_is_refused(value: str) -> None:
+    """A `verdicts` field that is not a list of booleans gives no verdicts."""
+    assert parse_verdicts('{"verdicts": ' + value + "}", 2) is None
