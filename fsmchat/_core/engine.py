@@ -1,15 +1,15 @@
-"""The sans-IO chat engine: one spec, one ``transitions`` Machine, no IO.
+"""The sans-IO chat engine: one chat of a compiled spec, no IO.
 
 Rules
 -----
 * The chat's state is the agent who holds the floor. The Machine (from the
   ``transitions`` library, ``auto_transitions=False``) has one state per agent and
-  one trigger per edge of the routing graph, built in one shot from the spec
-  table. It is the second line of defence: even if the engine's own checks had
-  a bug, the Machine refuses a trigger that is not an edge out of the current
-  state.
+  one trigger per edge of the routing graph, built once per spec and shared by
+  its chats (:func:`fsmchat._core.routing.compile_spec`). It is the second line
+  of defence: even if the engine's own checks had a bug, the Machine refuses a
+  trigger that is not an edge out of the current state.
 * Legal successors come from the spec table, never from a model. A routing step
-  walks the current agent's edges in order (see :mod:`fsmchat._core.spec`):
+  walks the current agent's edges in order (see :mod:`fsmchat._core.routing`):
   deterministic guards are evaluated here, as pure functions of the chat;
   natural-language conditions are sent out as one :class:`Judge` request;
   several open edges are sent out as one :class:`Choose` request.
@@ -32,8 +32,6 @@ further call raises, citing the first error (h11's sticky error state).
 from __future__ import annotations
 
 import enum
-from collections.abc import Sequence
-from typing import Any
 
 import attrs
 from transitions import Machine, MachineError
@@ -54,6 +52,16 @@ from fsmchat._core.events import (
     Stop,
 )
 from fsmchat._core.prompts import answer_problem
+from fsmchat._core.routing import (
+    MODES,
+    RoutePlan,
+    Routing,
+    choice_error,
+    compile_spec,
+    plan_route,
+    routing_for_mode,
+    verdicts_error,
+)
 from fsmchat._core.spec import Edge, Spec
 from fsmchat._core.state import (
     Attempt,
@@ -66,15 +74,25 @@ from fsmchat._core.state import (
 
 __all__ = [
     "MODES",
+    "UNSET",
     "Engine",
     "Phase",
     "RoutePlan",
     "Routing",
+    "Unset",
     "plan_route",
     "routing_for_mode",
 ]
 
-_UNSET: Any = object()
+
+class Unset(enum.Enum):
+    """The type of :data:`UNSET`: "not given, use the spec's value" (``None`` means none)."""
+
+    UNSET = "UNSET"
+
+
+#: An option left to the spec (e.g. ``message=UNSET``: the spec's first message).
+UNSET = Unset.UNSET
 
 
 class Phase(enum.Enum):
@@ -85,84 +103,39 @@ class Phase(enum.Enum):
     ERROR = "ERROR"
 
 
-_GRAPHS = ("spec", "complete")
-_CONDITIONS = ("guards", "language", "ignore")
-
-
-@attrs.frozen(kw_only=True)
-class Routing:
-    """How a routing step uses the spec (the benchmark's modes).
-
-    Attributes:
-        graph: ``"spec"`` — successors are the spec's edges; ``"complete"`` —
-            every agent may follow every agent (AutoGen's unconstrained
-            ``auto``; the spec's edges are then only a ground truth).
-        conditions: ``"guards"`` — deterministic ``when`` guards decide and a
-            model judges only ``on``-only edges (fsmchat's default);
-            ``"language"`` — ``on`` texts are judged even where a ``when`` guard
-            exists; ``"ignore"`` — no condition is enforced, the selector picks
-            among all successors.
-    """
-
-    graph: str = attrs.field(default="spec", validator=attrs.validators.in_(_GRAPHS))
-    conditions: str = attrs.field(
-        default="guards", validator=attrs.validators.in_(_CONDITIONS)
-    )
-
-
-#: Named routings, as ``fsmchat run --mode`` and ``fsmchat bench --modes`` call them.
-MODES = ("fsm", "fsm-nl", "graph", "free")
-
-
-def routing_for_mode(mode: str) -> Routing:
-    """Return the :class:`Routing` of a named mode.
-
-    ``fsm`` — guards decide, a model only judges ``on``-only edges and settles
-    open choices (the default); ``fsm-nl`` — a model judges every ``on`` text;
-    ``graph`` — a model picks among the spec's successors, conditions ignored;
-    ``free`` — a model picks among all agents (AutoGen's unconstrained
-    ``auto``; give it the whole history with ``context=None``).
-
-    Raises:
-        InvalidArgument: unknown mode (with a "did you mean" hint).
-    """
-    if mode == "fsm":
-        return Routing()
-    if mode == "fsm-nl":
-        return Routing(conditions="language")
-    if mode == "graph":
-        return Routing(conditions="ignore")
-    if mode == "free":
-        return Routing(graph="complete", conditions="ignore")
-    import difflib
-
-    close = difflib.get_close_matches(mode, MODES, n=1)
-    hint = f"; did you mean {close[0]!r}?" if close else ""
-    msg = f"unknown mode {mode!r}{hint} (expected one of {', '.join(MODES)})"
-    raise InvalidArgument(msg)
-
-
 class _Model:
-    """The object the Machine drives; it only holds ``state``."""
+    """The object the Machine drives for one chat; it only holds ``state``.
 
-    state: str
-
-
-class _Machine(Machine):
-    """``transitions.Machine`` without the conveniences it binds onto the model.
-
-    We fire edges through ``machine.events[trigger].trigger(model)`` and never
-    use the ``<trigger>()``, ``may_<trigger>()`` or ``is_<state>()`` methods the
-    Machine would attach to the model; binding them costs about 1.8 s for a spec
-    of 50,000 edges. Overriding these two hooks skips only that binding: states,
-    events and the refusal of a trigger that is not an edge are unchanged.
+    It is never added to the shared Machine (``Machine.add_model`` would keep
+    every finished chat alive): firing ``machine.events[t].trigger(model)`` only
+    needs the model's ``state`` attribute.
     """
 
-    def _add_trigger_to_model(self, trigger: str, model: object) -> None:
-        return None
+    __slots__ = ("state",)
 
-    def _add_model_to_state(self, state: object, model: object) -> None:
-        return None
+    def __init__(self, state: str) -> None:
+        self.state = state
+
+
+def _build_machine(spec: Spec, edges: tuple[Edge, ...]) -> Machine:
+    """The spec's Machine: one state per agent, trigger ``t<i>`` for ``edges[i]``.
+
+    It has no model, so it binds no ``<trigger>()`` / ``is_<state>()`` methods
+    anywhere (binding them cost ~1.8 s for 50,000 edges); chats fire edges with
+    ``machine.events[t].trigger(model)``, and it refuses a trigger that is not an
+    edge out of the model's state.
+    """
+    return Machine(
+        model=None,
+        states=list(spec.names),
+        transitions=[
+            {"trigger": f"t{i}", "source": e.source, "dest": e.target}
+            for i, e in enumerate(edges)
+        ],
+        initial=spec.start,
+        auto_transitions=False,
+        ignore_invalid_triggers=False,
+    )
 
 
 @attrs.define
@@ -179,68 +152,6 @@ class _Step:
     default: Edge | None = None
     kind: str | None = None
     attempts: list[Attempt] = attrs.Factory(list)
-
-
-@attrs.frozen(kw_only=True)
-class RoutePlan:
-    """What the spec alone says about one routing step (a pure result).
-
-    Attributes:
-        guards: the deterministic guards evaluated, in edge order.
-        decisive: the edge whose ``when`` guard held first (if the walk got there).
-        pending: ``on``-only edges before the decisive point: a model must judge
-            them; the first that holds wins over everything below.
-        open_set: True when the walk reached an unconditional edge.
-        open_edges: then, all unconditional edges (several: a selector picks).
-        default: the agent's ``default`` edge, if any.
-    """
-
-    guards: tuple[GuardResult, ...] = ()
-    decisive: Edge | None = None
-    pending: tuple[Edge, ...] = ()
-    open_set: bool = False
-    open_edges: tuple[Edge, ...] = ()
-    default: Edge | None = None
-
-
-def plan_route(edges: Sequence[Edge], view: ChatView, routing: Routing) -> RoutePlan:
-    """Walk ``edges`` (out of ``view.speaker``, in order) as a routing step does.
-
-    This is the one implementation of the edge-order rules; the engine, the
-    transcript verifier and resume all call it. It evaluates deterministic
-    guards (pure) and asks nobody.
-    """
-    if routing.graph == "complete" or routing.conditions == "ignore":
-        return RoutePlan(open_set=bool(edges), open_edges=tuple(edges))
-    language = routing.conditions == "language"
-    guards: list[GuardResult] = []
-    pending: list[Edge] = []
-    decisive = None
-    open_set = False
-    for e in edges:
-        if e.default:
-            continue
-        if e.when is not None and not (language and e.on is not None):
-            held = e.when.evaluate(view)
-            guards.append(
-                GuardResult(edge=e.index, target=e.target, kind="when", result=held)
-            )
-            if held:
-                decisive = e
-                break
-        elif e.on is not None:
-            pending.append(e)
-        else:
-            open_set = True
-            break
-    return RoutePlan(
-        guards=tuple(guards),
-        decisive=decisive,
-        pending=tuple(pending),
-        open_set=open_set,
-        open_edges=tuple(e for e in edges if e.unconditional) if open_set else (),
-        default=next((e for e in edges if e.default), None),
-    )
 
 
 class Engine:
@@ -265,9 +176,9 @@ class Engine:
         spec: Spec,
         *,
         routing: Routing | None = None,
-        message: str | None = _UNSET,
+        message: str | Unset | None = UNSET,
         max_retries: int | None = None,
-        context: int | None = _UNSET,
+        context: int | Unset | None = UNSET,
         max_round: int | None = None,
     ) -> None:
         self.spec = spec
@@ -275,7 +186,7 @@ class Engine:
         self.max_retries = (
             spec.selection.max_retries if max_retries is None else max_retries
         )
-        self.context = spec.selection.context if context is _UNSET else context
+        self.context = spec.selection.context if context is UNSET else context
         self.max_round = spec.max_round if max_round is None else max_round
         if self.max_retries < 0 or self.max_round < 1:
             msg = f"max_retries={self.max_retries!r} must be >= 0 and max_round={self.max_round!r} >= 1"
@@ -286,28 +197,18 @@ class Engine:
         self._phase = Phase.RUNNING
         self._error: BaseException | None = None
         self._step: _Step | None = None
-        self._edges = self._graph_edges()
-        self._out = self._out_edges()
-        self._model = _Model()
         start = spec.start
         assert start is not None  # Spec guarantees a start
-        self._machine = _Machine(
-            model=self._model,
-            states=list(spec.names),
-            transitions=[
-                {"trigger": f"t{i}", "source": e.source, "dest": e.target}
-                for i, e in enumerate(self._edges)
-            ],
-            initial=start,
-            auto_transitions=False,
-            ignore_invalid_triggers=False,
-        )
-        self._triggers = {id(e): f"t{i}" for i, e in enumerate(self._edges)}
-        first = spec.message if message is _UNSET else message
-        if first is None:
-            self._pending: Request = self._ask(start)
-        else:
-            self._pending = self._ask(start)
+        # Tables and Machine are the spec's, built by its first chat and shared;
+        # this chat only brings its own model (the Machine keeps no reference).
+        compiled = compile_spec(spec, self.routing.graph, _build_machine)
+        self._out = compiled.out
+        self._triggers = compiled.triggers
+        self._machine: Machine = compiled.machine
+        self._model = _Model(start)
+        first = spec.message if message is UNSET else message
+        self._pending: Request = self._ask(start)
+        if first is not None:
             self.receive(Reply(agent=start, content=first, role="user"))
 
     # -- public surface ----------------------------------------------------
@@ -336,6 +237,19 @@ class Engine:
     def round(self) -> int:
         """Messages so far."""
         return len(self._messages)
+
+    @property
+    def steps(self) -> int:
+        """Routing steps (decisions) so far."""
+        return len(self._trace)
+
+    def messages_since(self, start: int) -> tuple[Message, ...]:
+        """The messages from index ``start`` on (cheap: copies only those)."""
+        return tuple(self._messages[start:])
+
+    def trace_since(self, start: int) -> tuple[Decision, ...]:
+        """The decisions from index ``start`` on (cheap: copies only those)."""
+        return tuple(self._trace[start:])
 
     def next_request(self) -> Request:
         """Return what the chat needs next (the same object until it is answered).
@@ -544,16 +458,11 @@ class Engine:
     def _on_choice(self, request: Choose, answer: Answer) -> None:
         step = self._current_step()
         value = answer.value
-        names = request.names
         error = answer_problem(answer.raw)  # an oversized answer is refused unread
         if error is not None:
             value = None
-        elif not isinstance(value, str):
-            error = f"expected one agent name, got {_short(value)}; answer exactly one of {_quoted(names)}"
-        elif value not in names:
-            folded = [n for n in names if n.casefold() == value.strip().casefold()]
-            hint = f" (names are exact: did you mean {folded[0]!r}?)" if folded else ""
-            error = f"{_short(value)} is not a legal next speaker{hint}; answer exactly one of {_quoted(names)}"
+        else:
+            error = choice_error(value, request.names)
         step.attempts.append(_attempt(answer, error))
         if error is None:
             assert isinstance(value, str)
@@ -567,14 +476,11 @@ class Engine:
     def _on_verdicts(self, request: Judge, answer: Answer) -> None:
         step = self._current_step()
         value = answer.value
-        n = len(request.conditions)
         error = answer_problem(answer.raw)  # an oversized answer is refused unread
         if error is not None:
             value = None
-        elif isinstance(value, str | bytes) or not isinstance(value, Sequence):
-            error = f"expected {n} true/false verdicts, got {_short(value)}"
-        elif len(value) != n or not all(isinstance(v, bool) for v in value):
-            error = f"expected exactly {n} true/false verdicts, got {_short(value)}"
+        else:
+            error = verdicts_error(value, len(request.conditions))
         step.attempts.append(_attempt(answer, error))
         if error is not None:
             if len(step.attempts) > self.max_retries:
@@ -667,27 +573,6 @@ class Engine:
             return AskHuman(agent=agent, chat=view)
         return AskAgent(agent=agent, chat=view)
 
-    # -- the routing graph ---------------------------------------------------
-
-    def _graph_edges(self) -> tuple[Edge, ...]:
-        spec = self.spec
-        if self.routing.graph == "spec":
-            return spec.transitions
-        return tuple(
-            Edge(source=a, target=b)
-            for a in spec.names
-            for b in spec.names
-            if a != b or spec.allow_repeat_speaker
-        )
-
-    def _out_edges(self) -> dict[str, tuple[Edge, ...]]:
-        out: dict[str, list[Edge]] = {name: [] for name in self.spec.names}
-        repeat = self.spec.allow_repeat_speaker
-        for e in self._edges:
-            if repeat or e.source != e.target:
-                out[e.source].append(e)
-        return {k: tuple(v) for k, v in out.items()}
-
 
 def _attempt(answer: Answer, error: str | None) -> Attempt:
     raw = (
@@ -702,15 +587,6 @@ def _attempt(answer: Answer, error: str | None) -> Attempt:
         latency=answer.latency,
         request=answer.request,
     )
-
-
-def _short(value: object) -> str:
-    text = repr(value)
-    return text if len(text) <= 80 else text[:77] + "..."
-
-
-def _quoted(names: Sequence[str]) -> str:
-    return ", ".join(repr(n) for n in names)
 
 
 def _what(request: Request) -> str:

@@ -178,6 +178,20 @@ class CachedChatModel:
         if close is not None:
             close()
 
+    async def aclose(self) -> None:
+        """Close the wrapped model (its async clients too) if it can be closed."""
+        aclose = getattr(self.model, "aclose", None)
+        if aclose is not None:
+            await aclose()
+        else:
+            self.close()
+
+    async def __aenter__(self) -> CachedChatModel:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
     def __enter__(self) -> CachedChatModel:
         return self
 

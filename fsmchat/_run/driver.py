@@ -12,12 +12,13 @@ from __future__ import annotations
 import inspect
 import logging
 import time
+import weakref
 from collections.abc import Callable, Generator, Mapping
 from typing import Any
 
 import attrs
 
-from fsmchat._core.engine import _UNSET, Engine, Routing
+from fsmchat._core.engine import UNSET, Engine, Routing, Unset
 from fsmchat._core.errors import FsmchatError, InvalidArgument, UserCodeError
 from fsmchat._core.events import (
     Answer,
@@ -30,6 +31,16 @@ from fsmchat._core.events import (
 )
 from fsmchat._core.spec import AgentSpec, Spec
 from fsmchat._core.state import Decision, Message, Usage
+from fsmchat._run.ports import (
+    AsyncHuman,
+    AsyncResponder,
+    AsyncSelector,
+    AsyncTurnResponder,
+    Human,
+    Responder,
+    Selector,
+    TurnResponder,
+)
 from fsmchat._run.resolve import resolve_spec
 
 __all__ = [
@@ -176,15 +187,21 @@ def human_prompt(request: AskHuman) -> str:
     return f"[{request.agent.name}]{to} ('{EXIT_WORDS[0]}' ends): "
 
 
+#: What a port may be: the sync form, or (for :func:`arun_chat`) the async one.
+AnySelector = Selector | AsyncSelector
+AnyResponder = Responder | AsyncResponder | TurnResponder | AsyncTurnResponder
+AnyHuman = Human | AsyncHuman
+
+
 @attrs.define
 class _Ports:
-    selector: Any
-    responders: Mapping[str, Any]
-    llm: Any
-    human: Any
+    selector: AnySelector | None
+    responders: Mapping[str, AnyResponder]
+    llm: AnyResponder | None
+    human: AnyHuman | None
     function: FunctionResponder = attrs.Factory(FunctionResponder)
 
-    def responder_for(self, agent: AgentSpec) -> Any:
+    def responder_for(self, agent: AgentSpec) -> AnyResponder | None:
         if agent.name in self.responders:
             return self.responders[agent.name]
         if agent.kind == "function":
@@ -232,10 +249,10 @@ def check_ports(
     spec: Spec,
     *,
     routing: Routing | None = None,
-    selector: Any = None,
-    llm: Any = None,
-    human: Any = None,
-    responders: Mapping[str, Any] | None = None,
+    selector: AnySelector | None = None,
+    llm: AnyResponder | None = None,
+    human: AnyHuman | None = None,
+    responders: Mapping[str, AnyResponder] | None = None,
 ) -> None:
     """Check, before any round, that the ports a chat of ``spec`` can need are there.
 
@@ -264,8 +281,8 @@ class _Run:
         self.engine = engine
         self.on_message = on_message
         self.on_decision = on_decision
-        self.seen_messages = len(engine._messages) if skip_existing else 0
-        self.seen_decisions = len(engine._trace) if skip_existing else 0
+        self.seen_messages = engine.round if skip_existing else 0
+        self.seen_decisions = engine.steps if skip_existing else 0
         self.agent_usage: dict[str, UsageCount] = {}
         self.engine_seconds = 0.0
         self.flush()
@@ -287,19 +304,17 @@ class _Run:
 
     def flush(self) -> None:
         eng = self.engine
-        if self.on_message is not None:
-            msgs = eng._messages
-            while self.seen_messages < len(msgs):
-                self.on_message(msgs[self.seen_messages])
+        if self.on_message is not None and self.seen_messages < eng.round:
+            for message in eng.messages_since(self.seen_messages):
+                self.on_message(message)
                 self.seen_messages += 1
-        trace = eng._trace
-        while self.seen_decisions < len(trace):
-            decision = trace[self.seen_decisions]
-            self.seen_decisions += 1
-            if decision.attempts or decision.target is None:
-                _log_decision(decision)
-            if self.on_decision is not None:
-                self.on_decision(decision)
+        if self.seen_decisions < eng.steps:
+            for decision in eng.trace_since(self.seen_decisions):
+                self.seen_decisions += 1
+                if decision.attempts or decision.target is None:
+                    _log_decision(decision)
+                if self.on_decision is not None:
+                    self.on_decision(decision)
 
     def result(self, finished: Finished) -> ChatResult:
         routing = UsageCount()
@@ -348,12 +363,15 @@ def _human_event(request: AskHuman, text: str) -> Reply | Stop:
 
 
 def _options(
-    message: Any, max_round: int | None, max_retries: int | None, context: Any
+    message: str | Unset | None,
+    max_round: int | None,
+    max_retries: int | None,
+    context: int | Unset | None,
 ) -> dict[str, Any]:
     opts: dict[str, Any] = {"max_round": max_round, "max_retries": max_retries}
-    if message is not _UNSET:
+    if message is not UNSET:
         opts["message"] = message
-    if context is not _UNSET:
+    if context is not UNSET:
         opts["context"] = context
     return opts
 
@@ -380,9 +398,28 @@ def _start(
         _check_ports(spec, engine.routing, ports)
         return _Run(engine, on_message, on_decision, skip_existing=True)
     routing = routing or Routing()
-    spec = resolve_spec(spec)  # binds fsmchat.examples, refuses other unbound code
+    spec = _bound(spec)  # binds fsmchat.examples, refuses other unbound code
     _check_ports(spec, routing, ports)
     return _Run(Engine(spec, routing=routing, **options), on_message, on_decision)
+
+
+_BOUND: dict[int, Spec] = {}
+
+
+def _bound(spec: Spec) -> Spec:
+    """``resolve_spec(spec)``, once per spec object: its later chats reuse the copy.
+
+    Binding makes a new spec; doing it per chat would also make every chat
+    compile its own (see :func:`fsmchat._core.routing.compile_spec`). The copy
+    lives as long as ``spec`` does.
+    """
+    found = _BOUND.get(id(spec))
+    if found is None:
+        found = resolve_spec(spec)
+        if found is not spec:
+            _BOUND[id(spec)] = found
+            weakref.finalize(spec, _BOUND.pop, id(spec), None)
+    return found
 
 
 def _loop(run: _Run, ports: _Ports) -> Generator[_Call, Any, ChatResult]:
@@ -410,15 +447,15 @@ def _loop(run: _Run, ports: _Ports) -> Generator[_Call, Any, ChatResult]:
 def run_chat(
     spec: Spec,
     *,
-    selector: Any = None,
-    llm: Any = None,
-    human: Any = None,
-    responders: Mapping[str, Any] | None = None,
+    selector: Selector | None = None,
+    llm: Responder | None = None,
+    human: Human | None = None,
+    responders: Mapping[str, Responder | TurnResponder] | None = None,
     routing: Routing | None = None,
-    message: str | None = _UNSET,
+    message: str | Unset | None = UNSET,
     max_round: int | None = None,
     max_retries: int | None = None,
-    context: int | None = _UNSET,
+    context: int | Unset | None = UNSET,
     on_message: Callable[[Message], object] | None = None,
     on_decision: Callable[[Decision], object] | None = None,
     engine: Engine | None = None,
@@ -466,15 +503,15 @@ def run_chat(
 async def arun_chat(
     spec: Spec,
     *,
-    selector: Any = None,
-    llm: Any = None,
-    human: Any = None,
-    responders: Mapping[str, Any] | None = None,
+    selector: AnySelector | None = None,
+    llm: AnyResponder | None = None,
+    human: AnyHuman | None = None,
+    responders: Mapping[str, AnyResponder] | None = None,
     routing: Routing | None = None,
-    message: str | None = _UNSET,
+    message: str | Unset | None = UNSET,
     max_round: int | None = None,
     max_retries: int | None = None,
-    context: int | None = _UNSET,
+    context: int | Unset | None = UNSET,
     on_message: Callable[[Message], object] | None = None,
     on_decision: Callable[[Decision], object] | None = None,
     engine: Engine | None = None,

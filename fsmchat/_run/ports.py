@@ -4,7 +4,8 @@
   requests (a policy, a human, or a model). ``can_judge`` says whether it can
   judge natural-language conditions; policies such as round-robin cannot.
 * :class:`Responder` produces an agent's reply (a function agent's callable, an
-  LLM agent's model call, ...).
+  LLM agent's model call, ...); a :class:`TurnResponder` given per agent
+  (``responders=``) may also answer a human agent's turn, or stop the chat.
 * :class:`Human` reads a line from a person, like :func:`input`.
 * :class:`CodeRunner` runs code blocks (``fsmchat.adapters`` has the local
   and Docker ones) and returns a :class:`CodeResult` per block.
@@ -24,7 +25,7 @@ from typing import Any, Protocol, runtime_checkable
 import attrs
 
 from fsmchat._core.codeblocks import CodeBlock
-from fsmchat._core.events import Answer, AskAgent, Choose, Judge, Reply
+from fsmchat._core.events import Answer, AskAgent, AskHuman, Choose, Judge, Reply, Stop
 from fsmchat._core.state import Usage
 
 __all__ = [
@@ -32,6 +33,7 @@ __all__ = [
     "AsyncHuman",
     "AsyncResponder",
     "AsyncSelector",
+    "AsyncTurnResponder",
     "ChatModel",
     "ChatRequest",
     "ChatResponse",
@@ -40,6 +42,7 @@ __all__ = [
     "Human",
     "Responder",
     "Selector",
+    "TurnResponder",
     "to_plain",
 ]
 
@@ -74,6 +77,24 @@ class AsyncResponder(Protocol):
     """The async form of :class:`Responder`."""
 
     async def arespond(self, request: AskAgent) -> Reply: ...
+
+
+@runtime_checkable
+class TurnResponder(Protocol):
+    """A per-agent responder (``responders={name: ...}``) that may also stop the chat.
+
+    It answers its agent's turn — an :class:`~fsmchat.AskHuman` too, when the
+    agent is a human one — with a reply, or with a :class:`~fsmchat.Stop`.
+    """
+
+    def respond(self, request: AskAgent | AskHuman) -> Reply | Stop: ...
+
+
+@runtime_checkable
+class AsyncTurnResponder(Protocol):
+    """The async form of :class:`TurnResponder`."""
+
+    async def arespond(self, request: AskAgent | AskHuman) -> Reply | Stop: ...
 
 
 @runtime_checkable

@@ -184,22 +184,7 @@ def config_list_from_dotenv(
         InvalidArgument: the ``.env`` file does not exist, a map entry is
             malformed, or no key was found for any model.
     """
-    from fsmchat.adapters._optional import require
-
-    require("dotenv", purpose="config_list_from_dotenv")
-    from dotenv import dotenv_values
-
-    values: dict[str, str | None] = {}
-    if dotenv_file_path is not None:
-        path = Path(dotenv_file_path)
-        if not path.is_file():
-            msg = (
-                f".env file {str(path)!r} does not exist; pass an existing path or None"
-            )
-            raise InvalidArgument(msg)
-        values = dict(dotenv_values(path))
-    elif Path(".env").is_file():
-        values = dict(dotenv_values(".env"))
+    values = _dotenv_values(dotenv_file_path)
 
     def lookup(name: str) -> str | None:
         found = values.get(name)
@@ -232,6 +217,28 @@ def config_list_from_dotenv(
         )
         raise InvalidArgument(msg)
     return filter_config(configs, filter_dict)
+
+
+def _dotenv_values(
+    dotenv_file_path: str | os.PathLike[str] | None,
+) -> dict[str, str | None]:
+    """The variables of the given ``.env`` file, or of ``./.env`` if there is one."""
+    from fsmchat.adapters._optional import require
+
+    require("dotenv", purpose="config_list_from_dotenv")
+    from dotenv import dotenv_values
+
+    if dotenv_file_path is not None:
+        path = Path(dotenv_file_path)
+        if not path.is_file():
+            msg = (
+                f".env file {str(path)!r} does not exist; pass an existing path or None"
+            )
+            raise InvalidArgument(msg)
+        return dict(dotenv_values(path))
+    if Path(".env").is_file():
+        return dict(dotenv_values(".env"))
+    return {}
 
 
 def filter_config(
@@ -284,6 +291,55 @@ def _to_tuple(items: Sequence[Mapping[str, Any]]) -> tuple[Mapping[str, Any], ..
 
 def _config_list_repr(config_list: Sequence[Mapping[str, Any]]) -> str:
     return _redacted(config_list)
+
+
+def _llm_config_list(
+    data: Mapping[str, Any], model: str | None
+) -> list[dict[str, Any]]:
+    """The checked ``config_list`` of an ``llm_config`` (or its single inline entry)."""
+    raw_list = data.get("config_list")
+    if raw_list is None:
+        if any(k in data for k in _ENTRY_KEYS) and isinstance(data.get("model"), str):
+            entry_keys = ("model", *_ENTRY_KEYS)
+            raw_list = [{k: data[k] for k in entry_keys if k in data}]
+        else:
+            msg = (
+                "llm_config has no 'config_list': pass config_list="
+                "config_list_from_json('OAI_CONFIG_LIST') (or --config on the CLI)"
+            )
+            raise InvalidArgument(msg)
+    if isinstance(raw_list, list) and model is not None:
+        raw_list = [
+            c if not isinstance(c, dict) or c.get("model") else {**c, "model": model}
+            for c in raw_list
+        ]
+    config_list = _check_list(raw_list, "llm_config['config_list']")
+    if not config_list:
+        msg = (
+            "llm_config['config_list'] is empty: no endpoint to call (did a "
+            "filter_dict or --model match nothing?)"
+        )
+        raise InvalidArgument(msg)
+    return config_list
+
+
+def _llm_options(data: Mapping[str, Any]) -> tuple[int | None, int, list[Any]]:
+    """The checked ``cache_seed``, ``max_retries`` and ``tools`` of an ``llm_config``."""
+    seed: Any = data.get("cache_seed", data.get("seed", DEFAULT_CACHE_SEED))
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
+        msg = (
+            f"llm_config['cache_seed'] must be an int or None (no cache), got {seed!r}"
+        )
+        raise InvalidArgument(msg)
+    retries = data.get("max_retries", 2)
+    if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
+        msg = f"llm_config['max_retries'] must be an int >= 0, got {retries!r}"
+        raise InvalidArgument(msg)
+    tools = data.get("tools") or []
+    if not isinstance(tools, list) or not all(isinstance(t, Mapping) for t in tools):
+        msg = "llm_config['tools'] must be a list of OpenAI tool definitions (dicts)"
+        raise InvalidArgument(msg)
+    return seed, retries, tools
 
 
 @attrs.frozen(kw_only=True)
@@ -344,53 +400,12 @@ class LLMConfig:
                     f"{', '.join(_LLM_CONFIG_KEYS)})"
                 )
                 raise InvalidArgument(msg)
-        raw_list = data.get("config_list")
-        if raw_list is None:
-            if any(k in data for k in _ENTRY_KEYS) and isinstance(
-                data.get("model"), str
-            ):
-                entry_keys = ("model", *_ENTRY_KEYS)
-                raw_list = [{k: data[k] for k in entry_keys if k in data}]
-            else:
-                msg = (
-                    "llm_config has no 'config_list': pass config_list="
-                    "config_list_from_json('OAI_CONFIG_LIST') (or --config on the CLI)"
-                )
-                raise InvalidArgument(msg)
         model = data.get("model")
         if model is not None and not isinstance(model, str):
             msg = f"llm_config['model'] must be a string, got {model!r}"
             raise InvalidArgument(msg)
-        if isinstance(raw_list, list) and model is not None:
-            raw_list = [
-                c
-                if not isinstance(c, dict) or c.get("model")
-                else {**c, "model": model}
-                for c in raw_list
-            ]
-        config_list = _check_list(raw_list, "llm_config['config_list']")
-        if not config_list:
-            msg = (
-                "llm_config['config_list'] is empty: no endpoint to call (did a "
-                "filter_dict or --model match nothing?)"
-            )
-            raise InvalidArgument(msg)
-        seed: Any = data.get("cache_seed", data.get("seed", DEFAULT_CACHE_SEED))
-        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
-            msg = f"llm_config['cache_seed'] must be an int or None (no cache), got {seed!r}"
-            raise InvalidArgument(msg)
-        retries = data.get("max_retries", 2)
-        if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
-            msg = f"llm_config['max_retries'] must be an int >= 0, got {retries!r}"
-            raise InvalidArgument(msg)
-        tools = data.get("tools") or []
-        if not isinstance(tools, list) or not all(
-            isinstance(t, Mapping) for t in tools
-        ):
-            msg = (
-                "llm_config['tools'] must be a list of OpenAI tool definitions (dicts)"
-            )
-            raise InvalidArgument(msg)
+        config_list = _llm_config_list(data, model)
+        seed, retries, tools = _llm_options(data)
         return cls(
             config_list=config_list,
             temperature=_number(data, "temperature"),
@@ -413,7 +428,8 @@ def make_chat_model(
         An :class:`~fsmchat.adapters.OpenAIChatModel` over the config list,
         wrapped in a :class:`~fsmchat._run.cache.CachedChatModel` (in ``cache_dir``,
         default ``.cache/fsmchat``) unless ``cache_seed`` is ``None``. Both also
-        have ``acomplete`` and ``close()``.
+        have ``acomplete``, ``close()`` and ``aclose()`` (and work as ``with`` /
+        ``async with`` blocks); their HTTP clients are reused across calls.
 
     Raises:
         InvalidArgument: the config is missing or malformed.

@@ -1,4 +1,4 @@
-"""The engine's performance figures (``fsmchat bench --perf``).
+"""The engine's performance figures (``fsmchat bench --perf``; scale figures in :mod:`fsmchat.bench.scale`).
 
 Measured here:
 
@@ -27,7 +27,6 @@ import gc
 import json
 import os
 import pstats
-import random
 import statistics
 import time
 import tracemalloc
@@ -37,28 +36,19 @@ from typing import Any
 
 import attrs
 
-from fsmchat import (
-    AgentSpec,
-    AskAgent,
-    Choose,
-    Edge,
-    EndsWith,
-    Engine,
-    Judge,
-    Not,
-    Regex,
-    Reply,
-    Routing,
-    Spec,
-    load_spec,
-    parse_spec,
-    run_chat,
-)
+from fsmchat._core.build import parse_spec
+from fsmchat._core.engine import Engine, Routing
+from fsmchat._core.events import AskAgent, Choose, Judge, Reply
+from fsmchat._run.driver import run_chat
+from fsmchat._run.files import load_spec
 from fsmchat.bench.models import OracleSelector, Recorder, TrialContext, prompt_tokens
+from fsmchat.bench.scale import ScaleConfig, render_scale, run_scale, scale_goals
 from fsmchat.bench.scenarios import SPECS_DIR
+from fsmchat.bench.specgen import generated_spec_text, guarded_spec
 
 __all__ = [
     "PerfConfig",
+    "ScaleConfig",
     "generated_spec_text",
     "guarded_spec",
     "measure_rounds",
@@ -90,114 +80,6 @@ class PerfConfig:
     token_rounds: tuple[int, int] = (3, 200)
     repeats: int = 5
     memory: bool = True
-
-
-# --------------------------------------------------------------------------
-# Specs for the measurements
-
-
-def _count_reply(chat: Any) -> str:
-    return str(len(chat.messages))
-
-
-def guarded_spec(n: int, *, graph: str, out_degree: int = 5, seed: int = 0) -> Spec:
-    """Return an ``n``-agent spec whose routing needs guard evaluation every round.
-
-    ``ring``: agent ``i`` goes to ``i+1`` when the last message (the round
-    number) is even, else to ``i+2``. ``random``: each agent has
-    ``out_degree`` edges to seeded random agents; all but the last are guarded
-    by the last digit of the message, the last is the unconditional fallback.
-    """
-    names = [f"A{i}" for i in range(n)]
-    agents = [AgentSpec(name=a, kind="function", reply=_count_reply) for a in names]
-    edges: list[Edge] = []
-    if graph == "ring":
-        even = Regex("[02468]$")
-        for i, a in enumerate(names):
-            edges.append(Edge(source=a, target=names[(i + 1) % n], when=even))
-            edges.append(Edge(source=a, target=names[(i + 2) % n], when=Not(even)))
-    elif graph == "random":
-        rng = random.Random(seed)
-        for i, a in enumerate(names):
-            for k in range(out_degree):
-                target = names[(i + 1 + rng.randrange(n - 1)) % n]
-                when = EndsWith(str(k)) if k < out_degree - 1 else None
-                edges.append(Edge(source=a, target=target, when=when))
-    else:
-        msg = f"unknown graph {graph!r}; expected 'ring' or 'random'"
-        raise ValueError(msg)
-    return Spec(
-        agents=agents,
-        transitions=edges,
-        start=names[0],
-        message="0",
-        max_round=10**9,
-        allow_repeat_speaker=True,
-        name=f"{graph}-{n}",
-    )
-
-
-def generated_spec_data(agents: int, edges: int, *, seed: int = 0) -> dict[str, Any]:
-    """Return a spec with ``agents`` agents and ``edges`` edges, as plain data.
-
-    Every agent is a function agent with ``edges // agents`` outgoing edges, all
-    guarded (``when`` + ``on``) but the last, an unconditional edge to the next
-    agent in a ring, so every agent is reachable and the spec checks clean
-    (a realistic big spec: ``fsmchat check`` has nothing to report).
-    """
-    rng = random.Random(seed)
-    per = max(1, edges // agents)
-    ref = "fsmchat.examples.counting:add_one"
-    spec: dict[str, Any] = {
-        "name": "generated",
-        "start": "A0",
-        "message": "0",
-        "max_round": 1000,
-        "terminate_when": {"endswith": "TERMINATE"},
-        "agents": [
-            {
-                "name": f"A{i}",
-                "kind": "function",
-                "function": ref,
-                "description": f"Agent number {i}.",
-            }
-            for i in range(agents)
-        ],
-    }
-    transitions: list[dict[str, Any]] = []
-    for i in range(agents):
-        for k in range(per - 1):
-            j = (i + 1 + rng.randrange(agents - 1)) % agents
-            transitions.append(
-                {
-                    "from": f"A{i}",
-                    "to": f"A{j}",
-                    "when": {"endswith": str(k)},
-                    "on": f"The last number ends in {k}.",
-                }
-            )
-        transitions.append({"from": f"A{i}", "to": f"A{(i + 1) % agents}"})
-    spec["transitions"] = transitions
-    return spec
-
-
-def generated_spec_text(
-    agents: int, edges: int, *, seed: int = 0, fmt: str = "yaml"
-) -> str:
-    """Return :func:`generated_spec_data` as YAML (flow-style lines) or JSON text."""
-    data = generated_spec_data(agents, edges, seed=seed)
-    if fmt == "json":
-        return json.dumps(data, indent=1)
-    lines = [
-        f"{k}: {json.dumps(v)}"
-        for k, v in data.items()
-        if k not in ("agents", "transitions")
-    ]
-    lines.append("agents:")
-    lines += [f"  - {json.dumps(a)}" for a in data["agents"]]
-    lines.append("transitions:")
-    lines += [f"  - {json.dumps(t)}" for t in data["transitions"]]
-    return "\n".join(lines) + "\n"
 
 
 # --------------------------------------------------------------------------
@@ -440,9 +322,16 @@ def prompt_tokens_vs_length(
 
 
 def run_perf(
-    config: PerfConfig | None = None, *, progress: Callable[[str], object] | None = None
+    config: PerfConfig | None = None,
+    *,
+    scale: ScaleConfig | None = None,
+    progress: Callable[[str], object] | None = None,
 ) -> dict[str, Any]:
-    """Measure every figure; return them (JSON-ready) with the goal checks."""
+    """Measure every figure; return them (JSON-ready) with the goal checks.
+
+    ``scale`` adds the scale figures of :mod:`fsmchat.bench.scale` (concurrent
+    chats over HTTP, chat setup vs spec size, import time).
+    """
     config = config or PerfConfig()
 
     def note(text: str) -> None:
@@ -469,6 +358,8 @@ def run_perf(
         "load_and_check": load,
         "prompt_tokens": tokens,
     }
+    if scale is not None:
+        figures["scale"] = run_scale(scale, note=note)
     figures["goals"] = perf_goals(figures)
     return figures
 
@@ -483,6 +374,7 @@ def _load_average() -> str:
 
 def perf_goals(figures: dict[str, Any]) -> list[dict[str, Any]]:
     """Check the issue's performance goals on ``figures``."""
+    # Long but flat: one block per goal, each reading one figure (a table, in code).
     goals = []
     agents = figures["overhead_vs_agents"]
     smallest = min(r["agents"] for r in agents)
@@ -540,11 +432,14 @@ def perf_goals(figures: dict[str, Any]) -> list[dict[str, Any]]:
             ),
         }
     )
+    if "scale" in figures:
+        goals += scale_goals(figures["scale"])
     return goals
 
 
 def render_perf(figures: dict[str, Any]) -> str:
     """Return the figures as Markdown (``perf.md``)."""
+    # Long but flat: one table after another, in the order the report reads.
     env = figures["environment"]
     lines = [
         "# fsmchat engine performance",
@@ -637,6 +532,8 @@ def render_perf(figures: dict[str, Any]) -> str:
             f"| {r['round_late']} | {r['tokens_late']} | {r['change'] * 100:+.1f} % |"
         )
     lines.append("")
+    if "scale" in figures:
+        lines += render_scale(figures["scale"])
     return "\n".join(lines)
 
 

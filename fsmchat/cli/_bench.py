@@ -93,7 +93,8 @@ def _command(params: dict[str, Any]) -> str:
     "--perf",
     is_flag=True,
     help="Measure the engine's performance figures (overhead vs agents and "
-    "history, load + check of a 10,000-agent spec, prompt size vs chat length) "
+    "history, load + check of a 10,000-agent spec, prompt size vs chat length, "
+    "concurrent chats over loopback HTTP, chat setup vs spec size, import time) "
     "instead of the accuracy benchmark.",
 )
 @click.option(
@@ -222,12 +223,18 @@ def _run_bench(cfg: Any, out: Path, command: str, *, chart: bool) -> None:
 
 
 def _run_perf(out: Path, command: str) -> None:
-    from fsmchat.bench.perf import PerfConfig, render_perf, run_perf, write_perf
+    from fsmchat.bench.perf import (
+        PerfConfig,
+        ScaleConfig,
+        render_perf,
+        run_perf,
+        write_perf,
+    )
 
     def note(text: str) -> None:
         click.echo(f"perf: {text}", err=True)
 
-    figures = run_perf(PerfConfig(), progress=note)
+    figures = run_perf(PerfConfig(), scale=ScaleConfig(), progress=note)
     write_perf(figures, out, command=command)
     click.echo(render_perf(figures))
     click.echo(f"wrote {out / 'perf.json'} and {out / 'perf.md'}", err=True)

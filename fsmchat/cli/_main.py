@@ -190,15 +190,15 @@ def run(
     # One flat sequence mapping options to library calls (argv -> run_chat or
     # run_durable -> print); splitting it would only scatter the option names.
     _show_warnings()
-    from fsmchat.cli._durable import durable_human, run_recorded
-
     spec = resolve_or_exit(load_spec_or_exit(spec_path), allowed(allow), spec_path)
-    human = durable_human(
-        ConsoleHuman(end_on_eof=True),
-        record=record_path,
-        answers=answers,
-        no_wait=no_wait,
-    )
+    human: Any = ConsoleHuman(end_on_eof=True)
+    durable = record_path is not None or answers or no_wait
+    if durable:  # the record layer is loaded only for chats that use it
+        from fsmchat.cli._durable import durable_human
+
+        human = durable_human(
+            human, record=record_path, answers=answers, no_wait=no_wait
+        )
     selector: Any = None
     if method.lower() != "fsm":
         try:
@@ -235,6 +235,8 @@ def run(
     callbacks: dict[str, Any] = {"on_message": on_message, "on_decision": on_decision}
     try:
         if record_path is not None:
+            from fsmchat.cli._durable import run_recorded
+
             result = run_recorded(
                 spec,
                 record_path=record_path,

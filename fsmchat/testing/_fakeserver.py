@@ -206,6 +206,9 @@ def error_body(
 class _Server(ThreadingHTTPServer):
     daemon_threads = False
     block_on_close = True
+    # The default backlog (5) drops SYNs when many clients connect at once, and a
+    # dropped SYN is retried after a second: 1 s latency spikes under load.
+    request_queue_size = 1024
     owner: FakeOpenAIServer
 
 

@@ -439,3 +439,129 @@ def test_fake_server_closes_promptly_with_a_delayed_reply_pending() -> None:
     srv.close()
     assert time.monotonic() - t0 < 10  # generous; the delay was 60 s
     model.close()
+
+
+def test_sync_calls_reuse_one_client_until_closed(server: FakeOpenAIServer) -> None:
+    """Many sync calls share one client; close() releases it and a later call builds a new one."""
+    server.handler = lambda body: completion("ok")
+    model, _ = make([config(server)])
+    assert model.open_clients == 0
+    for _ in range(5):
+        assert model.complete(ASK).content == "ok"
+        assert model.open_clients == 1
+    model.close()
+    assert model.open_clients == 0
+    with model:
+        assert model.complete(ASK).content == "ok"
+        assert model.open_clients == 1
+    assert model.open_clients == 0
+
+
+def test_sync_client_is_shared_by_threads(server: FakeOpenAIServer) -> None:
+    """Calls from several threads at once share the one sync client."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    server.handler = lambda body: completion(body["messages"][0]["content"])
+    with OpenAIChatModel([config(server)]) as model:
+        asks = [
+            ChatRequest(messages=[{"role": "user", "content": str(i)}])
+            for i in range(40)
+        ]
+        with ThreadPoolExecutor(8) as pool:
+            answers = list(pool.map(model.complete, asks))
+        assert [a.content for a in answers] == [str(i) for i in range(40)]
+        assert model.open_clients == 1
+    assert model.open_clients == 0
+
+
+def test_async_calls_of_one_loop_reuse_one_client_closed_by_aclose(
+    server: FakeOpenAIServer,
+) -> None:
+    """Concurrent acomplete calls in one loop share one async client; async with closes it."""
+    server.handler = lambda body: completion(body["messages"][0]["content"])
+
+    async def main() -> tuple[list[str], int, int]:
+        async with OpenAIChatModel([config(server)]) as model:
+            asks = [
+                ChatRequest(messages=[{"role": "user", "content": str(i)}])
+                for i in range(30)
+            ]
+            answers = await asyncio.gather(*(model.acomplete(a) for a in asks))
+            during = model.open_clients
+        return [a.content or "" for a in answers], during, model.open_clients
+
+    answers, during, after = asyncio.run(main())
+    assert answers == [str(i) for i in range(30)]
+    assert (during, after) == (1, 0)
+
+
+def test_async_client_closes_when_its_loop_ends(server: FakeOpenAIServer) -> None:
+    """Without aclose, asyncio.run's shutdown closes the loop's client: no leak, no warning."""
+    import gc
+
+    server.handler = lambda body: completion("ok")
+    model = OpenAIChatModel([config(server)])
+    for _ in range(3):  # a new loop each time: a new client, the old one closed
+        assert asyncio.run(model.acomplete(ASK)).content == "ok"
+        assert model.open_clients == 0
+    gc.collect()  # an unclosed socket would warn here (warnings are errors)
+
+
+def test_cached_model_aclose_closes_the_wrapped_clients(
+    server: FakeOpenAIServer, tmp_path: Any
+) -> None:
+    """CachedChatModel forwards aclose / async with to the OpenAI model it wraps."""
+    from fsmchat._run.cache import CachedChatModel
+
+    server.handler = lambda body: completion("ok")
+    inner = OpenAIChatModel([config(server)])
+
+    async def main() -> int:
+        async with CachedChatModel(inner, cache_seed=1, cache_dir=tmp_path) as model:
+            await model.acomplete(ASK)
+            assert inner.open_clients == 1
+        return inner.open_clients
+
+    assert asyncio.run(main()) == 0
+
+
+@pytest.mark.parametrize(("cap", "entry"), [(2, {}), (5, {"max_connections": 1})])
+def test_async_requests_in_flight_never_exceed_the_connection_cap(
+    server: FakeOpenAIServer, cap: int, entry: dict[str, Any]
+) -> None:
+    """At most max_connections requests are in flight per endpoint (a config entry's own wins)."""
+    import threading
+
+    lock = threading.Lock()
+    state = {"now": 0, "most": 0}
+
+    def handler(body: dict[str, Any]) -> Any:
+        with lock:
+            state["now"] += 1
+            state["most"] = max(state["most"], state["now"])
+        server.wait(0.02)  # hold the connection so requests overlap
+        with lock:
+            state["now"] -= 1
+        return completion(body["messages"][0]["content"])
+
+    server.handler = handler
+
+    async def main() -> list[str]:
+        async with OpenAIChatModel(
+            [config(server, **entry)], max_connections=cap
+        ) as model:
+            asks = [
+                ChatRequest(messages=[{"role": "user", "content": str(i)}])
+                for i in range(12)
+            ]
+            answers = await asyncio.gather(*(model.acomplete(a) for a in asks))
+        return [a.content or "" for a in answers]
+
+    assert asyncio.run(main()) == [str(i) for i in range(12)]
+    assert 1 <= state["most"] <= entry.get("max_connections", cap)
+
+
+def test_max_connections_below_one_is_refused() -> None:
+    """max_connections=0 is an InvalidArgument on construction."""
+    with pytest.raises(InvalidArgument, match="max_connections=0"):
+        OpenAIChatModel([{"model": "m", "api_key": KEY}], max_connections=0)

@@ -519,3 +519,109 @@ def test_refused_answers_and_fallbacks_are_logged(
     assert record.name == "fsmchat"
     assert "refused choose answer" in record.getMessage()
     assert "'nobody' is not a legal next speaker" in record.getMessage()
+
+
+# -- a spec compiles once ------------------------------------------------------
+
+
+def _no_build(spec: Spec, edges: object) -> object:
+    raise AssertionError("the spec was compiled again")
+
+
+def test_chats_of_one_spec_share_one_compiled_machine_that_keeps_no_chat() -> None:
+    """Every chat of a spec shares its compiled tables; the Machine holds no finished chat."""
+    from fsmchat._core.routing import compile_spec
+
+    spec = fsmchat.resolve_spec(counting())  # bound once, as a caller would
+    for _ in range(50):
+        assert pairs(run_chat(spec)) == COUNTING_TRANSCRIPT
+    compiled = compile_spec(spec, "spec", _no_build)
+    assert compile_spec(spec, "spec", _no_build) is compiled
+    assert compiled.machine.models == []
+    assert len(compiled.edges) == len(spec.transitions)
+
+
+def test_the_compile_cache_does_not_keep_a_spec_alive() -> None:
+    """A spec whose chats are over can be collected: the cache holds it weakly."""
+    import gc
+    import weakref
+
+    spec = counting()
+    run_chat(spec)
+    ref = weakref.ref(spec)
+    del spec
+    gc.collect()
+    assert ref() is None
+
+
+def test_complete_graph_compiles_apart_from_the_spec_graph() -> None:
+    """The 'free' routing graph gets its own compiled tables (every ordered pair)."""
+    from fsmchat._core.routing import compile_spec
+
+    spec = counting()
+    Engine(spec)
+    Engine(spec, routing=Routing(graph="complete", conditions="ignore"))
+    spec_graph = compile_spec(spec, "spec", _no_build)
+    complete = compile_spec(spec, "complete", _no_build)
+    assert len(spec_graph.edges) == len(spec.transitions)
+    assert len(complete.edges) == 5 * 4
+
+
+def test_chats_of_one_spec_in_many_threads_are_all_correct() -> None:
+    """Threads starting chats of one spec at once share its compile and stay correct."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    spec = counting()
+
+    def chat(_: int) -> list[tuple[str, str]]:
+        return pairs(run_chat(spec))
+
+    with ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(chat, range(64)))
+    assert all(r == COUNTING_TRANSCRIPT for r in results)
+
+
+def test_an_illegal_edge_for_this_chat_is_still_refused_by_the_shared_machine() -> None:
+    """The shared Machine still refuses a trigger that is not an edge out of the chat's state."""
+    from fsmchat._core.routing import compile_spec
+
+    spec = counting()
+    engine = Engine(spec)
+    compiled = compile_spec(spec, "spec", _no_build)
+    other = next(e for e in spec.transitions if e.source != engine.speaker)
+    from transitions import MachineError
+
+    class Model:
+        state = engine.speaker
+
+    with pytest.raises(MachineError):
+        compiled.machine.events[compiled.triggers[id(other)]].trigger(Model())
+
+
+def test_new_messages_and_decisions_are_read_without_copying_the_chat() -> None:
+    """messages_since / trace_since / steps give what was added since an index."""
+    engine = Engine(fsmchat.resolve_spec(counting()))
+    assert engine.round == 1
+    assert [m.content for m in engine.messages_since(0)] == ["1"]
+    while isinstance(request := engine.next_request(), AskAgent):
+        reply = request.agent.reply
+        assert reply is not None
+        text = reply(request.chat, **request.agent.args)
+        engine.receive(Reply(agent=request.agent.name, content=text))
+        if engine.round == 5:
+            break
+    assert [m.content for m in engine.messages_since(3)] == ["4", "5"]
+    assert engine.steps == len(engine.trace) == 5  # one routing step per message
+    assert engine.trace_since(3) == engine.trace[3:]
+    assert engine.trace_since(99) == ()
+
+
+def test_unset_options_take_the_spec_values_and_none_means_none() -> None:
+    """message=UNSET takes the spec's first message; message=None asks the start agent."""
+    from fsmchat._core.engine import UNSET
+
+    spec = counting()
+    assert Engine(spec, message=UNSET).round == 1
+    assert Engine(spec, message=None).round == 0
+    assert Engine(spec, context=UNSET).context == spec.selection.context
+    assert Engine(spec, context=None).context is None

@@ -1,0 +1,265 @@
+"""Routing rules as data: how a step walks the spec's ordered edges, and the compiled tables.
+
+Rules
+-----
+* Edges out of one agent are walked in spec order; order is priority. A ``when``
+  guard that holds settles the step; ``on``-only edges met before it are
+  judged by a model first (the first that holds wins); an unconditional edge
+  opens the set of unconditional successors; a ``default`` edge is the fallback.
+  :func:`plan_route` is the one implementation of this walk: the engine, the
+  transcript verifier and resume all call it.
+* A spec compiles once per routing graph: :func:`compile_spec` builds the
+  routing graph's edge tables (and the engine's ``transitions`` Machine, through
+  the builder the engine passes) the first time a chat of the spec starts, and
+  every later chat of the same spec object shares them. So starting a chat costs
+  the same for 5 agents and for 10,000. The cache holds the spec weakly (an
+  entry goes when its spec is collected) and builds under a lock, so threads and
+  tasks that start chats of one spec at once share one compiled copy.
+"""
+
+from __future__ import annotations
+
+import threading
+import weakref
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import attrs
+
+from fsmchat._core.errors import InvalidArgument
+from fsmchat._core.spec import Edge, Spec
+from fsmchat._core.state import ChatView, GuardResult
+
+__all__ = [
+    "MODES",
+    "CompiledSpec",
+    "RoutePlan",
+    "Routing",
+    "choice_error",
+    "compile_spec",
+    "plan_route",
+    "routing_for_mode",
+    "verdicts_error",
+]
+
+_GRAPHS = ("spec", "complete")
+_CONDITIONS = ("guards", "language", "ignore")
+
+
+@attrs.frozen(kw_only=True)
+class Routing:
+    """How a routing step uses the spec (the benchmark's modes).
+
+    Attributes:
+        graph: ``"spec"`` — successors are the spec's edges; ``"complete"`` —
+            every agent may follow every agent (AutoGen's unconstrained
+            ``auto``; the spec's edges are then only a ground truth).
+        conditions: ``"guards"`` — deterministic ``when`` guards decide and a
+            model judges only ``on``-only edges (fsmchat's default);
+            ``"language"`` — ``on`` texts are judged even where a ``when`` guard
+            exists; ``"ignore"`` — no condition is enforced, the selector picks
+            among all successors.
+    """
+
+    graph: str = attrs.field(default="spec", validator=attrs.validators.in_(_GRAPHS))
+    conditions: str = attrs.field(
+        default="guards", validator=attrs.validators.in_(_CONDITIONS)
+    )
+
+
+#: Named routings, as ``fsmchat run --mode`` and ``fsmchat bench --modes`` call them.
+MODES = ("fsm", "fsm-nl", "graph", "free")
+
+
+def routing_for_mode(mode: str) -> Routing:
+    """Return the :class:`Routing` of a named mode.
+
+    ``fsm`` — guards decide, a model only judges ``on``-only edges and settles
+    open choices (the default); ``fsm-nl`` — a model judges every ``on`` text;
+    ``graph`` — a model picks among the spec's successors, conditions ignored;
+    ``free`` — a model picks among all agents (AutoGen's unconstrained
+    ``auto``; give it the whole history with ``context=None``).
+
+    Raises:
+        InvalidArgument: unknown mode (with a "did you mean" hint).
+    """
+    if mode == "fsm":
+        return Routing()
+    if mode == "fsm-nl":
+        return Routing(conditions="language")
+    if mode == "graph":
+        return Routing(conditions="ignore")
+    if mode == "free":
+        return Routing(graph="complete", conditions="ignore")
+    import difflib
+
+    close = difflib.get_close_matches(mode, MODES, n=1)
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    msg = f"unknown mode {mode!r}{hint} (expected one of {', '.join(MODES)})"
+    raise InvalidArgument(msg)
+
+
+@attrs.frozen(kw_only=True)
+class RoutePlan:
+    """What the spec alone says about one routing step (a pure result).
+
+    Attributes:
+        guards: the deterministic guards evaluated, in edge order.
+        decisive: the edge whose ``when`` guard held first (if the walk got there).
+        pending: ``on``-only edges before the decisive point: a model must judge
+            them; the first that holds wins over everything below.
+        open_set: True when the walk reached an unconditional edge.
+        open_edges: then, all unconditional edges (several: a selector picks).
+        default: the agent's ``default`` edge, if any.
+    """
+
+    guards: tuple[GuardResult, ...] = ()
+    decisive: Edge | None = None
+    pending: tuple[Edge, ...] = ()
+    open_set: bool = False
+    open_edges: tuple[Edge, ...] = ()
+    default: Edge | None = None
+
+
+def plan_route(edges: Sequence[Edge], view: ChatView, routing: Routing) -> RoutePlan:
+    """Walk ``edges`` (out of ``view.speaker``, in order) as a routing step does.
+
+    This is the one implementation of the edge-order rules; the engine, the
+    transcript verifier and resume all call it. It evaluates deterministic
+    guards (pure) and asks nobody.
+    """
+    if routing.graph == "complete" or routing.conditions == "ignore":
+        return RoutePlan(open_set=bool(edges), open_edges=tuple(edges))
+    language = routing.conditions == "language"
+    guards: list[GuardResult] = []
+    pending: list[Edge] = []
+    decisive = None
+    open_set = False
+    for e in edges:
+        if e.default:
+            continue
+        if e.when is not None and not (language and e.on is not None):
+            held = e.when.evaluate(view)
+            guards.append(
+                GuardResult(edge=e.index, target=e.target, kind="when", result=held)
+            )
+            if held:
+                decisive = e
+                break
+        elif e.on is not None:
+            pending.append(e)
+        else:
+            open_set = True
+            break
+    return RoutePlan(
+        guards=tuple(guards),
+        decisive=decisive,
+        pending=tuple(pending),
+        open_set=open_set,
+        open_edges=tuple(e for e in edges if e.unconditional) if open_set else (),
+        default=next((e for e in edges if e.default), None),
+    )
+
+
+@attrs.frozen(kw_only=True)
+class CompiledSpec:
+    """What every chat of one spec (and routing graph) shares; built once.
+
+    Attributes:
+        edges: the routing graph's edges (the spec's, or the complete graph's).
+        out: each agent's usable outgoing edges, in priority order.
+        triggers: the Machine trigger of each edge, by ``id(edge)``.
+        machine: what the engine's builder made of the edges (its Machine).
+    """
+
+    edges: tuple[Edge, ...]
+    out: Mapping[str, tuple[Edge, ...]]
+    triggers: Mapping[int, str]
+    machine: Any
+
+
+_COMPILED: dict[tuple[int, str], CompiledSpec] = {}
+_COMPILING = threading.Lock()
+
+
+def compile_spec(
+    spec: Spec,
+    graph: str,
+    build: Callable[[Spec, tuple[Edge, ...]], Any],
+) -> CompiledSpec:
+    """Return the compiled tables of ``spec`` for ``graph`` (built on first use).
+
+    ``build(spec, edges)`` makes the state machine over ``edges`` (trigger ``t<i>``
+    for ``edges[i]``); it is called once per spec object and graph.
+    """
+    key = (id(spec), graph)
+    found = _COMPILED.get(key)
+    if found is not None:
+        return found
+    with _COMPILING:
+        found = _COMPILED.get(key)
+        if found is None:
+            edges = graph_edges(spec, graph)
+            found = CompiledSpec(
+                edges=edges,
+                out=out_edges(spec, edges),
+                triggers={id(e): f"t{i}" for i, e in enumerate(edges)},
+                machine=build(spec, edges),
+            )
+            _COMPILED[key] = found
+            weakref.finalize(spec, _COMPILED.pop, key, None)
+    return found
+
+
+def graph_edges(spec: Spec, graph: str) -> tuple[Edge, ...]:
+    """The routing graph's edges: the spec's, or every ordered pair of agents."""
+    if graph == "spec":
+        return spec.transitions
+    return tuple(
+        Edge(source=a, target=b)
+        for a in spec.names
+        for b in spec.names
+        if a != b or spec.allow_repeat_speaker
+    )
+
+
+def out_edges(spec: Spec, edges: Sequence[Edge]) -> dict[str, tuple[Edge, ...]]:
+    """Each agent's usable outgoing edges (self-loops only if repeats are allowed)."""
+    out: dict[str, list[Edge]] = {name: [] for name in spec.names}
+    repeat = spec.allow_repeat_speaker
+    for e in edges:
+        if repeat or e.source != e.target:
+            out[e.source].append(e)
+    return {k: tuple(v) for k, v in out.items()}
+
+
+# -- validating a port's answer (nothing it says is trusted) ---------------------
+
+
+def choice_error(value: object, names: Sequence[str]) -> str | None:
+    """Why ``value`` is not a legal pick among ``names`` (``None``: it is one)."""
+    if not isinstance(value, str):
+        return f"expected one agent name, got {_short(value)}; answer exactly one of {_quoted(names)}"
+    if value not in names:
+        folded = [n for n in names if n.casefold() == value.strip().casefold()]
+        hint = f" (names are exact: did you mean {folded[0]!r}?)" if folded else ""
+        return f"{_short(value)} is not a legal next speaker{hint}; answer exactly one of {_quoted(names)}"
+    return None
+
+
+def verdicts_error(value: object, n: int) -> str | None:
+    """Why ``value`` is not ``n`` true/false verdicts (``None``: it is)."""
+    if isinstance(value, str | bytes) or not isinstance(value, Sequence):
+        return f"expected {n} true/false verdicts, got {_short(value)}"
+    if len(value) != n or not all(isinstance(v, bool) for v in value):
+        return f"expected exactly {n} true/false verdicts, got {_short(value)}"
+    return None
+
+
+def _short(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _quoted(names: Sequence[str]) -> str:
+    return ", ".join(repr(n) for n in names)
