@@ -355,3 +355,47 @@ def test_nested_json_is_read_as_the_outer_value() -> None:
 def test_verdicts_field_of_the_wrong_type_is_refused(value: str) -> None:
     """A `verdicts` field that is not a list of booleans gives no verdicts."""
     assert parse_verdicts('{"verdicts": ' + value + "}", 2) is None
+
+
+def test_invalid_verdicts_are_reasked_with_the_reason_then_fall_back() -> None:
+    """A refused judgement is re-asked (attempt 2, the problem said), then the default is taken."""
+    spec = spec_of(
+        Edge(source="A", target="B", on="B is needed"),
+        Edge(source="A", target="C", default=True),
+    )
+    engine = Engine(spec, message="go", max_retries=1)
+    first = engine.next_request()
+    assert isinstance(first, fsmchat.Judge)
+    assert first.attempt == 1
+    engine.receive(fsmchat.Answer(value="yes"))
+    again = engine.next_request()
+    assert isinstance(again, fsmchat.Judge)
+    assert again.attempt == 2
+    assert again.problem == "expected 1 true/false verdicts, got 'yes'"
+    engine.receive(fsmchat.Answer(value=[1]))
+    (decision,) = engine.trace
+    assert (decision.kind, decision.reason, decision.target) == (
+        "judge",
+        "fallback: default edge",
+        "C",
+    )
+    assert [a.error is not None for a in decision.attempts] == [True, True]
+
+
+def test_decision_kind_says_which_question_was_asked() -> None:
+    """A decision's kind is "judge" or "choose" after a question, None when the spec decided."""
+    spec = spec_of(
+        Edge(source="A", target="B", on="B is needed"),
+        Edge(source="A", target="B"),
+        Edge(source="A", target="C"),
+        Edge(source="B", target="A"),
+    )
+    engine = Engine(spec, message="go")
+    engine.receive(fsmchat.Answer(value=[False]))
+    assert isinstance(engine.next_request(), Choose)
+    engine.receive(fsmchat.Answer(value="B"))
+    engine.receive(Reply(agent="B", content="x"))
+    assert [d.kind for d in engine.trace] == ["choose", None]
+    judged = Engine(spec, message="go")
+    judged.receive(fsmchat.Answer(value=[True]))
+    assert [d.kind for d in judged.trace] == ["judge"]
