@@ -30,6 +30,7 @@ cl100k): the same for every model, so costs compare across modes.
 from __future__ import annotations
 
 import difflib
+import hashlib
 import json
 import random
 import re
@@ -60,6 +61,7 @@ __all__ = [
     "file_label",
     "make_factory",
     "parse_model",
+    "prompt_digest",
     "prompt_tokens",
     "write_replay",
 ]
@@ -80,6 +82,23 @@ _GARBAGE = (
 
 class ReplayError(FsmchatError, RuntimeError):
     """A replayed run asked something the recording does not hold."""
+
+
+def prompt_digest(request: Choose | Judge) -> str:
+    """The sha256 of the messages an LLM selector sends for ``request``.
+
+    Recordings keep it per answer, so a replay whose prompts changed (the
+    prompt text, a description, a condition, the context) is an error.
+    """
+    from fsmchat._core.prompts import choose_messages, judge_messages
+
+    messages = (
+        choose_messages(request)
+        if isinstance(request, Choose)
+        else judge_messages(request)
+    )
+    text = json.dumps(messages, ensure_ascii=False, sort_keys=True)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def prompt_tokens(request: Choose | Judge) -> int:
@@ -303,6 +322,7 @@ class Exchange:
             "attempt": self.request.attempt,
             "value": value if value is None or isinstance(value, str) else list(value),
             "raw": self.answer.raw,
+            "prompt_sha256": prompt_digest(self.request),
         }
 
 
@@ -336,7 +356,8 @@ class ReplayBook:
 
     The file is JSON: ``{"format": "fsmchat.bench-answers/1", "model": label,
     "answers": {"counting/free/0": [{"kind", "speaker", "round", "attempt",
-    "value", "raw"}, ...], ...}}``.
+    "value", "raw", "prompt_sha256"}, ...], ...}}``; ``prompt_sha256`` (the
+    digest of the prompt, :func:`prompt_digest`) is checked when present.
     """
 
     def __init__(self, path: str, model: str, answers: Mapping[str, list[Any]]) -> None:
@@ -407,6 +428,10 @@ class ReplaySelector:
         if expected != got:
             msg = f"{self.where}: answer #{self.used} was recorded for {expected}, but the run asks {got}; the chat diverged from the recording"
             raise ReplayError(msg)
+        digest = entry.get("prompt_sha256")
+        if digest is not None and digest != prompt_digest(request):
+            msg = f"{self.where}: answer #{self.used} ({kind}, {request.speaker}, round {request.round}) was recorded for another prompt; the prompts or the spec changed since the recording: record it again"
+            raise ReplayError(msg)
         value = entry.get("value")
         return Answer(value=value, raw=str(entry.get("raw", "")))
 
@@ -421,10 +446,15 @@ def write_replay(path: Path, model: str, answers: Mapping[str, list[Any]]) -> No
 SelectorFactory = Callable[[TrialContext, str], Any]
 
 
-def make_factory(model: ModelSpec, *, config: str | None = None) -> SelectorFactory:
+def make_factory(
+    model: ModelSpec, *, config: str | None = None, cache_dir: str | None = None
+) -> SelectorFactory:
     """Return ``factory(context, key) -> selector`` for ``model``.
 
-    For ``openai`` the endpoint is set up once here and shared by all trials.
+    For ``openai`` the endpoint is set up once here and shared by all trials;
+    with ``cache_dir`` its answers are cached on disk there, so a request
+    identical to an earlier one (same messages, model, temperature 0) is
+    answered once.
 
     Raises:
         InvalidArgument: ``openai`` without ``config``, or a bad config/recording.
@@ -438,7 +468,7 @@ def make_factory(model: ModelSpec, *, config: str | None = None) -> SelectorFact
         assert model.path is not None
         book = ReplayBook.load(model.path)
         return lambda ctx, key: book.selector(key)
-    return _openai_factory(model, config)
+    return _openai_factory(model, config, cache_dir)
 
 
 class _OpenAIFactory:
@@ -460,7 +490,9 @@ class _OpenAIFactory:
             close()
 
 
-def _openai_factory(model: ModelSpec, config: str | None) -> SelectorFactory:
+def _openai_factory(
+    model: ModelSpec, config: str | None, cache_dir: str | None
+) -> SelectorFactory:
     if not config:
         msg = f"model {model.label!r} calls a real endpoint: pass --config OAI_CONFIG_LIST (a file or an environment variable holding the config list)"
         raise InvalidArgument(msg)
@@ -471,6 +503,11 @@ def _openai_factory(model: ModelSpec, config: str | None) -> SelectorFactory:
         msg = f"--config {config!r} has no entry for model {model.model!r}; add one or pick a model it lists"
         raise InvalidArgument(msg)
     chat_model = make_chat_model(
-        {"config_list": configs, "temperature": 0, "cache_seed": None}
+        {
+            "config_list": configs,
+            "temperature": 0,
+            "cache_seed": None if cache_dir is None else 0,
+        },
+        cache_dir=cache_dir,
     )
     return _OpenAIFactory(chat_model, model.model)

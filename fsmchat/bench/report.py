@@ -7,6 +7,7 @@ Also checks the goals of the benchmark's issue against a run
 from __future__ import annotations
 
 import json
+import math
 import textwrap
 from collections.abc import Sequence
 from pathlib import Path
@@ -19,10 +20,12 @@ from fsmchat.bench.runner import BenchResults, CellResult
 
 __all__ = [
     "GoalCheck",
+    "cell_intervals",
     "chart_figure",
     "goal_checks",
     "markdown_table",
     "render_markdown",
+    "wilson_interval",
     "write_chart",
     "write_results",
 ]
@@ -41,12 +44,60 @@ def _pct(value: float | None) -> str:
     return "–" if value is None else f"{value * 100:.0f} %"
 
 
+def wilson_interval(successes: int, n: int, z: float = 1.96) -> tuple[float, float]:
+    """The Wilson score interval of a rate ``successes / n`` (95 % for ``z = 1.96``).
+
+    Unlike the normal approximation it stays inside [0, 1] and is not empty at
+    0 % or 100 % (10 of 10 gives 72–100 %).
+
+    Raises:
+        ValueError: ``n < 1`` or ``successes`` outside ``0..n``.
+    """
+    if n < 1 or not 0 <= successes <= n:
+        msg = f"a rate needs 0 <= successes <= n and n >= 1, got {successes}/{n}"
+        raise ValueError(msg)
+    p = successes / n
+    denom = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / denom
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
+    lo = 0.0 if successes == 0 else max(0.0, centre - half)
+    hi = 1.0 if successes == n else min(1.0, centre + half)
+    return lo, hi
+
+
+def cell_intervals(cell: CellResult) -> dict[str, tuple[float, float] | None]:
+    """95 % Wilson intervals of a cell's rates: exact trace, step accuracy, no route.
+
+    Exact trace and no route are rates over the cell's scored chats, step
+    accuracy over their routing steps; ``None`` where there is nothing to count.
+    """
+    chats = cell.trials - cell.errors
+
+    def over(rate: float | None, n: int) -> tuple[float, float] | None:
+        return None if rate is None or n < 1 else wilson_interval(round(rate * n), n)
+
+    return {
+        "exact_accuracy": over(cell.exact_accuracy, chats),
+        "step_accuracy": over(cell.step_accuracy, cell.steps),
+        "no_route_rate": over(cell.no_route_rate, chats),
+    }
+
+
+def _pct_ci(value: float | None, ci: tuple[float, float] | None) -> str:
+    if value is None or ci is None:
+        return _pct(value)
+    return f"{value * 100:.0f} % ({ci[0] * 100:.0f}–{ci[1] * 100:.0f})"
+
+
 def _num(value: float | None, digits: int = 1) -> str:
     return "–" if value is None else f"{value:.{digits}f}"
 
 
 def markdown_table(cells: Sequence[CellResult]) -> str:
-    """Return the results as a Markdown table, one row per scenario × mode × model."""
+    """Return the results as a Markdown table, one row per scenario × mode × model.
+
+    Rates carry their 95 % Wilson interval in parentheses (:func:`cell_intervals`).
+    """
     head = (
         "| scenario | mode | model | exact trace | step acc. | illegal / chat "
         "| wrong branch / chat | no route | sel. calls / chat | prompt tok / chat "
@@ -56,11 +107,13 @@ def markdown_table(cells: Sequence[CellResult]) -> str:
     rows = [head, rule]
     for c in cells:
         errors = f" ({c.errors} errored)" if c.errors else ""
+        ci = cell_intervals(c)
         rows.append(
             f"| {c.scenario} | {c.mode} | {c.model}{errors} "
-            f"| {_pct(c.exact_accuracy)} | {_pct(c.step_accuracy)} "
+            f"| {_pct_ci(c.exact_accuracy, ci['exact_accuracy'])} "
+            f"| {_pct_ci(c.step_accuracy, ci['step_accuracy'])} "
             f"| {_num(c.illegal_per_chat, 2)} | {_num(c.wrong_branches_per_chat, 2)} "
-            f"| {_pct(c.no_route_rate)} | {_num(c.calls_per_chat)} "
+            f"| {_pct_ci(c.no_route_rate, ci['no_route_rate'])} | {_num(c.calls_per_chat)} "
             f"| {_num(c.tokens_per_chat, 0)} | {_num(c.tokens_per_call, 0)} "
             f"| {_num(c.engine_us_per_round)} | {_num(c.wall_ms_per_chat, 2)} |"
         )
@@ -147,6 +200,7 @@ def render_markdown(results: BenchResults, *, command: str = "") -> str:
         "## Definitions",
         "",
         "- **exact trace**: chats whose whole speaker sequence equals the ground-truth run.",
+        "- Rates show the 95 % Wilson score interval in parentheses (over chats; step accuracy over routing steps).",
         "- **step acc.**: routing steps that picked the speaker the ground-truth FSM picks from the same chat.",
         "- **illegal**: moves along no edge of the spec (impossible in the FSM).",
         "- **wrong branch**: moves along an edge of the spec whose guard was false.",
@@ -277,6 +331,10 @@ def write_results(
     data = results.to_dict()
     data["command"] = command
     data["goals"] = [attrs.asdict(g) for g in goal_checks(results)]
+    for cell, row in zip(results.cells, data["cells"], strict=True):
+        row["ci95"] = {
+            k: None if v is None else list(v) for k, v in cell_intervals(cell).items()
+        }
     paths["json"].write_text(
         json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8"
     )

@@ -111,6 +111,7 @@ class BenchConfig:
         concurrency: trials in flight at once.
         config: an ``OAI_CONFIG_LIST`` file or environment variable (for
             ``openai`` models only).
+        cache_dir: where ``openai`` answers are cached (``None``: no cache).
 
     Raises:
         InvalidArgument: an unknown name or a value out of range.
@@ -123,6 +124,7 @@ class BenchConfig:
     seed: int = 0
     concurrency: int = 8
     config: str | None = None
+    cache_dir: str | None = None
 
     def __attrs_post_init__(self) -> None:
         for what, names in (
@@ -209,6 +211,7 @@ class CellResult:
     engine_us_per_round: float | None
     wall_ms_per_chat: float | None
     first_error: str | None = None
+    steps: int = 0  # routing steps of the scored trials (step accuracy's denominator)
 
     def to_dict(self) -> dict[str, Any]:
         """Return the cell as JSON-ready data."""
@@ -398,6 +401,7 @@ def summarize(
         ),
         wall_ms_per_chat=_mean([t.wall_seconds * 1e3 for t in ok]),
         first_error=errored[0].error if errored else None,
+        steps=steps,
     )
 
 
@@ -445,7 +449,10 @@ async def run_benchmark(
     # every model (even when a trial raised) belong to one try/finally.
     started = time.perf_counter()
     models = config.model_specs()
-    factories = {m.label: make_factory(m, config=config.config) for m in models}
+    factories = {
+        m.label: make_factory(m, config=config.config, cache_dir=config.cache_dir)
+        for m in models
+    }
     for scenario in config.scenarios:
         for trial in range(config.trials):
             ground_truth(scenario, trial)

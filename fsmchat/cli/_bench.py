@@ -37,6 +37,8 @@ def _command(params: dict[str, Any]) -> str:
     else:
         for key in ("scenarios", "modes", "models", "trials", "seed", "concurrency"):
             parts += [f"--{key}", str(params[key])]
+        if params.get("cache_dir"):
+            parts += ["--cache-dir", str(params["cache_dir"])]
     parts += ["--out", str(params["out"])]
     return " ".join(shlex.quote(p) for p in parts)
 
@@ -103,6 +105,14 @@ def _command(params: dict[str, Any]) -> str:
     metavar="OAI_CONFIG_LIST",
     help="Config list for openai models: a JSON file or an environment variable holding it.",
 )
+@click.option(
+    "--cache-dir",
+    default=None,
+    type=click.Path(file_okay=False),
+    help="Cache openai answers on disk in this directory: a request identical to "
+    "an earlier one (temperature 0) is answered once, e.g. the repeated trials of a "
+    "scenario whose first message never changes. Off by default.",
+)
 @click.option("--no-chart", is_flag=True, help="Do not draw results.png.")
 def bench(
     scenarios: str,
@@ -114,6 +124,7 @@ def bench(
     out: Path,
     perf: bool,
     config: str | None,
+    cache_dir: str | None,
     no_chart: bool,
 ) -> None:
     """Benchmark speaker selection: accuracy and cost of free, graph, fsm-nl and fsm routing."""
@@ -133,6 +144,7 @@ def bench(
             seed=seed,
             concurrency=concurrency,
             config=config,
+            cache_dir=cache_dir,
         )
     except InvalidArgument as exc:
         raise click.UsageError(str(exc)) from None

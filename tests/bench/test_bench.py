@@ -237,7 +237,7 @@ def test_cli_tiny_run_writes_results(tmp_path: Path) -> None:
     assert len(data["trials"]) == 3 * 4 * 3 * 2
     assert all(g["ok"] for g in data["goals"])
     md = (out / "results.md").read_text()
-    assert "| counting | fsm | oracle | 100 % | 100 % | 0.00 |" in md
+    assert "| counting | fsm | oracle | 100 % (34–100) | 100 % (" in md  # Wilson 95 %
     assert (out / "results.png").read_bytes()[:4] == b"\x89PNG"
     assert sorted(p.name for p in (out / "answers").iterdir()) == [
         "noisy-0.2.json",
