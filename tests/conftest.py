@@ -1,14 +1,16 @@
 """Shared test configuration: hypothesis profiles.
 
 ``dev`` (default) keeps the suite quick; ``ci`` (chosen when ``CI`` is set, or by
-``FSMCHAT_HYPOTHESIS_PROFILE=ci``) is derandomized and runs more examples.
+``FSMCHAT_HYPOTHESIS_PROFILE=ci``) is derandomized and runs more examples;
+``mutation`` (``benchmarks/mutate.py``) is derandomized, keeps no example database
+and runs few examples without shrinking, so each mutant is judged fast and the same way every time.
 """
 
 from __future__ import annotations
 
 import os
 
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, settings
 
 settings.register_profile(
     "dev", max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow]
@@ -21,8 +23,20 @@ settings.register_profile(
     print_blob=True,
     suppress_health_check=[HealthCheck.too_slow],
 )
+settings.register_profile(
+    "mutation",
+    max_examples=40,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    phases=[Phase.explicit, Phase.generate],  # a failure is enough: no shrinking
+    suppress_health_check=[HealthCheck.too_slow],
+)
 _default = "ci" if os.environ.get("CI") else "dev"
-settings.load_profile(os.environ.get("FSMCHAT_HYPOTHESIS_PROFILE", _default))
+PROFILE = os.environ.get("FSMCHAT_HYPOTHESIS_PROFILE", _default)
+settings.load_profile(PROFILE)
 
 #: Examples for the legality property: at least 1,000 on CI, as the engine issue asks.
-LEGALITY_EXAMPLES = 1000 if settings().derandomize else 200
+LEGALITY_EXAMPLES = {"ci": 1000, "mutation": 40}.get(PROFILE, 200)
+#: Examples for the differential tests against tests/reference.py: >= 1,000 on CI.
+DIFFERENTIAL_EXAMPLES = {"ci": 1000, "mutation": 60}.get(PROFILE, 100)

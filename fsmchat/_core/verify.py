@@ -170,12 +170,7 @@ def load_transcript(data: Any, *, spec: Spec | None = None) -> Transcript:
         if not isinstance(raw, list):
             msg = "expected a 'messages' list in the transcript object"
             raise InvalidArgument(msg)
-        trace = data.get("trace") or []
-        try:
-            decisions = tuple(Decision.from_dict(d) for d in trace)
-        except (KeyError, TypeError, ValueError) as exc:
-            msg = f"the transcript's 'trace' is malformed: {exc!r}"
-            raise InvalidArgument(msg) from exc
+        decisions = _decisions(data.get("trace") or [])
     elif isinstance(data, list):
         raw = data
     else:
@@ -186,6 +181,49 @@ def load_transcript(data: Any, *, spec: Spec | None = None) -> Transcript:
         messages, note = _infer_names(messages, spec)
         notes.append(note)
     return Transcript(messages=tuple(messages), decisions=decisions, notes=tuple(notes))
+
+
+def _decisions(trace: Any) -> tuple[Decision, ...]:
+    """The recorded trace, every field checked (a bad one is a clean error)."""
+    if not isinstance(trace, list):
+        msg = f"the transcript's 'trace' is malformed: expected a list of decisions, got {type(trace).__name__}"
+        raise InvalidArgument(msg)
+    decisions = []
+    for i, item in enumerate(trace):
+        try:
+            decision = Decision.from_dict(item)
+        except (AttributeError, KeyError, TypeError, ValueError) as exc:
+            msg = f"the transcript's 'trace' is malformed: trace[{i}]: {exc!r}"
+            raise InvalidArgument(msg) from exc
+        problem = _decision_problem(decision)
+        if problem:
+            msg = f"the transcript's 'trace' is malformed: trace[{i}]: {problem}"
+            raise InvalidArgument(msg)
+        decisions.append(decision)
+    return tuple(decisions)
+
+
+def _decision_problem(d: Decision) -> str:
+    """What is wrong with the types of a decision read from JSON, or ``""``."""
+    if not _is_int_or_none(d.edge):
+        return f"'edge' must be an integer or null, got {d.edge!r:.40}"
+    if not isinstance(d.target, str | None):
+        return f"'target' must be a name or null, got {d.target!r:.40}"
+    for j, g in enumerate(d.guards):
+        ok = (
+            _is_int_or_none(g.edge)
+            and g.edge is not None
+            and isinstance(g.target, str)
+            and isinstance(g.kind, str)
+            and isinstance(g.result, bool | None)
+        )
+        if not ok:
+            return f"guards[{j}] must have an integer 'edge', a 'target' and 'kind' name and a true/false/null 'result', got {g!r:.80}"
+    return ""
+
+
+def _is_int_or_none(value: object) -> bool:
+    return value is None or (isinstance(value, int) and not isinstance(value, bool))
 
 
 def _message(item: Any, i: int) -> Message:
@@ -376,7 +414,7 @@ def _judge_move(
         if verdicts is not None:
             return _with_verdicts(plan, verdicts, settle, fallback, msg, decision, base)
         return _unjudged(plan, settle, fallback, msg, base)
-    edge, how = _pick(settle, fallback, msg)
+    edge, how = _pick(settle, fallback, msg, decision)
     if edge is not None:
         return Step(**base, ok=True, why=how, edge=edge.index)
     return Step(**base, ok=False, why=_illegal_why(plan, settle, fallback, edges, msg))
@@ -409,11 +447,22 @@ def _choose_can_fall_back(plan: RoutePlan) -> bool:
 
 
 def _pick(
-    settle: tuple[tuple[Edge, ...], str], fallback: Edge | None, msg: str
+    settle: tuple[tuple[Edge, ...], str],
+    fallback: Edge | None,
+    msg: str,
+    decision: Decision | None = None,
 ) -> tuple[Edge | None, str]:
     edges, how = settle
+    # A recorded fallback names the default edge even when its target is
+    # also in the open set (the engine took the default, not the open edge).
+    fell_back = (
+        decision is not None
+        and decision.reason.startswith("fallback")
+        and fallback is not None
+        and fallback.target == msg
+    )
     for e in edges:
-        if e.target == msg:
+        if e.target == msg and not fell_back:
             where = "" if "transitions[" in how else f" transitions[{e.index}]"
             return e, f"{how}{where}"
     if fallback is not None and fallback.target == msg:
@@ -475,7 +524,7 @@ def _with_verdicts(
         why = f"by the recorded verdicts the condition of transitions[{winner.index}] holds, so only {winner.target!r} may speak next"
         return Step(**base, ok=False, why=why)
     then = plan.default if _choose_can_fall_back(plan) else None
-    edge, how = _pick(settle, then, msg)
+    edge, how = _pick(settle, then, msg, decision)
     if edge is not None:
         return Step(
             **base,
