@@ -65,3 +65,12 @@ def test_readme_commands_name_real_commands_options_and_specs() -> None:
         for word in args:
             if word.startswith("specs/"):
                 assert (ROOT / word).is_file(), word
+
+
+def test_ci_runs_exactly_the_readmes_test_command() -> None:
+    """`.ci/run` ends with the README's second command, word for word."""
+    readme = (ROOT / "README.md").read_text()
+    first_block = readme.split("```sh\n", 1)[1].split("```", 1)[0].strip().splitlines()
+    assert len(first_block) == 2
+    ci = (ROOT / ".ci" / "run").read_text().strip().splitlines()
+    assert ci[-1] == first_block[1]
