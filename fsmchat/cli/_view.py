@@ -14,6 +14,7 @@ import click
 
 from fsmchat._core.errors import FsmchatError
 from fsmchat._run.files import load_spec
+from fsmchat.cli._allow import allow_option, allowed
 from fsmchat.cli._common import fail
 
 __all__ = ["view"]
@@ -49,8 +50,14 @@ __all__ = ["view"]
     show_default=True,
     help="With --serve: the port (0: a free one).",
 )
+@allow_option("(their call: guards run to judge each move; nothing else is imported).")
 def view(
-    source: str, output: str | None, spec_path: str | None, serve: bool, port: int
+    source: str,
+    output: str | None,
+    spec_path: str | None,
+    serve: bool,
+    port: int,
+    allow: tuple[str, ...],
 ) -> None:
     """Show a chat walking its state machine, in the browser.
 
@@ -63,12 +70,12 @@ def view(
         msg = "say where the page goes: -o FILE.html, or --serve (not both)"
         raise click.UsageError(msg)
     if serve:
-        _serve(source, spec_path, port)
+        _serve(source, spec_path, port, allowed(allow))
         return
     assert output is not None
     viewer = _viewer()
     try:
-        page = viewer.build_page(source, spec_path=spec_path)
+        page = viewer.build_page(source, spec_path=spec_path, allow=allowed(allow))
     except viewer.SpecNeeded as exc:
         raise click.UsageError(str(exc)) from None
     except FsmchatError as exc:
@@ -92,7 +99,9 @@ def _viewer() -> ModuleType:
     return fsmchat.view
 
 
-def _serve(source: str, spec_path: str | None, port: int) -> None:
+def _serve(
+    source: str, spec_path: str | None, port: int, allow: tuple[str, ...]
+) -> None:
     if Path(source).is_dir():
         msg = (
             "--serve follows a chat file; write a bench folder's page with -o FILE.html"
@@ -101,7 +110,7 @@ def _serve(source: str, spec_path: str | None, port: int) -> None:
     viewer = _viewer()
     try:
         spec = None if spec_path is None else load_spec(spec_path)
-        server = viewer.LiveServer(source, spec=spec, port=port)
+        server = viewer.LiveServer(source, spec=spec, port=port, allow=allow)
     except viewer.SpecNeeded as exc:
         raise click.UsageError(str(exc)) from None
     except FsmchatError as exc:

@@ -16,7 +16,7 @@ e.g. ``no route``) is the page's ``final`` decision.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from fsmchat._core.spec import Spec
@@ -65,8 +65,14 @@ def spec_model(spec: Spec) -> dict[str, Any]:
     }
 
 
-def chat_model(spec: Spec, chat: LoadedChat, *, source: str) -> dict[str, Any]:
-    """Return the page model of ``chat`` (read from ``source``) under ``spec``."""
+def chat_model(
+    spec: Spec, chat: LoadedChat, *, source: str, allow: Iterable[str] = ()
+) -> dict[str, Any]:
+    """Return the page model of ``chat`` (read from ``source``) under ``spec``.
+
+    ``allow``: module prefixes whose ``call:`` guards may run to judge the moves
+    (``fsmchat.examples`` always may).
+    """
     routing, notes = chat.routing, list(chat.notes)
     if routing is not None and routing.graph != "spec":
         notes.append(
@@ -74,7 +80,7 @@ def chat_model(spec: Spec, chat: LoadedChat, *, source: str) -> dict[str, Any]:
             "other); its moves are judged against the spec's edges"
         )
         routing = None
-    spec = resolve_spec(spec, kinds=("call",))  # judging moves runs call: guards
+    spec = resolve_spec(spec, allow=allow, kinds=("call",))  # judging runs guards
     report = verify_transcript(
         spec, chat.messages, decisions=chat.decisions, routing=routing
     )

@@ -9,7 +9,7 @@ transcript) gives a chat page, a bench folder a bench page. The result is a
 from __future__ import annotations
 
 import base64
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import attrs
@@ -41,7 +41,9 @@ class Page:
     notes: tuple[str, ...] = ()
 
 
-def build_page(source: str, *, spec_path: str | None = None) -> Page:
+def build_page(
+    source: str, *, spec_path: str | None = None, allow: Iterable[str] = ()
+) -> Page:
     """Build the page of ``source``: a chat file or a bench results folder.
 
     Raises:
@@ -52,11 +54,15 @@ def build_page(source: str, *, spec_path: str | None = None) -> Page:
     if is_bench_folder(source):
         return _bench_page(source)
     spec = None if spec_path is None else load_spec(spec_path)
-    return build_chat_page(source, spec=spec)
+    return build_chat_page(source, spec=spec, allow=allow)
 
 
 def build_chat_page(
-    source: str, *, spec: Spec | None = None, svg_cache: dict[Any, str] | None = None
+    source: str,
+    *,
+    spec: Spec | None = None,
+    svg_cache: dict[Any, str] | None = None,
+    allow: Iterable[str] = (),
 ) -> Page:
     """Build the page of the chat file ``source`` (``spec``: else the record's).
 
@@ -66,7 +72,7 @@ def build_chat_page(
     chat = read_chat(source, spec=spec)
     if spec is None:
         spec = find_spec(None, chat, source)
-    model = chat_model(spec, chat, source=source)
+    model = chat_model(spec, chat, source=source, allow=allow)
     counts = {int(k): v for k, v in model["counts"].items()}
     illegal = {(s, d): n for s, d, n in model["illegal"]}
     key = (tuple(sorted(counts.items())), tuple(sorted(illegal.items())))

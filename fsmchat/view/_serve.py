@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import os
 import threading
+from collections.abc import Iterable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -38,9 +39,10 @@ _KEEPALIVE = 10.0
 class _Follow:
     """The followed file and the latest page built from it (thread-safe)."""
 
-    def __init__(self, path: str, spec: Spec | None) -> None:
+    def __init__(self, path: str, spec: Spec | None, allow: tuple[str, ...]) -> None:
         self.path = path
         self.spec = spec
+        self.allow = allow
         self.lock = threading.Lock()
         self.stamp: tuple[int, int] | None = None
         self.version = 0
@@ -61,7 +63,9 @@ class _Follow:
                 return self.version
             self.stamp = stamp
             try:
-                page = build_chat_page(self.path, spec=self.spec, svg_cache=self.svgs)
+                page = build_chat_page(
+                    self.path, spec=self.spec, svg_cache=self.svgs, allow=self.allow
+                )
             except FsmchatError as exc:
                 self.payload = json.dumps({"error": f"{self.path}: {exc}"})
                 self.version += 1
@@ -169,11 +173,18 @@ class LiveServer:
         OSError: the port cannot be bound.
     """
 
-    def __init__(self, path: str, *, spec: Spec | None = None, port: int = 0) -> None:
-        follow = _Follow(path, spec)
+    def __init__(
+        self,
+        path: str,
+        *,
+        spec: Spec | None = None,
+        port: int = 0,
+        allow: Iterable[str] = (),
+    ) -> None:
+        follow = _Follow(path, spec, tuple(allow))
         follow.refresh()
         if follow.page is None:  # fail before serving, with the reason
-            build_chat_page(path, spec=spec)
+            build_chat_page(path, spec=spec, allow=follow.allow)
         self._server = _Server(("127.0.0.1", port), _Handler)
         self._server.follow = follow
         self._server.stop = threading.Event()
