@@ -177,7 +177,15 @@ class _Builder:
                 locations=self.locations,
             )
         except SpecError as exc:
-            raise SpecError(_sorted(structural + list(exc.problems))) from None
+            # A problem the schema already reported at the same place under the
+            # same code (a missing `agents` key) is said once.
+            # (An unlocated problem is shown at 1:1, so it is compared there.)
+            def place(p: Problem) -> tuple[int, int, str]:
+                return (p.line or 1, p.column or 1, p.code)
+
+            seen = {place(p) for p in structural}
+            extra = [p for p in exc.problems if place(p) not in seen]
+            raise SpecError(_sorted(structural + extra)) from None
         if structural:
             raise SpecError(_sorted(structural))
         return spec

@@ -246,9 +246,8 @@ def test_each_spec_problem_is_located(
     problems = located(text)
     mine = [p for p in problems if p[0] == code and words in p[3]]
     assert len(mine) == 1, problems
-    # A function agent without `function:` is reported twice, by the builder
-    # and by Spec's own check (same place, same code); everything else once.
-    assert len(problems) == (2 if "kind: function}" in text else 1), problems
+    # Every fault is said once, even one both the builder and Spec's own check see.
+    assert len(problems) == 1, problems
     assert mine[0][1:3] == (line, column)
     assert words in mine[0][3]
     assert {p[1:3] for p in problems} == {(line, column)}
@@ -415,3 +414,12 @@ def test_each_reference_problem_is_located_when_resolving(
     (problem,) = info.value.problems
     assert (problem.line, problem.column) == where
     assert words in problem.message
+
+
+def test_a_missing_agents_key_is_said_once() -> None:
+    """No `agents` key: one missing-key problem about agents, not the schema's and Spec's both."""
+    problems = located("end: 5\ntransitions: []\n")
+    about_agents = [p for p in problems if "agent" in p[3]]
+    assert len(about_agents) == 1, problems
+    assert about_agents[0][0] == "missing-key"
+    assert ("wrong-type", 1, 6) in [p[:3] for p in problems]
