@@ -20,7 +20,7 @@ from __future__ import annotations
 import inspect
 import logging
 import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import attrs
@@ -309,7 +309,9 @@ def _open(
     if not isinstance(spec, Spec):
         path = os.fspath(spec)
         spec = load_spec(path)
-    spec = resolve_spec(spec)  # binds fsmchat.examples; other unbound code is refused
+    # Binds fsmchat.examples and the caller's allow= prefixes; other unbound code
+    # is refused before anything is written.
+    spec = resolve_spec(spec, allow=opts["allow"])
     routing = opts["routing"] or Routing()
     human = opts["human"]
     if opts["answers"] or opts["no_wait"]:
@@ -422,6 +424,7 @@ def run_durable(
     on_decision: Callable[[Decision], object] | None = None,
     on_warning: Callable[[str], object] | None = None,
     on_resume: Callable[[Record], object] | None = None,
+    allow: Iterable[str] = (),
 ) -> ChatResult:
     """Start, or continue, the chat recorded in the file ``record``.
 
@@ -454,6 +457,8 @@ def run_durable(
             on the ``fsmchat`` logger.
         on_resume: called with the record read from disk when it held steps,
             after they were replayed.
+        allow: module prefixes whose ``function:``/``call:`` code the spec may
+            run, besides ``fsmchat.examples`` (as ``fsmchat run --allow``).
 
     Returns:
         The whole chat (recorded and live part), usage included. When a
@@ -501,6 +506,7 @@ async def arun_durable(
     on_decision: Callable[[Decision], object] | None = None,
     on_warning: Callable[[str], object] | None = None,
     on_resume: Callable[[Record], object] | None = None,
+    allow: Iterable[str] = (),
 ) -> ChatResult:
     """The async form of :func:`run_durable`: ``await arun_durable(spec, record=...)``.
 

@@ -372,3 +372,26 @@ def test_answers_for_a_durable_human_given_twice_are_refused(tmp_path: Path) -> 
             answers=["b"],
         )
     assert not (tmp_path / "r.jsonl").exists()
+
+
+def test_run_durable_runs_user_code_only_when_allowed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A spec file naming a user module is refused before anything is written, and runs with allow=."""
+    (tmp_path / "durable_user_mod.py").write_text(
+        "def echo(chat):\n    return 'done'\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    spec = tmp_path / "user.yaml"
+    spec.write_text(
+        "name: user\nstart: A\nmax_round: 2\nagents:\n"
+        "  - {name: A, kind: function, function: 'durable_user_mod:echo'}\n"
+        "  - {name: B, kind: function, function: 'durable_user_mod:echo'}\n"
+        "transitions:\n  - {from: A, to: B}\n  - {from: B, to: A}\n"
+    )
+    record = tmp_path / "chat.jsonl"
+    with pytest.raises(fsmchat.UnallowedCode, match="durable_user_mod"):
+        fsmchat.run_durable(str(spec), record=record)
+    assert not record.exists() or record.read_bytes() == b""
+    result = fsmchat.run_durable(str(spec), record=record, allow=["durable_user_mod"])
+    assert [m.content for m in result.messages] == ["done", "done"]
