@@ -4,17 +4,27 @@
 answers the chat's repeated model requests from
 ``<cache_path_root>/responses.sqlite3`` (a
 :class:`~fsmchat._run.cache.CachedChatModel` around each agent's model).
+``cache.get(key)`` / ``cache.set(key, value)`` keep values of your own in
+``<cache_path_root>/values.sqlite3``, per ``cache_seed``, as JSON: AutoGen pickles
+them, but a cache file is data and unpickling runs code, so values must be JSON
+(a ``TypeError`` says so otherwise).
 """
 
 from __future__ import annotations
 
+import json
 import os
+import sqlite3
+from contextlib import closing
 from typing import Any
 
-from fsmchat._core.errors import InvalidArgument
+from fsmchat._core.errors import BoundaryError, InvalidArgument
 from fsmchat._run.cache import CachedChatModel
 
 __all__ = ["Cache"]
+
+#: The file of values set with :meth:`Cache.set`, in ``cache_path_root``.
+_VALUES = "values.sqlite3"
 
 
 class Cache:
@@ -69,6 +79,54 @@ class Cache:
             cache_seed=self.cache_seed,
             cache_dir=os.path.join(self.cache_path_root),
         )
+
+    def get(self, key: str, default: Any = None) -> Any:
+        """The value stored under ``key`` for this seed, else ``default``.
+
+        Raises:
+            BoundaryError: the cache file cannot be read.
+        """
+        path = os.path.join(self.cache_path_root, _VALUES)
+        if not os.path.exists(path):
+            return default
+        with closing(self._db()) as db:
+            row = db.execute(
+                "SELECT value FROM kv WHERE seed = ? AND key = ?",
+                (self.cache_seed, str(key)),
+            ).fetchone()
+        return default if row is None else json.loads(row[0])
+
+    def set(self, key: str, value: Any) -> None:
+        """Store ``value`` (JSON-serialisable) under ``key`` for this seed.
+
+        Raises:
+            TypeError: ``value`` is not JSON-serialisable.
+            BoundaryError: the cache file cannot be written.
+        """
+        try:
+            text = json.dumps(value)
+        except (TypeError, ValueError) as exc:
+            msg = f"Cache.set({key!r}): fsmchat keeps JSON values only (a cache file is data; unpickling would run code): {exc}"
+            raise TypeError(msg) from None
+        with closing(self._db()) as db, db:
+            db.execute(
+                "INSERT OR REPLACE INTO kv (seed, key, value) VALUES (?, ?, ?)",
+                (self.cache_seed, str(key), text),
+            )
+
+    def _db(self) -> sqlite3.Connection:
+        path = os.path.join(self.cache_path_root, _VALUES)
+        try:
+            os.makedirs(self.cache_path_root, exist_ok=True)
+            db = sqlite3.connect(path, timeout=30)
+            db.execute(
+                "CREATE TABLE IF NOT EXISTS kv (seed INTEGER, key TEXT, value TEXT,"
+                " PRIMARY KEY (seed, key))"
+            )
+        except (OSError, sqlite3.Error) as exc:
+            msg = f"Cache: cannot use {path}: {exc}"
+            raise BoundaryError(msg) from exc
+        return db
 
     def __enter__(self) -> Cache:
         return self

@@ -154,3 +154,27 @@ def test_usage_is_gathered_as_autogen_reports_it() -> None:
         "gpt-4": expected,
     }
     assert autogen.gather_usage_summary([bot, user]) == result.cost
+
+
+def test_cache_get_and_set_keep_json_values_per_seed(tmp_path: Path) -> None:
+    """Cache.get/set store values per cache_seed in SQLite; a missing key gives the default."""
+    from fsmchat.autogen import Cache
+
+    with Cache.disk(cache_seed=1, cache_path_root=str(tmp_path)) as cache:
+        assert cache.get("k", "none") == "none"
+        cache.set("k", {"answer": [1, 2]})
+        assert cache.get("k") == {"answer": [1, 2]}
+    other = Cache.disk(cache_seed=2, cache_path_root=str(tmp_path))
+    assert other.get("k") is None
+    again = Cache.disk(cache_seed=1, cache_path_root=str(tmp_path))
+    assert again.get("k") == {"answer": [1, 2]}
+
+
+def test_cache_set_refuses_values_that_are_not_json(tmp_path: Path) -> None:
+    """A value JSON cannot hold is a TypeError (fsmchat never unpickles a cache file)."""
+    from fsmchat.autogen import Cache
+
+    cache = Cache.disk(cache_seed=1, cache_path_root=str(tmp_path))
+    with pytest.raises(TypeError, match="JSON values only"):
+        cache.set("k", object())
+    assert cache.get("k") is None
