@@ -27,7 +27,7 @@ from typing import Any
 import attrs
 
 from fsmchat._core.errors import InvalidArgument
-from fsmchat._core.spec import Edge, Spec
+from fsmchat._core.spec import Edge, Spec, one_of
 from fsmchat._core.state import ChatView, GuardResult
 
 __all__ = [
@@ -61,9 +61,11 @@ class Routing:
             among all successors.
     """
 
-    graph: str = attrs.field(default="spec", validator=attrs.validators.in_(_GRAPHS))
+    graph: str = attrs.field(
+        default="spec", validator=lambda i, a, v: one_of(_GRAPHS, i, a, v)
+    )
     conditions: str = attrs.field(
-        default="guards", validator=attrs.validators.in_(_CONDITIONS)
+        default="guards", validator=lambda i, a, v: one_of(_CONDITIONS, i, a, v)
     )
 
 

@@ -38,7 +38,7 @@ from typing import Any
 
 import attrs
 
-from fsmchat._core.errors import Problem, SpecError
+from fsmchat._core.errors import InvalidArgument, Problem, SpecError
 from fsmchat._core.guards import CODE_GUARDS, Guard, bind_guard, calls
 from fsmchat._core.source import PathKey
 
@@ -127,6 +127,29 @@ class Edge:
         return "open"
 
 
+def at_least(minimum: int, instance: object, attribute: Any, value: Any) -> None:
+    """attrs validator: ``value`` is an int >= ``minimum``, else :class:`InvalidArgument`."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        msg = (
+            f"{type(instance).__name__}({attribute.name}=...) must be an int >= "
+            f"{minimum}, got {value!r}"
+        )
+        raise InvalidArgument(msg)
+
+
+def one_of(
+    choices: tuple[str, ...], instance: object, attribute: Any, value: Any
+) -> None:
+    """attrs validator: ``value`` is one of ``choices``, else :class:`InvalidArgument`."""
+    if value not in choices:
+        hint = did_you_mean(value, choices) if isinstance(value, str) else ""
+        msg = (
+            f"{type(instance).__name__}({attribute.name}=...) must be one of "
+            f"{', '.join(map(repr, choices))}, got {value!r}{hint}"
+        )
+        raise InvalidArgument(msg)
+
+
 @attrs.frozen(kw_only=True)
 class Selection:
     """How open choices are settled.
@@ -138,7 +161,9 @@ class Selection:
             (``None`` = all of them).
     """
 
-    max_retries: int = attrs.field(default=2, validator=attrs.validators.ge(0))
+    max_retries: int = attrs.field(
+        default=2, validator=lambda i, a, v: at_least(0, i, a, v)
+    )
     context: int | None = 1
 
 

@@ -171,7 +171,9 @@ def test_spec_constructor_defaults() -> None:
 def test_selection_refuses_negative_retries() -> None:
     """``Selection(max_retries=-1)`` raises; 0 is allowed."""
     assert Selection(max_retries=0).max_retries == 0
-    with pytest.raises(ValueError, match="max_retries"):
+    with pytest.raises(
+        InvalidArgument, match=r"max_retries=\.\.\.\) must be an int >= 0, got -1"
+    ):
         Selection(max_retries=-1)
 
 
@@ -213,8 +215,8 @@ def test_engine_accepts_edge_values(two: Spec) -> None:
     "fields", [{"graph": "full"}, {"conditions": "guard"}, {"graph": ""}]
 )
 def test_routing_refuses_unknown_values(fields: dict[str, str]) -> None:
-    """``Routing`` accepts only its listed graphs and conditions."""
-    with pytest.raises(ValueError):
+    """``Routing`` accepts only its listed graphs and conditions, naming them."""
+    with pytest.raises(InvalidArgument, match="must be one of"):
         Routing(**fields)
 
 
