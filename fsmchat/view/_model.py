@@ -73,6 +73,8 @@ def chat_model(
     ``allow``: module prefixes whose ``call:`` guards may run to judge the moves
     (``fsmchat.examples`` always may).
     """
+    # One pass building the page's plain data, step by step: it is long because
+    # the page shows many fields, not because it decides much.
     routing, notes = chat.routing, list(chat.notes)
     if routing is not None and routing.graph != "spec":
         notes.append(
