@@ -146,24 +146,7 @@ class ToolMixin:
             AssertionError: the agent has no ``llm_config``, or removes a missing one.
             ValueError: ``func_sig`` is not a dict or has an invalid name.
         """
-        config = self._llm_dict("function")
-        functions = list(config.get("functions") or [])
-        if is_remove:
-            if "functions" not in config:
-                msg = f"The agent config doesn't have function {func_sig}."
-                raise AssertionError(msg)
-            functions = [f for f in functions if f.get("name") != func_sig]
-        else:
-            if not isinstance(func_sig, dict):
-                msg = f"The function signature must be of the type dict. Received function signature type {type(func_sig)}"
-                raise ValueError(msg)
-            _assert_valid_name(func_sig["name"])
-            if any(f.get("name") == func_sig["name"] for f in functions):
-                _log.warning("Function '%s' is being overridden.", func_sig["name"])
-            functions = [f for f in functions if f.get("name") != func_sig["name"]] + [
-                func_sig
-            ]
-        self._set_llm_list(config, "functions", functions)
+        self._update_signature("function", func_sig, is_remove)
 
     def update_tool_signature(
         self, tool_sig: str | dict[str, Any], is_remove: bool | None
@@ -174,25 +157,40 @@ class ToolMixin:
             AssertionError: the agent has no ``llm_config``, or removes a missing one.
             ValueError: ``tool_sig`` is not a dict or has an invalid name.
         """
-        config = self._llm_dict("tool")
-        tools = list(config.get("tools") or [])
+        self._update_signature("tool", tool_sig, is_remove)
+
+    def _update_signature(
+        self, what: str, sig: str | dict[str, Any], is_remove: bool | None
+    ) -> None:
+        """Add ``sig`` to ``llm_config[what + "s"]`` (replacing one of its name), or remove by name."""
+        key = f"{what}s"
+
+        def name_of(entry: Mapping[str, Any]) -> Any:
+            # a legacy function is named at the top; a tool inside "function"
+            return (
+                entry.get("name")
+                if what == "function"
+                else entry.get("function", {}).get("name")
+            )
+
+        config = self._llm_dict(what)
+        items = list(config.get(key) or [])
         if is_remove:
-            if "tools" not in config:
-                msg = f"The agent config doesn't have tool {tool_sig}."
+            if key not in config:
+                msg = f"The agent config doesn't have {what} {sig}."
                 raise AssertionError(msg)
-            tools = [t for t in tools if t.get("function", {}).get("name") != tool_sig]
+            items = [x for x in items if name_of(x) != sig]
         else:
-            if not isinstance(tool_sig, dict):
-                msg = f"The tool signature must be of the type dict. Received tool signature type {type(tool_sig)}"
+            if not isinstance(sig, dict):
+                msg = f"The {what} signature must be of the type dict. Received {what} signature type {type(sig)}"
                 raise ValueError(msg)
-            name = tool_sig.get("function", {}).get("name")
+            # AutoGen reads a legacy function's name by key (KeyError when missing)
+            name = sig["name"] if what == "function" else name_of(sig)
             _assert_valid_name(name)
-            if any(t.get("function", {}).get("name") == name for t in tools):
+            if any(name_of(x) == name for x in items):
                 _log.warning("Function '%s' is being overridden.", name)
-            tools = [t for t in tools if t.get("function", {}).get("name") != name] + [
-                tool_sig
-            ]
-        self._set_llm_list(config, "tools", tools)
+            items = [x for x in items if name_of(x) != name] + [sig]
+        self._set_llm_list(config, key, items)
 
     def _set_llm_list(self, config: dict[str, Any], key: str, items: list[Any]) -> None:
         if items:
