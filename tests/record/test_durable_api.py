@@ -37,6 +37,7 @@ from fsmchat import (
 from fsmchat.cli import main
 from fsmchat.testing import FunctionSelector, ScriptedHuman
 from tests.helpers import COUNTING_TRANSCRIPT, SPECS
+from tests.record.test_record import HUMAN
 
 COUNTING = SPECS / "counting.yaml"
 WAIT = 60.0
@@ -142,21 +143,6 @@ def test_a_record_written_by_the_library_is_the_one_the_cli_writes(
     done = replay_durable(lib)
     assert done.result is not None
     assert done.result.messages == result.messages
-
-
-HUMAN = """\
-name: review
-start: Writer
-message: "1"
-max_round: 8
-terminate_when: {contains: APPROVED}
-agents:
-  - {name: Writer, kind: function, function: "fsmchat.examples.counting:add_one"}
-  - {name: Reviewer, kind: human, description: Approves or asks for another draft.}
-transitions:
-  - {from: Writer, to: Reviewer}
-  - {from: Reviewer, to: Writer}
-"""
 
 
 def test_no_wait_returns_a_paused_result_that_answers_continue(tmp_path: Path) -> None:
