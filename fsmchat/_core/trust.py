@@ -34,10 +34,8 @@ __all__ = [
 BUILTIN_ALLOW = ("fsmchat.examples",)
 
 
-def allow_list(
-    prefixes: Iterable[str] = (), *, builtin: bool = True
-) -> tuple[str, ...]:
-    """The built-in prefixes (unless ``builtin`` is false) plus ``prefixes``, each checked, without repeats.
+def allow_list(prefixes: Iterable[str] = ()) -> tuple[str, ...]:
+    """The built-in prefixes plus ``prefixes``, each checked, without repeats.
 
     Raises:
         InvalidArgument: a prefix is not a dotted module name (``pkg.sub``)
@@ -46,7 +44,7 @@ def allow_list(
     if isinstance(prefixes, str):
         msg = f"allow= takes a list of module prefixes, got the string {prefixes!r}; write [{prefixes!r}]"
         raise InvalidArgument(msg)
-    out = list(BUILTIN_ALLOW) if builtin else []
+    out = list(BUILTIN_ALLOW)
     for prefix in prefixes:
         why = module_problem(prefix)
         if why is not None:

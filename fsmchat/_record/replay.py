@@ -24,7 +24,7 @@ from typing import Any
 import attrs
 
 from fsmchat._core.engine import Engine, Routing
-from fsmchat._core.errors import EngineError, InvalidArgument, RecordError
+from fsmchat._core.errors import EngineError, InvalidArgument, RecordError, SpecError
 from fsmchat._core.events import (
     Answer,
     AskAgent,
@@ -50,7 +50,13 @@ from fsmchat._record.format import (
     digest_of,
     normal,
 )
-from fsmchat._record.reader import read_record
+from fsmchat._record.reader import (
+    CONFIGURED,
+    KeyChoice,
+    read_record,
+    record_key,
+    unkeyed_check,
+)
 from fsmchat._run.driver import ChatResult, run_chat
 from fsmchat._run.files import load_spec
 from fsmchat._run.resolve import resolve_spec
@@ -60,6 +66,7 @@ __all__ = [
     "Resumed",
     "check_header",
     "find_spec",
+    "load_record_spec",
     "replay_durable",
     "replay_record",
     "resume",
@@ -522,7 +529,9 @@ def find_spec(
     """The spec to replay ``record`` with: ``spec``, or the file its header names.
 
     Its ``call:`` guards are bound from ``fsmchat.examples`` and ``allow``
-    (replaying evaluates guards; agents' code is never run).
+    (replaying evaluates guards; agents' code is never run). A spec the header
+    names is read only as data (:func:`load_record_spec`): the record never
+    adds to the allow-list.
 
     Returns:
         ``(path, spec)``; ``path`` is ``spec.source`` for a :class:`~fsmchat.Spec`.
@@ -530,8 +539,10 @@ def find_spec(
     Raises:
         RecordError: the record has no header.
         InvalidArgument: the header's spec file is not there (pass ``spec``).
-        SpecError: the spec file does not load, or names guards outside the
-            allow-list (:class:`~fsmchat.UnallowedCode`).
+        RecordError: the header's spec file is not a readable spec (its
+            content is not shown).
+        SpecError: the given spec file does not load, or a spec names guards
+            outside the allow-list (:class:`~fsmchat.UnallowedCode`).
     """
     header = record.header
     if header is None:
@@ -550,9 +561,34 @@ def find_spec(
                 f"not there (tried {', '.join(dict.fromkeys(tried))}): pass --spec SPEC"
             )
             raise InvalidArgument(msg)
-        spec = found
+        return found, resolve_spec(
+            load_record_spec(record.path, found), allow=allow, kinds=("call",)
+        )
     path = os.fspath(spec)
     return path, resolve_spec(load_spec(path), allow=allow, kinds=("call",))
+
+
+def load_record_spec(record_path: str, spec_path: str) -> Spec:
+    """Load, as data, the spec file a record's header names (nothing is imported).
+
+    The record chose the file, not the person reading it, so a file that is
+    not a readable spec is one short error that shows none of its content
+    (a header may point at a secrets file to have it echoed).
+
+    Raises:
+        RecordError: ``spec_path`` cannot be read or is not a valid spec.
+    """
+    try:
+        return load_spec(spec_path)
+    except SpecError as exc:
+        n = len(exc.problems)
+        msg = (
+            f"record {record_path} names {spec_path!r} as its spec, but that file is "
+            f"not a readable fsmchat spec ({n} problem{'s' if n != 1 else ''}, not "
+            f"shown: the record chose the file, not you). Give the spec yourself "
+            f"with --spec SPEC"
+        )
+        raise RecordError(msg, path=record_path, line=1) from None
 
 
 def replay_durable(
@@ -564,6 +600,9 @@ def replay_durable(
     on_message: Callable[[Message], object] | None = None,
     on_decision: Callable[[Decision], object] | None = None,
     on_warning: Callable[[str], object] | None = None,
+    key: KeyChoice = CONFIGURED,
+    accept_v1: bool = False,
+    accept_unkeyed: bool = False,
 ) -> Resumed:
     """Re-run the chat recorded in the file ``record``: no model call, no agent code.
 
@@ -576,19 +615,30 @@ def replay_durable(
         on_warning: called with each warning (a torn last line, a record
             without hash chain, a changed spec let through by ``force``);
             default: logged as warnings on the ``fsmchat`` logger.
+        key: the record key (default: the configured one); a keyed record's
+            MAC is checked with it.
+        accept_v1: replay a ``fsmchat.record/1`` record (no hash chain).
+        accept_unkeyed: replay a record without a MAC although a key is
+            configured (with a warning) instead of refusing it.
 
     Returns:
         :class:`Resumed`: ``result`` is the finished chat, or ``None`` when the
         record stops before the chat does (``engine`` then says what is next).
 
     Raises:
-        RecordError: the record is malformed, or does not fit the spec (the
-            message names the line), or the spec changed and ``force`` is false.
+        RecordError: the record is malformed, its chain or MAC breaks, it is
+            refused (format 1, or no MAC while a key is configured), or does
+            not fit the spec (the message names the line), or the spec changed
+            and ``force`` is false.
         InvalidArgument: the spec the record names is not there.
         SpecError: the spec does not load.
     """
-    read = read_record(record)
+    chosen_key = record_key(key)
+    read = read_record(record, key=chosen_key, accept_v1=accept_v1)
     warn = on_warning or logging.getLogger("fsmchat").warning
+    unkeyed = unkeyed_check(read, chosen_key, accept_unkeyed=accept_unkeyed)
+    if unkeyed is not None:
+        warn(unkeyed)
     if read.torn is not None:
         warn(read.torn.describe(read.path))
     unverified = read.unverified_warning()

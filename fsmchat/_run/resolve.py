@@ -60,7 +60,6 @@ def resolve_spec(
     *,
     allow: Iterable[str] = (),
     kinds: Iterable[str] = KINDS,
-    builtin: bool = True,
 ) -> Spec:
     """Return ``spec`` with its ``function:`` and ``call:`` references bound.
 
@@ -70,7 +69,6 @@ def resolve_spec(
             ``fsmchat.examples``.
         kinds: which references to bind: ``"function"`` (agents' replies)
             and/or ``"call"`` (guards; all that verifying a transcript needs).
-        builtin: false leaves ``fsmchat.examples`` out of the allow-list.
 
     Raises:
         InvalidArgument: a prefix in ``allow`` is not a dotted module name.
@@ -80,7 +78,7 @@ def resolve_spec(
             imported, or does not name a Python function defined in its module
             (see :func:`resolve_ref`).
     """
-    prefixes = allow_list(allow, builtin=builtin)
+    prefixes = allow_list(allow)
     wanted = tuple(kinds)
     needed = [r for r in spec.unbound if r.kind in wanted]
     if not needed:
