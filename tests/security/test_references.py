@@ -54,7 +54,7 @@ REF_CODES = {
     "foreign-ref",
     "not-a-function",
 }
-EXAMPLES = {"ci": 600, "mutation": 40}.get(PROFILE, 150)
+EXAMPLES = {"ci": 400, "mutation": 40}.get(PROFILE, 150)
 
 #: The attacks of issue 21, each bound on the old main.
 HOPS = [
