@@ -322,3 +322,27 @@ def test_a_short_key_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(KEY_ENV, "short")
     with pytest.raises(RecordError, match="has 5 bytes"):
         configured_key()
+
+
+def test_view_shows_an_unkeyed_or_old_record_with_a_note(
+    keyed: Path, tmp_path: Path
+) -> None:
+    """Showing is not trusting: view builds the page and says what could not be checked."""
+    from fsmchat.view import build_page
+
+    def strip(objs: list[dict[str, Any]]) -> None:
+        del objs[0]["mac"]
+
+    forge(keyed, strip)
+    notes = build_page(str(keyed)).model["notes"]
+    assert any("has no MAC although a record key is configured" in n for n in notes)
+    old = tmp_path / "old.jsonl"
+    old.write_bytes(
+        b"\n".join(
+            split_hash(line)[0].replace(b"fsmchat.record/2", LEGACY_FORMAT.encode())  # type: ignore[index]
+            for line in keyed.read_bytes().splitlines()
+        )
+        + b"\n"
+    )
+    notes = build_page(str(old)).model["notes"]
+    assert any("has no hash chain" in n for n in notes)
