@@ -49,6 +49,4 @@ def _no_record_key(
 ) -> None:
     """No test sees the developer's record key: tests that want one set it themselves."""
     monkeypatch.delenv("FSMCHAT_RECORD_KEY", raising=False)
-    monkeypatch.setenv(
-        "XDG_CONFIG_HOME", str(tmp_path_factory.getbasetemp() / "config")
-    )
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.mktemp("xdg-config")))

@@ -9,8 +9,13 @@ only from modules the person running it allowed:
   comma-separated ``FSMCHAT_ALLOW`` variable; the library adds ``allow=``.
 
 A prefix allows its module and every module below it: ``--allow mypkg`` allows
-``mypkg:f`` and ``mypkg.guards:f``, not ``mypkgevil:f``. This module decides
-and words the refusals; importing is :mod:`fsmchat._run.resolve`'s job.
+``mypkg:f`` and ``mypkg.guards:f``, not ``mypkgevil:f``. Only module *names*
+count, never what a module imported: the resolver binds a function only where
+it is defined. What a reference may look like is :mod:`fsmchat._core.refs`'s
+rule table; this module decides and words the allow-list refusals; importing
+is :mod:`fsmchat._run.resolve`'s job. A spec a record names (rather than the
+person) gets no extra prefixes from the environment: the command line passes
+only what was typed for that command.
 """
 
 from __future__ import annotations

@@ -24,7 +24,7 @@ from typing import Any
 import attrs
 
 from fsmchat._core.engine import Engine, Routing
-from fsmchat._core.errors import EngineError, InvalidArgument, RecordError, SpecError
+from fsmchat._core.errors import EngineError, InvalidArgument, RecordError
 from fsmchat._core.events import (
     Answer,
     AskAgent,
@@ -57,16 +57,13 @@ from fsmchat._record.reader import (
     record_key,
     unkeyed_check,
 )
+from fsmchat._record.specfile import find_spec
 from fsmchat._run.driver import ChatResult, run_chat
-from fsmchat._run.files import load_spec
-from fsmchat._run.resolve import resolve_spec
 
 __all__ = [
     "Cassette",
     "Resumed",
     "check_header",
-    "find_spec",
-    "load_record_spec",
     "replay_durable",
     "replay_record",
     "resume",
@@ -520,77 +517,6 @@ def check_header(
     raise RecordError(msg, path=record.path, line=1)
 
 
-def find_spec(
-    record: Record,
-    spec: Spec | str | os.PathLike[str] | None,
-    *,
-    allow: Iterable[str] = (),
-) -> tuple[str, Spec]:
-    """The spec to replay ``record`` with: ``spec``, or the file its header names.
-
-    Its ``call:`` guards are bound from ``fsmchat.examples`` and ``allow``
-    (replaying evaluates guards; agents' code is never run). A spec the header
-    names is read only as data (:func:`load_record_spec`): the record never
-    adds to the allow-list.
-
-    Returns:
-        ``(path, spec)``; ``path`` is ``spec.source`` for a :class:`~fsmchat.Spec`.
-
-    Raises:
-        RecordError: the record has no header.
-        InvalidArgument: the header's spec file is not there (pass ``spec``).
-        RecordError: the header's spec file is not a readable spec (its
-            content is not shown).
-        SpecError: the given spec file does not load, or a spec names guards
-            outside the allow-list (:class:`~fsmchat.UnallowedCode`).
-    """
-    header = record.header
-    if header is None:
-        msg = f"record {record.path} is empty or has no complete header line: nothing to replay"
-        raise RecordError(msg, path=record.path, line=1)
-    if isinstance(spec, Spec):
-        return spec.source, resolve_spec(spec, allow=allow, kinds=("call",))
-    if spec is None:
-        tried = [header.spec_path, header.spec_abspath]
-        if not os.path.isabs(header.spec_path):
-            tried.append(os.path.join(os.path.dirname(record.path), header.spec_path))
-        found = next((p for p in tried if os.path.isfile(p)), None)
-        if found is None:
-            msg = (
-                f"record {record.path} was made with spec {header.spec_path!r}, which is "
-                f"not there (tried {', '.join(dict.fromkeys(tried))}): pass --spec SPEC"
-            )
-            raise InvalidArgument(msg)
-        return found, resolve_spec(
-            load_record_spec(record.path, found), allow=allow, kinds=("call",)
-        )
-    path = os.fspath(spec)
-    return path, resolve_spec(load_spec(path), allow=allow, kinds=("call",))
-
-
-def load_record_spec(record_path: str, spec_path: str) -> Spec:
-    """Load, as data, the spec file a record's header names (nothing is imported).
-
-    The record chose the file, not the person reading it, so a file that is
-    not a readable spec is one short error that shows none of its content
-    (a header may point at a secrets file to have it echoed).
-
-    Raises:
-        RecordError: ``spec_path`` cannot be read or is not a valid spec.
-    """
-    try:
-        return load_spec(spec_path)
-    except SpecError as exc:
-        n = len(exc.problems)
-        msg = (
-            f"record {record_path} names {spec_path!r} as its spec, but that file is "
-            f"not a readable fsmchat spec ({n} problem{'s' if n != 1 else ''}, not "
-            f"shown: the record chose the file, not you). Give the spec yourself "
-            f"with --spec SPEC"
-        )
-        raise RecordError(msg, path=record_path, line=1) from None
-
-
 def replay_durable(
     record: str | os.PathLike[str],
     *,
@@ -610,7 +536,8 @@ def replay_durable(
     or a file), else the file the record's header names.
 
     Args:
-        allow: module prefixes whose ``call:`` guards may run (see :func:`find_spec`).
+        allow: module prefixes whose ``call:`` guards may run (see
+            :func:`~fsmchat._record.specfile.find_spec`).
         on_message, on_decision: called for each replayed message / decision.
         on_warning: called with each warning (a torn last line, a record
             without hash chain, a changed spec let through by ``force``);

@@ -63,6 +63,7 @@ def read_transcript(
             the accepted shapes (the message names the file, and the line and
             column for JSON errors).
     """
+    # Long for its docstring: three file shapes, each read and checked in a few lines.
     name = os.fspath(path)
     try:
         data = Path(name).read_bytes()

@@ -193,6 +193,7 @@ def replay(
     the record names is read as data: its call: guards run only from
     fsmchat.examples and --allow (or give the spec with --spec).
     """
+    # Long for its options: each one is passed through by name, then printed.
     try:
         done = replay_durable(
             record_path,

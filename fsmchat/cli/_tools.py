@@ -258,6 +258,7 @@ def verify(
     spec's call: guards are evaluated, so they must be on the allow-list;
     function agents are never imported.
     """
+    # Long for its options and output formats; it only maps them to verify_transcript.
     spec = load_spec_or_exit(spec_path)
     spec = resolve_or_exit(spec, allowed(allow), spec_path, kinds=("call",))
     if max_round is not None:
