@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 
+import pytest
 from hypothesis import HealthCheck, Phase, settings
 
 settings.register_profile(
@@ -40,3 +41,12 @@ settings.load_profile(PROFILE)
 LEGALITY_EXAMPLES = {"ci": 1000, "mutation": 40}.get(PROFILE, 200)
 #: Examples for the differential tests against tests/reference.py: >= 1,000 on CI.
 DIFFERENTIAL_EXAMPLES = {"ci": 1000, "mutation": 60}.get(PROFILE, 100)
+
+
+@pytest.fixture(autouse=True)
+def _no_record_key(
+    monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """No test sees the developer's record key: tests that want one set it themselves."""
+    monkeypatch.delenv("FSMCHAT_RECORD_KEY", raising=False)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.mktemp("xdg-config")))

@@ -322,3 +322,38 @@ def judge_answers(n: int, names: list[str]) -> st.SearchStrategy[Any]:
         st.lists(st.sampled_from([True, False, 1, 0, "yes"]), min_size=n, max_size=n),
         answers(names),
     )
+
+
+# -- references walked from the attribute graph of modules -----------------------
+
+
+def _attribute_names(obj: object) -> list[str]:
+    try:
+        return sorted(n for n in dir(obj) if isinstance(n, str) and n.isidentifier())
+    except Exception:  # a hostile __dir__ may raise anything
+        return []
+
+
+@st.composite
+def attribute_refs(draw: st.DrawFn, roots: tuple[Any, ...], depth: int = 4) -> str:
+    """A reference string walked from one of the modules ``roots``: any chain of attribute
+    names reachable from it (private and dunder ones included), split at a random point
+    into ``module.path:name.path``."""
+    root = draw(st.sampled_from(roots))
+    chain: list[str] = []
+    obj: object = root
+    for _ in range(draw(st.integers(min_value=1, max_value=depth))):
+        names = _attribute_names(obj)
+        if not names:
+            break
+        name = draw(st.sampled_from(names))
+        chain.append(name)
+        try:
+            obj = getattr(obj, name)
+        except Exception:  # a property or lazy attribute may raise anything
+            break
+    if not chain:
+        chain = [draw(st.sampled_from(["f", "_f", "__self__"]))]
+    cut = draw(st.integers(min_value=0, max_value=len(chain) - 1))
+    module = ".".join([root.__name__, *chain[:cut]])
+    return f"{module}:{'.'.join(chain[cut:])}"

@@ -28,6 +28,7 @@ from fsmchat._core.guards import (
     Not,
     Regex,
 )
+from fsmchat._core.refs import ref_problem
 from fsmchat._core.source import (
     _FAILED,
     KEY,
@@ -242,11 +243,11 @@ class _Builder:
                 "bad-value",
             )
         elif kind == "pattern" and key and key[-1] in ("function", "call"):
-            self.add(
-                key,
-                f"{where}: expected 'package.module:function', got {error.instance!r}",
+            code, message = ref_problem(error.instance) or (
                 "bad-ref",
+                f"expected 'package.module:function', got {error.instance!r}",
             )
+            self.add(key, f"{where}: {message}", code)
         else:
             self.add(key, f"{where}: {error.message}", "schema")
 

@@ -32,7 +32,6 @@ from fsmchat._core.state import ChatView
 
 __all__ = [
     "CODE_GUARDS",
-    "REF_PATTERN",
     "AllOf",
     "AnyOf",
     "Call",
@@ -44,13 +43,7 @@ __all__ = [
     "Regex",
     "bind_guard",
     "calls",
-    "is_ref",
 ]
-
-#: The shape of a code reference: ``package.module:function`` (dotted names).
-REF_PATTERN = re.compile(
-    r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*:[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*"
-)
 
 
 class Guard(Protocol):
@@ -58,11 +51,6 @@ class Guard(Protocol):
 
     def evaluate(self, view: ChatView) -> bool: ...
     def describe(self) -> str: ...
-
-
-def is_ref(text: object) -> bool:
-    """True when ``text`` has the shape ``package.module:function`` (nothing is imported)."""
-    return isinstance(text, str) and REF_PATTERN.fullmatch(text) is not None
 
 
 @attrs.frozen

@@ -40,6 +40,7 @@ import attrs
 
 from fsmchat._core.errors import InvalidArgument, Problem, SpecError
 from fsmchat._core.guards import CODE_GUARDS, Guard, bind_guard, calls
+from fsmchat._core.refs import ref_problem
 from fsmchat._core.source import PathKey
 
 __all__ = [
@@ -533,4 +534,8 @@ def _semantic_problems(spec: Spec) -> list[Problem]:
             f"max_round must be at least 1, got {spec.max_round}",
             "bad-value",
         )
+    for ref in _code_refs(spec):  # the one rule table of references (refs.py)
+        broken = None if ref.bound else ref_problem(ref.ref)
+        if broken is not None:
+            add(ref.key, broken[1], broken[0])
     return problems

@@ -9,16 +9,21 @@ only from modules the person running it allowed:
   comma-separated ``FSMCHAT_ALLOW`` variable; the library adds ``allow=``.
 
 A prefix allows its module and every module below it: ``--allow mypkg`` allows
-``mypkg:f`` and ``mypkg.guards:f``, not ``mypkgevil:f``. This module decides
-and words the refusals; importing is :mod:`fsmchat._run.resolve`'s job.
+``mypkg:f`` and ``mypkg.guards:f``, not ``mypkgevil:f``. Only module *names*
+count, never what a module imported: the resolver binds a function only where
+it is defined. What a reference may look like is :mod:`fsmchat._core.refs`'s
+rule table; this module decides and words the allow-list refusals; importing
+is :mod:`fsmchat._run.resolve`'s job. A spec a record names (rather than the
+person) gets no extra prefixes from the environment: the command line passes
+only what was typed for that command.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 
 from fsmchat._core.errors import InvalidArgument, Problem
+from fsmchat._core.refs import module_problem
 from fsmchat._core.spec import CodeRef, Spec
 
 __all__ = [
@@ -32,29 +37,34 @@ __all__ = [
 
 #: Module prefixes whose functions any spec may run.
 BUILTIN_ALLOW = ("fsmchat.examples",)
-_PREFIX = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*")
 
 
 def allow_list(prefixes: Iterable[str] = ()) -> tuple[str, ...]:
     """The built-in prefixes plus ``prefixes``, each checked, without repeats.
 
     Raises:
-        InvalidArgument: a prefix is not a dotted module name (``pkg.sub``).
+        InvalidArgument: a prefix is not a dotted module name (``pkg.sub``)
+            or names a private part (``pkg._impl``).
     """
     if isinstance(prefixes, str):
         msg = f"allow= takes a list of module prefixes, got the string {prefixes!r}; write [{prefixes!r}]"
         raise InvalidArgument(msg)
     out = list(BUILTIN_ALLOW)
     for prefix in prefixes:
-        if not isinstance(prefix, str) or not _PREFIX.fullmatch(prefix):
-            msg = f"not a module prefix: {prefix!r} (expected a dotted module name such as 'mypkg' or 'mypkg.guards')"
-            raise InvalidArgument(msg)
+        why = module_problem(prefix)
+        if why is not None:
+            raise InvalidArgument(why)
         out.append(prefix)
     return tuple(dict.fromkeys(out))
 
 
 def is_allowed(ref: str, allow: Iterable[str]) -> bool:
-    """True when the module of ``ref`` is one of ``allow`` or below one."""
+    """True when the module of ``ref`` (``module:name``, or a bare module name) is one of ``allow`` or below one.
+
+    Only module *names* count, on dotted boundaries: ``mypkg`` allows
+    ``mypkg.guards``, not ``mypkgevil``, and never what ``mypkg`` imported (the
+    resolver checks that a bound function is defined in its module).
+    """
     module = ref.partition(":")[0]
     return any(module == p or module.startswith(p + ".") for p in allow)
 

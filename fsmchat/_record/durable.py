@@ -38,6 +38,7 @@ from fsmchat._record.format import (
     digest_of,
     stop_reason,
 )
+from fsmchat._record.reader import CONFIGURED, KeyChoice, record_key
 from fsmchat._record.replay import Resumed, check_header, resume
 from fsmchat._record.writer import RecordWriter
 from fsmchat._run.driver import ChatResult, UsageCount, arun_chat, check_ports, run_chat
@@ -337,7 +338,8 @@ def _open(
         "human": human,
         "responders": {k: _TappedResponder(v, tap) for k, v in responders.items()},
     }
-    writer = RecordWriter.open(record)
+    key = record_key(opts["key"])
+    writer = RecordWriter.open(record, key=key, accept_v1=opts["accept_v1"])
     try:
         read = writer.record
         if read.torn is not None:
@@ -358,6 +360,12 @@ def _open(
             unverified = read.unverified_warning()
             if unverified is not None:
                 warn(unverified)
+            if key is not None and read.verified and not read.keyed:
+                warn(
+                    f"record {writer.path} has no MAC although a record key is "
+                    f"configured: continuing it without one (start a new record to "
+                    f"get one)"
+                )
             for warning in check_header(
                 read, spec, digest_of(spec), force=opts["force"]
             ):
@@ -425,6 +433,8 @@ def run_durable(
     on_warning: Callable[[str], object] | None = None,
     on_resume: Callable[[Record], object] | None = None,
     allow: Iterable[str] = (),
+    key: KeyChoice = CONFIGURED,
+    accept_v1: bool = False,
 ) -> ChatResult:
     """Start, or continue, the chat recorded in the file ``record``.
 
@@ -459,6 +469,11 @@ def run_durable(
             after they were replayed.
         allow: module prefixes whose ``function:``/``call:`` code the spec may
             run, besides ``fsmchat.examples`` (as ``fsmchat run --allow``).
+        key: the record key (default: ``FSMCHAT_RECORD_KEY`` or the key file,
+            see :mod:`fsmchat._record.keys`); a new record written with one is
+            keyed, a keyed record needs it. ``None``: no key.
+        accept_v1: continue a ``fsmchat.record/1`` record (no hash chain)
+            instead of refusing it.
 
     Returns:
         The whole chat (recorded and live part), usage included. When a
@@ -507,6 +522,8 @@ async def arun_durable(
     on_warning: Callable[[str], object] | None = None,
     on_resume: Callable[[Record], object] | None = None,
     allow: Iterable[str] = (),
+    key: KeyChoice = CONFIGURED,
+    accept_v1: bool = False,
 ) -> ChatResult:
     """The async form of :func:`run_durable`: ``await arun_durable(spec, record=...)``.
 

@@ -3,7 +3,7 @@
 A *record* is a JSON Lines file: one JSON object per line, in the order things
 happened. Format ``fsmchat.record/2``::
 
-    {"type": "header", "format": "fsmchat.record/2",
+    {"type": "header", "format": "fsmchat.record/2", "mac": "hmac-sha256" (keyed records only),
      "spec": {"path": ..., "abspath": ..., "name": ..., "sha256": ...},
      "routing": {"graph": ..., "conditions": ...},
      "options": {"message": ..., "max_round": ..., "max_retries": ..., "context": ...},
@@ -26,18 +26,28 @@ Rules / theory of operation
   line's hash and this line's bytes without the hash (:func:`chain_hash`; the
   header's "previous hash" is empty). A changed byte anywhere in the middle of
   a record — an edit, bit rot, a lost or repeated line — breaks the chain at
-  that line or the next, and reading refuses it naming the line. The chain is
-  unkeyed: it proves the lines are the ones written, in order, not who wrote
-  them (whoever can write the file can write a new chain).
+  that line or the next, and reading refuses it naming the line. Unkeyed, the
+  chain detects accidents, not attackers: whoever can write the file can write
+  a new chain.
+* **Keyed chain (MAC).** With a record key configured
+  (:mod:`fsmchat._record.keys`), a new record's header says ``"mac":
+  "hmac-sha256"`` and every ``hash`` is an HMAC-SHA256 under the key, the
+  header's included: only a holder of the key can write a chain that
+  verifies. A keyed record is read only with its key. With a key configured,
+  a record *without* a MAC (a forger can strip it and re-chain with SHA-256)
+  is refused by ``replay`` and ``verify`` unless the reader accepts it
+  (``--accept-unkeyed``), and continued unkeyed, with a warning, by a resume.
 * **Torn lines.** Appends only ever grow the file, so a crash leaves a complete
   prefix plus at most one partial line. The reader accepts a damaged *last*
   line (no newline, invalid JSON, or trailing NUL bytes left by a lost block)
   and reports it as :class:`TornLine`; the writer cuts the file back to the
   complete prefix before appending. A damaged line *followed by* complete lines
   cannot come from a crash: that is corruption, a :class:`RecordError`.
-* **Format 1.** Records of ``fsmchat.record/1`` (before the hash chain) are
-  still read, as *unverified* (:attr:`Record.verified` is false and the
-  commands warn); a resumed one is continued in its own format.
+* **Format 1.** Records of ``fsmchat.record/1`` (before the hash chain) are a
+  downgrade anyone can write: they are refused unless the reader asks for
+  them (``accept_v1=True``, ``--accept-v1``), and then read as *unverified*
+  (:attr:`Record.verified` is false and the commands warn); a resumed one is
+  continued in its own format.
 * **Decisions carry their answers.** A :class:`~fsmchat.Decision` keeps each
   attempt's raw text, but not the value the port understood (a name or a list
   of verdicts), so the decision line also stores ``answers``: one encoded
@@ -56,6 +66,7 @@ Rules / theory of operation
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import os
 import re
@@ -75,6 +86,7 @@ from fsmchat._core.state import Decision, Message, Usage
 __all__ = [
     "FORMATS",
     "LEGACY_FORMAT",
+    "MAC",
     "RECORD_FORMAT",
     "DecisionEntry",
     "EndEntry",
@@ -105,6 +117,8 @@ RECORD_FORMAT = "fsmchat.record/2"
 LEGACY_FORMAT = "fsmchat.record/1"
 #: Every format this fsmchat reads.
 FORMATS = (RECORD_FORMAT, LEGACY_FORMAT)
+#: The header's ``mac`` value of a keyed record.
+MAC = "hmac-sha256"
 
 
 # -- values ------------------------------------------------------------------
@@ -139,6 +153,7 @@ class RecordHeader:
     context: int | None = None
     selection: tuple[str, int | None] | None = None
     format: str = RECORD_FORMAT
+    mac: bool = False
 
     @classmethod
     def for_engine(
@@ -166,9 +181,11 @@ class RecordHeader:
 
     def to_dict(self) -> dict[str, Any]:
         """Return the header line's JSON data."""
+        keyed = {"mac": MAC} if self.mac else {}
         return {
             "type": "header",
             "format": self.format,
+            **keyed,
             "spec": {
                 "path": self.spec_path,
                 "abspath": self.spec_abspath,
@@ -298,6 +315,7 @@ class Record:
             record, which has none).
         last_hash: the hash of the last complete line (``""`` if none): the
             next line's chain starts from it.
+        keyed: the chain is an HMAC under the record key, and it verified.
     """
 
     path: str
@@ -307,6 +325,7 @@ class Record:
     size: int = 0
     verified: bool = True
     last_hash: str = ""
+    keyed: bool = False
 
     @property
     def messages(self) -> tuple[Message, ...]:
@@ -343,6 +362,16 @@ class Record:
             f"record {self.path} is in the old format {LEGACY_FORMAT!r}, which has no "
             f"hash chain: its lines cannot be checked for edits or bit rot (start a new "
             f"record to get one)"
+        )
+
+    def unkeyed_problem(self) -> str | None:
+        """What to say when a record key is configured but this record has no MAC, or ``None``."""
+        if self.keyed or self.header is None:
+            return None
+        return (
+            f"record {self.path} has no MAC although a record key is configured: "
+            f"anyone who could write the file could have written it (or stripped "
+            f"its MAC). If you trust the file, pass --accept-unkeyed"
         )
 
 
@@ -458,19 +487,23 @@ def stop_reason(finished: Finished) -> str | None:
 _SEAL = re.compile(rb',"hash":"([0-9a-f]{64})"\}$')
 
 
-def chain_hash(previous: str, body: bytes) -> str:
+def chain_hash(previous: str, body: bytes, key: bytes | None = None) -> str:
     """The hash of a line: SHA-256 of the previous line's hash, a newline, and
-    the line's bytes without its hash (``previous`` is ``""`` for the header)."""
-    return hashlib.sha256(previous.encode("ascii") + b"\n" + body).hexdigest()
+    the line's bytes without its hash (``previous`` is ``""`` for the header);
+    with ``key``, the HMAC-SHA256 of the same bytes under ``key``."""
+    data = previous.encode("ascii") + b"\n" + body
+    if key is not None:
+        return hmac.new(key, data, hashlib.sha256).hexdigest()
+    return hashlib.sha256(data).hexdigest()
 
 
-def seal(previous: str, body: bytes) -> tuple[bytes, str]:
-    """Add the chained hash to a serialised JSON object (``body``, one line).
+def seal(previous: str, body: bytes, key: bytes | None = None) -> tuple[bytes, str]:
+    """Add the chained hash (an HMAC with ``key``) to a serialised JSON object (``body``, one line).
 
     Returns:
         ``(line, hash)``: the line to write (without its newline) and its hash.
     """
-    digest = chain_hash(previous, body)
+    digest = chain_hash(previous, body, key)
     return body[:-1] + b',"hash":"' + digest.encode("ascii") + b'"}', digest
 
 

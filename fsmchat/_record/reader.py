@@ -5,7 +5,8 @@ same on bytes already read (the writer uses it on the file it has locked).
 Each complete line goes through three checks, in order:
 
 1. it is JSON (else: a torn last line, or corruption if complete lines follow);
-2. its hash continues the chain (format 2; see :mod:`fsmchat._record.format`);
+2. its hash continues the chain (format 2; an HMAC under the record key when
+   the header says ``"mac"``; see :mod:`fsmchat._record.format`);
 3. its fields have the types of the JSON Schema below (``LINE_SCHEMAS``), and
    its place in the record is right (indexes count up, nothing after the end).
 
@@ -18,7 +19,7 @@ import json
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Final, Literal
 
 import jsonschema
 
@@ -28,6 +29,7 @@ from fsmchat._core.state import Decision, Message, Usage
 from fsmchat._record.format import (
     FORMATS,
     LEGACY_FORMAT,
+    MAC,
     DecisionEntry,
     EndEntry,
     Entry,
@@ -41,8 +43,37 @@ from fsmchat._record.format import (
     decode_value,
     split_hash,
 )
+from fsmchat._record.keys import RecordKey, configured_key, key_file
 
-__all__ = ["LINE_SCHEMAS", "parse_record", "read_record"]
+__all__ = [
+    "CONFIGURED",
+    "LINE_SCHEMAS",
+    "KeyChoice",
+    "parse_record",
+    "read_record",
+    "record_key",
+    "unkeyed_check",
+]
+
+#: ``key=CONFIGURED``: the key of ``FSMCHAT_RECORD_KEY`` or the key file, if any.
+CONFIGURED: Final = "configured"
+#: What a ``key=`` parameter takes: ``CONFIGURED``, a key, its bytes, or ``None`` (no key).
+KeyChoice = RecordKey | bytes | Literal["configured"] | None
+
+
+def record_key(key: KeyChoice = CONFIGURED) -> RecordKey | None:
+    """The record key ``key`` stands for (see :data:`KeyChoice`).
+
+    Raises:
+        RecordError: the configured key is unusable (too short, a key file
+            others can read).
+    """
+    if key == CONFIGURED:
+        return configured_key()
+    if isinstance(key, bytes):
+        return RecordKey(secret=key, source="key=")
+    return key if isinstance(key, RecordKey) else None
+
 
 _STR = {"type": "string"}
 _INT = {"type": "integer", "minimum": 0}
@@ -123,6 +154,7 @@ LINE_SCHEMAS: Mapping[str, Mapping[str, Any]] = {
         "header",
         ["format", "spec", "options"],
         format={"enum": list(FORMATS)},
+        mac={"const": MAC},
         spec={
             "type": "object",
             "required": ["path", "name", "sha256"],
@@ -187,18 +219,52 @@ _VALIDATORS = {
 }
 
 
-def read_record(path: str | os.PathLike[str]) -> Record:
+def unkeyed_check(
+    record: Record, key: RecordKey | None, *, accept_unkeyed: bool
+) -> str | None:
+    """Refuse a record without a MAC when a record key is configured, unless accepted.
+
+    Returns:
+        The warning to show when ``accept_unkeyed`` let such a record through,
+        else ``None``.
+
+    Raises:
+        RecordError: a key is configured, the record's chain is unkeyed (a
+            forger can strip a MAC and re-chain with SHA-256), and
+            ``accept_unkeyed`` is false.
+    """
+    problem = None if key is None or not record.verified else record.unkeyed_problem()
+    if problem is None:
+        return None
+    if not accept_unkeyed:
+        raise RecordError(problem, path=record.path, line=1)
+    return problem
+
+
+def read_record(
+    path: str | os.PathLike[str],
+    *,
+    key: KeyChoice = CONFIGURED,
+    accept_v1: bool = False,
+) -> Record:
     """Read a record, tolerating a torn last line (see :class:`~fsmchat._record.format.TornLine`).
+
+    ``key``: the record key checking a keyed record's MAC (default: the
+    configured one, see :mod:`fsmchat._record.keys`). ``accept_v1``: read a
+    ``fsmchat.record/1`` record (no hash chain) instead of refusing it.
 
     Returns:
         The :class:`~fsmchat.Record`; an empty file gives a record without header.
 
     Raises:
         RecordError: the file cannot be read, is not an fsmchat record, a line
-            is malformed or breaks the hash chain, or the record is corrupt
-            before its last line (the message names the file and the line).
+            is malformed or breaks the hash chain (or its MAC), the record is
+            keyed and no key is configured, it is of format 1 and
+            ``accept_v1`` is false, or it is corrupt before its last line (the
+            message names the file and the line).
     """
     name = os.fspath(path)
+    chosen = record_key(key)
     try:
         data = Path(name).read_bytes()
     except FileNotFoundError as exc:
@@ -207,13 +273,15 @@ def read_record(path: str | os.PathLike[str]) -> Record:
     except OSError as exc:
         msg = f"cannot read record {name}: {exc}"
         raise RecordError(msg, path=name) from exc
-    return parse_record(name, data)
+    return parse_record(name, data, key=chosen, accept_v1=accept_v1)
 
 
-def parse_record(name: str, data: bytes) -> Record:
+def parse_record(
+    name: str, data: bytes, *, key: RecordKey | None = None, accept_v1: bool = False
+) -> Record:
     """Parse the bytes of the record file ``name`` (see :func:`read_record`)."""
     pieces = data.split(b"\n")
-    parser = _Parser(name)
+    parser = _Parser(name, key, accept_v1)
     offset = 0
     torn: TornLine | None = None
     for i, raw in enumerate(pieces):
@@ -261,6 +329,7 @@ def parse_record(name: str, data: bytes) -> Record:
         size=offset,
         verified=parser.chained,
         last_hash=parser.last_hash,
+        keyed=parser.mac is not None,
     )
 
 
@@ -281,8 +350,11 @@ def _where(error: jsonschema.ValidationError) -> str:
 class _Parser:
     """Checks the lines' chain, types and order as they are read."""
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, key: RecordKey | None, accept_v1: bool) -> None:
         self.path = path
+        self.key = key
+        self.accept_v1 = accept_v1
+        self.mac: bytes | None = None
         self.header: RecordHeader | None = None
         self.entries: list[Entry] = []
         self.messages = 0
@@ -311,6 +383,7 @@ class _Parser:
                 why = f"unsupported record format {fmt!r}; this fsmchat reads {' and '.join(map(repr, FORMATS))}"
                 raise self.fail(line, why)
             self.chained = fmt != LEGACY_FORMAT
+            self._trust(obj, line)
         self._check_chain(obj, raw, line)
         validator = _VALIDATORS.get(kind) if isinstance(kind, str) else None
         if validator is None or not isinstance(kind, str):
@@ -327,6 +400,30 @@ class _Parser:
             return
         self.entries.append(self._entry(kind, obj, line))
 
+    def _trust(self, header: Mapping[str, Any], line: int) -> None:
+        """Refuse a downgrade to format 1 unless accepted; take the key of a keyed record."""
+        if not self.chained and not self.accept_v1:
+            why = (
+                f"the record is in the old format {LEGACY_FORMAT!r}, which has no hash "
+                f"chain: anyone can rewrite a record in it to hide an edit, so it is "
+                f"refused. If you trust the file, pass --accept-v1 (accept_v1=True)"
+            )
+            raise self.fail(line, why)
+        if "mac" not in header:
+            return
+        if not self.chained:
+            raise self.fail(
+                line, f"a {LEGACY_FORMAT!r} record has no MAC, but its header names one"
+            )
+        if self.key is None:
+            why = (
+                f"the record is sealed with a record key (its chain is an HMAC), but "
+                f"no key is configured, so none of its lines can be checked: set "
+                f"FSMCHAT_RECORD_KEY, or put the key in {key_file()} (mode 0600)"
+            )
+            raise self.fail(line, why)
+        self.mac = self.key.secret
+
     def _check_chain(self, obj: Mapping[str, Any], raw: bytes, line: int) -> None:
         if not self.chained:
             if "hash" in obj:
@@ -341,13 +438,19 @@ class _Parser:
             )
             raise self.fail(line, why)
         body, stored = sealed
-        expected = chain_hash(self.last_hash, body)
+        expected = chain_hash(self.last_hash, body, self.mac)
         if stored != expected:
+            what = "MAC" if self.mac is not None else "hash chain"
+            other = (
+                ""
+                if self.mac is None
+                else f", or the record was sealed with another key than {self.key.source if self.key else '?'}"
+            )
             why = (
-                f"the hash chain breaks here (stored {stored[:12]}…, the line and "
+                f"the {what} breaks here (stored {stored[:12]}…, the line and "
                 f"the one before give {expected[:12]}…): this line or the one before "
                 f"it was changed, lost or repeated after it was written (an edit or bit "
-                f"rot). Restore the record from a backup, or cut it to its first "
+                f"rot){other}. Restore the record from a backup, or cut it to its first "
                 f"{line - 1} lines (head -n {line - 1}) to resume from there"
             )
             raise self.fail(line, why)
@@ -373,6 +476,7 @@ class _Parser:
             context=opts.get("context"),
             selection=None if sel is None else (sel["method"], sel["seed"]),
             format=obj["format"],
+            mac="mac" in obj,
         )
 
     def _entry(self, kind: str, obj: Mapping[str, Any], line: int) -> Entry:

@@ -50,16 +50,20 @@ from fsmchat._record.format import (
     digest_of,
     normal,
 )
-from fsmchat._record.reader import read_record
+from fsmchat._record.reader import (
+    CONFIGURED,
+    KeyChoice,
+    read_record,
+    record_key,
+    unkeyed_check,
+)
+from fsmchat._record.specfile import find_spec
 from fsmchat._run.driver import ChatResult, run_chat
-from fsmchat._run.files import load_spec
-from fsmchat._run.resolve import resolve_spec
 
 __all__ = [
     "Cassette",
     "Resumed",
     "check_header",
-    "find_spec",
     "replay_durable",
     "replay_record",
     "resume",
@@ -513,48 +517,6 @@ def check_header(
     raise RecordError(msg, path=record.path, line=1)
 
 
-def find_spec(
-    record: Record,
-    spec: Spec | str | os.PathLike[str] | None,
-    *,
-    allow: Iterable[str] = (),
-) -> tuple[str, Spec]:
-    """The spec to replay ``record`` with: ``spec``, or the file its header names.
-
-    Its ``call:`` guards are bound from ``fsmchat.examples`` and ``allow``
-    (replaying evaluates guards; agents' code is never run).
-
-    Returns:
-        ``(path, spec)``; ``path`` is ``spec.source`` for a :class:`~fsmchat.Spec`.
-
-    Raises:
-        RecordError: the record has no header.
-        InvalidArgument: the header's spec file is not there (pass ``spec``).
-        SpecError: the spec file does not load, or names guards outside the
-            allow-list (:class:`~fsmchat.UnallowedCode`).
-    """
-    header = record.header
-    if header is None:
-        msg = f"record {record.path} is empty or has no complete header line: nothing to replay"
-        raise RecordError(msg, path=record.path, line=1)
-    if isinstance(spec, Spec):
-        return spec.source, resolve_spec(spec, allow=allow, kinds=("call",))
-    if spec is None:
-        tried = [header.spec_path, header.spec_abspath]
-        if not os.path.isabs(header.spec_path):
-            tried.append(os.path.join(os.path.dirname(record.path), header.spec_path))
-        found = next((p for p in tried if os.path.isfile(p)), None)
-        if found is None:
-            msg = (
-                f"record {record.path} was made with spec {header.spec_path!r}, which is "
-                f"not there (tried {', '.join(dict.fromkeys(tried))}): pass --spec SPEC"
-            )
-            raise InvalidArgument(msg)
-        spec = found
-    path = os.fspath(spec)
-    return path, resolve_spec(load_spec(path), allow=allow, kinds=("call",))
-
-
 def replay_durable(
     record: str | os.PathLike[str],
     *,
@@ -564,6 +526,9 @@ def replay_durable(
     on_message: Callable[[Message], object] | None = None,
     on_decision: Callable[[Decision], object] | None = None,
     on_warning: Callable[[str], object] | None = None,
+    key: KeyChoice = CONFIGURED,
+    accept_v1: bool = False,
+    accept_unkeyed: bool = False,
 ) -> Resumed:
     """Re-run the chat recorded in the file ``record``: no model call, no agent code.
 
@@ -571,24 +536,36 @@ def replay_durable(
     or a file), else the file the record's header names.
 
     Args:
-        allow: module prefixes whose ``call:`` guards may run (see :func:`find_spec`).
+        allow: module prefixes whose ``call:`` guards may run (see
+            :func:`~fsmchat._record.specfile.find_spec`).
         on_message, on_decision: called for each replayed message / decision.
         on_warning: called with each warning (a torn last line, a record
             without hash chain, a changed spec let through by ``force``);
             default: logged as warnings on the ``fsmchat`` logger.
+        key: the record key (default: the configured one); a keyed record's
+            MAC is checked with it.
+        accept_v1: replay a ``fsmchat.record/1`` record (no hash chain).
+        accept_unkeyed: replay a record without a MAC although a key is
+            configured (with a warning) instead of refusing it.
 
     Returns:
         :class:`Resumed`: ``result`` is the finished chat, or ``None`` when the
         record stops before the chat does (``engine`` then says what is next).
 
     Raises:
-        RecordError: the record is malformed, or does not fit the spec (the
-            message names the line), or the spec changed and ``force`` is false.
+        RecordError: the record is malformed, its chain or MAC breaks, it is
+            refused (format 1, or no MAC while a key is configured), or does
+            not fit the spec (the message names the line), or the spec changed
+            and ``force`` is false.
         InvalidArgument: the spec the record names is not there.
         SpecError: the spec does not load.
     """
-    read = read_record(record)
+    chosen_key = record_key(key)
+    read = read_record(record, key=chosen_key, accept_v1=accept_v1)
     warn = on_warning or logging.getLogger("fsmchat").warning
+    unkeyed = unkeyed_check(read, chosen_key, accept_unkeyed=accept_unkeyed)
+    if unkeyed is not None:
+        warn(unkeyed)
     if read.torn is not None:
         warn(read.torn.describe(read.path))
     unverified = read.unverified_warning()

@@ -15,7 +15,13 @@ from pathlib import Path
 from fsmchat._core.errors import InvalidArgument
 from fsmchat._core.spec import Spec
 from fsmchat._core.verify import Transcript, load_transcript
-from fsmchat._record.reader import parse_record
+from fsmchat._record.reader import (
+    CONFIGURED,
+    KeyChoice,
+    parse_record,
+    record_key,
+    unkeyed_check,
+)
 from fsmchat._run.files import read_text
 
 __all__ = ["read_transcript"]
@@ -26,7 +32,12 @@ _RECORD_START = b'{"type":"header"'
 
 
 def read_transcript(
-    path: str | os.PathLike[str], *, spec: Spec | None = None
+    path: str | os.PathLike[str],
+    *,
+    spec: Spec | None = None,
+    key: KeyChoice = CONFIGURED,
+    accept_v1: bool = False,
+    accept_unkeyed: bool = False,
 ) -> Transcript:
     """Read the chat in the file ``path``.
 
@@ -34,7 +45,9 @@ def read_transcript(
     complete lines; a torn last line is left out with a note), a ``fsmchat run
     --json`` file, and an AutoGen/AG2 message list (``groupchat.messages`` or
     ``chat_messages[agent]`` saved as JSON; see :func:`fsmchat._core.verify.load_transcript`
-    for how nameless messages are attributed with ``spec``).
+    for how nameless messages are attributed with ``spec``). A record is read
+    as :func:`~fsmchat.replay_durable` reads it: ``key``, ``accept_v1`` and
+    ``accept_unkeyed`` mean the same there.
 
     Returns:
         A :class:`~fsmchat.Transcript`: ``messages`` (tuple of
@@ -43,12 +56,14 @@ def read_transcript(
         (tuple of strings worth showing the user).
 
     Raises:
-        RecordError: a record that is malformed or breaks its hash chain (the
-            message names the file and the line).
+        RecordError: a record that is malformed, breaks its hash chain or
+            MAC, or is refused (format 1, or no MAC while a key is configured;
+            the message names the file and the line).
         InvalidArgument: the file cannot be read, is not JSON, or holds none of
             the accepted shapes (the message names the file, and the line and
             column for JSON errors).
     """
+    # Long for its docstring: three file shapes, each read and checked in a few lines.
     name = os.fspath(path)
     try:
         data = Path(name).read_bytes()
@@ -56,12 +71,14 @@ def read_transcript(
         msg = f"{name}: cannot read file: {exc.strerror or exc}"
         raise InvalidArgument(msg) from exc
     if data.lstrip().startswith(_RECORD_START):
-        record = parse_record(name, data)
+        chosen = record_key(key)
+        record = parse_record(name, data, key=chosen, accept_v1=accept_v1)
         notes = [
             note
             for note in (
                 None if record.torn is None else record.torn.describe(name),
                 record.unverified_warning(),
+                unkeyed_check(record, chosen, accept_unkeyed=accept_unkeyed),
             )
             if note is not None
         ]

@@ -6,8 +6,10 @@ even on ``SIGKILL``), reads what is there with
 ``write_*`` method then appends one line with a single ``write``, flushes it
 and ``os.fsync``s the file before returning. A new file's directory entry is
 fsynced too. Lines of a ``fsmchat.record/2`` record carry the chained hash
-(:func:`~fsmchat._record.format.seal`); a resumed ``fsmchat.record/1`` record is
-continued without hashes, in its own format.
+(:func:`~fsmchat._record.format.seal`), an HMAC under the record key when one
+is configured for a new record or the record is keyed; a resumed unkeyed
+record stays unkeyed and a resumed ``fsmchat.record/1`` record (read only when
+accepted) is continued without hashes, each in its own format.
 """
 
 from __future__ import annotations
@@ -29,7 +31,8 @@ from fsmchat._record.format import (
     encode_value,
     seal,
 )
-from fsmchat._record.reader import parse_record
+from fsmchat._record.keys import RecordKey
+from fsmchat._record.reader import CONFIGURED, KeyChoice, parse_record, record_key
 
 try:  # POSIX advisory locks; elsewhere one writer per record is the user's job
     import fcntl
@@ -46,10 +49,15 @@ class RecordWriter:
     a torn last line. Use as a context manager (or call :meth:`close`).
     """
 
-    def __init__(self, path: str, file: IO[bytes], record: Record) -> None:
+    def __init__(
+        self, path: str, file: IO[bytes], record: Record, key: RecordKey | None = None
+    ) -> None:
         self.path = path
         self._file = file
         self.record = record
+        # A new record is keyed when a key is given; an existing one keeps its kind.
+        keyed = key is not None and (record.header is None or record.keyed)
+        self._key = key.secret if keyed and key is not None else None
         self._messages = len(record.messages)
         self._decisions = len(record.decisions)
         self._chained = record.header is None or record.verified
@@ -57,17 +65,26 @@ class RecordWriter:
         self.lines = record.lines
 
     @classmethod
-    def open(cls, path: str | os.PathLike[str]) -> RecordWriter:
+    def open(
+        cls,
+        path: str | os.PathLike[str],
+        *,
+        key: KeyChoice = CONFIGURED,
+        accept_v1: bool = False,
+    ) -> RecordWriter:
         """Lock ``path`` (created if missing), read it, and cut a torn last line.
 
         ``writer.record`` is what was read (with ``torn`` set if a line was
         cut); a record without header needs :meth:`write_header` first.
+        ``key`` and ``accept_v1`` are as for :func:`~fsmchat.read_record`; a
+        new record written with a key is keyed (its chain is an HMAC).
 
         Raises:
             RecordError: the file cannot be opened or locked (another process
                 is writing it), or :func:`read_record` refuses it.
         """
         name = os.fspath(path)
+        chosen = record_key(key)
         existed = os.path.exists(name)
         try:
             file = open(name, "a+b")  # noqa: SIM115 - kept open by the writer
@@ -77,7 +94,7 @@ class RecordWriter:
         try:
             _lock(file, name)
             file.seek(0)
-            record = parse_record(name, file.read())
+            record = parse_record(name, file.read(), key=chosen, accept_v1=accept_v1)
             if record.torn is not None:
                 file.truncate(record.size)
                 file.flush()
@@ -87,7 +104,7 @@ class RecordWriter:
         except BaseException:
             file.close()
             raise
-        return cls(name, file, record)
+        return cls(name, file, record, chosen)
 
     def write_header(self, header: RecordHeader) -> None:
         """Write the header line (only into a record without one).
@@ -99,8 +116,11 @@ class RecordWriter:
             msg = f"record {self.path} already has a header"
             raise RecordError(msg, path=self.path, line=1)
         self._chained = header.format == RECORD_FORMAT
+        header = attrs.evolve(header, mac=self._chained and self._key is not None)
         self._write(header.to_dict())
-        self.record = attrs.evolve(self.record, header=header, verified=self._chained)
+        self.record = attrs.evolve(
+            self.record, header=header, verified=self._chained, keyed=header.mac
+        )
 
     def write_message(self, message: Message, *, usage: Usage | None = None) -> None:
         """Append a message line."""
@@ -177,7 +197,7 @@ class RecordWriter:
                 body = dumps(obj, ensure_ascii=True).encode("ascii")
             digest = self._last_hash
             if self._chained:
-                body, digest = seal(self._last_hash, body)
+                body, digest = seal(self._last_hash, body, self._key)
             self._file.write(body + b"\n")
             self._file.flush()
             os.fsync(self._file.fileno())

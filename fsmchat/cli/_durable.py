@@ -19,7 +19,12 @@ from typing import Any
 import click
 
 from fsmchat._core.engine import Routing
-from fsmchat._core.errors import FsmchatError, InvalidArgument, SpecError
+from fsmchat._core.errors import (
+    FsmchatError,
+    InvalidArgument,
+    SpecError,
+    UnallowedCode,
+)
 from fsmchat._core.spec import Spec
 from fsmchat._core.state import Decision, Message
 from fsmchat._record.durable import PAUSED, DurableHuman, run_durable
@@ -28,7 +33,12 @@ from fsmchat._record.reader import read_record
 from fsmchat._record.replay import replay_durable
 from fsmchat._run.driver import EXIT_WORDS, ChatResult
 from fsmchat._run.files import write_json
-from fsmchat.cli._allow import allowed
+from fsmchat.cli._allow import (
+    RECORD_SPEC_NOTE,
+    accept_options,
+    allow_option,
+    allowed,
+)
 from fsmchat.cli._common import (
     fail,
     finish_chat,
@@ -88,6 +98,7 @@ def run_recorded(
     on_decision: Callable[[Decision], object],
     force: bool,
     selection: tuple[str, int | None],
+    accept_v1: bool = False,
 ) -> ChatResult:
     """``run --record``: :func:`fsmchat.run_durable`; a pause prints how to go on and exits 3.
 
@@ -117,6 +128,7 @@ def run_recorded(
             max_round=max_round,
             selection=selection,
             force=force,
+            accept_v1=accept_v1,
             on_message=on_message,
             on_decision=on_decision,
             on_warning=_warn,
@@ -126,7 +138,7 @@ def run_recorded(
         raise click.UsageError(str(exc)) from None
     if result.finished.reason != PAUSED:
         return result
-    pause = read_record(record_path).pause
+    pause = read_record(record_path, accept_v1=accept_v1).pause
     words = " or ".join(repr(w) for w in EXIT_WORDS)
     hint = (
         ""
@@ -158,26 +170,38 @@ def run_recorded(
     is_flag=True,
     help="Replay even if the spec changed since the recording (every step is still checked).",
 )
+@accept_options
+@allow_option(
+    "(replaying re-evaluates the spec's call: guards; FSMCHAT_ALLOW counts only with --spec)."
+)
 @trace_option
 @json_option
 def replay(
     record_path: str,
     spec_path: str | None,
     force: bool,
+    accept_v1: bool,
+    accept_unkeyed: bool,
+    allow: tuple[str, ...],
     show_trace: bool,
     json_out: str | None,
 ) -> None:
     """Re-run the chat recorded in FILE from the record alone: no model calls.
 
     Prints the same transcript as the recorded ``fsmchat run``; a line that
-    does not fit the spec is an error naming the line and the round.
+    does not fit the spec is an error naming the line and the round. The spec
+    the record names is read as data: its call: guards run only from
+    fsmchat.examples and --allow (or give the spec with --spec).
     """
+    # Long for its options: each one is passed through by name, then printed.
     try:
         done = replay_durable(
             record_path,
             spec=spec_path,
-            allow=allowed(()),  # FSMCHAT_ALLOW: replaying re-evaluates call: guards
+            allow=allowed(allow, env=spec_path is not None),
             force=force,
+            accept_v1=accept_v1,
+            accept_unkeyed=accept_unkeyed,
             on_message=print_message,
             on_decision=print_decision if show_trace else None,
             on_warning=_warn,
@@ -185,6 +209,8 @@ def replay(
     except SpecError as exc:
         for problem in exc.problems:
             click.echo(str(problem), err=True)
+        if spec_path is None and isinstance(exc, UnallowedCode):
+            click.echo(RECORD_SPEC_NOTE, err=True)
         fail(f"{spec_path or 'the spec'}: cannot load the spec of this record")
         return
     except InvalidArgument as exc:

@@ -164,6 +164,11 @@ def main() -> None:
     is_flag=True,
     help="With --record: continue a record even if the spec changed (every step is re-checked).",
 )
+@click.option(
+    "--accept-v1",
+    is_flag=True,
+    help="With --record: continue a record of the old format 1 (no hash chain; refused otherwise).",
+)
 @allow_option("(others are refused before the chat starts).")
 def run(
     spec_path: str,
@@ -184,6 +189,7 @@ def run(
     no_wait: bool,
     answers: tuple[str, ...],
     force: bool,
+    accept_v1: bool,
     allow: tuple[str, ...],
 ) -> None:
     """Run the chat described by SPEC and print its transcript."""
@@ -244,6 +250,7 @@ def run(
                 message=message,
                 max_round=max_round,
                 force=force,
+                accept_v1=accept_v1,
                 selection=(
                     method.lower(),
                     seed if method.lower() == "random" else None,

@@ -24,7 +24,12 @@ from fsmchat._core.spec import Spec
 from fsmchat._core.verify import Transcript, VerifyReport, verify_transcript
 from fsmchat._record.transcript import read_transcript
 from fsmchat._run.files import collect_spec_files, read_text
-from fsmchat.cli._allow import allow_option, allowed, resolve_or_exit
+from fsmchat.cli._allow import (
+    accept_options,
+    allow_option,
+    allowed,
+    resolve_or_exit,
+)
 from fsmchat.cli._common import load_spec_or_exit
 
 __all__ = ["check", "draw", "paths", "schema", "verify"]
@@ -165,7 +170,8 @@ def draw(
     if trace_path is not None:
         spec = resolve_or_exit(spec, allowed(allow), spec_path, kinds=("call",))
         try:
-            report = _verify_file(spec, trace_path)
+            # Drawing only colours edges: an old or unkeyed record is shown, with a note.
+            report = _verify_file(spec, trace_path, accept_v1=True, accept_unkeyed=True)
         except UserCodeError as exc:
             _fail(f"{spec_path}: {exc}")
         counts, extra = report.edge_counts(), report.illegal_moves()
@@ -231,6 +237,7 @@ def _render(dot: str, fmt: str) -> bytes:
     default=None,
     help="The max_round the chat ran with, if not the spec's (fsmchat run --max-round).",
 )
+@accept_options
 @allow_option("(verify runs the spec's call: guards, from this list only).")
 def verify(
     spec_path: str,
@@ -239,6 +246,8 @@ def verify(
     verbose: bool,
     fmt: str,
     max_round: int | None,
+    accept_v1: bool,
+    accept_unkeyed: bool,
     allow: tuple[str, ...],
 ) -> None:
     """Check that TRANSCRIPT.json is a legal run of SPEC.
@@ -249,12 +258,18 @@ def verify(
     spec's call: guards are evaluated, so they must be on the allow-list;
     function agents are never imported.
     """
+    # Long for its options and output formats; it only maps them to verify_transcript.
     spec = load_spec_or_exit(spec_path)
     spec = resolve_or_exit(spec, allowed(allow), spec_path, kinds=("call",))
     if max_round is not None:
         spec = attrs.evolve(spec, max_round=max_round)
     try:
-        report = _verify_file(spec, transcript_path)
+        report = _verify_file(
+            spec,
+            transcript_path,
+            accept_v1=accept_v1,
+            accept_unkeyed=accept_unkeyed,
+        )
     except UserCodeError as exc:
         _fail(f"{spec_path}: {exc}")
     if fmt == "json":
@@ -289,8 +304,12 @@ def verify(
     )
 
 
-def _verify_file(spec: Spec, path: str) -> VerifyReport:
-    transcript = _load_transcript(spec, path)
+def _verify_file(
+    spec: Spec, path: str, *, accept_v1: bool, accept_unkeyed: bool
+) -> VerifyReport:
+    transcript = _load_transcript(
+        spec, path, accept_v1=accept_v1, accept_unkeyed=accept_unkeyed
+    )
     report = verify_transcript(
         spec, transcript.messages, decisions=transcript.decisions
     )
@@ -299,9 +318,13 @@ def _verify_file(spec: Spec, path: str) -> VerifyReport:
     return report
 
 
-def _load_transcript(spec: Spec, path: str) -> Transcript:
+def _load_transcript(
+    spec: Spec, path: str, *, accept_v1: bool, accept_unkeyed: bool
+) -> Transcript:
     try:
-        return read_transcript(path, spec=spec)
+        return read_transcript(
+            path, spec=spec, accept_v1=accept_v1, accept_unkeyed=accept_unkeyed
+        )
     except FsmchatError as exc:
         _fail(str(exc))
 

@@ -12,9 +12,9 @@ from types import ModuleType
 
 import click
 
-from fsmchat._core.errors import FsmchatError
+from fsmchat._core.errors import FsmchatError, UnallowedCode
 from fsmchat._run.files import load_spec
-from fsmchat.cli._allow import allow_option, allowed
+from fsmchat.cli._allow import RECORD_SPEC_NOTE, allow_option, allowed
 from fsmchat.cli._common import fail
 
 __all__ = ["view"]
@@ -69,16 +69,20 @@ def view(
     if serve == (output is not None):
         msg = "say where the page goes: -o FILE.html, or --serve (not both)"
         raise click.UsageError(msg)
+    # A spec the record names (no --spec) runs guards only from --allow typed here.
+    prefixes = allowed(allow, env=spec_path is not None)
     if serve:
-        _serve(source, spec_path, port, allowed(allow))
+        _serve(source, spec_path, port, prefixes)
         return
     assert output is not None
     viewer = _viewer()
     try:
-        page = viewer.build_page(source, spec_path=spec_path, allow=allowed(allow))
+        page = viewer.build_page(source, spec_path=spec_path, allow=prefixes)
     except viewer.SpecNeeded as exc:
         raise click.UsageError(str(exc)) from None
     except FsmchatError as exc:
+        if spec_path is None and isinstance(exc, UnallowedCode):
+            click.echo(RECORD_SPEC_NOTE, err=True)
         fail(str(exc))
         return
     for note in page.notes:

@@ -22,7 +22,8 @@ from fsmchat._core.spec import Spec
 from fsmchat._core.state import Decision, Message, Usage
 from fsmchat._core.verify import load_transcript
 from fsmchat._record.format import MessageEntry
-from fsmchat._record.reader import read_record
+from fsmchat._record.reader import read_record, record_key, unkeyed_check
+from fsmchat._record.specfile import load_record_spec
 from fsmchat._run.files import load_spec, read_text
 
 __all__ = [
@@ -114,7 +115,9 @@ def _looks_like_record(path: str, text: str) -> bool:
 
 
 def _record(path: str) -> LoadedChat:
-    record = read_record(path)
+    # Showing is not trusting: an old or unkeyed record is shown, with a note.
+    key = record_key()
+    record = read_record(path, key=key, accept_v1=True)
     if record.header is None and not record.entries and record.torn is None:
         return LoadedChat(
             kind="record",
@@ -135,6 +138,12 @@ def _record(path: str) -> LoadedChat:
         status = "torn"
         detail = record.torn.why
         notes.append(record.torn.describe(path))
+    for note in (
+        record.unverified_warning(),
+        unkeyed_check(record, key, accept_unkeyed=True),
+    ):
+        if note is not None:
+            notes.append(note)
     usage = tuple(
         (e.index, e.usage)
         for e in record.entries
@@ -174,7 +183,8 @@ def find_spec(path: str | None, chat: LoadedChat, source: str) -> Spec:
     Raises:
         SpecNeeded: no spec is known (a transcript without ``--spec``, or a
             record whose spec file is gone).
-        SpecError: the spec cannot be read or has problems.
+        SpecError: the spec given cannot be read or has problems.
+        RecordError: the spec the record names is not a readable spec.
     """
     chosen = path or chat.spec_path
     if chosen is None and chat.kind == "record":
@@ -186,6 +196,8 @@ def find_spec(path: str | None, chat: LoadedChat, source: str) -> Spec:
     if path is None and not os.path.isfile(chosen):
         msg = f"the record {source} names the spec {chosen!r}, which does not exist: give it with --spec SPEC"
         raise SpecNeeded(msg)
+    if path is None:  # the record chose it: data only, its content never echoed
+        return load_record_spec(source, chosen)
     return load_spec(chosen)
 
 

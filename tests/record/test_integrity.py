@@ -289,16 +289,20 @@ def legacy(data: bytes) -> bytes:
     return b"\n".join(out)
 
 
-def test_old_records_without_hashes_are_read_as_unverified_with_a_warning(
+def test_old_records_without_hashes_are_refused_unless_accepted(
     tmp_path: Path, full: bytes
 ) -> None:
-    """A fsmchat.record/1 record replays (same transcript) with a warning that it is unverified."""
+    """A fsmchat.record/1 record (a downgrade anyone can write) is refused; --accept-v1
+    replays it (same transcript) with a warning that it is unverified."""
     path = tmp_path / "old.jsonl"
     path.write_bytes(legacy(full))
-    record = read_record(path)
+    assert_clean_error(path, 1, "pass --accept-v1")
+    record = read_record(path, accept_v1=True)
     assert not record.verified
     assert [(m.name, m.content) for m in record.messages] == COUNTING_TRANSCRIPT
-    out = replay_cli(path)
+    out = CliRunner().invoke(
+        main, ["replay", str(path), "--spec", str(COUNTING), "--accept-v1"]
+    )
     assert out.exit_code == 0, out.output
     assert "has no hash chain" in out.stderr
     assert out.stdout == "".join(f"{a}: {c}\n" for a, c in COUNTING_TRANSCRIPT)
@@ -311,7 +315,9 @@ def test_an_old_record_is_continued_in_its_own_format(
     path = tmp_path / "old.jsonl"
     path.write_bytes(b"\n".join(lines_of(legacy(full))[:9]) + b"\n")
     warnings: list[str] = []
-    run_durable(COUNTING, record=path, on_warning=warnings.append)
+    with pytest.raises(RecordError, match="pass --accept-v1"):
+        run_durable(COUNTING, record=path)
+    run_durable(COUNTING, record=path, on_warning=warnings.append, accept_v1=True)
     assert path.read_bytes() == legacy(full)
     assert any("no hash chain" in w for w in warnings)
 
@@ -325,7 +331,7 @@ def test_a_hash_inside_an_old_record_is_an_error(tmp_path: Path, full: bytes) ->
     with pytest.raises(
         RecordError, match=r"line 5: a 'fsmchat\.record/1' record has no hashes"
     ):
-        read_record(path)
+        read_record(path, accept_v1=True)
 
 
 # -- one reader for every file that holds a chat ------------------------------------------

@@ -275,17 +275,25 @@ def test_verify_runs_guards_only_from_the_allow_list(site: Path) -> None:
     assert allowed.returncode == 0, allowed.stderr
 
 
-def test_replay_binds_guards_from_fsmchat_allow(site: Path) -> None:
-    """replay re-evaluates call: guards: refused without FSMCHAT_ALLOW, identical with it."""
+def test_replay_binds_guards_of_the_records_spec_only_from_allow(site: Path) -> None:
+    """A spec the record names runs guards only from --allow typed for this replay
+    (FSMCHAT_ALLOW does not apply: the record chose the spec); --spec makes it the person's."""
     ran = cli(
         site, "run", "--allow", "hostile_mod", "--record", "chat.jsonl", "spec.yaml"
     )
     assert ran.returncode == 0, ran.stderr
     (site / "IMPORTED").unlink()
-    refused = cli(site, "replay", "chat.jsonl")
-    assert refused.returncode == 1
-    assert "--allow hostile_mod" in refused.stderr
-    assert not (site / "IMPORTED").exists()
-    replayed = cli(site, "replay", "chat.jsonl", FSMCHAT_ALLOW="hostile_mod")
+    for env in ({}, {"FSMCHAT_ALLOW": "hostile_mod"}):
+        refused = cli(site, "replay", "chat.jsonl", **env)
+        assert refused.returncode == 1
+        assert "--allow hostile_mod" in refused.stderr
+        assert "a record never chooses code" in refused.stderr
+        assert not (site / "IMPORTED").exists()
+    replayed = cli(site, "replay", "chat.jsonl", "--allow", "hostile_mod")
     assert replayed.returncode == 0, replayed.stderr
     assert replayed.stdout == ran.stdout
+    chosen = cli(
+        site, "replay", "chat.jsonl", "--spec", "spec.yaml", FSMCHAT_ALLOW="hostile_mod"
+    )
+    assert chosen.returncode == 0, chosen.stderr
+    assert chosen.stdout == ran.stdout
