@@ -10,8 +10,23 @@ from pathlib import Path
 import pytest
 
 
+class TinyFs:
+    """A tmpfs mounted for one test; :meth:`resize` frees (or takes) space."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def resize(self, size: str) -> None:
+        """Remount with ``size`` (e.g. ``"64k"``)."""
+        subprocess.run(
+            ["mount", "-o", f"remount,size={size}", str(self.path)],
+            check=True,
+            capture_output=True,
+        )
+
+
 @pytest.fixture
-def tiny_fs(tmp_path: Path) -> Iterator[Path]:
+def tiny_fs(tmp_path: Path) -> Iterator[TinyFs]:
     """A 256 KiB tmpfs mounted for the test (root only; skipped where mount is refused)."""
     mount_point = tmp_path / "tiny"
     mount_point.mkdir()
@@ -34,7 +49,7 @@ def tiny_fs(tmp_path: Path) -> Iterator[Path]:
     if done.returncode != 0:
         pytest.skip(f"cannot mount a tiny tmpfs here: {done.stderr.strip()}")
     try:
-        yield mount_point
+        yield TinyFs(mount_point)
     finally:
         subprocess.run(["umount", "-l", str(mount_point)], check=False)
 

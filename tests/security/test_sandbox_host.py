@@ -18,7 +18,7 @@ from fsmchat import CodeRunError
 from fsmchat._core.codeblocks import CodeBlock
 from fsmchat.adapters._code import LocalCodeRunner
 from fsmchat.adapters._sandbox import check_sandbox
-from tests.security.conftest import fill
+from tests.security.conftest import TinyFs, fill
 
 
 def _sandbox_problem() -> str | None:
@@ -123,20 +123,22 @@ def test_a_persistent_work_dir_goes_back_to_its_owner_with_safe_modes(
 
 
 @needs_bwrap
-def test_a_full_work_dir_is_a_code_run_error(tiny_fs: Path) -> None:
+def test_a_full_work_dir_is_a_code_run_error(tiny_fs: TinyFs) -> None:
     """The work dir's file system is full: CodeRunError saying so, never a raw OSError."""
-    work = tiny_fs / "work"
+    work = tiny_fs.path / "work"
     work.mkdir()
-    fill(tiny_fs)
+    fill(tiny_fs.path)
     with pytest.raises(CodeRunError, match="disk is full"):
         LocalCodeRunner(work, timeout=20).run([sh("echo " + "x" * 100_000)])
 
 
-def test_a_full_work_dir_is_a_code_run_error_on_the_host_too(tiny_fs: Path) -> None:
+def test_a_full_work_dir_is_a_code_run_error_on_the_host_too(
+    tiny_fs: TinyFs,
+) -> None:
     """Host mode (sandbox=False) turns a full disk into CodeRunError as well."""
-    work = tiny_fs / "work"
+    work = tiny_fs.path / "work"
     work.mkdir()
-    fill(tiny_fs)
+    fill(tiny_fs.path)
     with pytest.raises(CodeRunError, match="disk is full"):
         LocalCodeRunner(work, timeout=20, sandbox=False).run(
             [sh("echo " + "x" * 100_000)]
