@@ -130,8 +130,20 @@ def _run_blocks(
                     break
         finally:
             if as_nobody and held.kept:
-                hand_back(held.path, held.owner)
+                hand_back(held.path, _owner(held.path, held.owner))
     return tuple(results)
+
+
+def _owner(path: Path, before: tuple[int, int]) -> tuple[int, int]:
+    """Who gets a kept work dir back: its owner before the run, unless that was
+    ``nobody`` (a run killed before it could hand back): then its parent's owner."""
+    if before[0] != NOBODY:
+        return before
+    try:
+        st = os.stat(path.parent)
+    except OSError:
+        return (os.geteuid(), os.getegid())
+    return (st.st_uid, st.st_gid)
 
 
 def _chown(path: Path, uid: int, gid: int) -> None:

@@ -102,13 +102,16 @@ def test_a_persistent_work_dir_goes_back_to_its_owner_with_safe_modes(
     work = tmp_path / "work"
     work.mkdir(mode=0o755)
     owner = (os.stat(work).st_uid, os.stat(work).st_gid)
+    victim = _victim(tmp_path)
+    os.chown(victim, 4321, 4321)
     block = sh(
-        """
+        f"""
         chmod 0777 .
         mkdir sub && chmod 0777 sub
         cp /bin/true sub/suid && chmod 4777 sub/suid
         echo x > sub/file && chmod 0666 sub/file
         ln -s /etc/shadow sub/link
+        ln -s {victim} sub/victim
         echo done
         """
     )
@@ -120,6 +123,10 @@ def test_a_persistent_work_dir_goes_back_to_its_owner_with_safe_modes(
         if not stat.S_ISLNK(st.st_mode):
             assert st.st_mode & (stat.S_ISUID | stat.S_ISGID | 0o022) == 0, path
     assert os.readlink(work / "sub" / "link") == "/etc/shadow"
+    assert (os.stat(victim).st_uid, stat.S_IMODE(os.stat(victim).st_mode)) == (
+        4321,
+        0o644,
+    )
 
 
 @needs_bwrap
@@ -151,3 +158,19 @@ def test_an_unmakeable_work_dir_is_a_code_run_error(tmp_path: Path) -> None:
     blocker.write_text("")
     with pytest.raises(CodeRunError, match="cannot create the code work_dir"):
         LocalCodeRunner(blocker / "work", sandbox=False).run([sh("echo hi")])
+
+
+@needs_bwrap
+@needs_root
+def test_a_work_dir_left_to_nobody_by_a_killed_run_goes_back_to_its_parent_owner(
+    tmp_path: Path,
+) -> None:
+    """A kept work dir found owned by nobody (a run killed mid-way) is not handed back to nobody."""
+    work = tmp_path / "work"
+    work.mkdir()
+    os.chown(work, 65534, 65534)
+    (result,) = LocalCodeRunner(work, timeout=20).run([sh("echo x > made; echo ok")])
+    assert result.ok, result.output
+    parent = os.stat(tmp_path)
+    for path in (work, work / "made"):
+        assert os.stat(path).st_uid == parent.st_uid
