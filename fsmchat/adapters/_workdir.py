@@ -33,8 +33,9 @@ import os
 import shutil
 import stat
 import tempfile
+import time
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from pathlib import Path
 
 import attrs
@@ -115,15 +116,14 @@ def write_blocks(directory: Path, blocks: Sequence[CodeBlock]) -> None:
 
 
 def _write_one(dir_fd: int, name: str, text: str) -> None:
-    with suppress(FileNotFoundError):
-        os.unlink(name, dir_fd=dir_fd)  # a link itself, never its target
     try:
-        fd = os.open(name, _CREATE, 0o644, dir_fd=dir_fd)
-    except IsADirectoryError:  # a directory of that name: move it out of the way
-        os.rename(
-            name, f"{name}.moved-{os.getpid()}", src_dir_fd=dir_fd, dst_dir_fd=dir_fd
-        )
-        fd = os.open(name, _CREATE, 0o644, dir_fd=dir_fd)
+        os.unlink(name, dir_fd=dir_fd)  # a link itself, never its target
+    except FileNotFoundError:
+        pass
+    except (IsADirectoryError, PermissionError):  # a directory: move it aside
+        aside = f"{name}.moved-{time.time_ns()}"
+        os.rename(name, aside, src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
+    fd = os.open(name, _CREATE, 0o644, dir_fd=dir_fd)
     with os.fdopen(fd, "w", encoding="utf-8") as f:
         f.write(text)
 

@@ -87,10 +87,17 @@ def test_a_planted_directory_or_fifo_does_not_stop_the_host(tmp_path: Path) -> N
     work = tmp_path / "work"
     runner = LocalCodeRunner(work, timeout=20)
     runner.run(
-        [sh("mkdir -p fsmchat_block_0.sh/x; mkfifo fsmchat_block_1.sh; echo planted")]
+        [
+            sh(
+                "rm fsmchat_block_0.sh && mkdir -p fsmchat_block_0.sh/x"
+                " && mkfifo fsmchat_block_1.sh && echo planted"
+            )
+        ]
     )
+    assert (work / "fsmchat_block_0.sh").is_dir()
     results = runner.run([sh("echo one"), sh("echo two")])
     assert [r.output for r in results] == ["one", "two"]
+    assert (work / "fsmchat_block_0.sh").is_file()
 
 
 @needs_bwrap
