@@ -265,7 +265,8 @@ class LocalCodeRunner:
         timeout: wall-clock seconds per block.
         max_output: bytes of output kept per block.
         cpu_seconds: RLIMIT_CPU per process (default ``ceil(timeout) + 1``).
-        memory_mb: RLIMIT_AS per process in MiB (``None``: no limit).
+        memory_mb: RLIMIT_AS per process in MiB, and the whole block's
+            ``memory.max`` where a cgroup v2 can be made (``None``: no limit).
         env: variables added to the child's environment.
         keep_secrets: host mode only: pass secret-looking variables through.
         python: the interpreter for ``python`` blocks (default ``sys.executable``).

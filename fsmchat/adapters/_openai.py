@@ -26,6 +26,11 @@ For one request, the endpoints are tried in config-list order:
   ``json_schema`` to llama-cpp-python's ``json_object`` + ``schema`` to plain
   JSON instructions, at once and for the rest of the run (callers validate the
   answer anyway); a config entry's ``structured_output`` key forces a mode.
+* Each HTTP request has a wall-clock deadline (``timeout``) from its start to
+  its last byte, drip-feeding servers included; redirects are not followed (a
+  ``3xx`` fails over, naming where it pointed); a body over
+  ``max_answer_bytes`` is refused unread and not retried
+  (:mod:`fsmchat.adapters._transport`, :mod:`fsmchat.adapters._clients`).
 * When every endpoint failed, :class:`~fsmchat.LLMError` names each endpoint
   tried (model and base URL, never the key) and the error seen there.
 
