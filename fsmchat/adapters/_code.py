@@ -449,9 +449,6 @@ class LocalCodeRunner:
             assert proc.stdout is not None
             try:
                 timed_out = _pump(proc, capture, time.monotonic() + self.timeout)
-            except OSError as exc:
-                msg = f"reading the output of a {language} block failed: {exc}"
-                raise CodeRunError(msg) from exc
             finally:
                 _kill_group(proc)
                 proc.stdout.close()
@@ -474,7 +471,21 @@ class LocalCodeRunner:
 
 
 def _pump(proc: subprocess.Popen[bytes], capture: _Capture, deadline: float) -> bool:
-    """Read the child's output until it is done; return True on timeout."""
+    """Read the child's output until it is done; return True on timeout.
+
+    Raises:
+        CodeRunError: reading the output failed (an OS error).
+    """
+    try:
+        return _read_until_done(proc, capture, deadline)
+    except OSError as exc:
+        msg = f"reading the output of a code block failed: {exc}"
+        raise CodeRunError(msg) from exc
+
+
+def _read_until_done(
+    proc: subprocess.Popen[bytes], capture: _Capture, deadline: float
+) -> bool:
     assert proc.stdout is not None
     fd = proc.stdout.fileno()
     exited_at: float | None = None

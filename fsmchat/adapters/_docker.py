@@ -167,9 +167,6 @@ class DockerCodeRunner:
         assert proc.stdout is not None
         try:
             timed_out = _pump(proc, capture, time.monotonic() + self.timeout)
-        except OSError as exc:
-            msg = f"reading the output of a {block.language} block failed: {exc}"
-            raise CodeRunError(msg) from exc
         finally:
             if proc.poll() is None:
                 subprocess.run(

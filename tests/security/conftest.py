@@ -9,6 +9,24 @@ from pathlib import Path
 
 import pytest
 
+from fsmchat import CodeRunError
+from fsmchat.adapters._sandbox import check_sandbox
+
+
+def _sandbox_problem() -> str | None:
+    try:
+        check_sandbox()
+    except CodeRunError as exc:
+        return str(exc)
+    return None
+
+
+_WHY = _sandbox_problem()
+#: Skips a test where bubblewrap cannot sandbox, with the reason check_sandbox gives.
+needs_bwrap = pytest.mark.skipif(
+    _WHY is not None, reason=f"no working bubblewrap: {_WHY}"
+)
+
 
 class TinyFs:
     """A tmpfs mounted for one test; :meth:`resize` frees (or takes) space."""

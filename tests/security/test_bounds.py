@@ -10,25 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from fsmchat import CodeRunError, InvalidArgument
+from fsmchat import InvalidArgument
 from fsmchat._core.codeblocks import CodeBlock
 from fsmchat.adapters._cgroup import default_parent, make_cgroup, why_no_cgroup
 from fsmchat.adapters._code import LocalCodeRunner
-from fsmchat.adapters._sandbox import check_sandbox
+from tests.security.conftest import needs_bwrap
 
-
-def _sandbox_problem() -> str | None:
-    try:
-        check_sandbox()
-    except CodeRunError as exc:
-        return str(exc)
-    return None
-
-
-_WHY = _sandbox_problem()
-needs_bwrap = pytest.mark.skipif(
-    _WHY is not None, reason=f"no working bubblewrap: {_WHY}"
-)
 _NO_CGROUP = why_no_cgroup(default_parent())
 
 MIB = 1024 * 1024

@@ -17,22 +17,8 @@ import pytest
 from fsmchat import CodeRunError
 from fsmchat._core.codeblocks import CodeBlock
 from fsmchat.adapters._code import LocalCodeRunner
-from fsmchat.adapters._sandbox import check_sandbox
-from tests.security.conftest import TinyFs, fill
+from tests.security.conftest import TinyFs, fill, needs_bwrap
 
-
-def _sandbox_problem() -> str | None:
-    try:
-        check_sandbox()
-    except CodeRunError as exc:
-        return str(exc)
-    return None
-
-
-_WHY = _sandbox_problem()
-needs_bwrap = pytest.mark.skipif(
-    _WHY is not None, reason=f"no working bubblewrap: {_WHY}"
-)
 needs_root = pytest.mark.skipif(
     os.geteuid() != 0,
     reason="the work dir changes hands only when fsmchat runs as root",
