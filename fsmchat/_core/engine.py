@@ -51,7 +51,7 @@ from fsmchat._core.events import (
     Request,
     Stop,
 )
-from fsmchat._core.prompts import answer_problem
+from fsmchat._core.prompts import answer_problem, capped_answer
 from fsmchat._core.routing import (
     MODES,
     RoutePlan,
@@ -581,7 +581,7 @@ def _attempt(answer: Answer, error: str | None) -> Attempt:
         else ("" if answer.value is None else str(answer.value))
     )
     return Attempt(
-        raw=raw,
+        raw=capped_answer(raw),  # a huge answer does not grow the trace
         error=error,
         usage=answer.usage,
         latency=answer.latency,

@@ -30,7 +30,9 @@ or several that disagree, gives ``None`` and the engine re-asks with the reason.
 
 Answers are hostile input. One longer than :data:`MAX_ANSWER_CHARS` is not
 parsed at all (the engine records the refusal as an attempt, see
-:func:`answer_problem`). Finding the JSON in an answer is one linear scan that
+:func:`answer_problem`), and the trace keeps only its first
+:data:`MAX_ANSWER_CHARS` characters and its length (:func:`capped_answer`), so
+a huge answer does not grow the record; the refusal reads the same on replay. Finding the JSON in an answer is one linear scan that
 pairs brackets with an explicit stack (strings skipped); only balanced spans
 nested at most :data:`MAX_JSON_DEPTH` deep are handed to :func:`json.loads`, so
 parsing neither recurses deeply nor goes quadratic, whatever the text.
@@ -51,6 +53,7 @@ __all__ = [
     "MAX_CONTEXT_CHARS",
     "MAX_JSON_DEPTH",
     "answer_problem",
+    "capped_answer",
     "choose_messages",
     "choose_schema",
     "excerpt",
@@ -244,11 +247,32 @@ def judge_schema(n: int) -> dict[str, Any]:
     }
 
 
+_CUT_NOTE = "\n[answer cut: {n} characters in all]"
+_CUT_MARK = "\n[answer cut: "
+
+
+def capped_answer(text: str) -> str:
+    """``text`` as the trace keeps it: at most :data:`MAX_ANSWER_CHARS` characters, then its length."""
+    if len(text) <= MAX_ANSWER_CHARS or _original_length(text) > len(text):
+        return text  # short, or cut already (a replayed trace)
+    return text[:MAX_ANSWER_CHARS] + _CUT_NOTE.format(n=len(text))
+
+
+def _original_length(text: str) -> int:
+    """The length of the answer ``text`` was cut from (its own length if it was not cut)."""
+    tail = text[MAX_ANSWER_CHARS:]
+    if tail.startswith(_CUT_MARK) and tail.endswith(" characters in all]"):
+        digits = tail[len(_CUT_MARK) : -len(" characters in all]")]
+        if digits.isdigit() and len(digits) < 19:
+            return max(int(digits), len(text))
+    return len(text)
+
+
 def answer_problem(text: str | None) -> str | None:
     """Why a decision answer is refused unread (over :data:`MAX_ANSWER_CHARS`), or ``None``."""
     if text is not None and len(text) > MAX_ANSWER_CHARS:
         return (
-            f"the answer is {len(text)} characters long, over the limit of "
+            f"the answer is {_original_length(text)} characters long, over the limit of "
             f"{MAX_ANSWER_CHARS} for a decision; answer with the short JSON object only"
         )
     return None

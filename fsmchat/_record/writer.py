@@ -14,6 +14,7 @@ accepted) is continued without hashes, each in its own format.
 
 from __future__ import annotations
 
+import errno
 import os
 from collections.abc import Mapping, Sequence
 from typing import IO, Any
@@ -63,6 +64,7 @@ class RecordWriter:
         self._chained = record.header is None or record.verified
         self._last_hash = record.last_hash
         self.lines = record.lines
+        self._failed = False
 
     @classmethod
     def open(
@@ -180,8 +182,17 @@ class RecordWriter:
         )
 
     def close(self) -> None:
-        """Release the lock and close the file."""
-        self._file.close()
+        """Release the lock and close the file.
+
+        After a failed append (reported as :class:`RecordError`), what could
+        not be flushed stays a torn tail, which the reader cuts on resume.
+        """
+        try:
+            self._file.close()  # closes the descriptor even when the flush fails
+        except OSError as exc:
+            if self._failed:
+                return
+            raise RecordError(_cannot_append(self.path, exc), path=self.path) from exc
 
     def __enter__(self) -> RecordWriter:
         return self
@@ -202,10 +213,21 @@ class RecordWriter:
             self._file.flush()
             os.fsync(self._file.fileno())
         except (OSError, ValueError) as exc:
-            msg = f"cannot append to record {self.path}: {exc}"
+            self._failed = True
+            msg = _cannot_append(self.path, exc)
             raise RecordError(msg, path=self.path, line=self.lines + 1) from exc
         self._last_hash = digest
         self.lines += 1
+
+
+def _cannot_append(path: str, exc: Exception) -> str:
+    msg = f"cannot append to record {path}: {exc}"
+    if isinstance(exc, OSError) and exc.errno in {errno.ENOSPC, errno.EDQUOT}:
+        msg = (
+            f"cannot append to record {path}: the disk is full; every finished step "
+            f"is kept: free some space and run the same command again to continue"
+        )
+    return msg
 
 
 def _lock(file: IO[bytes], name: str) -> None:

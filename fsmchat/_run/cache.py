@@ -16,8 +16,12 @@ returned as it was, so a warm re-run reports the same tokens (``cached`` says
 none were spent). Only successful answers are stored; errors are not cached.
 
 The database is ``<cache_dir>/responses.sqlite3``; ``cache_dir`` defaults to
-``.cache/fsmchat`` under the current directory (the CLI also reads
-``$FSMCHAT_CACHE_DIR``; library code takes the directory explicitly). Each
+:func:`default_cache_dir`, ``fsmchat`` under the user's cache home
+(``$XDG_CACHE_HOME``, else ``~/.cache``), never the current directory: a cloned
+repository cannot ship answers (the CLI also reads ``$FSMCHAT_CACHE_DIR``). A
+stored entry is untrusted data: it is type-checked field by field like a
+record line, and one that fails (``{"content": 5}``, bad JSON, a wrong usage)
+is a miss, logged, and replaced by the next answer. Each
 operation opens and closes its own connection, so the cache is safe to share
 between threads and processes (SQLite's WAL journal lets readers and a writer
 work at the same time).
@@ -28,6 +32,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import logging
 import os
 import sqlite3
 from contextlib import closing
@@ -39,9 +44,18 @@ from fsmchat._core.errors import BoundaryError, InvalidArgument
 from fsmchat._core.state import Usage
 from fsmchat._run.ports import ChatModel, ChatRequest, ChatResponse, to_plain
 
-__all__ = ["DEFAULT_CACHE_DIR", "CachedChatModel", "cache_key"]
+__all__ = ["CachedChatModel", "cache_key", "default_cache_dir"]
 
-DEFAULT_CACHE_DIR = os.path.join(".cache", "fsmchat")
+_LOG = logging.getLogger("fsmchat")
+
+
+def default_cache_dir() -> Path:
+    """``$XDG_CACHE_HOME/fsmchat``, else ``~/.cache/fsmchat`` (never relative to the cwd)."""
+    xdg = os.environ.get("XDG_CACHE_HOME", "")
+    base = Path(xdg) if os.path.isabs(xdg) else Path.home() / ".cache"
+    return base / "fsmchat"
+
+
 _DB_NAME = "responses.sqlite3"
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS responses (
@@ -78,16 +92,60 @@ def _dump(response: ChatResponse) -> str:
     )
 
 
+class _BadEntry(ValueError):
+    """A stored entry that is not a well-typed answer (internal)."""
+
+
 def _load(text: str) -> ChatResponse:
-    data = json.loads(text)
+    """The stored answer, every field type-checked.
+
+    Raises:
+        _BadEntry: the entry is not JSON or a field has the wrong type.
+    """
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        msg = "not JSON"
+        raise _BadEntry(msg) from exc
+    problem = _entry_problem(data)
+    if problem is not None:
+        raise _BadEntry(problem)
     return ChatResponse(
-        content=data["content"],
+        content=data.get("content"),
         tool_calls=tuple(data.get("tool_calls") or ()),
-        usage=Usage(**data.get("usage") or {}),
-        model=str(data.get("model") or ""),
+        usage=Usage(**(data.get("usage") or {})),
+        model=data.get("model") or "",
         cached=True,
         latency=0.0,
     )
+
+
+def _entry_problem(data: object) -> str | None:
+    """What is wrong with a decoded entry, or ``None`` when it is a well-typed answer."""
+    if not isinstance(data, dict):
+        return f"a JSON {type(data).__name__}, not an object"
+    content = data.get("content")
+    if content is not None and not isinstance(content, str):
+        return f"content is {type(content).__name__}, not a string"
+    calls = data.get("tool_calls") or []
+    if not isinstance(calls, list) or not all(isinstance(c, dict) for c in calls):
+        return "tool_calls is not a list of objects"
+    usage = data.get("usage") or {}
+    if not isinstance(usage, dict) or set(usage) - {
+        "prompt_tokens",
+        "completion_tokens",
+    }:
+        return "usage is not {prompt_tokens, completion_tokens}"
+    if not all(_count(v) for v in usage.values()):
+        return "usage holds something other than token counts"
+    model = data.get("model") or ""
+    if not isinstance(model, str):
+        return f"model is {type(model).__name__}, not a string"
+    return None
+
+
+def _count(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 
 class CachedChatModel:
@@ -98,7 +156,7 @@ class CachedChatModel:
             used by :meth:`acomplete` when it has one).
         cache_seed: the cache's seed (an int; AutoGen's default is 41).
         cache_dir: the directory of the database (created when needed);
-            ``None`` = ``.cache/fsmchat`` under the current directory.
+            ``None`` = :func:`default_cache_dir` (the user's cache home).
 
     Attributes:
         hits, misses: how many requests were served from the cache / the model.
@@ -119,7 +177,9 @@ class CachedChatModel:
             raise InvalidArgument(msg)
         self.model = model
         self.cache_seed = cache_seed
-        self.cache_dir = Path(cache_dir if cache_dir is not None else DEFAULT_CACHE_DIR)
+        self.cache_dir = Path(
+            cache_dir if cache_dir is not None else default_cache_dir()
+        )
         self.path = self.cache_dir / _DB_NAME
         self.hits = 0
         self.misses = 0
@@ -251,9 +311,14 @@ class CachedChatModel:
         if row is None:
             return None
         try:
-            return _load(row[0])
-        except (ValueError, KeyError, TypeError):
-            return None  # a damaged entry is a miss; the next put replaces it
+            return _load(row[0]) if isinstance(row[0], str) else _load("")
+        except _BadEntry as exc:  # a miss; the next put replaces it
+            _LOG.warning(
+                "response cache %s: ignoring a damaged entry (%s); asking the model",
+                self.path,
+                exc,
+            )
+            return None
 
     def _put(self, key: str, response: ChatResponse) -> None:
         try:

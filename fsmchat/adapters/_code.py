@@ -14,7 +14,11 @@ Rules
   anything, as ``unsupported language 'X'`` (exit code 1).
 * All blocks of one ``run`` share one work directory: a fresh temporary
   directory, deleted afterwards, unless ``work_dir`` is configured (then it is
-  created if needed and kept, so files persist across runs).
+  created if needed and kept, so files persist across runs). Every block's
+  file is written before the first block runs, never through a link a block
+  could have planted, and a kept work dir goes back to its owner with safe
+  modes after the run (:mod:`._workdir`). Any OS error of the runner (a full
+  disk included) is a :class:`~fsmchat.CodeRunError`.
 * :class:`LocalCodeRunner` starts each block in a new session (its own process
   group). When the block's time is up (``timeout`` seconds of wall time) the
   whole group is killed with SIGKILL and the result says ``timed_out``. When the
@@ -34,9 +38,16 @@ Rules
   host as the user, with the parent's environment minus secrets
   (:func:`scrub_env`'s deny-list); ``keep_secrets=True`` keeps them; ``env=``
   adds variables (never stripped: you asked for them).
-* CPU time (``RLIMIT_CPU``, default: the timeout rounded up, plus one second)
-  and address space (``RLIMIT_AS``, default 2048 MiB) are limited in the child
-  through :mod:`resource` (POSIX only).
+* Limits of a block. Where fsmchat may make a cgroup v2 (:mod:`._cgroup`),
+  each block runs in its own with ``memory.max = memory_mb`` (every process of
+  the block and its tmpfs together) and ``pids.max = max_processes``.
+  Everywhere, through :mod:`resource` in the child: CPU time (``RLIMIT_CPU``,
+  default the timeout rounded up plus one second), address space per process
+  (``RLIMIT_AS``, default 2048 MiB), the largest file written (``RLIMIT_FSIZE``,
+  ``max_file_mb``, default 1024 MiB); in the sandbox also ``RLIMIT_NPROC``
+  (``max_processes``) and a ``/tmp`` tmpfs of ``tmp_mb`` MiB (default 256).
+  Without a cgroup a block's memory is bounded by
+  ``max_processes * memory_mb + tmp_mb``, not by ``memory_mb``.
 * :class:`~fsmchat.adapters._docker.DockerCodeRunner` runs blocks in a container.
 """
 
@@ -52,13 +63,14 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager, suppress
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import suppress
 from pathlib import Path
 
 from fsmchat._core.codeblocks import CodeBlock
 from fsmchat._core.errors import CodeRunError, InvalidArgument
 from fsmchat._run.ports import CodeResult, CodeRunner
+from fsmchat.adapters._cgroup import BlockCgroup, make_cgroup
 from fsmchat.adapters._sandbox import (
     NOBODY,
     SECRET_MARKERS,
@@ -69,6 +81,7 @@ from fsmchat.adapters._sandbox import (
     scrub_env,
     warn_host_mode,
 )
+from fsmchat.adapters._workdir import block_name, hand_back, open_work_dir, write_blocks
 
 __all__ = [
     "SECRET_MARKERS",
@@ -83,26 +96,62 @@ DEFAULT_MAX_PROCESSES = 256
 TIMEOUT_EXIT_CODE = 124  # what GNU timeout(1) reports
 DEFAULT_MAX_OUTPUT = 64 * 1024
 DEFAULT_MEMORY_MB = 2048
+DEFAULT_TMP_MB = 256
+DEFAULT_FILE_MB = 1024
+_MIB = 1024 * 1024
 _GRACE = 0.2  # seconds to wait for the pipe to close after the main process exits
 
 _INTERPRETERS = {"python": None, "sh": "sh", "bash": "bash"}
-_SUFFIX = {"python": ".py", "sh": ".sh", "bash": ".sh"}
 
 
 def _run_blocks(
     work_dir: str | os.PathLike[str] | None,
     blocks: Sequence[CodeBlock],
     run_one: Callable[[Path, CodeBlock, int], CodeResult],
+    *,
+    as_nobody: bool = False,
 ) -> tuple[CodeResult, ...]:
-    """Run ``blocks`` in order in one work dir, stopping after the first failure."""
+    """Run ``blocks`` in order in one work dir, stopping after the first failure.
+
+    Every block's file is written before the first block runs (see
+    :mod:`._workdir`); with ``as_nobody`` the work dir belongs to ``nobody``
+    while the blocks run and a kept one is given back to its owner after.
+    """
     results: list[CodeResult] = []
-    with _work_dir(work_dir) as directory:
-        for i, block in enumerate(blocks):
-            result = run_one(directory, block, i)
-            results.append(result)
-            if not result.ok:
-                break
+    with open_work_dir(work_dir) as held:
+        write_blocks(held.path, blocks)
+        if as_nobody:
+            _chown(held.path, NOBODY, NOBODY)
+        try:
+            for i, block in enumerate(blocks):
+                result = run_one(held.path, block, i)
+                results.append(result)
+                if not result.ok:
+                    break
+        finally:
+            if as_nobody and held.kept:
+                hand_back(held.path, _owner(held.path, held.owner))
     return tuple(results)
+
+
+def _owner(path: Path, before: tuple[int, int]) -> tuple[int, int]:
+    """Who gets a kept work dir back: its owner before the run, unless that was
+    ``nobody`` (a run killed before it could hand back): then its parent's owner."""
+    if before[0] != NOBODY:
+        return before
+    try:
+        st = os.stat(path.parent)
+    except OSError:
+        return (os.geteuid(), os.getegid())
+    return (st.st_uid, st.st_gid)
+
+
+def _chown(path: Path, uid: int, gid: int) -> None:
+    try:
+        os.chown(path, uid, gid)
+    except OSError as exc:
+        msg = f"cannot hand the work dir {os.fspath(path)!r} to the sandbox user: {exc}"
+        raise CodeRunError(msg) from exc
 
 
 def format_results(results: Sequence[CodeResult]) -> str:
@@ -142,6 +191,7 @@ def _signal_note(r: CodeResult) -> str:
         "SIGXCPU": " (CPU time limit reached)",
         "SIGKILL": " (killed)",
         "SIGSEGV": " (crashed; the memory limit may be too low)",
+        "SIGXFSZ": " (file size limit reached: max_file_mb)",
     }
     return f"[the process was killed by {name}{why.get(name, '')}]"
 
@@ -196,27 +246,6 @@ def _check_options(timeout: float, max_output: int) -> None:
         raise InvalidArgument(msg)
 
 
-@contextmanager
-def _work_dir(configured: str | os.PathLike[str] | None) -> Iterator[Path]:
-    if configured is not None:
-        path = Path(configured)
-        try:
-            path.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            msg = f"cannot create the code work_dir {os.fspath(path)!r}: {exc}"
-            raise CodeRunError(msg) from exc
-        yield path
-        return
-    with tempfile.TemporaryDirectory(prefix="fsmchat-code-") as tmp:
-        yield Path(tmp)
-
-
-def _write_block(directory: Path, block: CodeBlock, index: int) -> Path:
-    path = directory / f"fsmchat_block_{index}{_SUFFIX[block.language]}"
-    path.write_text(block.code + "\n", encoding="utf-8")
-    return path
-
-
 def _unsupported(block: CodeBlock) -> CodeResult:
     lang = block.language or "unknown"
     supported = ", ".join(sorted(_INTERPRETERS))
@@ -236,13 +265,16 @@ class LocalCodeRunner:
         timeout: wall-clock seconds per block.
         max_output: bytes of output kept per block.
         cpu_seconds: RLIMIT_CPU per process (default ``ceil(timeout) + 1``).
-        memory_mb: RLIMIT_AS per process in MiB (``None``: no limit).
+        memory_mb: RLIMIT_AS per process in MiB, and the whole block's
+            ``memory.max`` where a cgroup v2 can be made (``None``: no limit).
         env: variables added to the child's environment.
         keep_secrets: host mode only: pass secret-looking variables through.
         python: the interpreter for ``python`` blocks (default ``sys.executable``).
         sandbox: run each block in a bubblewrap sandbox (default). ``False``
             runs blocks on the host as you (warned about once per process).
         max_processes: sandbox mode: the most processes a block may have.
+        tmp_mb: sandbox mode: the size of the block's ``/tmp`` (a tmpfs) in MiB.
+        max_file_mb: RLIMIT_FSIZE in MiB: the largest file a block may write.
 
     Raises:
         InvalidArgument: an option is out of range.
@@ -261,8 +293,16 @@ class LocalCodeRunner:
         python: str | None = None,
         sandbox: bool = True,
         max_processes: int = DEFAULT_MAX_PROCESSES,
+        tmp_mb: int = DEFAULT_TMP_MB,
+        max_file_mb: int = DEFAULT_FILE_MB,
     ) -> None:
         _check_options(timeout, max_output)
+        for name, value in (("tmp_mb", tmp_mb), ("max_file_mb", max_file_mb)):
+            if not (
+                isinstance(value, int) and not isinstance(value, bool) and value >= 1
+            ):
+                msg = f"{name} must be an int >= 1 (MiB), got {value!r}"
+                raise InvalidArgument(msg)
         if cpu_seconds is not None and cpu_seconds < 1:
             msg = f"cpu_seconds must be >= 1, got {cpu_seconds!r}"
             raise InvalidArgument(msg)
@@ -287,6 +327,8 @@ class LocalCodeRunner:
         self.python = python or sys.executable
         self.sandbox = sandbox
         self.max_processes = max_processes
+        self.tmp_mb = tmp_mb
+        self.max_file_mb = max_file_mb
 
     def __repr__(self) -> str:
         return (
@@ -332,7 +374,12 @@ class LocalCodeRunner:
             check_sandbox()
         else:
             warn_host_mode()
-        return _run_blocks(self.work_dir, blocks, self._run_one)
+        return _run_blocks(
+            self.work_dir,
+            blocks,
+            self._run_one,
+            as_nobody=self.sandbox and run_as_nobody(),
+        )
 
     def _run_one(self, directory: Path, block: CodeBlock, index: int) -> CodeResult:
         if block.language not in _INTERPRETERS:
@@ -345,59 +392,69 @@ class LocalCodeRunner:
                 exit_code=1,
                 output=f"cannot run a {block.language} block: {interpreter!r} was not found on PATH",
             )
-        path = _write_block(directory, block, index)
+        name = block_name(block, index)
         if not self.sandbox:
-            return self._execute([exe, path.name], directory, block.language)
-        if run_as_nobody():  # see _sandbox: the block runs as nobody
-            os.chown(directory, NOBODY, NOBODY)
+            return self._execute([exe, name], directory, block.language)
         argv = bwrap_argv(
             check_sandbox(),
             directory,
             self.child_env(directory),
-            [os.path.abspath(exe), path.name],
+            [os.path.abspath(exe), name],
             python=self.python,
             max_processes=self.max_processes,
+            tmp_bytes=self.tmp_mb * _MIB,
         )
         return self._execute(argv, directory, block.language)
 
-    def _limits(self) -> Callable[[], None] | None:
+    def _limits(self, group: BlockCgroup | None) -> Callable[[], None] | None:
         try:
             import resource
         except ImportError:  # pragma: no cover - not POSIX
             return None
         cpu = self.cpu_seconds
-        memory = None if self.memory_mb is None else self.memory_mb * 1024 * 1024
+        memory = None if self.memory_mb is None else self.memory_mb * _MIB
+        fsize = self.max_file_mb * _MIB
 
         def apply() -> None:  # runs in the child, between fork and exec
+            if group is not None:
+                group.join()
             resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
+            resource.setrlimit(resource.RLIMIT_FSIZE, (fsize, fsize))
             if memory is not None:
                 resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
 
         return apply
 
     def _execute(self, argv: list[str], cwd: Path, language: str) -> CodeResult:
+        # The cgroup, the start, the pump and the kill belong together: a
+        # group or a process left behind on any path is a leak.
         capture = _Capture(self.max_output)
+        memory = None if self.memory_mb is None else self.memory_mb * _MIB
+        group = make_cgroup(memory, self.max_processes)
         try:
-            proc = subprocess.Popen(
-                argv,
-                cwd=cwd,
-                env=self.child_env(cwd),
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-                preexec_fn=self._limits(),  # rlimits must be set in the child
-            )
-        except OSError as exc:
-            msg = f"cannot start {argv[0]!r} for a {language} block in {os.fspath(cwd)!r}: {exc}"
-            raise CodeRunError(msg) from exc
-        timed_out = False
-        assert proc.stdout is not None
-        try:
-            timed_out = _pump(proc, capture, time.monotonic() + self.timeout)
+            try:
+                proc = subprocess.Popen(
+                    argv,
+                    cwd=cwd,
+                    env=self.child_env(cwd),
+                    stdin=subprocess.DEVNULL,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,
+                    preexec_fn=self._limits(group),  # limits are set in the child
+                )
+            except (OSError, subprocess.SubprocessError) as exc:
+                msg = f"cannot start {argv[0]!r} for a {language} block in {os.fspath(cwd)!r}: {exc}"
+                raise CodeRunError(msg) from exc
+            assert proc.stdout is not None
+            try:
+                timed_out = _pump(proc, capture, time.monotonic() + self.timeout)
+            finally:
+                _kill_group(proc)
+                proc.stdout.close()
         finally:
-            _kill_group(proc)
-            proc.stdout.close()
+            if group is not None:
+                group.remove()
         code = TIMEOUT_EXIT_CODE if timed_out else proc.returncode
         if self.sandbox and 128 < code <= 128 + 64:
             code = 128 - code  # bwrap reports a block killed by signal N as 128 + N
@@ -414,7 +471,21 @@ class LocalCodeRunner:
 
 
 def _pump(proc: subprocess.Popen[bytes], capture: _Capture, deadline: float) -> bool:
-    """Read the child's output until it is done; return True on timeout."""
+    """Read the child's output until it is done; return True on timeout.
+
+    Raises:
+        CodeRunError: reading the output failed (an OS error).
+    """
+    try:
+        return _read_until_done(proc, capture, deadline)
+    except OSError as exc:
+        msg = f"reading the output of a code block failed: {exc}"
+        raise CodeRunError(msg) from exc
+
+
+def _read_until_done(
+    proc: subprocess.Popen[bytes], capture: _Capture, deadline: float
+) -> bool:
     assert proc.stdout is not None
     fd = proc.stdout.fileno()
     exited_at: float | None = None

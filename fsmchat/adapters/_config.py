@@ -427,7 +427,7 @@ def make_chat_model(
     Returns:
         An :class:`~fsmchat.adapters.OpenAIChatModel` over the config list,
         wrapped in a :class:`~fsmchat._run.cache.CachedChatModel` (in ``cache_dir``,
-        default ``.cache/fsmchat``) unless ``cache_seed`` is ``None``. Both also
+        default ``fsmchat`` under the user's cache home) unless ``cache_seed`` is ``None``. Both also
         have ``acomplete``, ``close()`` and ``aclose()`` (and work as ``with`` /
         ``async with`` blocks); their HTTP clients are reused across calls.
 

@@ -30,8 +30,8 @@ from fsmchat.adapters._code import (
     _pump,
     _run_blocks,
     _unsupported,
-    _write_block,
 )
+from fsmchat.adapters._workdir import block_name
 
 __all__ = ["DockerCodeRunner"]
 
@@ -130,7 +130,6 @@ class DockerCodeRunner:
         # together: a container left running on any path is a leak.
         if block.language not in _INTERPRETERS:
             return _unsupported(block)
-        path = _write_block(directory, block, index)
         interpreter = _INTERPRETERS[block.language] or "python"
         name = f"fsmchat-{uuid.uuid4().hex[:12]}"
         argv = [
@@ -152,7 +151,7 @@ class DockerCodeRunner:
             argv += ["--cpus", str(self.cpus)]
         for key, value in self.env.items():
             argv += ["-e", f"{key}={value}"]
-        argv += [self.image, interpreter, path.name]
+        argv += [self.image, interpreter, block_name(block, index)]
         capture = _Capture(self.max_output)
         try:
             proc = subprocess.Popen(

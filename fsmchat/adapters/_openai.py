@@ -26,6 +26,11 @@ For one request, the endpoints are tried in config-list order:
   ``json_schema`` to llama-cpp-python's ``json_object`` + ``schema`` to plain
   JSON instructions, at once and for the rest of the run (callers validate the
   answer anyway); a config entry's ``structured_output`` key forces a mode.
+* Each HTTP request has a wall-clock deadline (``timeout``) from its start to
+  its last byte, drip-feeding servers included; redirects are not followed (a
+  ``3xx`` fails over, naming where it pointed); a body over
+  ``max_answer_bytes`` is refused unread and not retried
+  (:mod:`fsmchat.adapters._transport`, :mod:`fsmchat.adapters._clients`).
 * When every endpoint failed, :class:`~fsmchat.LLMError` names each endpoint
   tried (model and base URL, never the key) and the error seen there.
 
@@ -58,7 +63,6 @@ import re
 import threading
 import time
 from collections.abc import (
-    AsyncGenerator,
     Awaitable,
     Callable,
     Generator,
@@ -75,6 +79,7 @@ import attrs
 from fsmchat._core.errors import InvalidArgument, LLMError
 from fsmchat._run.ports import ChatRequest, ChatResponse, to_plain
 from fsmchat.adapters import _structured
+from fsmchat.adapters._clients import LoopClient, close_with_loop, new_client
 from fsmchat.adapters._optional import require
 from fsmchat.adapters._wire import (
     _Failure,
@@ -85,6 +90,7 @@ from fsmchat.adapters._wire import (
 
 __all__ = ["DEFAULT_BASE_URL", "OpenAIChatModel"]
 DEFAULT_TIMEOUT, DEFAULT_TOTAL_TIMEOUT = 60.0, 180.0  # seconds: a request, a call
+DEFAULT_MAX_ANSWER_BYTES = 8 * 1024 * 1024  # the largest response body read
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 
@@ -103,20 +109,6 @@ _PASS_THROUGH = (
 _KEYISH = re.compile(r"\b(sk-[A-Za-z0-9_\-]{6,}|[A-Za-z0-9]{32,})\b")
 
 
-@attrs.frozen
-class _LoopClient:
-    """One event loop's async client, the generator that closes it, and its slots.
-
-    Requests beyond ``max_connections`` wait on the semaphore (a cheap FIFO)
-    rather than in the HTTP library's pool, whose scheduling scans every waiting
-    request each time a connection frees up (CPU per call grew with the queue).
-    """
-
-    client: Any
-    keeper: AsyncGenerator[None, None]
-    slots: asyncio.Semaphore
-
-
 @attrs.define(repr=False)
 class _Endpoint:
     """One config-list entry, ready to call (the key is kept out of ``repr``)."""
@@ -129,7 +121,7 @@ class _Endpoint:
     label: str
     client: Any = None
     #: The async client of each event loop, with the generator that closes it.
-    aclients: dict[asyncio.AbstractEventLoop, _LoopClient] = attrs.Factory(dict)
+    aclients: dict[asyncio.AbstractEventLoop, LoopClient] = attrs.Factory(dict)
 
     def __repr__(self) -> str:
         return f"<endpoint {self.label}>"
@@ -208,7 +200,8 @@ class OpenAIChatModel:
     Args:
         config_list: AutoGen config dicts, tried in order.
         temperature: default sampling temperature (a request's own wins).
-        timeout: seconds per HTTP request (``None``: 60).
+        timeout: seconds per HTTP request, a wall-clock deadline from its start
+            to its last byte (``None``: 60).
         total_timeout: seconds per call, retries included (``None``: 180).
         max_retries: retries of a retryable failure on one endpoint.
         backoff: first wait between retries, doubled each time.
@@ -216,6 +209,8 @@ class OpenAIChatModel:
         max_connections: HTTP connections per endpoint and client (a config
             entry's own ``max_connections`` wins); requests beyond it wait
             for a free connection.
+        max_answer_bytes: the largest response body read; a longer one is
+            refused unread (not retried).
         sleep, asleep: how to wait (injectable so tests do not sleep).
 
     Raises:
@@ -235,6 +230,7 @@ class OpenAIChatModel:
         backoff: float = 1.0,
         max_wait: float = 60.0,
         max_connections: int = 32,
+        max_answer_bytes: int = DEFAULT_MAX_ANSWER_BYTES,
         sleep: Callable[[float], object] = time.sleep,
         asleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
     ) -> None:
@@ -261,6 +257,7 @@ class OpenAIChatModel:
         self.backoff = backoff
         self.max_wait = max_wait
         self.max_connections = max_connections
+        self.max_answer_bytes = max_answer_bytes
         self._sleep = sleep
         self._asleep = asleep
         self._lock = threading.Lock()
@@ -493,7 +490,7 @@ class OpenAIChatModel:
         options: dict[str, Any] = {"max_retries": 0}
         if config.get("api_key") is not None:
             options["api_key"] = str(config["api_key"])
-        options["timeout"] = float(config.get("timeout") or self.timeout)
+        options["timeout"] = self._budget(ep)
         if isinstance(config.get("default_headers"), Mapping):
             options["default_headers"] = dict(config["default_headers"])
         if ep.azure:
@@ -510,26 +507,18 @@ class OpenAIChatModel:
     # -- clients (one per endpoint, reused; see "Clients" in the module doc) ----------
 
     def _new_client(self, ep: _Endpoint, *, asynchronous: bool) -> Any:
-        import openai
-
-        if asynchronous:
-            cls: Any = openai.AsyncAzureOpenAI if ep.azure else openai.AsyncOpenAI
-        else:
-            cls = openai.AzureOpenAI if ep.azure else openai.OpenAI
-        # Connections are capped per client: one request per connection, and a
-        # pool scan in the HTTP library that grows with the pool; idle ones are
-        # all kept, so a busy pool never closes a connection only to reopen it.
-        limits = type(openai.DEFAULT_CONNECTION_LIMITS)(
-            max_connections=self._connections(ep),
-            max_keepalive_connections=self._connections(ep),
-        )
-        http = (
-            openai.DefaultAsyncHttpxClient
-            if asynchronous
-            else openai.DefaultHttpxClient
-        )
         with self._translated(ep):
-            return cls(**self._client_options(ep), http_client=http(limits=limits))
+            return new_client(
+                self._client_options(ep),
+                azure=ep.azure,
+                asynchronous=asynchronous,
+                connections=self._connections(ep),
+                max_bytes=self.max_answer_bytes,
+            )
+
+    def _budget(self, ep: _Endpoint) -> float:
+        """The wall-clock seconds one request to ``ep`` may take."""
+        return float(ep.config.get("timeout") or self.timeout)
 
     def _connections(self, ep: _Endpoint) -> int:
         own = ep.config.get("max_connections")
@@ -546,14 +535,14 @@ class OpenAIChatModel:
                 client = ep.client
         return client
 
-    async def _async_client(self, ep: _Endpoint) -> _LoopClient:
+    async def _async_client(self, ep: _Endpoint) -> LoopClient:
         loop = asyncio.get_running_loop()
         held = ep.aclients.get(loop)
         if held is not None:
             return held
         client = self._new_client(ep, asynchronous=True)
-        keeper = _close_with_loop(ep.aclients, loop, client)
-        held = _LoopClient(client, keeper, asyncio.Semaphore(self._connections(ep)))
+        keeper = close_with_loop(ep.aclients, loop, client)
+        held = LoopClient(client, keeper, asyncio.Semaphore(self._connections(ep)))
         ep.aclients[loop] = held
         # Started inside the loop, the generator is registered with it: the
         # loop's shutdown (``asyncio.run`` ending) finalises it, closing the client.
@@ -582,8 +571,10 @@ class OpenAIChatModel:
         async with held.slots:
             with self._translated(ep):
                 t0 = time.perf_counter()
-                raw = await held.client.chat.completions.with_raw_response.create(
-                    **_verbatim(kwargs)
+                create = held.client.chat.completions.with_raw_response.create
+                # A wall-clock deadline for the whole exchange (drip-feeding too).
+                raw = await asyncio.wait_for(
+                    create(**_verbatim(kwargs)), self._budget(ep)
                 )
                 text = raw.text
                 latency = time.perf_counter() - t0
@@ -594,15 +585,18 @@ class OpenAIChatModel:
         """Turn every ``openai`` exception into a :class:`_Failure` (the one place)."""
         import openai
 
+        from fsmchat.adapters._transport import AnswerTooLarge
+
         try:
             yield
-        except openai.APITimeoutError as exc:
-            timeout = ep.config.get("timeout") or self.timeout
-            after = f" after {timeout} s" if timeout else ""
-            msg = f"{ep.label}: timed out{after}"
+        except (openai.APITimeoutError, asyncio.TimeoutError) as exc:
+            msg = f"{ep.label}: timed out after {self._budget(ep):g} s (the request's deadline)"
             raise _Failure(msg, retryable=True) from exc
         except openai.APIConnectionError as exc:
             cause = exc.__cause__ or exc
+            if isinstance(cause, AnswerTooLarge):
+                msg = f"{ep.label}: refused unread: {cause} (max_answer_bytes)"
+                raise _Failure(msg) from exc
             msg = f"{ep.label}: cannot connect ({type(cause).__name__}: {cause})"
             raise _Failure(msg, retryable=True) from exc
         except openai.APIStatusError as exc:
@@ -627,18 +621,3 @@ def _verbatim(kwargs: dict[str, Any]) -> dict[str, Any]:
     typed parameters unchanged; ``model`` stays a parameter for Azure's routing.
     """
     return {"model": kwargs["model"], "messages": [], "extra_body": kwargs}
-
-
-async def _close_with_loop(
-    aclients: dict[asyncio.AbstractEventLoop, _LoopClient],
-    loop: asyncio.AbstractEventLoop,
-    client: Any,
-) -> AsyncGenerator[None, None]:
-    """Hold ``client`` until closed (``aclose``) or finalised by the loop's shutdown."""
-    try:
-        yield
-    finally:
-        held = aclients.get(loop)
-        if held is not None and held.client is client:
-            del aclients[loop]
-        await client.close()

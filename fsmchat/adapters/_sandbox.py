@@ -7,7 +7,8 @@ Rules
   uts and cgroup namespaces, all capabilities dropped, ``--die-with-parent`` and
   ``--new-session``. Inside, the system (``/usr``, ``/bin``, ``/lib*``, a few
   harmless files of ``/etc``, and the Python installation running fsmchat) is
-  mounted read-only; ``/tmp`` is a fresh tmpfs, ``/dev`` and ``/proc`` are
+  mounted read-only; ``/tmp`` is a fresh tmpfs of at most ``tmp_mb`` MiB
+  (``--size``, bubblewrap 0.8 or later: the probe checks it), ``/dev`` and ``/proc`` are
   minimal and the pid namespace's own; the work dir is the only writable place
   and also ``HOME``.
 * The environment is built from an allow-list — ``PATH``, ``LANG``, ``HOME``
@@ -159,6 +160,7 @@ def bwrap_argv(
     *,
     python: str,
     max_processes: int,
+    tmp_bytes: int | None = None,
 ) -> list[str]:
     """The ``bwrap`` command line that runs ``command`` sandboxed (see the rules).
 
@@ -190,7 +192,10 @@ def bwrap_argv(
     for f in _ETC_FILES:
         if os.path.exists(f):
             argv += ["--ro-bind", f, f]
-    argv += ["--dev", "/dev", "--proc", "/proc", "--perms", "1777", "--tmpfs", "/tmp"]
+    argv += ["--dev", "/dev", "--proc", "/proc", "--perms", "1777"]
+    if tmp_bytes is not None:
+        argv += ["--size", str(tmp_bytes)]  # bubblewrap >= 0.8; probed by check_sandbox
+    argv += ["--tmpfs", "/tmp"]
     work = str(work_dir.resolve())
     for d in [*_python_dirs(python), work]:
         argv += _parents(d)
@@ -243,7 +248,8 @@ def _probe(bwrap: str) -> str | None:
     if not run_as_nobody():
         argv += ["--unshare-user", "--cap-drop", "ALL"]
     argv += ["--unshare-pid", "--unshare-net", "--die-with-parent"]
-    argv += ["--ro-bind", "/", "/", "--proc", "/proc", "--"]
+    argv += ["--ro-bind", "/", "/", "--proc", "/proc", "--size", "65536"]
+    argv += ["--tmpfs", "/tmp", "--"]
     argv += [*_SETPRIV, "--", true] if run_as_nobody() else [true]
     try:
         done = subprocess.run(

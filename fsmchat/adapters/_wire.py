@@ -162,6 +162,14 @@ def _retry_after(headers: Any) -> float | None:
 def _status_failure(label: str, exc: Any) -> _Failure:
     status = int(exc.status_code)
     response = getattr(exc, "response", None)
+    if 300 <= status < 400:  # redirects are never followed (see _clients)
+        where = response.headers.get("location") if response is not None else None
+        msg = (
+            f"{label}: HTTP {status}: redirected to "
+            f"{_safe_url(where) if where else 'another address'}, not followed (a "
+            f"redirect would re-send the prompt and the key): set base_url to the final address"
+        )
+        return _Failure(msg)
     try:
         detail = _error_text(response.json()) if response is not None else str(exc)
     except ValueError:

@@ -31,10 +31,13 @@ CODE_OPTIONS = (
     "executor",
     "keep_secrets",
     "last_n_messages",
+    "max_file_mb",
     "max_output",
+    "max_processes",
     "memory_mb",
     "sandbox",
     "timeout",
+    "tmp_mb",
     "use_docker",
     "work_dir",
 )
@@ -188,7 +191,10 @@ def code_setup(
         options.update(
             {
                 k: config[k]
-                for k in ("cpu_seconds", "memory_mb", "env", "keep_secrets", "sandbox")
+                for k in (
+                    *("cpu_seconds", "memory_mb", "env", "keep_secrets", "sandbox"),
+                    *("max_processes", "tmp_mb", "max_file_mb"),
+                )
                 if k in config
             }
         )

@@ -129,7 +129,7 @@ def main() -> None:
     "--cache-dir",
     type=click.Path(file_okay=False),
     default=None,
-    help="Directory of the response cache (default: $FSMCHAT_CACHE_DIR, else .cache/fsmchat).",
+    help="Directory of the response cache (default: $FSMCHAT_CACHE_DIR, else $XDG_CACHE_HOME/fsmchat or ~/.cache/fsmchat).",
 )
 @click.option(
     "--usage",

@@ -12,11 +12,18 @@ sent as ``{"error": ...}`` and the page keeps the last good model.
 
 :meth:`LiveServer.close` (Ctrl-C in the CLI) wakes every stream and stops the
 server thread cleanly.
+
+The server answers only requests whose ``Host`` names the loopback
+(``127.0.0.1``, ``localhost``, ``[::1]``, any port): a web page cannot reach it
+through DNS rebinding (a name of its own resolved to 127.0.0.1), it gets
+``421``. A client that resets or drops its connection mid-request ends that
+request quietly: nothing is printed, no traceback.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import os
 import threading
 from collections.abc import Iterable
@@ -34,6 +41,17 @@ __all__ = ["POLL", "LiveServer"]
 POLL = 0.2
 #: Seconds between keep-alive comments on an idle stream.
 _KEEPALIVE = 10.0
+#: Host names the server answers to (DNS rebinding defence).
+_LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "[::1]", "::1"})
+_LOG = logging.getLogger("fsmchat")
+
+
+def _host_name(header: str | None) -> str:
+    """The host of a ``Host`` header without its port, lower-cased."""
+    value = (header or "").strip().lower()
+    if value.startswith("["):
+        return value.split("]", 1)[0] + "]"
+    return value.rsplit(":", 1)[0] if value.count(":") == 1 else value
 
 
 class _Follow:
@@ -98,6 +116,9 @@ class _Handler(BaseHTTPRequestHandler):
         return  # quiet: the CLI prints what matters
 
     def do_GET(self) -> None:
+        if _host_name(self.headers.get("Host")) not in _LOOPBACK_HOSTS:
+            self.send_error(421, "this server answers loopback Host names only")
+            return
         path = self.path.split("?", 1)[0]
         if path == "/":
             self._page()
@@ -158,6 +179,15 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     follow: _Follow
     stop: threading.Event
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A dropped client is normal: say nothing; anything else: one line, no traceback."""
+        import sys
+
+        exc = sys.exc_info()[1]
+        if isinstance(exc, ConnectionError | TimeoutError):
+            return
+        _LOG.warning("view --serve: a request failed: %s: %s", type(exc).__name__, exc)
 
 
 class LiveServer:

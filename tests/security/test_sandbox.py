@@ -19,21 +19,8 @@ from fsmchat import CodeRunError
 from fsmchat._core.codeblocks import CodeBlock
 from fsmchat.adapters import _sandbox
 from fsmchat.adapters._code import LocalCodeRunner
-from fsmchat.adapters._sandbox import check_sandbox, scrub_env
-
-
-def _sandbox_problem() -> str | None:
-    try:
-        check_sandbox()
-    except CodeRunError as exc:
-        return str(exc)
-    return None
-
-
-_WHY = _sandbox_problem()
-needs_bwrap = pytest.mark.skipif(
-    _WHY is not None, reason=f"no working bubblewrap: {_WHY}"
-)
+from fsmchat.adapters._sandbox import scrub_env
+from tests.security.conftest import needs_bwrap
 
 SECRET = "sk-parent-secret-7f3a"
 
