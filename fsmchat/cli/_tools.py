@@ -25,7 +25,7 @@ from fsmchat._core.verify import Transcript, VerifyReport, verify_transcript
 from fsmchat._record.transcript import read_transcript
 from fsmchat._run.files import collect_spec_files, read_text
 from fsmchat.cli._allow import allow_option, allowed, resolve_or_exit
-from fsmchat.cli._common import load_spec_or_exit
+from fsmchat.cli._common import count, load_spec_or_exit
 
 __all__ = ["check", "draw", "paths", "schema", "verify"]
 
@@ -87,8 +87,8 @@ def check(
             click.echo(str(p))
     n = len(files)
     click.echo(
-        f"checked {n} file{'s' if n != 1 else ''}: {_count(errors, 'error')}, "
-        f"{_count(warnings, 'warning')}",
+        f"checked {n} file{'s' if n != 1 else ''}: {count(errors, 'error')}, "
+        f"{count(warnings, 'warning')}",
         err=True,
     )
     if errors or (strict and warnings):
@@ -109,10 +109,6 @@ def _problem_dict(p: Problem) -> dict[str, Any]:
 def _fail(message: str) -> NoReturn:
     click.echo(f"Error: {message}", err=True)
     sys.exit(1)
-
-
-def _count(n: int, word: str) -> str:
-    return f"{n} {word}{'s' if n != 1 else ''}"
 
 
 # --------------------------------------------------------------------------
@@ -214,7 +210,7 @@ def _render(dot: str, fmt: str) -> bytes:
 
 @click.command()
 @click.argument("spec_path", metavar="SPEC", type=_EXISTING)
-@click.argument("transcript_path", metavar="TRANSCRIPT.json", type=_EXISTING)
+@click.argument("transcript_path", metavar="CHAT", type=_EXISTING)
 @click.option("--all", "show_all", is_flag=True, help="Show every illegal step.")
 @click.option("-v", "--verbose", is_flag=True, help="Show every step, legal or not.")
 @click.option(
@@ -241,7 +237,10 @@ def verify(
     max_round: int | None,
     allow: tuple[str, ...],
 ) -> None:
-    """Check that TRANSCRIPT.json is a legal run of SPEC.
+    """Check that CHAT is a legal run of SPEC.
+
+    CHAT is a record (`fsmchat run --record`, finished, paused or torn), a
+    `fsmchat run --json` transcript, or an AutoGen message list.
 
     Prints the first illegal step (all of them with --all) as
     `step N: FROM → TO: illegal: why`, notes for steps that depend on
@@ -279,13 +278,14 @@ def verify(
     if illegal:
         more = "" if show_all or verbose or len(illegal) == 1 else " (--all shows all)"
         click.echo(
-            f"{transcript_path}: {_count(len(illegal), 'illegal step')} of {n}"
+            f"{transcript_path}: {count(len(illegal), 'illegal step')} of {n}"
             f"{extra}{more}",
             err=True,
         )
         sys.exit(1)
     click.echo(
-        f"{transcript_path}: ok: {n} messages, every step legal{extra}", err=True
+        f"{transcript_path}: ok: {count(n, 'message')}, every step legal{extra}",
+        err=True,
     )
 
 
@@ -336,4 +336,4 @@ def paths(spec_path: str, verbose: bool) -> None:
             err=True,
         )
     n = sum(len(p) for p in found)
-    click.echo(f"{_count(len(found), 'path')}, {_count(n, 'step')}", err=True)
+    click.echo(f"{count(len(found), 'path')}, {count(n, 'step')}", err=True)

@@ -18,7 +18,7 @@ from fsmchat._core.spec import Spec
 from fsmchat.bench.scenarios import get_scenario
 from fsmchat.view._model import spec_model
 
-__all__ = ["bench_model", "first_divergence", "scenario_specs"]
+__all__ = ["bench_model", "first_divergence", "outcome", "scenario_specs"]
 
 #: Columns of the results table: (key in a cell, heading, format).
 COLUMNS: tuple[tuple[str, str, str], ...] = (
@@ -69,6 +69,35 @@ def _path_edges(spec: Spec | None, speakers: Sequence[str]) -> list[int | None]:
     return out
 
 
+def _illegal_moves(
+    spec: Spec | None, speakers: Sequence[str], edges: Sequence[int | None]
+) -> list[list[str]]:
+    """The moves of ``speakers`` that are no edge of ``spec``, as ``[from, to]``."""
+    if spec is None:
+        return []
+    return [
+        [a, b]
+        for (a, b), e in zip(itertools.pairwise(speakers), edges, strict=False)
+        if e is None and a in spec.by_name and b in spec.by_name
+    ]
+
+
+def outcome(trial: Mapping[str, Any]) -> str:
+    """The dashboard's outcome of a trial: its worst fault first.
+
+    ``error`` (the trial failed), ``illegal`` (a move no edge allows), ``no
+    route`` (the chat stopped with no legal successor), ``exact`` (the ground
+    truth's path), else ``diverged``.
+    """
+    if trial.get("error"):
+        return "error"
+    if int(trial.get("illegal") or 0) > 0:
+        return "illegal"
+    if trial.get("finished") == "no route":
+        return "no route"
+    return "exact" if trial.get("exact") else "diverged"
+
+
 def bench_model(
     data: Mapping[str, Any], specs: Mapping[str, Spec], *, source: str, chart: bool
 ) -> dict[str, Any]:
@@ -85,6 +114,7 @@ def bench_model(
         speakers = [str(s) for s in t.get("speakers") or ()]
         truth = [str(s) for s in t.get("truth") or ()]
         spec = specs.get(str(t.get("scenario")))
+        edges = _path_edges(spec, speakers)
         trials.append(
             {
                 "scenario": str(t.get("scenario", "")),
@@ -95,7 +125,9 @@ def bench_model(
                 "truth": truth,
                 "exact": bool(t.get("exact")),
                 "divergence": first_divergence(speakers, truth),
-                "edges": _path_edges(spec, speakers),
+                "edges": edges,
+                "moves": _illegal_moves(spec, speakers, edges),
+                "outcome": outcome(t),
                 "illegal": int(t.get("illegal") or 0),
                 "finished": str(t.get("finished", "")),
                 "error": t.get("error"),
