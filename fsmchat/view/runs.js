@@ -32,8 +32,10 @@
       var first = el('td', 'text');
       first.appendChild(link);
       tr.appendChild(first);
-      tr.appendChild(el('td', 'text', null)).appendChild(el('span', 'status status-' + r.status, r.status));
-      tr.lastChild.title = r.detail;
+      var state = el('td', 'text');
+      state.appendChild(el('span', 'status status-' + r.status, r.status));
+      state.appendChild(el('span', 'run-detail', r.detail));
+      tr.appendChild(state);
       tr.appendChild(el('td', 'text', r.spec || '–'));
       tr.appendChild(el('td', 'num', r.steps === null ? '–' : r.steps));
       tr.appendChild(el('td', 'num' + (r.illegal ? ' bad' : ''), r.illegal === null ? '–' : r.illegal));
