@@ -81,7 +81,8 @@ def test_cli_writes_the_index_and_each_chat(
     out = tmp_path / "runs.html"
     result = CliRunner().invoke(main, ["view", str(folder), "-o", str(out)])
     assert result.exit_code == 0, result.output
-    assert "wrote" in result.output and "(5 chats, 1 unreadable)" in result.output
+    assert "wrote" in result.output
+    assert "(5 chats, 1 unreadable)" in result.output
     assert sorted(p.name for p in (tmp_path / "runs_chats").iterdir()) == sorted(
         f"{n}.html" for n in EXPECTED if n != "broken.json"
     )
