@@ -118,6 +118,21 @@ def spec_from_dict(
         raise SpecError([_problem(msg, path, 0, 0, "too-deep")]) from None
 
 
+class _Broken:
+    """The guard of an edge whose ``when`` has a problem (only in a partial spec).
+
+    It keeps the edge conditional, so the checker's view of the graph of a
+    spec with problems does not invent unconditional edges; it never runs.
+    """
+
+    def evaluate(self, view: Any) -> bool:
+        msg = "a spec with problems is never run"
+        raise SpecError([_problem(msg, "<spec>", 0, 0, "spec")])
+
+    def describe(self) -> str:
+        return "(a guard with problems)"
+
+
 class _TooDeep(Exception):
     """Guards nest deeper than ``MAX_DEPTH``: the located parser says where."""
 
@@ -192,7 +207,7 @@ class _Builder:
             extra = [p for p in exc.problems if place(p) not in seen]
             raise SpecError(_sorted(structural + extra)) from None
         if structural:
-            raise SpecError(_sorted(structural))
+            raise SpecError(_sorted(structural), partial=spec)
         return spec
 
     # -- schema ------------------------------------------------------------
@@ -312,9 +327,11 @@ class _Builder:
             src, dst = t.get("from"), t.get("to")
             if not isinstance(src, str) or not isinstance(dst, str):
                 continue
-            when = None
+            when: Guard | None = None
             if isinstance(t.get("when"), Mapping):
                 when = self._guard(t["when"], ("transitions", i, "when"))
+            if when is None and t.get("when") is not None:
+                when = _Broken()  # a problem was reported; the edge stays conditional
             on = t.get("on")
             edges.append(
                 Edge(

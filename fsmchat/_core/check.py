@@ -65,7 +65,7 @@ import attrs
 from fsmchat._core.build import parse_spec
 from fsmchat._core.errors import Problem, SpecError
 from fsmchat._core.guards import FIRST, LAST, reads
-from fsmchat._core.source import PathKey
+from fsmchat._core.source import _FAILED, PathKey, load_json, load_yaml
 from fsmchat._core.spec import Edge, Spec, _fmt_path
 from fsmchat._core.trust import allow_list, unallowed_problems
 
@@ -475,7 +475,8 @@ def check_text(
     """Build the spec in ``text`` and check it: every problem of the file.
 
     Returns:
-        The builder's problems (errors) if the spec does not build, else the
+        The builder's problems (errors) and, when the parts without problems
+        still make a spec, the problems of :func:`check_spec` on it; else the
         problems of :func:`check_spec`. Problems without a location are put
         at line 1, column 1, and messages are made one line, so every
         diagnostic reads ``path:line:col: severity: message [code]``.
@@ -484,9 +485,47 @@ def check_text(
         spec = parse_spec(text, path=path)
     except SpecError as exc:
         problems = list(exc.problems)
+        if isinstance(exc.partial, Spec):
+            # The parts that built have a graph to check too: all at once.
+            seen = {(p.line, p.column, p.code) for p in problems}
+            problems += [
+                p
+                for p in check_spec(exc.partial, allow=allow)
+                if (p.line, p.column, p.code) not in seen
+            ]
+            problems.sort(key=lambda p: (p.line, p.column, p.code))
     else:
         problems = check_spec(spec, allow=allow)
     return [_one_line(p) for p in problems]
+
+
+def why_not_a_spec(text: str) -> str | None:
+    """Why ``text`` is not a spec, or ``None`` when it looks like one.
+
+    A spec is a mapping with an ``agents`` or a ``transitions`` key. Text that
+    does not parse looks like one (the checker then says what is wrong with
+    it); anything else that parses is named: a JSON Schema, a transcript, a
+    bench result, a list (an AutoGen message or config list).
+    """
+    data = load_json(text)
+    if data is None:
+        data = load_yaml(text)
+    if data is _FAILED:
+        return None
+    if isinstance(data, list):
+        return "a list (a message list or a config list?), not a spec mapping"
+    if not isinstance(data, Mapping):
+        return f"a {type(data).__name__}, not a spec mapping"
+    if "agents" in data or "transitions" in data:
+        return None
+    fmt = str(data.get("format") or "")
+    if "$schema" in data and "properties" in data:
+        return "a JSON Schema"
+    if fmt.startswith("fsmchat.transcript") or "messages" in data:
+        return "a transcript (fsmchat verify SPEC FILE checks it against a spec)"
+    if fmt.startswith("fsmchat.bench"):
+        return "benchmark results"
+    return "no top-level 'agents' or 'transitions' key"
 
 
 def _one_line(p: Problem) -> Problem:

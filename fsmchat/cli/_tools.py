@@ -23,7 +23,7 @@ from fsmchat._core.paths import covering_paths, format_path, uncovered_edges
 from fsmchat._core.spec import Spec
 from fsmchat._core.verify import Transcript, VerifyReport, verify_transcript
 from fsmchat._record.transcript import read_transcript
-from fsmchat._run.files import collect_spec_files, read_text
+from fsmchat._run.files import pick_spec_files, read_text
 from fsmchat.cli._allow import allow_option, allowed, resolve_or_exit
 from fsmchat.cli._common import count, load_spec_or_exit
 
@@ -55,15 +55,23 @@ def check(
 ) -> None:
     """Check spec files (and directories of them) without running anything.
 
+    A file named on the command line is always checked. In a directory (searched
+    recursively for *.yaml, *.yml, *.json, hidden entries skipped), a file is
+    checked when it looks like a spec: a mapping with an `agents` or
+    `transitions` key, or text that does not parse. Others (a JSON Schema, a
+    transcript, bench results, a config list) are listed as skipped.
     Nothing a spec names is imported. Prints every problem as
     `path:line:col: error|warning: message [code]`, then a summary on stderr.
     Exit 1 if any error (any warning with --strict).
     """
     prefixes = allowed(allow)
     try:
-        files = collect_spec_files(targets)
+        files, skipped = pick_spec_files(targets)
     except InvalidArgument as exc:
         raise click.UsageError(str(exc)) from None
+    if fmt != "json":
+        for name, why in skipped:
+            click.echo(f"skipped {name}: not a spec ({why})", err=True)
     problems: list[Problem] = []
     for name in files:
         text, problem = read_text(name)
@@ -77,6 +85,7 @@ def check(
     if fmt == "json":
         doc = {
             "files": files,
+            "skipped": [{"path": name, "why": why} for name, why in skipped],
             "problems": [_problem_dict(p) for p in problems],
             "errors": errors,
             "warnings": warnings,
@@ -85,9 +94,9 @@ def check(
     else:
         for p in problems:
             click.echo(str(p))
-    n = len(files)
+    more = f" ({len(skipped)} skipped: not specs)" if skipped else ""
     click.echo(
-        f"checked {n} file{'s' if n != 1 else ''}: {count(errors, 'error')}, "
+        f"checked {count(len(files), 'file')}{more}: {count(errors, 'error')}, "
         f"{count(warnings, 'warning')}",
         err=True,
     )
