@@ -54,16 +54,7 @@
   function filterBar() {
     FILTERS.forEach(function (key) {
       var select = $('f-' + key);
-      var values = {};
-      model.trials.forEach(function (t) { values[t[key]] = (values[t[key]] || 0) + 1; });
-      var all = el('option', null, 'all ' + key + 's');
-      all.value = '';
-      select.appendChild(all);
-      Object.keys(values).sort().forEach(function (v) {
-        var o = el('option', null, v + ' (' + values[v] + ')');
-        o.value = v;
-        select.appendChild(o);
-      });
+      FSM.filterOptions(select, model.trials, key, 'all ' + key + 's');
       select.addEventListener('change', function () { apply(true); });
     });
     var typing = null;  // filter once typing pauses, not on every key
@@ -116,6 +107,7 @@
     draw();
     // How long filtering and redrawing took (ms), for benchmarks and the curious.
     $('count').dataset.ms = (performance.now() - began).toFixed(1);
+    $('count').dataset.query = $('search').value;  // the search these results answer
   }
 
   function renderList() {

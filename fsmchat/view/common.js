@@ -33,6 +33,21 @@ var FSM = (function () {
 
   function plural(n, word) { return n + ' ' + word + (n === 1 ? '' : 's'); }
 
+  // Fill a filter <select>: "" (everything, labelled `all`), then each value
+  // of `key` in `rows`, sorted, with how many rows have it.
+  function filterOptions(select, rows, key, all) {
+    var counts = {};
+    rows.forEach(function (r) { counts[r[key]] = (counts[r[key]] || 0) + 1; });
+    var first = el('option', null, all);
+    first.value = '';
+    select.appendChild(first);
+    Object.keys(counts).sort().forEach(function (v) {
+      var o = el('option', null, v + ' (' + counts[v] + ')');
+      o.value = v;
+      select.appendChild(o);
+    });
+  }
+
   // Zoom and pan of a diagram: the SVG fills its pane and its viewBox is the
   // window onto the drawing. It opens at a readable scale (one SVG unit, a
   // Graphviz point, between READ_MIN and READ_MAX screen pixels: edge labels
@@ -157,6 +172,7 @@ var FSM = (function () {
 
   return {
     $: $, el: el, clear: clear, attrSel: attrSel, kv: kv, plural: plural, zoomable: zoomable,
+    filterOptions: filterOptions,
     model: JSON.parse(document.getElementById('fsm-data').textContent),
   };
 }());

@@ -48,16 +48,7 @@
 
   function init() {
     var select = $('f-status');
-    var counts = {};
-    model.runs.forEach(function (r) { counts[r.status] = (counts[r.status] || 0) + 1; });
-    var all = el('option', null, 'every status');
-    all.value = '';
-    select.appendChild(all);
-    Object.keys(counts).sort().forEach(function (s) {
-      var o = el('option', null, s + ' (' + counts[s] + ')');
-      o.value = s;
-      select.appendChild(o);
-    });
+    FSM.filterOptions(select, model.runs, 'status', 'every status');
     select.addEventListener('change', render);
     $('search').addEventListener('input', render);
     (model.skipped || []).forEach(function (s) { $('skipped').appendChild(el('div', 'note', 'skipped ' + s)); });
