@@ -225,6 +225,7 @@
     if (step) {
       var node = svg.querySelector(attrSel('data-agent', step.speaker));
       if (node) { node.classList.add('fsm-node-current'); }
+      FSM.reveal($('diagram'), svg.querySelector('.fsm-current') || node);  // keep the step in view
     }
   }
 

@@ -122,6 +122,19 @@ var FSM = (function () {
     frame(holder, z, Math.max(READ_MIN, Math.min(READ_MAX, fitScale(holder, z))));
   }
 
+  // Pan (same zoom) so that `node` (an element of the drawing) is in view.
+  function reveal(holder, node) {
+    var z = holder.fsmZoom;
+    if (!z || !z.view || !node) { return; }
+    var box = z.svg.getBoundingClientRect();
+    var r = node.getBoundingClientRect();
+    if (r.left >= box.left && r.top >= box.top && r.right <= box.right && r.bottom <= box.bottom) { return; }
+    var s = box.width / z.view.w;  // screen pixels per drawing unit
+    z.view.x += ((r.left + r.right) / 2 - (box.left + box.right) / 2) / s;
+    z.view.y += ((r.top + r.bottom) / 2 - (box.top + box.bottom) / 2) / s;
+    apply(holder, z);
+  }
+
   function toolbar(holder, z) {
     var bar = el('div', 'zoom-bar');
     [['+', 'zoom in', function () { setScale(holder, z, pane(holder).w / z.view.w * 1.25, 0.5, 0.5); }],
@@ -172,7 +185,7 @@ var FSM = (function () {
 
   return {
     $: $, el: el, clear: clear, attrSel: attrSel, kv: kv, plural: plural, zoomable: zoomable,
-    filterOptions: filterOptions,
+    filterOptions: filterOptions, reveal: reveal,
     model: JSON.parse(document.getElementById('fsm-data').textContent),
   };
 }());
