@@ -2,9 +2,12 @@
 
 A results folder holds ``results.json`` (cells: one row per scenario × mode ×
 model; trials: each trial's speakers and the ground-truth speakers) and
-``results.png`` (the chart). The page shows the table, the chart, and each
-trial's path against the ground truth with the first divergence marked; picking
-a trial lights its path on its scenario's diagram.
+``results.png`` (the chart). The page is a dashboard: the table, the chart,
+filters and a search over the trials, and each trial's path against the ground
+truth with the first divergence marked. Each trial carries what the page needs
+to draw without asking again: its spec edges (``edges``), its moves that are no
+edge (``moves``) and its :func:`outcome`, so the diagram shows the heat-map of
+the trials kept and the chosen trial's path.
 """
 
 from __future__ import annotations
