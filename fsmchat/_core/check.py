@@ -65,7 +65,7 @@ import attrs
 from fsmchat._core.build import parse_spec
 from fsmchat._core.errors import Problem, SpecError
 from fsmchat._core.guards import FIRST, LAST, reads
-from fsmchat._core.source import _FAILED, PathKey, load_json, load_yaml
+from fsmchat._core.source import PathKey
 from fsmchat._core.spec import Edge, Spec, _fmt_path
 from fsmchat._core.trust import allow_list, unallowed_problems
 
@@ -497,35 +497,6 @@ def check_text(
     else:
         problems = check_spec(spec, allow=allow)
     return [_one_line(p) for p in problems]
-
-
-def why_not_a_spec(text: str) -> str | None:
-    """Why ``text`` is not a spec, or ``None`` when it looks like one.
-
-    A spec is a mapping with an ``agents`` or a ``transitions`` key. Text that
-    does not parse looks like one (the checker then says what is wrong with
-    it); anything else that parses is named: a JSON Schema, a transcript, a
-    bench result, a list (an AutoGen message or config list).
-    """
-    data = load_json(text)
-    if data is None:
-        data = load_yaml(text)
-    if data is _FAILED:
-        return None
-    if isinstance(data, list):
-        return "a list (a message list or a config list?), not a spec mapping"
-    if not isinstance(data, Mapping):
-        return f"a {type(data).__name__}, not a spec mapping"
-    if "agents" in data or "transitions" in data:
-        return None
-    fmt = str(data.get("format") or "")
-    if "$schema" in data and "properties" in data:
-        return "a JSON Schema"
-    if fmt.startswith("fsmchat.transcript") or "messages" in data:
-        return "a transcript (fsmchat verify SPEC FILE checks it against a spec)"
-    if fmt.startswith("fsmchat.bench"):
-        return "benchmark results"
-    return "no top-level 'agents' or 'transitions' key"
 
 
 def _one_line(p: Problem) -> Problem:

@@ -9,9 +9,9 @@ from pathlib import Path
 from typing import Any
 
 from fsmchat._core.build import parse_spec
-from fsmchat._core.check import SPEC_SUFFIXES, check_text, why_not_a_spec
+from fsmchat._core.check import SPEC_SUFFIXES, check_text
 from fsmchat._core.errors import InvalidArgument, Problem, SpecError
-from fsmchat._core.source import MAX_SPEC_BYTES
+from fsmchat._core.source import MAX_SPEC_BYTES, why_not_a_spec
 from fsmchat._core.spec import Spec
 from fsmchat._run.resolve import resolve_spec
 
@@ -100,7 +100,7 @@ def pick_spec_files(
     A file named in ``paths`` is always checked. A file found in a directory is
     checked when it looks like a spec (a mapping with an ``agents`` or a
     ``transitions`` key, or text that does not parse; see
-    :func:`fsmchat._core.check.why_not_a_spec`); the others are skipped.
+    :func:`fsmchat._core.source.why_not_a_spec`); the others are skipped.
 
     Returns:
         ``(files, skipped)``: the files to check, and ``(file, why)`` for each

@@ -220,3 +220,24 @@ def test_of_in_a_spec_is_checked_against_the_agents() -> None:
         text.replace("Custmer", "first").replace(", of: first}", "}"), path="t.yaml"
     )
     assert ok.transitions[1].when == Contains("refund", of="Customer")
+
+
+def test_of_naming_no_agent_is_refused_in_a_python_spec() -> None:
+    """A spec built in Python whose guard reads `of` an unknown agent is a SpecError with a hint."""
+    from fsmchat import Edge, Spec
+    from tests.helpers import agents
+
+    with pytest.raises(
+        SpecError, match=r"reads 'of: Custmer'.*did you mean 'Customer'"
+    ):
+        Spec(
+            agents=agents("Customer", "Triage"),
+            transitions=[
+                Edge(source="Customer", target="Triage"),
+                Edge(
+                    source="Triage",
+                    target="Customer",
+                    when=Contains("x", of="Custmer"),
+                ),
+            ],
+        )
