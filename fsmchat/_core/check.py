@@ -25,6 +25,9 @@ With ``allow_repeat_speaker: false`` the engine drops self-loops before walking.
   written twice.
 * ``open-choice`` (W): two or more unconditional edges to different agents out
   of one agent: nothing in the spec tells them apart, so a selector must.
+* ``reads-nothing`` (W): a guard's ``of: NAME`` names an agent who cannot have
+  spoken when the edge is tried (no edge path from the start through NAME to
+  the edge's source): the guard always reads an empty text.
 * ``condition-names-other-agent`` (W): an ``on`` text names (as a whole word,
   case-sensitive, backticks allowed) an agent that is neither the edge's
   source nor its target — seed 003's copy-paste slip.
@@ -61,6 +64,7 @@ import attrs
 
 from fsmchat._core.build import parse_spec
 from fsmchat._core.errors import Problem, SpecError
+from fsmchat._core.guards import FIRST, LAST, reads
 from fsmchat._core.source import PathKey
 from fsmchat._core.spec import Edge, Spec, _fmt_path
 from fsmchat._core.trust import allow_list, unallowed_problems
@@ -278,7 +282,9 @@ def check_spec(spec: Spec, *, allow: Iterable[str] = ()) -> list[Problem]:
         out.add(key, why, code, "error" if code == "never-fires" else "warning")
     _check_open_choices(spec, dead, out)
     _check_condition_names(spec, out)
-    _check_graph(spec, live_out_edges(spec, dead=dead), out)
+    live = live_out_edges(spec, dead=dead)
+    _check_graph(spec, live, out)
+    _check_guard_reads(spec, live, out)
     out.problems.extend(unallowed_problems(spec, prefixes, severity="warning"))
     return out.sorted()
 
@@ -410,6 +416,38 @@ def _check_graph(spec: Spec, live: dict[str, tuple[Edge, ...]], out: _Out) -> No
         )
 
 
+def _check_guard_reads(
+    spec: Spec, live: dict[str, tuple[Edge, ...]], out: _Out
+) -> None:
+    """``reads-nothing``: a guard reads the message of an agent who cannot have spoken.
+
+    A matcher with ``of: NAME`` on an edge out of ``A`` reads NAME's last message.
+    When no path of edges that can fire goes from the start through NAME to ``A``,
+    NAME has never spoken when the edge is tried: the guard always reads ``""``.
+    (Reachability ignores guards, so the warning is never wrong, only sometimes
+    silent.)
+    """
+    reach = reachable_from_start(spec, live)
+    before: dict[str, set[str]] = {}
+    for e in spec.transitions:
+        for m in reads(e.when):
+            if m.of in (FIRST, LAST) or m.of == e.source or m.of not in spec.by_name:
+                continue
+            if e.source not in before:
+                before[e.source] = _can_reach({e.source}, live) & set(reach)
+            if m.of in before[e.source]:
+                continue
+            out.add(
+                ("transitions", e.index, "when"),
+                f"the guard of transitions[{e.index}] ({m.describe()}) reads the last "
+                f"message of {m.of!r}, who cannot have spoken when {e.source!r} has "
+                f"(no edge path from the start through {m.of!r} to {e.source!r}): it "
+                f"always reads an empty text",
+                "reads-nothing",
+                "warning",
+            )
+
+
 def _can_reach(targets: set[str], live: dict[str, tuple[Edge, ...]]) -> set[str]:
     """Agents from which some agent of ``targets`` is reachable (reverse BFS)."""
     incoming: dict[str, list[str]] = {a: [] for a in live}
@@ -437,7 +475,8 @@ def check_text(
     """Build the spec in ``text`` and check it: every problem of the file.
 
     Returns:
-        The builder's problems (errors) if the spec does not build, else the
+        The builder's problems (errors) and, when the parts without problems
+        still make a spec, the problems of :func:`check_spec` on it; else the
         problems of :func:`check_spec`. Problems without a location are put
         at line 1, column 1, and messages are made one line, so every
         diagnostic reads ``path:line:col: severity: message [code]``.
@@ -446,6 +485,15 @@ def check_text(
         spec = parse_spec(text, path=path)
     except SpecError as exc:
         problems = list(exc.problems)
+        if isinstance(exc.partial, Spec):
+            # The parts that built have a graph to check too: all at once.
+            seen = {(p.line, p.column, p.code) for p in problems}
+            problems += [
+                p
+                for p in check_spec(exc.partial, allow=allow)
+                if (p.line, p.column, p.code) not in seen
+            ]
+            problems.sort(key=lambda p: (p.line, p.column, p.code))
     else:
         problems = check_spec(spec, allow=allow)
     return [_one_line(p) for p in problems]

@@ -5,12 +5,12 @@ The diagram is a view of the same ordered edges the engine walks:
 * agents are boxes in declaration order (human agents ``(human)``, function
   agents ``(function)``); the start agent has an entry arrow from a point;
   ``end`` agents have a double border;
-* each edge is labelled with its priority among the edges out of its source
-  (``#1``, ``#2``, ... in walk order; an agent's unconditional edges form one
-  open set and share a number; a lone edge has none), its ``when`` guard
-  (``guard.describe()``) and its ``on`` condition (quoted, wrapped, truncated);
-* ``default`` edges are dashed and numbered after the others (``#3 default``:
-  they are taken only when nothing else was);
+* each edge is labelled ``#i``, its index in the spec's ``transitions`` (the
+  number the checker, the verifier and the viewer use too; out of one agent a
+  lower number is tried first), its ``when`` guard (``guard.describe()``) and
+  its ``on`` condition (quoted, wrapped, truncated);
+* ``default`` edges are dashed and labelled ``#i default`` (they are taken
+  only when nothing else was);
 * edges that no step can take (see :func:`fsmchat._core.check.dead_edges`) are
   dotted and grey;
 * when two agents have edges both ways, the edges from the later-declared
@@ -93,7 +93,7 @@ def to_dot(
     back = _back_edges(spec)
     for name in spec.names:
         edges = spec.out_edges.get(name, ())
-        ranks = _priorities(edges)
+        ranks = _numbers(edges)
         for e in edges:
             flip = (e.source, e.target) in back
             lines.append(_edge_line(e, ranks.get(e.index), counts, dead, flip=flip))
@@ -129,29 +129,9 @@ def _back_edges(spec: Spec) -> set[tuple[str, str]]:
     return {(s, d) for s, d in pairs if (d, s) in pairs and order[s] > order[d]}
 
 
-def _priorities(edges: tuple[Edge, ...]) -> dict[int, str]:
-    """``#k`` per edge in walk order; the open set shares one number."""
-    if len(edges) < 2:
-        return {}
-    out: dict[int, str] = {}
-    k = 0
-    open_rank: str | None = None
-    for e in edges:
-        if e.default:
-            continue
-        if e.unconditional:
-            if open_rank is None:
-                k += 1
-                open_rank = f"#{k}"
-            out[e.index] = open_rank
-        else:
-            k += 1
-            out[e.index] = f"#{k}"
-    for e in edges:
-        if e.default:
-            k += 1
-            out[e.index] = f"#{k} default"
-    return out
+def _numbers(edges: tuple[Edge, ...]) -> dict[int, str]:
+    """``#i`` per edge: its index in ``spec.transitions`` (``#i default`` for a default)."""
+    return {e.index: f"#{e.index}" + (" default" if e.default else "") for e in edges}
 
 
 def _edge_line(

@@ -70,10 +70,16 @@ class Problem:
 
 
 class SpecError(FsmchatError, ValueError):
-    """A spec could not be parsed or built; ``problems`` lists every problem."""
+    """A spec could not be parsed or built; ``problems`` lists every problem.
 
-    def __init__(self, problems: Sequence[Problem]) -> None:
+    ``partial`` is the spec built from the parts that had no problem, when the
+    builder could make one (the checker looks at its graph too, so a file's
+    schema errors and graph errors are reported at once); never run it.
+    """
+
+    def __init__(self, problems: Sequence[Problem], *, partial: object = None) -> None:
         self.problems = tuple(problems)
+        self.partial = partial
         super().__init__("\n".join(str(p) for p in self.problems))
 
 

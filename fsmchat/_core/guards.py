@@ -1,8 +1,12 @@
 """Deterministic guards: pure predicates over a :class:`~fsmchat.ChatView`.
 
-A guard is data, never a string to ``eval``. The built-in matchers look at the
-last message's text; anything else is a named Python callable (``call:
-package.module:function``), called with the chat view and the spec's ``args``::
+A guard is data, never a string to ``eval``. The built-in matchers look at one
+message's text: the last message by default (on an edge, the reply of the agent
+the edge leaves), or the one ``of`` names: ``of: first`` the chat's first
+message, ``of: NAME`` the last message agent ``NAME`` wrote (``""`` while it has
+written none; see :func:`message_of`). Anything else is a named Python callable
+(``call: package.module:function``), called with the chat view and the spec's
+``args``::
 
     def last_number_is_multiple(chat: ChatView, *, of: int) -> bool: ...
 
@@ -32,6 +36,9 @@ from fsmchat._core.state import ChatView
 
 __all__ = [
     "CODE_GUARDS",
+    "FIRST",
+    "LAST",
+    "MATCHERS",
     "AllOf",
     "AnyOf",
     "Call",
@@ -43,6 +50,8 @@ __all__ = [
     "Regex",
     "bind_guard",
     "calls",
+    "message_of",
+    "reads",
 ]
 
 
@@ -53,12 +62,43 @@ class Guard(Protocol):
     def describe(self) -> str: ...
 
 
+#: ``of`` of a matcher reading the last message (the default).
+LAST = "last"
+#: ``of`` of a matcher reading the chat's first message.
+FIRST = "first"
+
+
+def message_of(view: ChatView, of: str) -> str:
+    """The text a matcher reads: the last message, the first, or agent ``of``'s last.
+
+    ``""`` when there is no such message (before the first message, or while the
+    named agent has written none).
+    """
+    if of == LAST:
+        return view.last_content
+    items = view.messages
+    if of == FIRST:
+        return items[0].content if items else ""
+    for m in reversed(items):
+        if m.name == of:
+            return m.content
+    return ""
+
+
+def _of(of: str) -> str:
+    """The ``describe()`` suffix of ``of``."""
+    if of == LAST:
+        return ""
+    return " of the first message" if of == FIRST else f" of {of}"
+
+
 @attrs.frozen
 class Regex:
-    """True when ``pattern`` matches anywhere in the last message (``re.search``)."""
+    """True when ``pattern`` matches anywhere in the message ``of`` reads (``re.search``)."""
 
     pattern: str
     ignore_case: bool = False
+    of: str = attrs.field(default=LAST, kw_only=True)
     _compiled: re.Pattern[str] = attrs.field(init=False, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
@@ -66,49 +106,56 @@ class Regex:
         object.__setattr__(self, "_compiled", re.compile(self.pattern, flags))
 
     def evaluate(self, view: ChatView) -> bool:
-        return self._compiled.search(view.last_content) is not None
+        return self._compiled.search(message_of(view, self.of)) is not None
 
     def describe(self) -> str:
-        return f"/{self.pattern}/" + ("i" if self.ignore_case else "")
+        return f"/{self.pattern}/" + ("i" if self.ignore_case else "") + _of(self.of)
 
 
 @attrs.frozen
 class Contains:
-    """True when the last message contains ``text``."""
+    """True when the message ``of`` reads contains ``text``."""
 
     text: str
+    of: str = attrs.field(default=LAST, kw_only=True)
 
     def evaluate(self, view: ChatView) -> bool:
-        return self.text in view.last_content
+        return self.text in message_of(view, self.of)
 
     def describe(self) -> str:
-        return f"contains {self.text!r}"
+        return f"contains {self.text!r}{_of(self.of)}"
 
 
 @attrs.frozen
 class EndsWith:
-    """True when the last message, trailing whitespace removed, ends with ``text``."""
+    """True when the message ``of`` reads, trailing whitespace removed, ends with ``text``."""
 
     text: str
+    of: str = attrs.field(default=LAST, kw_only=True)
 
     def evaluate(self, view: ChatView) -> bool:
-        return view.last_content.rstrip().endswith(self.text)
+        return message_of(view, self.of).rstrip().endswith(self.text)
 
     def describe(self) -> str:
-        return f"endswith {self.text!r}"
+        return f"endswith {self.text!r}{_of(self.of)}"
 
 
 @attrs.frozen
 class Equals:
-    """True when the last message, stripped, equals ``text``."""
+    """True when the message ``of`` reads, stripped, equals ``text``."""
 
     text: str
+    of: str = attrs.field(default=LAST, kw_only=True)
 
     def evaluate(self, view: ChatView) -> bool:
-        return view.last_content.strip() == self.text
+        return message_of(view, self.of).strip() == self.text
 
     def describe(self) -> str:
-        return f"equals {self.text!r}"
+        return f"equals {self.text!r}{_of(self.of)}"
+
+
+#: The text matchers (the guards that read one message, as ``of`` says).
+MATCHERS = (Regex, Contains, EndsWith, Equals)
 
 
 @attrs.frozen
@@ -221,6 +268,19 @@ def calls(guard: Guard | None) -> Iterator[tuple[tuple[str | int, ...], Call]]:
                 ((*path, word, j), inner)
                 for j, inner in reversed(list(enumerate(g.guards)))
             )
+
+
+def reads(guard: Guard | None) -> Iterator[Regex | Contains | EndsWith | Equals]:
+    """Every text matcher in ``guard``'s tree (what each reads: its ``of``)."""
+    stack: list[Any] = [guard]
+    while stack:
+        g = stack.pop()
+        if isinstance(g, MATCHERS):
+            yield g
+        elif isinstance(g, Not):
+            stack.append(g.guard)
+        elif isinstance(g, AllOf | AnyOf):
+            stack.extend(reversed(g.guards))
 
 
 def bind_guard(guard: Guard, table: Mapping[str, Callable[..., Any]]) -> Guard:

@@ -42,6 +42,7 @@ __all__ = [
     "compose",
     "load_json",
     "load_yaml",
+    "why_not_a_spec",
 ]
 
 #: ``locations[(*path, KEY)]`` is where the *key* of ``path`` is written;
@@ -417,3 +418,32 @@ class LazyLocations(Mapping[PathKey, tuple[int, int]]):
 
     def __bool__(self) -> bool:
         return True  # a file's locations, even before they are computed
+
+
+def why_not_a_spec(text: str) -> str | None:
+    """Why ``text`` is not a spec, or ``None`` when it looks like one.
+
+    A spec is a mapping with an ``agents`` or a ``transitions`` key. Text that
+    does not parse looks like one (the checker then says what is wrong with
+    it); anything else that parses is named: a JSON Schema, a transcript, a
+    bench result, a list (an AutoGen message or config list).
+    """
+    data = load_json(text)
+    if data is None:
+        data = load_yaml(text)
+    if data is _FAILED:
+        return None
+    if isinstance(data, list):
+        return "a list (a message list or a config list?), not a spec mapping"
+    if not isinstance(data, Mapping):
+        return f"a {type(data).__name__}, not a spec mapping"
+    if "agents" in data or "transitions" in data:
+        return None
+    fmt = str(data.get("format") or "")
+    if "$schema" in data and "properties" in data:
+        return "a JSON Schema"
+    if fmt.startswith("fsmchat.transcript") or "messages" in data:
+        return "a transcript (fsmchat verify SPEC FILE checks it against a spec)"
+    if fmt.startswith("fsmchat.bench"):
+        return "benchmark results"
+    return "no top-level 'agents' or 'transitions' key"

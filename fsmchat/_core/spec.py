@@ -39,7 +39,15 @@ from typing import Any
 import attrs
 
 from fsmchat._core.errors import InvalidArgument, Problem, SpecError
-from fsmchat._core.guards import CODE_GUARDS, Guard, bind_guard, calls
+from fsmchat._core.guards import (
+    CODE_GUARDS,
+    FIRST,
+    LAST,
+    Guard,
+    bind_guard,
+    calls,
+    reads,
+)
 from fsmchat._core.refs import ref_problem
 from fsmchat._core.source import PathKey
 
@@ -528,6 +536,22 @@ def _semantic_problems(spec: Spec) -> list[Problem]:
                     "bad-default",
                 )
             defaults.setdefault(e.source, e.index)
+    guarded: list[tuple[PathKey, Guard | None, str]] = [
+        (("terminate_when",), spec.terminate_when, "terminate_when")
+    ]
+    guarded += [
+        (("transitions", e.index, "when"), e.when, f"transitions[{e.index}].when")
+        for e in spec.transitions
+    ]
+    for key, guard, what in guarded:
+        for m in reads(guard):
+            if m.of not in (FIRST, LAST) and m.of not in names:
+                add(
+                    key,
+                    f"{what} reads 'of: {m.of}', which names no agent (first, last or "
+                    f"an agent's name){did_you_mean(m.of, names)}",
+                    "unknown-agent",
+                )
     if spec.max_round < 1:
         add(
             ("max_round",),

@@ -11,11 +11,18 @@ from typing import Any
 from fsmchat._core.build import parse_spec
 from fsmchat._core.check import SPEC_SUFFIXES, check_text
 from fsmchat._core.errors import InvalidArgument, Problem, SpecError
-from fsmchat._core.source import MAX_SPEC_BYTES
+from fsmchat._core.source import MAX_SPEC_BYTES, why_not_a_spec
 from fsmchat._core.spec import Spec
 from fsmchat._run.resolve import resolve_spec
 
-__all__ = ["check_paths", "collect_spec_files", "load_spec", "read_text", "write_json"]
+__all__ = [
+    "check_paths",
+    "collect_spec_files",
+    "load_spec",
+    "pick_spec_files",
+    "read_text",
+    "write_json",
+]
 
 
 def load_spec(
@@ -85,6 +92,42 @@ def collect_spec_files(paths: Iterable[str | os.PathLike[str]]) -> list[str]:
     return files
 
 
+def pick_spec_files(
+    paths: Iterable[str | os.PathLike[str]],
+) -> tuple[list[str], list[tuple[str, str]]]:
+    """The files of :func:`collect_spec_files` that look like specs, and the rest.
+
+    A file named in ``paths`` is always checked. A file found in a directory is
+    checked when it looks like a spec (a mapping with an ``agents`` or a
+    ``transitions`` key, or text that does not parse; see
+    :func:`fsmchat._core.source.why_not_a_spec`); the others are skipped.
+
+    Returns:
+        ``(files, skipped)``: the files to check, and ``(file, why)`` for each
+        file skipped.
+
+    Raises:
+        InvalidArgument: a path does not exist, or no spec file was found.
+    """
+    named = {os.fspath(p) for p in paths if not Path(p).is_dir()}
+    files: list[str] = []
+    skipped: list[tuple[str, str]] = []
+    for name in collect_spec_files(paths):
+        why = None
+        if name not in named:
+            text, problem = read_text(name)
+            why = None if problem is not None else why_not_a_spec(text)
+        if why is None:
+            files.append(name)
+        else:
+            skipped.append((name, why))
+    if not files:
+        shown = ", ".join(repr(os.fspath(p)) for p in paths)
+        msg = f"no spec files in {shown}: {len(skipped)} skipped as not specs"
+        raise InvalidArgument(msg)
+    return files, skipped
+
+
 def _walk(root: Path) -> Iterator[Path]:
     for p in root.rglob("*"):
         rel = p.relative_to(root).parts
@@ -93,7 +136,7 @@ def _walk(root: Path) -> Iterator[Path]:
 
 
 def check_paths(paths: Iterable[str | os.PathLike[str]]) -> list[Problem]:
-    """Check every spec file in ``paths`` (see :func:`collect_spec_files`).
+    """Check every spec file in ``paths`` (see :func:`pick_spec_files`).
 
     This is the checker's only function that touches the file system: it
     reads each file and hands the text to :func:`check_text`.
@@ -106,7 +149,7 @@ def check_paths(paths: Iterable[str | os.PathLike[str]]) -> list[Problem]:
         InvalidArgument: a path does not exist, or no spec file was found.
     """
     problems: list[Problem] = []
-    for name in collect_spec_files(paths):
+    for name in pick_spec_files(paths)[0]:
         text, problem = read_text(name)
         if problem is not None:
             problems.append(problem)

@@ -14,6 +14,7 @@ Exit codes: 0 done, 1 some trials failed (e.g. the endpoint), 2 bad arguments.
 from __future__ import annotations
 
 import asyncio
+import os
 import shlex
 import sys
 from pathlib import Path
@@ -30,6 +31,23 @@ _DEFAULT_MODES = "free,graph,fsm-nl,fsm"
 _DEFAULT_MODELS = "oracle,noisy:0.2,noisy:0.5"
 
 
+def _portable(path: object) -> str:
+    """``path`` relative to the working directory when it lies inside it.
+
+    The command goes into committed results: it must not carry the recording
+    machine's absolute paths.
+    """
+    text = str(path)
+    if not os.path.isabs(text):
+        return text
+    here = os.getcwd()
+    try:
+        inside = os.path.commonpath([here, text]) == here
+    except ValueError:  # another drive (Windows)
+        return text
+    return os.path.relpath(text, here) if inside else text
+
+
 def _command(params: dict[str, Any]) -> str:
     parts = ["fsmchat", "bench"]
     if params["perf"]:
@@ -38,8 +56,8 @@ def _command(params: dict[str, Any]) -> str:
         for key in ("scenarios", "modes", "models", "trials", "seed", "concurrency"):
             parts += [f"--{key}", str(params[key])]
         if params.get("cache_dir"):
-            parts += ["--cache-dir", str(params["cache_dir"])]
-    parts += ["--out", str(params["out"])]
+            parts += ["--cache-dir", _portable(params["cache_dir"])]
+    parts += ["--out", _portable(params["out"])]
     return " ".join(shlex.quote(p) for p in parts)
 
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
+from typing import Any
 
 import click
 
@@ -49,6 +51,22 @@ def print_decision(decision: Decision) -> None:
         f" (candidates: {', '.join(decision.candidates) or '-'}){extra}",
         err=True,
     )
+
+
+def count(n: int, word: str) -> str:
+    """``n`` and ``word``, plural unless ``n`` is 1: ``1 message``, ``3 messages``."""
+    return f"{n} {word}{'s' if n != 1 else ''}"
+
+
+def named_spec(data: dict[str, Any], spec_path: str | None) -> dict[str, Any]:
+    """``data`` (a ``--json`` transcript) naming its spec file, so ``view`` needs no ``--spec``.
+
+    ``spec_path`` is kept as given and as an absolute path; the viewer tries
+    both, then the path beside the JSON file.
+    """
+    if spec_path is None:
+        return data
+    return {**data, "spec_path": spec_path, "spec_abspath": os.path.abspath(spec_path)}
 
 
 def fail(message: str, code: int = 1) -> None:
@@ -98,14 +116,16 @@ def _print_usage(result: ChatResult) -> None:
         )
 
 
-def finish_chat(result: ChatResult, json_out: str | None) -> None:
+def finish_chat(
+    result: ChatResult, json_out: str | None, spec_path: str | None = None
+) -> None:
     """Write ``--json`` if asked, then say how the chat ended (exit 1 on no route)."""
     if json_out:
-        write_json(json_out, result.to_dict())
+        write_json(json_out, named_spec(result.to_dict(), spec_path))
     end = result.finished
     if end.reason == "no route":
         fail(end.detail)
     click.echo(
-        f"-- chat ended: {end.reason} ({end.detail}) after {end.round} messages",
+        f"-- chat ended: {end.reason} ({end.detail}) after {count(end.round, 'message')}",
         err=True,
     )

@@ -40,9 +40,11 @@ from fsmchat.cli._allow import (
     allowed,
 )
 from fsmchat.cli._common import (
+    count,
     fail,
     finish_chat,
     json_option,
+    named_spec,
     print_decision,
     print_message,
     trace_option,
@@ -219,7 +221,7 @@ def replay(
         fail(str(exc))
         return
     if done.result is not None:
-        finish_chat(done.result, json_out)
+        finish_chat(done.result, json_out, done.spec_path)
         return
     engine = done.engine
     request = engine.next_request()
@@ -229,16 +231,19 @@ def replay(
     if json_out:
         write_json(
             json_out,
-            {
-                "format": "fsmchat.transcript/1",
-                "spec": engine.spec.name,
-                "messages": [m.to_dict() for m in engine.messages],
-                "trace": [d.to_dict() for d in engine.trace],
-                "finished": None,
-            },
+            named_spec(
+                {
+                    "format": "fsmchat.transcript/1",
+                    "spec": engine.spec.name,
+                    "messages": [m.to_dict() for m in engine.messages],
+                    "trace": [d.to_dict() for d in engine.trace],
+                    "finished": None,
+                },
+                done.spec_path,
+            ),
         )
     click.echo(
-        f"-- the record ends after {engine.round} messages; the chat is not finished "
+        f"-- the record ends after {count(engine.round, 'message')}; the chat is not finished "
         f"(next: {type(request).__name__} for {who}). Continue it with: "
         f"fsmchat run {done.spec_path} --record {record_path}",
         err=True,

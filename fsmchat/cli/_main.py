@@ -29,6 +29,7 @@ from fsmchat.cli._common import (
     finish_chat,
     json_option,
     load_spec_or_exit,
+    named_spec,
     print_decision,
     print_message,
     trace_option,
@@ -280,7 +281,7 @@ def run(
                     reason="error", round=len(seen_messages), detail=str(exc)
                 ),
             )
-            write_json(json_out, partial.to_dict())
+            write_json(json_out, named_spec(partial.to_dict(), spec_path))
         fail(str(exc))
         return
     finally:
@@ -288,7 +289,7 @@ def run(
             chat_model.close()
     if show_usage:
         _print_usage(result)
-    finish_chat(result, json_out)
+    finish_chat(result, json_out, spec_path)
 
 
 def _chat_model(

@@ -23,14 +23,14 @@ from fsmchat._core.paths import covering_paths, format_path, uncovered_edges
 from fsmchat._core.spec import Spec
 from fsmchat._core.verify import Transcript, VerifyReport, verify_transcript
 from fsmchat._record.transcript import read_transcript
-from fsmchat._run.files import collect_spec_files, read_text
+from fsmchat._run.files import pick_spec_files, read_text
 from fsmchat.cli._allow import (
     accept_options,
     allow_option,
     allowed,
     resolve_or_exit,
 )
-from fsmchat.cli._common import load_spec_or_exit
+from fsmchat.cli._common import count, load_spec_or_exit
 
 __all__ = ["check", "draw", "paths", "schema", "verify"]
 
@@ -60,15 +60,23 @@ def check(
 ) -> None:
     """Check spec files (and directories of them) without running anything.
 
+    A file named on the command line is always checked. In a directory (searched
+    recursively for *.yaml, *.yml, *.json, hidden entries skipped), a file is
+    checked when it looks like a spec: a mapping with an `agents` or
+    `transitions` key, or text that does not parse. Others (a JSON Schema, a
+    transcript, bench results, a config list) are listed as skipped.
     Nothing a spec names is imported. Prints every problem as
     `path:line:col: error|warning: message [code]`, then a summary on stderr.
     Exit 1 if any error (any warning with --strict).
     """
     prefixes = allowed(allow)
     try:
-        files = collect_spec_files(targets)
+        files, skipped = pick_spec_files(targets)
     except InvalidArgument as exc:
         raise click.UsageError(str(exc)) from None
+    if fmt != "json":
+        for name, why in skipped:
+            click.echo(f"skipped {name}: not a spec ({why})", err=True)
     problems: list[Problem] = []
     for name in files:
         text, problem = read_text(name)
@@ -82,6 +90,7 @@ def check(
     if fmt == "json":
         doc = {
             "files": files,
+            "skipped": [{"path": name, "why": why} for name, why in skipped],
             "problems": [_problem_dict(p) for p in problems],
             "errors": errors,
             "warnings": warnings,
@@ -90,10 +99,10 @@ def check(
     else:
         for p in problems:
             click.echo(str(p))
-    n = len(files)
+    more = f" ({len(skipped)} skipped: not specs)" if skipped else ""
     click.echo(
-        f"checked {n} file{'s' if n != 1 else ''}: {_count(errors, 'error')}, "
-        f"{_count(warnings, 'warning')}",
+        f"checked {count(len(files), 'file')}{more}: {count(errors, 'error')}, "
+        f"{count(warnings, 'warning')}",
         err=True,
     )
     if errors or (strict and warnings):
@@ -114,10 +123,6 @@ def _problem_dict(p: Problem) -> dict[str, Any]:
 def _fail(message: str) -> NoReturn:
     click.echo(f"Error: {message}", err=True)
     sys.exit(1)
-
-
-def _count(n: int, word: str) -> str:
-    return f"{n} {word}{'s' if n != 1 else ''}"
 
 
 # --------------------------------------------------------------------------
@@ -220,7 +225,7 @@ def _render(dot: str, fmt: str) -> bytes:
 
 @click.command()
 @click.argument("spec_path", metavar="SPEC", type=_EXISTING)
-@click.argument("transcript_path", metavar="TRANSCRIPT.json", type=_EXISTING)
+@click.argument("transcript_path", metavar="CHAT", type=_EXISTING)
 @click.option("--all", "show_all", is_flag=True, help="Show every illegal step.")
 @click.option("-v", "--verbose", is_flag=True, help="Show every step, legal or not.")
 @click.option(
@@ -250,7 +255,10 @@ def verify(
     accept_unkeyed: bool,
     allow: tuple[str, ...],
 ) -> None:
-    """Check that TRANSCRIPT.json is a legal run of SPEC.
+    """Check that CHAT is a legal run of SPEC.
+
+    CHAT is a record (`fsmchat run --record`, finished, paused or torn), a
+    `fsmchat run --json` transcript, or an AutoGen message list.
 
     Prints the first illegal step (all of them with --all) as
     `step N: FROM → TO: illegal: why`, notes for steps that depend on
@@ -294,13 +302,14 @@ def verify(
     if illegal:
         more = "" if show_all or verbose or len(illegal) == 1 else " (--all shows all)"
         click.echo(
-            f"{transcript_path}: {_count(len(illegal), 'illegal step')} of {n}"
+            f"{transcript_path}: {count(len(illegal), 'illegal step')} of {n}"
             f"{extra}{more}",
             err=True,
         )
         sys.exit(1)
     click.echo(
-        f"{transcript_path}: ok: {n} messages, every step legal{extra}", err=True
+        f"{transcript_path}: ok: {count(n, 'message')}, every step legal{extra}",
+        err=True,
     )
 
 
@@ -359,4 +368,4 @@ def paths(spec_path: str, verbose: bool) -> None:
             err=True,
         )
     n = sum(len(p) for p in found)
-    click.echo(f"{_count(len(found), 'path')}, {_count(n, 'step')}", err=True)
+    click.echo(f"{count(len(found), 'path')}, {count(n, 'step')}", err=True)

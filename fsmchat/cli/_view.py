@@ -7,6 +7,7 @@ success, 1 a failure (unreadable or corrupt file, bad spec), 2 a usage error.
 from __future__ import annotations
 
 import sys
+import urllib.parse
 from pathlib import Path
 from types import ModuleType
 
@@ -15,7 +16,7 @@ import click
 from fsmchat._core.errors import FsmchatError, UnallowedCode
 from fsmchat._run.files import load_spec
 from fsmchat.cli._allow import RECORD_SPEC_NOTE, allow_option, allowed
-from fsmchat.cli._common import fail
+from fsmchat.cli._common import count, fail
 
 __all__ = ["view"]
 
@@ -62,9 +63,12 @@ def view(
     """Show a chat walking its state machine, in the browser.
 
     SOURCE is a record (`fsmchat run --record`, finished, paused or torn), a
-    `fsmchat run --json` transcript or an AutoGen message list (both with
-    --spec), or a `fsmchat bench` results folder. The page lights the path on
-    the spec's diagram and shows every step's message and routing decision.
+    `fsmchat run --json` transcript (it names its spec), an AutoGen message
+    list (with --spec), a `fsmchat bench` results folder (a dashboard), or a
+    folder of records and transcripts (an index of runs, newest first, each
+    opening its chat; with -o FILE.html the chats' pages go into FILE_chats/).
+    The page lights the path on the spec's diagram and shows every step's
+    message, routing decision and the prompt behind it.
     """
     if serve == (output is not None):
         msg = "say where the page goes: -o FILE.html, or --serve (not both)"
@@ -76,6 +80,9 @@ def view(
         return
     assert output is not None
     viewer = _viewer()
+    if Path(source).is_dir() and not viewer.is_bench_folder(source):
+        _write_runs(viewer, source, output, prefixes)
+        return
     try:
         page = viewer.build_page(source, spec_path=spec_path, allow=prefixes)
     except viewer.SpecNeeded as exc:
@@ -89,8 +96,31 @@ def view(
         click.echo(f"warning: {note}", err=True)
     Path(output).write_text(viewer.render_html(page), encoding="utf-8")
     steps = len(page.model.get("steps") or page.model.get("trials") or ())
-    what = "steps" if page.model.get("kind") == "chat" else "trials"
-    click.echo(f"wrote {output} ({steps} {what})", err=True)
+    what = "step" if page.model.get("kind") == "chat" else "trial"
+    click.echo(f"wrote {output} ({count(steps, what)})", err=True)
+
+
+def _write_runs(
+    viewer: ModuleType, folder: str, output: str, allow: tuple[str, ...]
+) -> None:
+    """Write the index of ``folder`` to ``output`` and each chat's page beside it."""
+    out = Path(output)
+    chats_dir = out.with_name(out.stem + "_chats")
+
+    def href(name: str) -> str:
+        return f"{chats_dir.name}/{urllib.parse.quote(name)}.html"
+
+    runs = viewer.build_runs(folder, href=href, allow=allow)
+    if runs.chats:
+        chats_dir.mkdir(exist_ok=True)
+    for name, page in runs.chats.items():
+        text = viewer.render_html(page, back=f"../{urllib.parse.quote(out.name)}")
+        (chats_dir / f"{name}.html").write_text(text, encoding="utf-8")
+    out.write_text(viewer.render_html(runs.index), encoding="utf-8")
+    rows = runs.index.model["runs"]
+    bad = sum(1 for r in rows if r["href"] is None)
+    extra = f", {bad} unreadable" if bad else ""
+    click.echo(f"wrote {output} ({count(len(rows), 'chat')}{extra})", err=True)
 
 
 def _viewer() -> ModuleType:
@@ -106,15 +136,16 @@ def _viewer() -> ModuleType:
 def _serve(
     source: str, spec_path: str | None, port: int, allow: tuple[str, ...]
 ) -> None:
-    if Path(source).is_dir():
-        msg = (
-            "--serve follows a chat file; write a bench folder's page with -o FILE.html"
-        )
-        raise click.UsageError(msg)
     viewer = _viewer()
+    if Path(source).is_dir() and viewer.is_bench_folder(source):
+        msg = "--serve follows chats; write a bench folder's page with -o FILE.html"
+        raise click.UsageError(msg)
     try:
         spec = None if spec_path is None else load_spec(spec_path)
-        server = viewer.LiveServer(source, spec=spec, port=port, allow=allow)
+        if Path(source).is_dir():
+            server = viewer.RunsServer(source, port=port, allow=allow)
+        else:
+            server = viewer.LiveServer(source, spec=spec, port=port, allow=allow)
     except viewer.SpecNeeded as exc:
         raise click.UsageError(str(exc)) from None
     except FsmchatError as exc:

@@ -2,9 +2,12 @@
 
 A results folder holds ``results.json`` (cells: one row per scenario × mode ×
 model; trials: each trial's speakers and the ground-truth speakers) and
-``results.png`` (the chart). The page shows the table, the chart, and each
-trial's path against the ground truth with the first divergence marked; picking
-a trial lights its path on its scenario's diagram.
+``results.png`` (the chart). The page is a dashboard: the table, the chart,
+filters and a search over the trials, and each trial's path against the ground
+truth with the first divergence marked. Each trial carries what the page needs
+to draw without asking again: its spec edges (``edges``), its moves that are no
+edge (``moves``) and its :func:`outcome`, so the diagram shows the heat-map of
+the trials kept and the chosen trial's path.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from fsmchat._core.spec import Spec
 from fsmchat.bench.scenarios import get_scenario
 from fsmchat.view._model import spec_model
 
-__all__ = ["bench_model", "first_divergence", "scenario_specs"]
+__all__ = ["bench_model", "first_divergence", "outcome", "scenario_specs"]
 
 #: Columns of the results table: (key in a cell, heading, format).
 COLUMNS: tuple[tuple[str, str, str], ...] = (
@@ -69,6 +72,35 @@ def _path_edges(spec: Spec | None, speakers: Sequence[str]) -> list[int | None]:
     return out
 
 
+def _illegal_moves(
+    spec: Spec | None, speakers: Sequence[str], edges: Sequence[int | None]
+) -> list[list[str]]:
+    """The moves of ``speakers`` that are no edge of ``spec``, as ``[from, to]``."""
+    if spec is None:
+        return []
+    return [
+        [a, b]
+        for (a, b), e in zip(itertools.pairwise(speakers), edges, strict=False)
+        if e is None and a in spec.by_name and b in spec.by_name
+    ]
+
+
+def outcome(trial: Mapping[str, Any]) -> str:
+    """The dashboard's outcome of a trial: its worst fault first.
+
+    ``error`` (the trial failed), ``illegal`` (a move no edge allows), ``no
+    route`` (the chat stopped with no legal successor), ``exact`` (the ground
+    truth's path), else ``diverged``.
+    """
+    if trial.get("error"):
+        return "error"
+    if int(trial.get("illegal") or 0) > 0:
+        return "illegal"
+    if trial.get("finished") == "no route":
+        return "no route"
+    return "exact" if trial.get("exact") else "diverged"
+
+
 def bench_model(
     data: Mapping[str, Any], specs: Mapping[str, Spec], *, source: str, chart: bool
 ) -> dict[str, Any]:
@@ -85,6 +117,7 @@ def bench_model(
         speakers = [str(s) for s in t.get("speakers") or ()]
         truth = [str(s) for s in t.get("truth") or ()]
         spec = specs.get(str(t.get("scenario")))
+        edges = _path_edges(spec, speakers)
         trials.append(
             {
                 "scenario": str(t.get("scenario", "")),
@@ -95,7 +128,9 @@ def bench_model(
                 "truth": truth,
                 "exact": bool(t.get("exact")),
                 "divergence": first_divergence(speakers, truth),
-                "edges": _path_edges(spec, speakers),
+                "edges": edges,
+                "moves": _illegal_moves(spec, speakers, edges),
+                "outcome": outcome(t),
                 "illegal": int(t.get("illegal") or 0),
                 "finished": str(t.get("finished", "")),
                 "error": t.get("error"),

@@ -53,7 +53,8 @@ class LoadedChat:
         status: ``"finished"``, ``"paused"``, ``"torn"``, ``"running"`` (a
             record without an end line) or ``"unknown"``.
         detail: why the chat ended or paused, in a few words.
-        spec_path: the spec the file names (records only), else ``None``.
+        spec_path: the spec the file names (a record, or ``fsmchat run --json``
+            output), else ``None``.
         notes: remarks about reading it (inferred speakers, a torn line).
         routing: how the chat used the spec (records only; ``None``: the default).
     """
@@ -98,12 +99,19 @@ def read_chat(path: str, *, spec: Spec | None = None) -> LoadedChat:
         detail = str(finished.get("reason", ""))
         if finished.get("detail"):
             detail += f": {finished['detail']}"
+    elif isinstance(data, dict) and "finished" in data and finished is None:
+        # `fsmchat replay --json` of a record whose chat is not over yet.
+        status, detail = "paused", "the record ends before the chat does"
+    named = data.get("spec_path") if isinstance(data, dict) else None
     return LoadedChat(
         kind="transcript" if isinstance(data, dict) else "messages",
         messages=transcript.messages,
         decisions=transcript.decisions,
         status=status,
         detail=detail,
+        spec_path=None
+        if not isinstance(named, str)
+        else _spec_of_record(path, named, str(data.get("spec_abspath") or named)),
         notes=transcript.notes,
     )
 
@@ -191,10 +199,10 @@ def find_spec(path: str | None, chat: LoadedChat, source: str) -> Spec:
         msg = f"the record {source} has no complete header line yet: give its spec with --spec SPEC"
         raise SpecNeeded(msg)
     if chosen is None:
-        msg = f"{source} is a transcript: say which spec it should follow with --spec SPEC"
+        msg = f"{source} names no spec file: say which spec it should follow with --spec SPEC"
         raise SpecNeeded(msg)
     if path is None and not os.path.isfile(chosen):
-        msg = f"the record {source} names the spec {chosen!r}, which does not exist: give it with --spec SPEC"
+        msg = f"{source} names the spec {chosen!r}, which does not exist: give it with --spec SPEC"
         raise SpecNeeded(msg)
     if path is None:  # the record chose it: data only, its content never echoed
         return load_record_spec(source, chosen)

@@ -113,6 +113,7 @@ def chat_model(
             }
         )
     final = by_round.get(len(chat.messages)) if chat.messages else None
+    notes.extend(_live_notes(chat, report.notes))
     return {
         "kind": "chat",
         "title": spec.name,
@@ -121,13 +122,37 @@ def chat_model(
         "spec": spec_model(spec),
         "status": chat.status,
         "detail": chat.detail,
-        "notes": [*notes, *report.notes],
+        "notes": notes,
         "steps": steps,
         "final": None if final is None else _decision(final, edge_text),
         "counts": {str(k): v for k, v in sorted(report.edge_counts().items())},
         "illegal": [[s, d, n] for (s, d), n in sorted(report.illegal_moves().items())],
         "summary": _summary(report, chat.decisions),
     }
+
+
+#: How :func:`fsmchat._core.verify.verify_transcript` opens its note on a
+#: transcript that stops before the chat ended ("it may have been cut short").
+_CUT_SHORT = "the transcript stops after message"
+
+
+def _live_notes(chat: LoadedChat, notes: Sequence[str]) -> list[str]:
+    """The verifier's notes, with a running or paused chat's status said right.
+
+    A chat still being written (or waiting for a person) has not ended, which is
+    no sign of it being cut short: its note says what it is doing instead.
+    """
+    if chat.status not in ("running", "paused"):
+        return list(notes)
+    kept = [n for n in notes if not n.startswith(_CUT_SHORT)]
+    n = len(chat.messages)
+    so_far = f"{n} message{'s' if n != 1 else ''} so far"
+    if chat.status == "running":
+        return [
+            *kept,
+            f"the chat is still running ({so_far}): new steps appear as they are written",
+        ]
+    return [*kept, f"the chat is paused ({so_far}): {chat.detail}"]
 
 
 def _condition_text(when: Any, on: str | None) -> str:
@@ -166,7 +191,18 @@ def _decision(d: Decision, edge_text: Mapping[int, str]) -> dict[str, Any]:
 
 
 def _attempt(a: Attempt) -> dict[str, Any]:
+    request = a.request or {}
+    messages = request.get("messages")
     return {
+        # The exact messages sent for this answer, as the record holds them.
+        "prompt": [
+            {"role": str(m.get("role", "")), "content": str(m.get("content") or "")}
+            for m in messages
+            if isinstance(m, Mapping)
+        ]
+        if isinstance(messages, list)
+        else None,
+        "prompt_model": request.get("model"),
         "raw": a.raw,
         "error": a.error,
         "tokens": _usage(a.usage),

@@ -95,14 +95,22 @@ def _bench_page(source: str) -> Page:
     specs = scenario_specs(names)
     diagrams: dict[str, str] = {}
     notes: list[str] = []
+    model = bench_model(data, specs, source=source, chart=png is not None)
     for name, spec in specs.items():
+        # Every illegal move any trial of the scenario made gets its red edge;
+        # the page shows each one's count for the trials the filters keep.
+        moves = {
+            (a, b): 1
+            for t in model["trials"]
+            if t["scenario"] == name
+            for a, b in t["moves"]
+        }
         try:
-            diagrams[name] = diagram_svg(spec)
+            diagrams[name] = diagram_svg(spec, illegal=moves)
         except DiagramUnavailable as exc:
             notes = [str(exc)]
             break
     chart = None
     if png is not None:
         chart = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
-    model = bench_model(data, specs, source=source, chart=chart is not None)
     return Page(model=model, diagrams=diagrams, chart=chart, notes=tuple(notes))

@@ -24,6 +24,14 @@ from fsmchat.view._page import Page
 __all__ = ["render_html"]
 
 
+#: The scripts of each kind of page (``common.js`` first: the others use it).
+_SCRIPTS = {
+    "chat": ("common.js", "chat.js"),
+    "bench": ("common.js", "bench.js"),
+    "runs": ("common.js", "runs.js"),
+}
+
+
 def _asset(name: str) -> str:
     return resources.files("fsmchat.view").joinpath(name).read_text(encoding="utf-8")
 
@@ -39,12 +47,13 @@ def _environment() -> jinja2.Environment:
     )
 
 
-def render_html(page: Page, *, live: str | None = None) -> str:
+def render_html(page: Page, *, live: str | None = None, back: str | None = None) -> str:
     """Return the page as HTML text.
 
     Args:
         page: what to show.
         live: the Server-Sent Events URL of a live page (``None``: a file).
+        back: the address of the index of runs this chat belongs to.
     """
     context: dict[str, Any] = {
         "model": page.model,
@@ -52,10 +61,11 @@ def render_html(page: Page, *, live: str | None = None) -> str:
         "source": page.model.get("source", ""),
         # Our own files and Graphviz's SVG (its text XML-escaped): markup by design.
         "css": Markup(_asset("viewer.css")),
-        "js": Markup(_asset("viewer.js")),
+        "js": [Markup(_asset(name)) for name in _SCRIPTS[str(page.model.get("kind"))]],
         "diagrams": {k: Markup(v) for k, v in page.diagrams.items()},
         "chart": page.chart,
         "notes": page.notes,
         "live": live,
+        "back": back,
     }
     return _environment().get_template("page.html.j2").render(context)

@@ -120,23 +120,33 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_error(421, "this server answers loopback Host names only")
             return
         path = self.path.split("?", 1)[0]
-        if path == "/":
-            self._page()
-        elif path == "/events":
-            self._events()
-        elif path == "/favicon.ico":
+        if path == "/favicon.ico":
             self.send_response(204)
             self.end_headers()
-        else:
+        elif not self.route(path):
             self.send_error(404)
 
-    def _page(self) -> None:
-        follow = self.server.follow
+    def route(self, path: str) -> bool:
+        """Answer a GET of ``path``; ``False``: no such page (the folder server adds its own)."""
+        if path == "/":
+            self._page(self.server.follow)
+        elif path == "/events":
+            self._events(self.server.follow)
+        else:
+            return False
+        return True
+
+    def _page(
+        self, follow: _Follow, live: str = "/events", back: str | None = None
+    ) -> None:
         follow.refresh()
         if follow.page is None:
             self.send_error(500, explain=follow.payload)
             return
-        body = render_html(follow.page, live="/events").encode("utf-8")
+        self._html(render_html(follow.page, live=live, back=back))
+
+    def _html(self, text: str) -> None:
+        body = text.encode("utf-8")
         self.send_response(200)
         self.send_header("Content-Type", "text/html; charset=utf-8")
         self.send_header("Content-Length", str(len(body)))
@@ -144,8 +154,8 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
-    def _events(self) -> None:
-        follow, stop = self.server.follow, self.server.stop
+    def _events(self, follow: _Follow) -> None:
+        stop = self.server.stop
         self.send_response(200)
         self.send_header("Content-Type", "text/event-stream; charset=utf-8")
         self.send_header("Cache-Control", "no-store")

@@ -122,7 +122,7 @@ def test_draw_trace_highlights_taken_edges(tmp_path: Path) -> None:
     assert run(tools.draw, COUNTING, "-o", str(target), "--trace", trace)[0] == 0
     dot = target.read_text()
     assert '"Executor" -> "Critic" [label="illegal ×4"' in dot
-    assert '"User" -> "Planner" [label="×1"' in dot
+    assert '"User" -> "Planner" [label="#0\\n×1"' in dot
 
 
 def test_draw_trace_with_fsmchat_json(tmp_path: Path) -> None:
@@ -327,3 +327,63 @@ def test_verify_takes_the_max_round_the_chat_ran_with(tmp_path: Path) -> None:
     )
     assert too_long.exit_code == 1
     assert "max_round=5" in too_long.stdout
+
+
+def test_check_dir_checks_only_specs_and_names_the_rest(tmp_path: Path) -> None:
+    """`check DIR` skips the schema, a transcript, a config list and bench results, saying why."""
+    shutil.copy(COUNTING, tmp_path / "counting.yaml")
+    (tmp_path / "fsmchat.schema.json").write_text(run(tools.schema)[1])
+    assert (
+        run(fsmchat.cli.main, "run", COUNTING, "--json", str(tmp_path / "out.json"))[0]
+        == 0
+    )
+    (tmp_path / "OAI_CONFIG_LIST.json").write_text('[{"model": "m", "api_key": "k"}]')
+    (tmp_path / "results.json").write_text('{"format": "fsmchat.bench/1", "cells": []}')
+    (tmp_path / "broken.yaml").write_text("agents: [\n")
+    code, out, err = run(tools.check, str(tmp_path))
+    assert code == 1  # broken.yaml does not parse: it is checked and fails
+    assert "broken.yaml:" in out
+    assert "counting.yaml" not in out
+    assert (
+        f"skipped {tmp_path / 'fsmchat.schema.json'}: not a spec (a JSON Schema)" in err
+    )
+    assert f"skipped {tmp_path / 'out.json'}: not a spec (a transcript" in err
+    assert f"skipped {tmp_path / 'OAI_CONFIG_LIST.json'}: not a spec (a list" in err
+    assert f"skipped {tmp_path / 'results.json'}: not a spec (benchmark results)" in err
+    assert "checked 2 files (4 skipped: not specs): 1 error, 0 warnings" in err
+    (tmp_path / "broken.yaml").unlink()
+    code, _, err = run(tools.check, str(tmp_path))
+    assert code == 0
+    assert "checked 1 file (4 skipped: not specs): 0 errors, 0 warnings" in err
+    code, out, _ = run(tools.check, str(tmp_path / "results.json"))  # named: checked
+    assert code == 1
+    assert "missing-key" in out
+
+
+def test_verify_help_says_it_takes_records() -> None:
+    """verify's usage names CHAT and its help says records and transcripts both work."""
+    result = CliRunner().invoke(fsmchat.cli.main, ["verify", "--help"])
+    assert "SPEC CHAT" in result.output
+    assert "TRANSCRIPT.json" not in result.output
+    assert "record" in result.output
+
+
+def test_counts_are_singular_for_one(tmp_path: Path) -> None:
+    """One message, one step, one file: no "1 messages", "(1 steps)" or "1 files"."""
+    spec = tmp_path / "one.yaml"
+    spec.write_text(
+        "agents: [{name: A, kind: function, function: 'fsmchat.examples.counting:add_one'}]\n"
+        "message: '1'\nmax_round: 1\ntransitions: []\nend: [A]\n"
+    )
+    result = CliRunner().invoke(
+        fsmchat.cli.main, ["run", str(spec), "--json", str(tmp_path / "o.json")]
+    )
+    assert "after 1 message" in result.stderr
+    assert "after 1 messages" not in result.stderr
+    assert run(tools.check, str(spec))[2].startswith("checked 1 file: ")
+    out = tmp_path / "o.html"
+    result = CliRunner().invoke(
+        fsmchat.cli.main, ["view", str(tmp_path / "o.json"), "-o", str(out)]
+    )
+    if result.exit_code == 0:  # the viewer's extra is installed
+        assert "(1 step)" in result.stderr

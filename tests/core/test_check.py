@@ -335,3 +335,49 @@ def test_check_rejects_a_malformed_allow_prefix() -> None:
         check_text("agents: [{name: A}]\ntransitions: []\n", allow=["mine:f"])
     with pytest.raises(fsmchat.InvalidArgument, match="list of module prefixes"):
         check_text("agents: [{name: A}]\ntransitions: []\n", allow="mine")
+
+
+def test_schema_errors_and_graph_errors_come_at_once() -> None:
+    """A typo'd key (schema) and an edge that can never fire (graph) are reported by one check."""
+    text = (
+        "agents: [{name: A, descripton: x}, {name: B}, {name: C}]\n"
+        "end: [B, C]\n"
+        "transitions:\n"
+        "  - {from: A, to: B}\n"
+        "  - {from: A, to: C, when: {contains: x}}\n"
+    )
+    found = {(p.line, p.code) for p in check_text(text, path="t.yaml")}
+    assert {(1, "unknown-key"), (5, "never-fires")} <= found
+
+
+def test_a_broken_guard_does_not_make_later_edges_look_dead() -> None:
+    """An edge whose guard has an error stays conditional: no invented never-fires after it."""
+    text = (
+        "agents: [{name: A}, {name: B}, {name: C}]\nend: [B, C]\n"
+        "transitions:\n"
+        "  - {from: A, to: B, when: {regex: '(unclosed'}}\n"
+        "  - {from: A, to: C, when: {contains: x}}\n"
+        "  - {from: A, to: B, default: true}\n"
+    )
+    assert codes(check_text(text, path="t.yaml")) == ["bad-guard"]
+
+
+def test_a_guard_reading_an_agent_who_cannot_have_spoken() -> None:
+    """`of: X` on an edge no path through X reaches warns reads-nothing; a reachable X does not."""
+    text = (
+        "start: Customer\n"
+        "agents: [{name: Customer, kind: human}, {name: Triage}, {name: Billing}, {name: Late}]\n"
+        "end: [Billing]\n"
+        "transitions:\n"
+        "  - {from: Customer, to: Triage}\n"
+        "  - {from: Triage, to: Billing, when: {contains: refund, of: Customer}}\n"
+        "  - {from: Triage, to: Late, when: {contains: late, of: Late}}\n"
+        "  - {from: Triage, to: Customer}\n"
+        "  - {from: Late, to: Billing}\n"
+    )
+    problems = check_text(text, path="t.yaml")
+    assert [(p.line, p.code) for p in problems] == [(7, "reads-nothing")]
+    assert (
+        "reads the last message of 'Late', who cannot have spoken"
+        in problems[0].message
+    )

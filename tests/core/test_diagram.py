@@ -47,7 +47,7 @@ def spec(text: str) -> fsmchat.Spec:
 
 
 def test_start_end_priority_and_default_marks() -> None:
-    """Start has an entry arrow, end agents a double border, edges #k, defaults dashed and last."""
+    """Start has an entry arrow, end agents a double border, edges their transitions index #i, defaults dashed."""
     dot = to_dot(
         spec(
             "start: A\nend: [C]\n"
@@ -63,21 +63,22 @@ def test_start_end_priority_and_default_marks() -> None:
     assert '"__start__" -> "A";' in dot
     assert '"C" [label="C", peripheries=2];' in dot
     assert '"B" [label="B\\n(human)"];' in dot
-    assert '"A" -> "C" [label="#1 when /^ok/"];' in dot
-    assert '"A" -> "B" [label="#2\\n\\"needs a person\\""];' in dot
-    assert '"A" -> "B" [label="#3 default", style="dashed"];' in dot
-    assert '"B" -> "C";' in dot  # a lone edge needs no number
+    assert '"A" -> "C" [label="#0 when /^ok/"];' in dot
+    assert '"A" -> "B" [label="#1\\n\\"needs a person\\""];' in dot
+    assert '"A" -> "B" [label="#2 default", style="dashed"];' in dot
+    assert '"B" -> "C" [label="#3"];' in dot  # a lone edge has its number too
 
 
-def test_open_set_shares_a_priority() -> None:
-    """Unconditional edges of one agent are one open set and share their number."""
+def test_every_edge_is_numbered_as_in_transitions() -> None:
+    """Each edge is labelled with its own index in transitions, the number the viewer and checker use."""
     dot = to_dot(
         spec(
             "agents: [{name: A}, {name: B}, {name: C}]\nend: [B, C]\n"
             "transitions:\n  - {from: A, to: B}\n  - {from: A, to: C}\n"
         )
     )
-    assert dot.count('[label="#1"]') == 2
+    assert '"A" -> "B" [label="#0"];' in dot
+    assert '"A" -> "C" [label="#1"];' in dot
 
 
 def test_quotes_backslashes_and_newlines_are_escaped() -> None:
@@ -92,7 +93,7 @@ def test_quotes_backslashes_and_newlines_are_escaped() -> None:
     )
     assert 'digraph "say \\"hi\\"" {' in dot
     assert '"A \\"x\\"" -> "B\\\\n"' in dot
-    assert '[label="\\"line one line \\"two\\" \\\\ end\\""]' in dot
+    assert '[label="#0\\n\\"line one line \\"two\\" \\\\ end\\""]' in dot
     assert _q('a "b"\nc\\') == '"a \\"b\\"\\nc\\\\"'
 
 
@@ -114,11 +115,11 @@ def test_trace_counts_highlight_taken_edges_and_illegal_moves() -> None:
     """Taken edges are bold and labelled ×N; illegal moves are added in red."""
     s = fsmchat.load_spec(SPECS / "counting.yaml")
     dot = to_dot(s, trace_counts={0: 1, 2: 3}, extra_moves={("Executor", "Critic"): 2})
-    assert '"User" -> "Planner" [label="×1", color="#1f6feb"' in dot
+    assert '"User" -> "Planner" [label="#0\\n×1", color="#1f6feb"' in dot
     assert "×3" in dot
     assert "penwidth=2.5" in dot
     assert '"Executor" -> "Critic" [label="illegal ×2", color="#d1242f"' in dot
-    assert '"Planner" -> "Engineer";' in dot  # untaken edges stay plain
+    assert '"Planner" -> "Engineer" [label="#1"];' in dot  # untaken edges stay plain
 
 
 def test_dead_edges_are_dotted_grey() -> None:
@@ -159,7 +160,7 @@ def test_two_way_edges_are_drawn_side_by_side() -> None:
             "  - {from: B, to: A, when: {contains: again}}\n  - {from: B, to: C}\n"
         )
     )
-    assert '"A" -> "B";' in dot
+    assert '"A" -> "B" [label="#0"];' in dot
     assert (
         '"A" -> "B" [label="#1 when contains \'again\'", dir=back, id="fsm-edge-1"];'
         in dot

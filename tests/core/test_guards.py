@@ -16,7 +16,9 @@ from fsmchat import (
     Message,
     Not,
     Regex,
+    SpecError,
     UserCodeError,
+    parse_spec,
 )
 from fsmchat._core.guards import bind_guard, calls
 from tests.strategies import round_at_least, speaker_is
@@ -127,7 +129,8 @@ def test_call_guard_errors_name_the_guard() -> None:
 def test_regex_repr_shows_what_was_written() -> None:
     """A regex guard's repr shows its pattern and flag, not the compiled object."""
     assert (
-        repr(Regex("a+", ignore_case=True)) == "Regex(pattern='a+', ignore_case=True)"
+        repr(Regex("a+", ignore_case=True))
+        == "Regex(pattern='a+', ignore_case=True, of='last')"
     )
 
 
@@ -164,3 +167,77 @@ def test_bind_guard_keeps_what_it_cannot_or_need_not_bind() -> None:
         assert bind_guard(tree, {"t:f": round_at_least}) is tree
     assert list(calls(Contains("x"))) == []
     assert list(calls(None)) == []
+
+
+def test_of_reads_a_named_agent_or_the_first_message() -> None:
+    """`of: NAME` reads NAME's last message ("" before it speaks), `of: first` the first message."""
+    chat = ChatView(
+        [
+            Message(name="Customer", content="my invoice is wrong"),
+            Message(name="Triage", content="routing you"),
+            Message(name="Customer", content="please refund me"),
+            Message(name="Triage", content="ok"),
+        ],
+        "Triage",
+    )
+    assert Contains("refund", of="Customer").evaluate(chat)
+    assert not Contains("refund").evaluate(chat)  # the last message is Triage's
+    assert Regex("^my invoice", of="first").evaluate(chat)
+    assert Equals("ok", of="Triage").evaluate(chat)
+    assert EndsWith("me", of="Customer").evaluate(chat)
+    assert not Regex(".", of="Billing").evaluate(chat)  # Billing never spoke
+    assert not Regex(".", of="first").evaluate(ChatView([], "Triage"))
+    assert (
+        Contains("refund", of="Customer").describe() == "contains 'refund' of Customer"
+    )
+    assert Regex("x", of="first").describe() == "/x/ of the first message"
+    assert Regex("x").describe() == "/x/"
+
+
+def test_of_in_a_spec_is_checked_against_the_agents() -> None:
+    """A spec's `of:` names an agent, first or last; a typo is a located error with a hint."""
+    text = (
+        "agents: [{name: Customer, kind: human}, {name: Triage}, {name: Billing}]\n"
+        "end: [Billing]\n"
+        "transitions:\n"
+        "  - {from: Customer, to: Triage}\n"
+        "  - {from: Triage, to: Billing, when: {contains: refund, of: Customer}}\n"
+        "  - {from: Triage, to: Customer, when: {regex: '^x', of: Custmer}}\n"
+        "  - {from: Triage, to: Billing, when: {call: 'a.b:c', of: first}}\n"
+    )
+    with pytest.raises(SpecError) as err:
+        parse_spec(text, path="t.yaml")
+    messages = [str(p) for p in err.value.problems]
+    assert any(
+        m.startswith("t.yaml:6:")
+        and "'of: Custmer' names no agent; did you mean 'Customer'" in m
+        for m in messages
+    ), messages
+    assert any(
+        m.startswith("t.yaml:7:") and "'of' goes with regex" in m for m in messages
+    )
+    ok = parse_spec(
+        text.replace("Custmer", "first").replace(", of: first}", "}"), path="t.yaml"
+    )
+    assert ok.transitions[1].when == Contains("refund", of="Customer")
+
+
+def test_of_naming_no_agent_is_refused_in_a_python_spec() -> None:
+    """A spec built in Python whose guard reads `of` an unknown agent is a SpecError with a hint."""
+    from fsmchat import Edge, Spec
+    from tests.helpers import agents
+
+    with pytest.raises(
+        SpecError, match=r"reads 'of: Custmer'.*did you mean 'Customer'"
+    ):
+        Spec(
+            agents=agents("Customer", "Triage"),
+            transitions=[
+                Edge(source="Customer", target="Triage"),
+                Edge(
+                    source="Triage",
+                    target="Customer",
+                    when=Contains("x", of="Custmer"),
+                ),
+            ],
+        )

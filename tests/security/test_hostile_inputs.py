@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 import json
-import time
 from pathlib import Path
 from typing import Any
 
@@ -36,12 +35,20 @@ BOMB = (
 )
 
 
-def test_alias_bomb_is_a_located_error_in_well_under_a_second() -> None:
-    """The 272-byte billion-laughs document stops at the alias budget, located."""
+#: Model answers that a naive parser would recurse on or read whole: deep
+#: brackets, balanced nesting, and a 630 KB answer.
+HUGE_ANSWERS = (
+    "[" * 100_000,
+    "{" * 50_000 + "}" * 50_000,
+    "[" * 300_000 + "]" * 300_000,
+    '{"next": "A"} ' * 45_000,
+)
+
+
+def test_alias_bomb_is_a_located_error() -> None:
+    """The 272-byte billion-laughs document stops at the alias budget, located (timed by benchmarks/hostile_inputs.py)."""
     assert len(BOMB) == 272
-    t0 = time.perf_counter()
     problems = check_text(BOMB, path="bomb.yaml")
-    assert time.perf_counter() - t0 < 0.5
     (problem,) = problems
     assert problem.code == "alias-budget"
     assert problem.line > 1
@@ -74,10 +81,8 @@ def test_deep_nesting_is_a_located_error() -> None:
         guard = '{"not": ' * depth + '{"contains": "x"}' + "}" * depth
         text = '{"agents": [{"name": "A"}], "transitions": [{"from": "A", "to": "A", "when": '
         text += guard + "}]}"
-        t0 = time.perf_counter()
         with pytest.raises(SpecError) as info:
             fsmchat.parse_spec(text, path="deep.json")
-        assert time.perf_counter() - t0 < 2.0
         assert info.value.problems[0].code == "too-deep"
         assert info.value.problems[0].column > 1
     data: dict[str, Any] = {"contains": "x"}
@@ -92,13 +97,12 @@ def test_deep_nesting_is_a_located_error() -> None:
 
 
 def test_oversized_spec_file_is_refused_unread(tmp_path: Path) -> None:
-    """A file over the size cap is one clear problem (load and check), quickly."""
+    """A file over the size cap is one clear problem (load and check), never parsed."""
     big = tmp_path / "big.yaml"
     big.write_bytes(b"# " + b"x" * (MAX_SPEC_BYTES + 10) + b"\n")
-    t0 = time.perf_counter()
-    with pytest.raises(SpecError, match="over the size cap"):
+    with pytest.raises(SpecError, match="over the size cap") as info:
         fsmchat.load_spec(big)
-    assert time.perf_counter() - t0 < 1.0
+    assert [p.code for p in info.value.problems] == ["too-big"]  # refused, not parsed
     with pytest.raises(SpecError, match="over the size cap"):
         fsmchat.parse_spec("#" * (MAX_SPEC_BYTES + 1))
 
@@ -221,19 +225,12 @@ def _build_problems(text: str) -> tuple[fsmchat.Problem, ...]:
     return ()
 
 
-def test_deep_brackets_and_huge_answers_parse_fast_and_clean() -> None:
-    """100,000 `[`, balanced deep nesting and a 600 KB answer: no RecursionError, linear time."""
-    for text in [
-        "[" * 100_000,
-        "{" * 50_000 + "}" * 50_000,
-        "[" * 300_000 + "]" * 300_000,
-        '{"next": "A"} ' * 45_000,
-    ]:
-        t0 = time.perf_counter()
+def test_deep_brackets_and_huge_answers_parse_clean() -> None:
+    """100,000 `[`, balanced deep nesting and a 600 KB answer: no RecursionError (timed by benchmarks/hostile_inputs.py)."""
+    for text in HUGE_ANSWERS:
         _json_values(text)
         assert parse_choice(text) is None  # over the answer cap: refused unread
         assert parse_verdicts(text, 2) is None
-        assert time.perf_counter() - t0 < 3.0
     deep_ok = '{"next": "A", "x": ' + "[" * 20 + "]" * 20 + "}"
     assert parse_choice(deep_ok) == "A"
     assert parse_choice('{"next": ' + "[" * 40 + "]" * 40 + '} {"next": "B"}') == "B"
@@ -254,11 +251,9 @@ def test_oversized_answer_is_a_refused_attempt_with_the_reason() -> None:
     answers = iter(
         [Answer(value="B", raw=huge), Answer(value="C", raw='{"next": "C"}')]
     )
-    t0 = time.perf_counter()
     result = fsmchat.run_chat(
         spec, selector=fsmchat.testing.FunctionSelector(lambda _: next(answers))
     )
-    assert time.perf_counter() - t0 < 2.0
     (decision,) = result.trace
     first, second = decision.attempts
     assert first.error is not None
@@ -293,13 +288,12 @@ def test_stalled_endpoint_is_bounded_by_the_call_budget() -> None:
             max_retries=10,
             backoff=0.1,
         )
-        t0 = time.perf_counter()
-        with pytest.raises(fsmchat.LLMError):
+        with pytest.raises(fsmchat.LLMError, match="time budget spent"):
             model.complete(
                 fsmchat.ChatRequest(messages=({"role": "user", "content": "hi"},))
             )
         model.close()
-    assert time.perf_counter() - t0 < 2.5  # 11 attempts x 0.5 s without the budget
+    assert len(server.requests) < 11  # max_retries allows 11: the budget stopped it
 
 
 def test_default_request_timeout_is_60_seconds() -> None:

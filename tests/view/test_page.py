@@ -132,7 +132,7 @@ def test_chat_text_never_becomes_markup(tmp_path: Path) -> None:
     )
     html = render_html(page)
     assert EVIL not in html
-    assert html.count("<script") == 2  # the data block and the viewer's script
+    assert html.count("<script") == 3  # the data block and the viewer's two scripts
     assert "\\u003c/script\\u003e" in html
     data = re.search(
         r'<script type="application/json" id="fsm-data">(.*?)</script>', html, re.S
@@ -200,11 +200,10 @@ def test_cli_writes_the_page(chats: dict[str, Path], tmp_path: Path) -> None:
         ),
         ([str(GPT4)], "say where the page goes"),
         ([str(GPT4), "-o", "x.html", "--serve"], "say where the page goes"),
-        ([str(DATA), "--serve"], "--serve follows a chat file"),
     ],
 )
 def test_cli_usage_errors_exit_2(args: list[str], message: str) -> None:
-    """Missing --spec, no destination, or --serve of a folder: exit 2 with the fix."""
+    """Missing --spec, or no destination: exit 2 with the fix."""
     result = CliRunner().invoke(main, ["view", *args])
     assert result.exit_code == 2
     assert message in result.stderr

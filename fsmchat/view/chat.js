@@ -1,31 +1,12 @@
-// fsmchat view: builds the page from the JSON model in #fsm-data.
-// Chat text is data: every node that shows it is filled with textContent,
-// never with innerHTML. The diagram is Graphviz's SVG of the spec; edges carry
-// data-edge (the index in spec.transitions), data-src/data-dst, and
-// data-illegal for moves that are no edge of the spec.
+// fsmchat view, one chat: the diagram with the path lit, the step, the timeline.
+// Uses common.js (FSM): helpers, zoom and pan, the page model.
 (function () {
   'use strict';
 
   var LONG = 400;  // characters after which a message is collapsed
-  var model = JSON.parse(document.getElementById('fsm-data').textContent);
+  var model = FSM.model;
   var current = 0;
-
-  function $(id) { return document.getElementById(id); }
-
-  function el(tag, cls, text) {
-    var node = document.createElement(tag);
-    if (cls) { node.className = cls; }
-    if (text !== undefined && text !== null) { node.textContent = String(text); }
-    return node;
-  }
-
-  function clear(node) {
-    while (node.firstChild) { node.removeChild(node.firstChild); }
-  }
-
-  function attrSel(name, value) {
-    return '[' + name + '="' + CSS.escape(String(value)) + '"]';
-  }
+  var $ = FSM.$, el = FSM.el, clear = FSM.clear, attrSel = FSM.attrSel, kv = FSM.kv;
 
   function fmtTokens(t) {
     if (!t) { return ''; }
@@ -35,14 +16,6 @@
   function fmtLatency(s) {
     if (s === null || s === undefined) { return ''; }
     return s < 1 ? (s * 1000).toFixed(0) + ' ms' : s.toFixed(2) + ' s';
-  }
-
-  function kv(parent, key, value, cls) {
-    var row = el('div', 'kv' + (cls ? ' ' + cls : ''));
-    row.appendChild(el('span', 'k', key));
-    row.appendChild(el('span', 'v', value));
-    parent.appendChild(row);
-    return row;
   }
 
   // A message, collapsed when long (a button shows all of it).
@@ -123,6 +96,20 @@
     slider.max = String(Math.max(0, model.steps.length - 1));
   }
 
+  // The exact messages sent for an answer (from the record), folded away.
+  function promptBox(a) {
+    var box = el('details', 'prompt');
+    var n = a.prompt.length;
+    box.appendChild(el('summary', null, 'prompt sent (' + FSM.plural(n, 'message') + (a.prompt_model ? ', model ' + a.prompt_model : '') + ')'));
+    a.prompt.forEach(function (m) {
+      var item = el('div', 'prompt-message');
+      item.appendChild(el('div', 'prompt-role', m.role));
+      item.appendChild(el('pre', 'prompt-text', m.content === '' ? '(empty)' : m.content));
+      box.appendChild(item);
+    });
+    return box;
+  }
+
   function decisionBlock(d, title) {
     var box = el('div', 'decision');
     box.appendChild(el('h3', null, title));
@@ -161,6 +148,7 @@
         head.appendChild(el('span', 'attempt-meta', a.cached ? 'cache hit' : fmtLatency(a.latency)));
       }
       att.appendChild(head);
+      if (a.prompt) { att.appendChild(promptBox(a)); }
       att.appendChild(el('pre', 'raw', a.raw === '' ? '(empty answer)' : a.raw));
       if (a.error) { att.appendChild(el('div', 'refusal', 'refused: ' + a.error)); }
       box.appendChild(att);
@@ -237,6 +225,7 @@
     if (step) {
       var node = svg.querySelector(attrSel('data-agent', step.speaker));
       if (node) { node.classList.add('fsm-node-current'); }
+      FSM.reveal($('diagram'), svg.querySelector('.fsm-current') || node);  // keep the step in view
     }
   }
 
@@ -304,12 +293,15 @@
     var fresh = doc.documentElement;
     if (!fresh || fresh.nodeName !== 'svg') { return; }
     var holder = $('diagram');
-    clear(holder);
-    holder.appendChild(document.importNode(fresh, true));
+    var old = svgRoot();
+    var node = document.importNode(fresh, true);
+    if (old) { holder.replaceChild(node, old); } else { holder.insertBefore(node, holder.firstChild); }
+    FSM.zoomable(holder);  // the same view of the new drawing
     wireDiagram();
   }
 
   function initChat() {
+    FSM.zoomable($('diagram'));
     status(model);
     renderSummary();
     renderTimeline();
@@ -357,95 +349,5 @@
     });
   }
 
-  // ---------------------------------------------------------------- bench
-
-  function fmtCell(value, fmt) {
-    if (value === null || value === undefined) { return '–'; }
-    if (fmt === 'pct') { return (value * 100).toFixed(0) + ' %'; }
-    if (fmt === 'num2') { return Number(value).toFixed(2); }
-    if (fmt === 'num1') { return Number(value).toFixed(1); }
-    if (fmt === 'num0') { return Number(value).toFixed(0); }
-    return String(value);
-  }
-
-  function pathRow(label, names, divergence, cls) {
-    var row = el('div', 'path ' + cls);
-    row.appendChild(el('span', 'path-label', label));
-    names.forEach(function (n, i) {
-      var chip = el('span', 'chip', n);
-      if (divergence !== null && i === divergence) { chip.classList.add('diverge'); }
-      else if (divergence !== null && i > divergence) { chip.classList.add('after'); }
-      row.appendChild(chip);
-    });
-    if (divergence !== null && divergence >= names.length) {
-      row.appendChild(el('span', 'chip diverge missing', '(ends)'));
-    }
-    return row;
-  }
-
-  function selectTrial(t, li) {
-    document.querySelectorAll('#trials .trial').forEach(function (n) { n.classList.remove('active'); });
-    li.classList.add('active');
-    document.querySelectorAll('.bench-diagram').forEach(function (d) {
-      var on = d.dataset.scenario === t.scenario;
-      d.hidden = !on;
-      if (!on) { return; }
-      d.querySelectorAll('.fsm-visited, .fsm-current').forEach(function (n) {
-        n.classList.remove('fsm-visited', 'fsm-current');
-      });
-      t.edges.forEach(function (e, i) {
-        if (e === null) { return; }
-        var g = d.querySelector(attrSel('data-edge', e));
-        if (!g) { return; }
-        var diverged = t.divergence !== null && i + 1 >= t.divergence;
-        g.classList.add(diverged && i + 1 === t.divergence ? 'fsm-current' : 'fsm-visited');
-      });
-    });
-    var info = $('trial-info');
-    clear(info);
-    info.appendChild(el('h3', null, t.scenario + ' · ' + t.mode + ' · ' + t.model + ' · trial ' + t.trial));
-    kv(info, 'result', t.exact ? 'exact: the ground-truth path' : 'diverged at step ' + t.divergence, t.exact ? '' : 'bad');
-    kv(info, 'illegal moves', t.illegal, t.illegal ? 'bad' : '');
-    kv(info, 'ended', t.finished || '–');
-    if (t.error) { kv(info, 'error', t.error, 'bad'); }
-  }
-
-  function initBench() {
-    var meta = $('bench-meta');
-    var cfg = model.config;
-    kv(meta, 'source', model.source);
-    if (model.command) { kv(meta, 'command', model.command); }
-    kv(meta, 'trials per cell', cfg.trials === undefined ? '–' : cfg.trials);
-    if (model.seconds !== null && model.seconds !== undefined) { kv(meta, 'took', Number(model.seconds).toFixed(1) + ' s'); }
-    var table = $('results');
-    var head = el('tr');
-    model.columns.forEach(function (c) { head.appendChild(el('th', null, c[1])); });
-    table.appendChild(head);
-    model.cells.forEach(function (cell) {
-      var tr = el('tr');
-      model.columns.forEach(function (c) {
-        tr.appendChild(el('td', c[2] === 'text' ? 'text' : 'num', fmtCell(cell[c[0]], c[2])));
-      });
-      table.appendChild(tr);
-    });
-    var goals = $('goals');
-    model.goals.forEach(function (g) {
-      var mark = g.ok === true ? '✓' : g.ok === false ? '✗' : '–';
-      goals.appendChild(el('div', 'goal ' + (g.ok === false ? 'bad' : ''), mark + ' ' + g.goal + ': ' + g.detail));
-    });
-    var list = $('trials');
-    model.trials.forEach(function (t, i) {
-      var li = el('li', 'trial ' + (t.exact ? 'exact' : 'diverged'));
-      li.dataset.trial = i;
-      li.appendChild(el('div', 'trial-title', t.scenario + ' · ' + t.mode + ' · ' + t.model + ' · trial ' + t.trial + (t.exact ? ' · exact' : ' · diverged at step ' + t.divergence)));
-      li.appendChild(pathRow('run', t.speakers, t.divergence, 'run'));
-      li.appendChild(pathRow('truth', t.truth, t.divergence, 'truth'));
-      li.addEventListener('click', function () { selectTrial(t, li); });
-      list.appendChild(li);
-    });
-    var first = list.querySelector('.trial.diverged') || list.querySelector('.trial');
-    if (first) { selectTrial(model.trials[Number(first.dataset.trial)], first); }
-  }
-
-  if (model.kind === 'chat') { initChat(); } else { initBench(); }
+  initChat();
 }());
