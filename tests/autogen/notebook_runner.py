@@ -81,7 +81,12 @@ def run(
                 "api_key": "sk-test-not-a-real-key",
                 "base_url": server.base_url,
                 "tags": ["gpt-4o", "tool", "gpt-4"],
-            }
+            },
+            {  # for the notebooks that filter on this model
+                "model": "gpt-4-32k",
+                "api_key": "sk-test-not-a-real-key",
+                "base_url": server.base_url,
+            },
         ]
         Path(where, "OAI_CONFIG_LIST").write_text(json.dumps(config), encoding="utf-8")
         env = {

@@ -405,6 +405,73 @@ def _guessing(
     return str(guesses[min(turns(messages), len(guesses) - 1)])
 
 
+# -- notebook/agentchat_groupchat_research.ipynb ---------------------------------
+def _research(
+    system: str, messages: list[dict[str, Any]], tools: list[dict[str, Any]]
+) -> Reply:
+    if system.startswith("Planner."):
+        return "Plan: the engineer fetches the papers, the scientist sorts them. NEXT: Critic"
+    if system.startswith("Critic."):
+        return "Add the source URL of each paper. NEXT: Admin"
+    if system.startswith("Engineer."):
+        return (
+            _code("print('LLM paper: https://arxiv.org/abs/2401.00001')")
+            + "\nNEXT: Executor"
+        )
+    return "| Domain | Paper |\n|---|---|\n| NLP | 2401.00001 |\nNEXT: Admin"
+
+
+def _after_research(last: str, text: str) -> str | None:
+    if last == "Admin":
+        return "Engineer" if text.strip() == "approve" else "Planner"
+    return {"Executor": "Scientist", "Planner": "Admin"}.get(last)
+
+
+# -- notebook/agentchat_nested_sequential_chats.ipynb ----------------------------
+def _nested_sequential(
+    system: str, messages: list[dict[str, Any]], tools: list[dict[str, Any]]
+) -> Reply:
+    text = said(messages)
+    if "professional writer" in system:
+        return f"Blog post ({turns(messages) + 1}): Microsoft closed above $400 on March 1."
+    if "compliance reviewer" in system:
+        return "No compliance issues found."
+    if "pleasant joke" in text:
+        return "Microsoft stock is like a good window: always worth a look. TERMINATE"
+    if turns(messages) == 0:
+        return _code("print('2024-03-01: 410')")
+    return "Microsoft was above $400 on 2024-03-01. TERMINATE"
+
+
+# -- notebook/agentchat_function_call_async.ipynb --------------------------------
+def _async_tools(
+    system: str, messages: list[dict[str, Any]], tools: list[dict[str, Any]]
+) -> Reply:
+    text = said(messages)
+    if system.startswith("Respond in markdown"):
+        return "| tool | result |\n|---|---|\n| timer | done |\n| stopwatch | done |"
+    if "| tool | result |" in text:
+        return {
+            "tool_calls": [call("call_g1", "terminate_group_chat", message="All done.")]
+        }
+    if messages[-1].get("role") == "tool" or "Stopwatch is done!" in _text(
+        messages[-1]
+    ):
+        return "The timer and the stopwatch are done. TERMINATE"
+    return {
+        "tool_calls": [
+            call("call_a1", "timer", num_seconds="1"),
+            call("call_a2", "stopwatch", num_seconds="1"),
+        ]
+    }
+
+
+def _after_async(last: str, text: str) -> str | None:
+    if last == "user_proxy" and "Stopwatch is done!" in text:
+        return "Markdown_agent"
+    return "chatbot"
+
+
 NEWLINE = "autogen-core: code-output messages keep their trailing newline"
 PYDANTIC = (
     "autogen-core: tool arguments annotated with a pydantic model are validated into it"
@@ -509,6 +576,32 @@ NOTEBOOKS: dict[str, Notebook] = {
     ),
     "nb_tutorial_introduction.py": Notebook(
         "website/docs/tutorial/introduction.ipynb", world(_comedians)
+    ),
+    "nb_customized_speaker_selection.py": Notebook(
+        "website/docs/topics/groupchat/customized_speaker_selection.ipynb",
+        world(_stateflow),
+        stdin="exit\n",
+        pending=NEWLINE,
+        runs_code=True,
+    ),
+    "nb_groupchat_research.py": Notebook(
+        "notebook/agentchat_groupchat_research.ipynb",
+        world(_research, after=_after_research),
+        stdin="approve\nexit\napprove\nexit\n",
+        pending=NEWLINE,
+        runs_code=True,
+    ),
+    "nb_nested_sequential_chats.py": Notebook(
+        "notebook/agentchat_nested_sequential_chats.ipynb",
+        world(_nested_sequential),
+        pending=NEWLINE,
+        runs_code=True,
+    ),
+    "nb_function_call_async.py": Notebook(
+        "notebook/agentchat_function_call_async.ipynb",
+        world(_async_tools, after=_after_async),
+        pending="autogen-core: a tool-call message's content is '' in groupchat.messages; "
+        "'EXECUTING ASYNC FUNCTION' for async tools",
     ),
     "nb_tutorial_human_in_the_loop.py": Notebook(
         "website/docs/tutorial/human-in-the-loop.ipynb",

@@ -12,6 +12,9 @@ and for every group chat its ``messages``; an exception is recorded as
 
 from __future__ import annotations
 
+import ast
+import asyncio
+import inspect
 import json
 import sys
 import traceback
@@ -56,7 +59,14 @@ def main() -> int:
     ns = main_module.__dict__
     result: dict[str, Any] = {"error": None}
     try:
-        exec(compile(source, str(program), "exec", dont_inherit=True), ns)
+        # a notebook may await at top level, as Jupyter allows
+        code = compile(
+            source, str(program), "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT, dont_inherit=True
+        )
+        if code.co_flags & inspect.CO_COROUTINE:
+            asyncio.run(eval(code, ns))
+        else:
+            exec(code, ns)
     except BaseException as exc:  # noqa: BLE001 - any failure is the result
         traceback.print_exc()
         result["error"] = f"{type(exc).__name__}: {exc}"
