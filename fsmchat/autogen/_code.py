@@ -44,12 +44,17 @@ CODE_OPTIONS = (
 
 
 def code_output(results: Sequence[CodeResult]) -> tuple[int, str]:
-    """AutoGen's ``(exitcode, logs)`` of a run: each block's output after a newline."""
+    """AutoGen's ``(exitcode, logs)`` of a run: each block's output after a newline.
+
+    The runner trims the output's newlines; a non-empty output gets its final
+    newline back, as the program printed it (AutoGen keeps the raw output).
+    """
     logs = ""
     exitcode = 0
     for r in results:
         exitcode = 1 if r.timed_out else r.exit_code
-        logs += "\n" + ("Timeout" if r.timed_out else r.output)
+        output = r.output + "\n" if r.output else ""
+        logs += "\n" + ("Timeout" if r.timed_out else output)
         if exitcode != 0:
             break
     return exitcode, logs

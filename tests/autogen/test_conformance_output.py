@@ -33,11 +33,11 @@ def test_code_execution_reply_reads_as_autogens() -> None:
     code = {"role": "user", "content": "```python\nprint(42)\n```"}
     assert proxy.generate_code_execution_reply([code]) == (
         True,
-        "exitcode: 0 (execution succeeded)\nCode output: \n42",
+        "exitcode: 0 (execution succeeded)\nCode output: \n42\n",
     )
     assert proxy.generate_code_execution_reply([code]) == (
         True,
-        "exitcode: 1 (execution failed)\nCode output: \nTraceback: boom",
+        "exitcode: 1 (execution failed)\nCode output: \nTraceback: boom\n",
     )
     assert proxy.generate_code_execution_reply(
         [{"role": "user", "content": "no code"}]
