@@ -5,6 +5,7 @@ Written like AutoGen's own unit tests: each test states what AutoGen does.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from pathlib import Path
 from typing import Any
@@ -262,3 +263,29 @@ def test_get_config_list() -> None:
     ]
     with pytest.raises(ValueError, match="must match"):
         get_config_list(["k1"], base_urls=["u1", "u2"])
+
+
+# -- tools in async chats --------------------------------------------------------
+
+
+def test_a_execute_function_announces_every_function_as_async() -> None:
+    """a_execute_function prints 'EXECUTING ASYNC FUNCTION' for sync and async functions alike."""
+    out: list[str] = []
+    agent = autogen.ConversableAgent("runner", llm_config=False, output=out.append)
+
+    def double(n: int) -> int:
+        return 2 * n
+
+    async def triple(n: int) -> int:
+        return 3 * n
+
+    agent.register_function({"double": double, "triple": triple})
+    results = [
+        asyncio.run(agent.a_execute_function({"name": name, "arguments": '{"n": 2}'}))
+        for name in ("double", "triple")
+    ]
+    assert [r[1]["content"] for r in results] == ["4", "6"]
+    assert out == [
+        "\n>>>>>>>> EXECUTING ASYNC FUNCTION double...",
+        "\n>>>>>>>> EXECUTING ASYNC FUNCTION triple...",
+    ]
