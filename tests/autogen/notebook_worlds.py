@@ -472,7 +472,6 @@ def _after_async(last: str, text: str) -> str | None:
     return "chatbot"
 
 
-NEWLINE = "autogen-core: code-output messages keep their trailing newline"
 PYDANTIC = (
     "autogen-core: tool arguments annotated with a pydantic model are validated into it"
 )
@@ -487,7 +486,6 @@ NOTEBOOKS: dict[str, Notebook] = {
             ),
         ),
         stdin="exit\n",
-        pending=NEWLINE,
         runs_code=True,
     ),
     "nb_groupchat_fsm.py": Notebook(
@@ -505,7 +503,6 @@ NOTEBOOKS: dict[str, Notebook] = {
         "notebook/agentchat_groupchat_customized.ipynb",
         world(_customized),
         stdin="Approve\nexit\n",
-        pending=NEWLINE,
         runs_code=True,
     ),
     "nb_nestedchat.py": Notebook("notebook/agentchat_nestedchat.ipynb", world(_nested)),
@@ -514,7 +511,6 @@ NOTEBOOKS: dict[str, Notebook] = {
         world(_sequential),
         stdin="exit\n",
         deliberate=("cost",),
-        pending=NEWLINE,
         runs_code=True,
     ),
     "nb_currency_calculator.py": Notebook(
@@ -549,7 +545,6 @@ NOTEBOOKS: dict[str, Notebook] = {
             },
         ),
         stdin="exit\n" * 4,
-        pending=NEWLINE,
         runs_code=True,
     ),
     "nb_tutorial_conversation_patterns.py": Notebook(
@@ -564,8 +559,7 @@ NOTEBOOKS: dict[str, Notebook] = {
         ),
         stdin="\n\nexit\n",
         deliberate=("cost",),
-        pending="autogen-core: send_introductions keeps the task; "
-        + NEWLINE.removeprefix("autogen-core: "),
+        pending="autogen-core: send_introductions keeps the task",
         runs_code=True,
     ),
     "nb_tutorial_tool_use.py": Notebook(
@@ -581,27 +575,23 @@ NOTEBOOKS: dict[str, Notebook] = {
         "website/docs/topics/groupchat/customized_speaker_selection.ipynb",
         world(_stateflow),
         stdin="exit\n",
-        pending=NEWLINE,
         runs_code=True,
     ),
     "nb_groupchat_research.py": Notebook(
         "notebook/agentchat_groupchat_research.ipynb",
         world(_research, after=_after_research),
         stdin="approve\nexit\napprove\nexit\n",
-        pending=NEWLINE,
         runs_code=True,
     ),
     "nb_nested_sequential_chats.py": Notebook(
         "notebook/agentchat_nested_sequential_chats.ipynb",
         world(_nested_sequential),
-        pending=NEWLINE,
         runs_code=True,
     ),
     "nb_function_call_async.py": Notebook(
         "notebook/agentchat_function_call_async.ipynb",
         world(_async_tools, after=_after_async),
-        pending="autogen-core: a tool-call message's content is '' in groupchat.messages; "
-        "'EXECUTING ASYNC FUNCTION' for async tools",
+        pending="autogen-core: a tool-call message's content is '' in groupchat.messages",
     ),
     "nb_tutorial_human_in_the_loop.py": Notebook(
         "website/docs/tutorial/human-in-the-loop.ipynb",
