@@ -472,6 +472,17 @@ def _after_async(last: str, text: str) -> str | None:
     return "chatbot"
 
 
+# -- website/docs/topics/prompting-and-reasoning/reflection.ipynb ----------------
+def _reflection(
+    system: str, messages: list[dict[str, Any]], tools: list[dict[str, Any]]
+) -> Reply:
+    if system.startswith("Generate critique"):
+        return "Critique: shorter paragraphs and one concrete example."
+    return (
+        f"AI this month, draft {turns(messages) + 1}: models got smaller and smarter."
+    )
+
+
 PYDANTIC = (
     "autogen-core: tool arguments annotated with a pydantic model are validated into it"
 )
@@ -592,6 +603,12 @@ NOTEBOOKS: dict[str, Notebook] = {
         "notebook/agentchat_function_call_async.ipynb",
         world(_async_tools, after=_after_async),
         pending="autogen-core: a tool-call message's content is '' in groupchat.messages",
+    ),
+    "nb_reflection.py": Notebook(
+        "website/docs/topics/prompting-and-reasoning/reflection.ipynb",
+        world(_reflection),
+        stdin="exit\n",
+        runs_code=True,
     ),
     "nb_tutorial_human_in_the_loop.py": Notebook(
         "website/docs/tutorial/human-in-the-loop.ipynb",
