@@ -6,8 +6,10 @@ finite state machine on fsmchat's engine. The modules, by role: ``_agent``
 ``_tools`` (functions and tools), ``_code`` (code execution), ``_roles``
 (AssistantAgent, UserProxyAgent), ``_session`` (one chat on the engine),
 ``_chats`` (results, summaries, sequential chats), ``_groupchat``, ``_checks``,
-``_speakers``, ``_manager``, ``_cache``, ``_utils``, ``_exceptions``; the
-``agentchat`` subpackage mirrors AutoGen's module paths.
+``_speakers``, ``_manager``, ``_cache``, ``_utils``, ``_exceptions``. The
+public modules mirror AutoGen 0.2's paths: ``agentchat`` (and its
+``agent``, ``chat``, ``conversable_agent``... modules), ``cache``, ``coding``,
+``code_utils``, ``exception_utils``, ``graph_utils``, ``oai``, ``version``.
 """
 
 from fsmchat.adapters._config import (
@@ -15,7 +17,16 @@ from fsmchat.adapters._config import (
     config_list_from_json,
     filter_config,
 )
-from fsmchat.autogen import agentchat, exception_utils
+from fsmchat.autogen import (
+    agentchat,
+    cache,
+    code_utils,
+    coding,
+    exception_utils,
+    graph_utils,
+    oai,
+    version,
+)
 from fsmchat.autogen._agent import ConversableAgent
 from fsmchat.autogen._cache import Cache
 from fsmchat.autogen._chats import (
@@ -49,13 +60,19 @@ from fsmchat.autogen._utils import (
     content_str,
     parse_tags_from_content,
 )
+from fsmchat.autogen.code_utils import DEFAULT_MODEL, FAST_MODEL
+from fsmchat.autogen.exception_utils import SenderRequired
+from fsmchat.autogen.oai import ModelClient, OpenAIWrapper, get_config_list
+from fsmchat.autogen.version import __version__
 
 __all__ = [
     "DEFAULT_INTRO_MSG",
+    "DEFAULT_MODEL",
     "DEFAULT_SELECT_SPEAKER_AUTO_MULTIPLE_TEMPLATE",
     "DEFAULT_SELECT_SPEAKER_AUTO_NONE_TEMPLATE",
     "DEFAULT_SELECT_SPEAKER_MESSAGE_TEMPLATE",
     "DEFAULT_SELECT_SPEAKER_PROMPT_TEMPLATE",
+    "FAST_MODEL",
     "SELECTION_METHODS",
     "Agent",
     "AgentNameConflict",
@@ -67,12 +84,19 @@ __all__ = [
     "GroupChat",
     "GroupChatManager",
     "InvalidCarryOverType",
+    "ModelClient",
     "NoEligibleSpeaker",
+    "OpenAIWrapper",
+    "SenderRequired",
     "SpeakerSelectionError",
     "UndefinedNextAgent",
     "UserProxyAgent",
+    "__version__",
     "a_initiate_chats",
     "agentchat",
+    "cache",
+    "code_utils",
+    "coding",
     "config_list_from_dotenv",
     "config_list_from_json",
     "consolidate_chat_info",
@@ -80,7 +104,11 @@ __all__ = [
     "exception_utils",
     "filter_config",
     "gather_usage_summary",
+    "get_config_list",
+    "graph_utils",
     "initiate_chats",
+    "oai",
     "parse_tags_from_content",
     "register_function",
+    "version",
 ]

@@ -199,7 +199,7 @@ def _with_carryover(
         sender = chat["sender"]
         out = getattr(sender, "output", None)
         if callable(out):
-            lines = ["", _RULE, "Starting a new chat....", ""]
+            lines = ["", _RULE, "Starting a new chat...."]
             if chat.get("verbose", False):
                 lines += [
                     f"Message:\n{chat.get('message', '')}",

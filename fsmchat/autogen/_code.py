@@ -22,10 +22,13 @@ from fsmchat._core.errors import InvalidArgument
 from fsmchat._run.ports import CodeResult
 from fsmchat.autogen._session import current_session
 from fsmchat.autogen._utils import content_str, did_you_mean
+from fsmchat.autogen.coding import CodeExecutor, CodeExecutorFactory
+from fsmchat.autogen.coding._run import executor_reply
 
 __all__ = ["CodeMixin", "code_output", "code_setup"]
 
 CODE_OPTIONS = (
+    "commandline-local",
     "cpu_seconds",
     "env",
     "executor",
@@ -44,12 +47,17 @@ CODE_OPTIONS = (
 
 
 def code_output(results: Sequence[CodeResult]) -> tuple[int, str]:
-    """AutoGen's ``(exitcode, logs)`` of a run: each block's output after a newline."""
+    """AutoGen's ``(exitcode, logs)`` of a run: each block's output after a newline.
+
+    The runner trims the output's newlines; a non-empty output gets its final
+    newline back, as the program printed it (AutoGen keeps the raw output).
+    """
     logs = ""
     exitcode = 0
     for r in results:
         exitcode = 1 if r.timed_out else r.exit_code
-        logs += "\n" + ("Timeout" if r.timed_out else r.output)
+        output = r.output + "\n" if r.output else ""
+        logs += "\n" + ("Timeout" if r.timed_out else output)
         if exitcode != 0:
             break
     return exitcode, logs
@@ -91,16 +99,20 @@ class CodeMixin:
             msg = f"agent {self.name!r} has no code execution (code_execution_config=False)"
             raise InvalidArgument(msg)
         blocks = [CodeBlock(language=lang, code=code) for lang, code in code_blocks]
-        text = "\n".join(
-            f"\n>>>>>>>> EXECUTING CODE BLOCK {i} (inferred language is {b.language or 'unknown'})..."
-            for i, b in enumerate(blocks)
+        self._say(
+            "\n".join(
+                f"\n>>>>>>>> EXECUTING CODE BLOCK {i} (inferred language is {b.language or 'unknown'})..."
+                for i, b in enumerate(blocks)
+            )
         )
+        return code_output(self._runner.run(blocks))
+
+    def _say(self, text: str) -> None:
         session = current_session()
         if session is None:
             self.output(text)
         else:
             session.notice(self.output, text)
-        return code_output(self._runner.run(blocks))
 
     def generate_code_execution_reply(
         self,
@@ -133,6 +145,11 @@ class CodeMixin:
         for message in list(reversed(messages))[: int(scan)]:
             content = message.get("content")
             if not content or callable(content):
+                continue
+            if isinstance(self._runner, CodeExecutor):  # AutoGen's executor API
+                done, reply = executor_reply(self._runner, content, self._say)
+                if done:
+                    return True, reply
                 continue
             blocks = [b for b in extract_code_blocks(content_str(content)) if b.is_code]
             if not blocks:
@@ -173,8 +190,11 @@ def code_setup(
     ):
         msg = f"agent {name!r}: last_n_messages must be an int >= 0 or 'auto', got {scan!r}"
         raise InvalidArgument(msg)
-    if config.get("executor") is not None:
-        return dict(config), config["executor"]
+    executor = config.get("executor")
+    if isinstance(executor, str | CodeExecutor):  # AutoGen's executor API
+        return dict(config), CodeExecutorFactory.create(config)
+    if executor is not None:
+        return dict(config), executor
     from fsmchat.adapters._code import LocalCodeRunner
     from fsmchat.adapters._docker import DockerCodeRunner
 

@@ -84,7 +84,22 @@ def _body(message: Mapping[str, Any], llm_config: Any) -> list[str]:
 def print_received(
     message: Mapping[str, Any], sender: str, receiver: str, llm_config: Any = None
 ) -> str:
-    """The text printed when ``receiver`` gets ``message`` from ``sender``."""
+    """The text printed when ``receiver`` gets ``message`` from ``sender``.
+
+    A tool message prints its header, then each response as a received message
+    of its own (header and rule included), as AutoGen does.
+    """
+    if message.get("role") == "tool" and message.get("tool_responses"):
+        return "\n".join(
+            [
+                f"{sender} (to {receiver}):",
+                "",
+                *(
+                    print_received(r, sender, receiver, llm_config)
+                    for r in message["tool_responses"]
+                ),
+            ]
+        )
     return "\n".join(
         [f"{sender} (to {receiver}):", "", *_body(message, llm_config), "", RULE]
     )

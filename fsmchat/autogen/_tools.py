@@ -270,8 +270,8 @@ class ToolMixin:
             )
         return arguments, ""
 
-    def _executing(self, name: str) -> None:
-        text = f"\n>>>>>>>> EXECUTING FUNCTION {name}..."
+    def _executing(self, name: str, kind: str = "FUNCTION") -> None:
+        text = f"\n>>>>>>>> EXECUTING {kind} {name}..."
         session = current_session()
         if session is None:
             self.output(text)
@@ -306,17 +306,23 @@ class ToolMixin:
     async def a_execute_function(
         self, func_call: Mapping[str, Any]
     ) -> tuple[bool, dict[str, Any]]:
-        """The async form of :meth:`execute_function`: async functions are awaited."""
+        """The async form of :meth:`execute_function`: async functions are awaited.
+
+        As in AutoGen, every function run here is announced as ``EXECUTING ASYNC
+        FUNCTION``; a sync function is called directly.
+        """
         name = func_call.get("name", "")
         func = self._function_map.get(name)
-        if func is None or not inspect.iscoroutinefunction(func):
+        if func is None:
             return self.execute_function(func_call)
         arguments, content = self._arguments(func_call)
         ok = False
         if arguments is not None:
-            self._executing(name)
+            self._executing(name, "ASYNC FUNCTION")
             try:
-                content = await func(**arguments)
+                content = func(**arguments)
+                if inspect.isawaitable(content):
+                    content = await content
                 ok = True
             except Exception as exc:  # the model gets the error, as in AutoGen
                 content = f"Error: {exc}"

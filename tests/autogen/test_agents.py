@@ -63,7 +63,7 @@ def test_always_enter_runs_the_code_and_enter_on_terminate_ends() -> None:
     result = proxy.initiate_chat(assistant, message="What is 6*7?", silent=True)
     texts = contents(proxy, assistant)
     assert len(texts) == 4
-    assert texts[2] == "exitcode: 0 (execution succeeded)\nCode output: \n42"
+    assert texts[2] == "exitcode: 0 (execution succeeded)\nCode output: \n42\n"
     assert len(human.prompts) == 2
     assert "Press enter to skip and use auto-reply" in human.prompts[0]
     assert "Replying as user_proxy" in human.prompts[1]
@@ -677,7 +677,7 @@ def test_last_n_messages_as_a_number_scans_older_messages() -> None:
         {"content": "no code here", "role": "user", "name": "o"},
     ]
     reply = proxy.generate_reply(messages=history, sender=other)
-    assert reply == "exitcode: 0 (execution succeeded)\nCode output: \nran sh"
+    assert reply == "exitcode: 0 (execution succeeded)\nCode output: \nran sh\n"
     auto = UserProxyAgent(
         "v", human_input_mode="NEVER", code_execution_config={"executor": runner}
     )

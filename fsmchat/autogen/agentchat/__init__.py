@@ -13,7 +13,9 @@ from fsmchat.autogen._roles import AssistantAgent, UserProxyAgent
 from fsmchat.autogen._session import Agent
 from fsmchat.autogen._tools import register_function
 from fsmchat.autogen.agentchat import (
+    agent,
     assistant_agent,
+    chat,
     conversable_agent,
     groupchat,
     user_proxy_agent,
@@ -29,7 +31,9 @@ __all__ = [
     "GroupChatManager",
     "UserProxyAgent",
     "a_initiate_chats",
+    "agent",
     "assistant_agent",
+    "chat",
     "conversable_agent",
     "gather_usage_summary",
     "groupchat",

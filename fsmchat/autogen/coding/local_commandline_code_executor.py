@@ -1,0 +1,94 @@
+"""AutoGen's ``autogen.coding.local_commandline_code_executor``.
+
+:class:`LocalCommandLineCodeExecutor` runs each block as a local process in
+``work_dir`` through fsmchat's :class:`~fsmchat.adapters.LocalCodeRunner`: in
+the bubblewrap sandbox by default (``sandbox=False`` runs on the host and
+warns). AutoGen's ``functions``, ``virtual_env_context`` and
+``execution_policies`` are not supported and are refused.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, ClassVar
+
+from fsmchat._core.errors import InvalidArgument
+from fsmchat.adapters import LocalCodeRunner
+from fsmchat.autogen.coding._run import SUPPORTED_LANGUAGES, run_blocks
+from fsmchat.autogen.coding.base import CodeBlock, CodeExtractor, CommandLineCodeResult
+from fsmchat.autogen.coding.markdown_code_extractor import MarkdownCodeExtractor
+
+__all__ = ["LocalCommandLineCodeExecutor"]
+
+
+def refuse_unsupported(owner: str, **options: Any) -> None:
+    """Refuse AutoGen executor options fsmchat does not implement (given, not default)."""
+    for name, value in options.items():
+        if value:
+            msg = f"{owner}: {name}= is not supported by fsmchat.autogen"
+            raise InvalidArgument(msg)
+
+
+class LocalCommandLineCodeExecutor:
+    """Runs code blocks as local processes in ``work_dir`` (sandboxed by default)."""
+
+    SUPPORTED_LANGUAGES: ClassVar[list[str]] = list(SUPPORTED_LANGUAGES)
+
+    def __init__(
+        self,
+        timeout: int = 60,
+        virtual_env_context: Any = None,
+        work_dir: Path | str = Path(),
+        functions: Sequence[Any] = (),
+        functions_module: str = "functions",
+        execution_policies: Any = None,
+        *,
+        sandbox: bool = True,
+    ) -> None:
+        if timeout < 1:
+            msg = "Timeout must be greater than or equal to 1."
+            raise ValueError(msg)
+        refuse_unsupported(
+            "LocalCommandLineCodeExecutor",
+            virtual_env_context=virtual_env_context,
+            functions=list(functions),
+            execution_policies=execution_policies,
+        )
+        self._work_dir = Path(work_dir)
+        self._work_dir.mkdir(parents=True, exist_ok=True)
+        self._timeout = timeout
+        self._functions_module = functions_module
+        self._runner = LocalCodeRunner(
+            os.fspath(self._work_dir), timeout=timeout, sandbox=sandbox
+        )
+
+    @property
+    def timeout(self) -> int:
+        """Seconds each block may run."""
+        return self._timeout
+
+    @property
+    def work_dir(self) -> Path:
+        """The directory the blocks run in."""
+        return self._work_dir
+
+    @property
+    def functions_module(self) -> str:
+        """AutoGen's module name for user functions (unused: functions are refused)."""
+        return self._functions_module
+
+    @property
+    def code_extractor(self) -> CodeExtractor:
+        """A :class:`MarkdownCodeExtractor`."""
+        return MarkdownCodeExtractor()
+
+    def execute_code_blocks(
+        self, code_blocks: list[CodeBlock]
+    ) -> CommandLineCodeResult:
+        """Run ``code_blocks`` in order, stopping at the first failure."""
+        return run_blocks(self._runner, code_blocks)
+
+    def restart(self) -> None:
+        """Nothing to restart: each block is its own process."""
