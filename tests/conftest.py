@@ -47,6 +47,8 @@ DIFFERENTIAL_EXAMPLES = {"ci": 1000, "mutation": 60}.get(PROFILE, 100)
 def _no_record_key(
     monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
-    """No test sees the developer's record key: tests that want one set it themselves."""
+    """No test sees the developer's record key or response cache: tests that want one set it."""
     monkeypatch.delenv("FSMCHAT_RECORD_KEY", raising=False)
+    monkeypatch.delenv("FSMCHAT_CACHE_DIR", raising=False)
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.mktemp("xdg-config")))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("xdg-cache")))
