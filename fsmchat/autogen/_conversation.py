@@ -29,6 +29,7 @@ from fsmchat.autogen._chats import (
 from fsmchat.autogen._exceptions import InvalidMessage
 from fsmchat.autogen._printing import print_received
 from fsmchat.autogen._session import Responder, Session, two_agent_spec
+from fsmchat.autogen._twins import IS_ASYNC, Call, Steps, call, twins
 from fsmchat.autogen._utils import consolidate_chat_info, content_str, message_to_dict
 
 __all__ = ["ConversationMixin"]
@@ -137,60 +138,41 @@ class ConversationMixin:
                 )
             )
 
-    def send(
+    def _send(
         self,
         message: dict[str, Any] | str,
         recipient: Any,
         request_reply: bool | None = None,
         silent: bool = False,
-    ) -> None:
+    ) -> Steps[None]:
         """Send ``message`` to ``recipient`` (it replies if asked, see ``receive``).
 
         Raises:
             ValueError: the message has neither content nor a call (AutoGen's text).
         """
         message = self._prepare_send(message, recipient, silent)
-        recipient.receive(message, self, request_reply, silent)
+        yield call(recipient, "receive", message, self, request_reply, silent)
 
-    async def a_send(
-        self,
-        message: dict[str, Any] | str,
-        recipient: Any,
-        request_reply: bool | None = None,
-        silent: bool = False,
-    ) -> None:
-        """The async form of :meth:`send`."""
-        message = self._prepare_send(message, recipient, silent)
-        await recipient.a_receive(message, self, request_reply, silent)
+    send, a_send = twins(_send)
 
     def _wants_reply(self, sender: Any, request_reply: bool | None) -> bool:
         return request_reply is True or (
             request_reply is None and self.reply_at_receive[sender]
         )
 
-    def receive(
+    def _receive(
         self,
         message: dict[str, Any] | str,
         sender: Any,
         request_reply: bool | None = None,
         silent: bool = False,
-    ) -> None:
+    ) -> Steps[None]:
         """Record (and print) ``message``; reply when asked, continuing the chat with ``sender``."""
         self._take(message, sender, silent)
         if self._wants_reply(sender, request_reply):
-            self.continue_chat(sender, silent)
+            yield call(self, "continue_chat", sender, silent)
 
-    async def a_receive(
-        self,
-        message: dict[str, Any] | str,
-        sender: Any,
-        request_reply: bool | None = None,
-        silent: bool = False,
-    ) -> None:
-        """The async form of :meth:`receive`."""
-        self._take(message, sender, silent)
-        if self._wants_reply(sender, request_reply):
-            await self.a_continue_chat(sender, silent)
+    receive, a_receive = twins(_receive)
 
     # -- chats on the engine ----------------------------------------------------------
 
@@ -215,9 +197,9 @@ class ConversationMixin:
         }
         return session, {"spec": spec, **kwargs}
 
-    def continue_chat(
+    def _continue_chat(
         self, sender: Any, silent: bool = False, max_turns: int | None = None
-    ) -> EngineResult:
+    ) -> Steps[EngineResult]:
         """Reply to ``sender``'s last message and go on, as a two-agent FSM chat, until one side stops.
 
         Returns:
@@ -225,15 +207,10 @@ class ConversationMixin:
         """
         session, kwargs = self._chat_run(sender, silent, max_turns)
         with session.active():
-            return run_chat(**kwargs)
+            result: EngineResult = yield Call(run_chat, arun_chat, kwargs=kwargs)
+        return result
 
-    async def a_continue_chat(
-        self, sender: Any, silent: bool = False, max_turns: int | None = None
-    ) -> EngineResult:
-        """The async form of :meth:`continue_chat`."""
-        session, kwargs = self._chat_run(sender, silent, max_turns)
-        with session.active():
-            return await arun_chat(**kwargs)
+    continue_chat, a_continue_chat = twins(_continue_chat)
 
     def prepare_chat(
         self,
@@ -301,12 +278,7 @@ class ConversationMixin:
             result=result,
         )
 
-    def _first(self, message: Any, recipient: Any, kwargs: dict[str, Any]) -> Any:
-        if callable(message):
-            return message(self, recipient, kwargs)
-        return self.generate_init_message(message, **kwargs)
-
-    def initiate_chat(
+    def _initiate_chat(
         self,
         recipient: Any,
         clear_history: bool = True,
@@ -317,8 +289,11 @@ class ConversationMixin:
         summary_args: dict[str, Any] | None = None,
         message: dict[str, Any] | str | Callable[..., Any] | None = None,
         **kwargs: Any,
-    ) -> ChatResult:
+    ) -> Steps[ChatResult]:
         """Chat with ``recipient`` from ``message`` until one side has no reply (or ``max_turns``).
+
+        In the async form (``a_initiate_chat``) async reply functions and
+        tools are awaited.
 
         Returns:
             The :class:`ChatResult`.
@@ -328,43 +303,30 @@ class ConversationMixin:
             InvalidArgument: a bad recipient or ``max_turns``.
             AssertionError: a bad ``summary_method`` (AutoGen's check).
         """
-        for agent in (self, recipient):
-            check = getattr(agent, "check_sync_reply_functions", None)
-            if callable(check):
-                check()
+        if not (yield IS_ASYNC):
+            for agent in (self, recipient):
+                check = getattr(agent, "check_sync_reply_functions", None)
+                if callable(check):
+                    check()
         self._start(recipient, max_turns, summary_method, clear_history, cache)
-        first = self._first(message, recipient, kwargs)
-        self.send(first, recipient, request_reply=False, silent=bool(silent))
-        result = recipient.continue_chat(self, bool(silent), max_turns)
+        if callable(message):
+            first = message(self, recipient, kwargs)
+        else:
+            first = yield call(self, "generate_init_message", message, **kwargs)
+        yield call(
+            self, "send", first, recipient, request_reply=False, silent=bool(silent)
+        )
+        result = yield call(recipient, "continue_chat", self, bool(silent), max_turns)
         return self._finish(recipient, result, summary_method, summary_args)
 
-    async def a_initiate_chat(
-        self,
-        recipient: Any,
-        clear_history: bool = True,
-        silent: bool | None = False,
-        cache: Any = None,
-        max_turns: int | None = None,
-        summary_method: str | Callable[..., Any] | None = DEFAULT_SUMMARY_METHOD,
-        summary_args: dict[str, Any] | None = None,
-        message: dict[str, Any] | str | Callable[..., Any] | None = None,
-        **kwargs: Any,
-    ) -> ChatResult:
-        """The async form of :meth:`initiate_chat` (async reply functions and tools are awaited)."""
-        self._start(recipient, max_turns, summary_method, clear_history, cache)
-        if message is None and not callable(message):
-            message = await self.a_get_human_input(">")
-        first = self._first(message, recipient, kwargs)
-        await self.a_send(first, recipient, request_reply=False, silent=bool(silent))
-        result = await recipient.a_continue_chat(self, bool(silent), max_turns)
-        return self._finish(recipient, result, summary_method, summary_args)
+    initiate_chat, a_initiate_chat = twins(_initiate_chat)
 
-    def generate_init_message(
+    def _generate_init_message(
         self, message: dict[str, Any] | str | None, **kwargs: Any
-    ) -> dict[str, Any] | str:
+    ) -> Steps[dict[str, Any] | str]:
         """The first message: ``message`` (or the person's, asked with ``>``) plus any carryover."""
         if message is None:
-            message = self.get_human_input(">")
+            message = yield call(self, "get_human_input", ">")
         if isinstance(message, str):
             out: dict[str, Any] | str = add_carryover(message, kwargs.get("carryover"))
             return out
@@ -379,13 +341,7 @@ class ConversationMixin:
         )
         raise InvalidMessage(msg)
 
-    async def a_generate_init_message(
-        self, message: dict[str, Any] | str | None, **kwargs: Any
-    ) -> dict[str, Any] | str:
-        """The async form of :meth:`generate_init_message`."""
-        if message is None:
-            message = await self.a_get_human_input(">")
-        return self.generate_init_message(message, **kwargs)
+    generate_init_message, a_generate_init_message = twins(_generate_init_message)
 
     def initiate_chats(self, chat_queue: list[dict[str, Any]]) -> list[ChatResult]:
         """Run ``chat_queue`` one chat after the other, this agent sending each."""

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from fsmchat._run.ports import ChatModel, ChatRequest, ChatResponse, Human, to_plain
 from fsmchat.autogen._session import current_session
+from fsmchat.autogen._twins import IS_ASYNC, Call, Steps, call, twins
 from fsmchat.autogen._utils import oai_name, short_repr
 
 __all__ = ["HOOKABLE_METHODS", "ReplyFunc", "ReplyMixin", "ReplyValue"]
@@ -256,57 +257,41 @@ class ReplyMixin:
             if e["reply_func"] not in exclude and _match_trigger(e["trigger"], sender)
         ]
 
-    def generate_reply(
+    def _generate_reply(
         self,
         messages: list[dict[str, Any]] | None = None,
         sender: Any = None,
         **kwargs: Any,
-    ) -> ReplyValue:
+    ) -> Steps[ReplyValue]:
         """Return this agent's reply (``None``: nothing more to say; the chat ends).
 
-        The reply functions are tried in order (async ones are skipped here);
-        the first final one gives the reply, else ``default_auto_reply``.
+        The reply functions are tried in order (async ones are skipped by
+        ``generate_reply`` and awaited by ``a_generate_reply``); the first
+        final one gives the reply, else ``default_auto_reply``.
 
         Raises:
             AssertionError: neither ``messages`` nor ``sender`` given (AutoGen's).
         """
+        is_async = yield IS_ASYNC
         messages = self._prepare_reply(messages, sender)
         for entry in self._candidates(sender, kwargs.get("exclude", ())):
             func = entry["reply_func"]
-            if _is_async(func):
+            if _is_async(func) and not is_async:
                 continue
-            final, reply = func(
-                self, messages=messages, sender=sender, config=entry["config"]
+            if is_async and entry["ignore_async_in_sync_chat"] and not _is_async(func):
+                continue
+            final, reply = yield Call(
+                func,
+                None,
+                (self,),
+                {"messages": messages, "sender": sender, "config": entry["config"]},
             )
             if final:
                 out: ReplyValue = reply
                 return out
         return self._default_auto_reply
 
-    async def a_generate_reply(
-        self,
-        messages: list[dict[str, Any]] | None = None,
-        sender: Any = None,
-        **kwargs: Any,
-    ) -> ReplyValue:
-        """The async form of :meth:`generate_reply`: async reply functions are awaited."""
-        messages = self._prepare_reply(messages, sender)
-        for entry in self._candidates(sender, kwargs.get("exclude", ())):
-            func = entry["reply_func"]
-            if _is_async(func):
-                final, reply = await func(
-                    self, messages=messages, sender=sender, config=entry["config"]
-                )
-            elif entry["ignore_async_in_sync_chat"]:
-                continue
-            else:
-                final, reply = func(
-                    self, messages=messages, sender=sender, config=entry["config"]
-                )
-            if final:
-                out: ReplyValue = reply
-                return out
-        return self._default_auto_reply
+    generate_reply, a_generate_reply = twins(_generate_reply)
 
     # -- the human -------------------------------------------------------------------
 
@@ -325,27 +310,22 @@ class ReplyMixin:
             return reply
         return self.get_human_input(prompt)
 
-    def check_termination_and_human_reply(
+    def _check_termination_and_human_reply(
         self,
         messages: list[dict[str, Any]] | None = None,
         sender: Any = None,
         config: Any = None,
-    ) -> tuple[bool, ReplyValue]:
+    ) -> Steps[tuple[bool, ReplyValue]]:
         """AutoGen's human/termination step (see ``human_input_mode``)."""
         ask = self._human_step(messages, sender)
-        reply = self.get_human_input(ask) if isinstance(ask, str) else None
+        reply = (
+            (yield call(self, "get_human_input", ask)) if isinstance(ask, str) else None
+        )
         return self._after_human(messages, sender, ask, reply)
 
-    async def a_check_termination_and_human_reply(
-        self,
-        messages: list[dict[str, Any]] | None = None,
-        sender: Any = None,
-        config: Any = None,
-    ) -> tuple[bool, ReplyValue]:
-        """The async form of :meth:`check_termination_and_human_reply`."""
-        ask = self._human_step(messages, sender)
-        reply = await self.a_get_human_input(ask) if isinstance(ask, str) else None
-        return self._after_human(messages, sender, ask, reply)
+    check_termination_and_human_reply, a_check_termination_and_human_reply = twins(
+        _check_termination_and_human_reply
+    )
 
     def _human_step(
         self, messages: list[dict[str, Any]] | None, sender: Any
@@ -425,27 +405,17 @@ class ReplyMixin:
             }
         return True, response.content or ""
 
-    def generate_oai_reply(
+    def _generate_oai_reply(
         self,
         messages: list[dict[str, Any]] | None = None,
         sender: Any = None,
         config: Any = None,
-    ) -> tuple[bool, ReplyValue]:
-        """The model's reply (text, or a dict with ``tool_calls``); not final without a model."""
-        if not self.has_llm:
-            return False, None
-        if messages is None:
-            messages = self._oai_messages.get(sender, [])
-        model = self._reply_model(config)
-        return self._oai_reply(model.complete(self._oai_request(messages)))
+    ) -> Steps[tuple[bool, ReplyValue]]:
+        """The model's reply (text, or a dict with ``tool_calls``); not final without a model.
 
-    async def a_generate_oai_reply(
-        self,
-        messages: list[dict[str, Any]] | None = None,
-        sender: Any = None,
-        config: Any = None,
-    ) -> tuple[bool, ReplyValue]:
-        """The async form of :meth:`generate_oai_reply` (``acomplete`` when the model has it)."""
+        The async form awaits the model's ``acomplete`` when it has one (else
+        runs ``complete`` in a thread).
+        """
         if not self.has_llm:
             return False, None
         if messages is None:
@@ -453,11 +423,14 @@ class ReplyMixin:
         model = self._reply_model(config)
         request = self._oai_request(messages)
         acomplete = getattr(model, "acomplete", None)
-        if acomplete is not None:
-            response = await acomplete(request)
-        else:
-            response = await asyncio.to_thread(model.complete, request)
+        response = yield Call(
+            model.complete,
+            acomplete or functools.partial(asyncio.to_thread, model.complete),
+            (request,),
+        )
         return self._oai_reply(response)
+
+    generate_oai_reply, a_generate_oai_reply = twins(_generate_oai_reply)
 
 
 def _stop(reason: str) -> Literal[True]:

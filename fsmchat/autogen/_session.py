@@ -25,6 +25,7 @@ from typing import Any, Protocol, runtime_checkable
 from fsmchat._core.events import AskAgent, AskHuman, Reply, Stop
 from fsmchat._core.spec import AgentSpec, Edge, Spec
 from fsmchat._core.state import Usage
+from fsmchat.autogen._twins import Steps, call, twins
 from fsmchat.autogen._utils import content_str, message_to_dict
 
 __all__ = [
@@ -45,7 +46,11 @@ _CURRENT: ContextVar[Session | None] = ContextVar(
 @runtime_checkable
 class Agent(Protocol):
     """What a chat needs of an agent (AutoGen's ``Agent``): a user class with
-    these members takes part in chats like a :class:`ConversableAgent`."""
+    these members takes part in chats like a :class:`ConversableAgent`.
+
+    Each ``a_`` method is the async form of the method without the prefix and
+    takes the same arguments.
+    """
 
     @property
     def name(self) -> str: ...
@@ -61,13 +66,7 @@ class Agent(Protocol):
         silent: bool = False,
     ) -> Any: ...
 
-    async def a_send(
-        self,
-        message: dict[str, Any] | str,
-        recipient: Agent,
-        request_reply: bool | None = None,
-        silent: bool = False,
-    ) -> Any: ...
+    async def a_send(self, *args: Any, **kwargs: Any) -> Any: ...
 
     def receive(
         self,
@@ -77,13 +76,7 @@ class Agent(Protocol):
         silent: bool = False,
     ) -> Any: ...
 
-    async def a_receive(
-        self,
-        message: dict[str, Any] | str,
-        sender: Agent,
-        request_reply: bool | None = None,
-        silent: bool = False,
-    ) -> Any: ...
+    async def a_receive(self, *args: Any, **kwargs: Any) -> Any: ...
 
     def generate_reply(
         self,
@@ -93,10 +86,7 @@ class Agent(Protocol):
     ) -> str | dict[str, Any] | None: ...
 
     async def a_generate_reply(
-        self,
-        messages: list[dict[str, Any]] | None = None,
-        sender: Agent | None = None,
-        **kwargs: Any,
+        self, *args: Any, **kwargs: Any
     ) -> str | dict[str, Any] | None: ...
 
 
@@ -166,29 +156,20 @@ class Responder:
         )  # a plain ``Agent`` may keep none
         return None if book is None else book.get(self.partner, [])
 
-    def respond(self, request: AskAgent | AskHuman) -> Reply | Stop:
-        """Ask the agent (``generate_reply``) and pass its message on."""
+    def _respond(self, request: AskAgent | AskHuman) -> Steps[Reply | Stop]:
+        """Ask the agent (``generate_reply``; async: ``a_generate_reply``) and pass its message on."""
         self.session.stop_reason = None
-        reply = self.agent.generate_reply(
-            messages=self._messages(), sender=self.partner
-        )
-        return self._finish(reply)
-
-    async def arespond(self, request: AskAgent | AskHuman) -> Reply | Stop:
-        """Ask the agent (``a_generate_reply``) and pass its message on."""
-        self.session.stop_reason = None
-        reply = await self.agent.a_generate_reply(
-            messages=self._messages(), sender=self.partner
-        )
-        return self._finish(reply)
-
-    def _finish(self, reply: Any) -> Reply | Stop:
         agent = self.agent
+        reply = yield call(
+            agent, "generate_reply", messages=self._messages(), sender=self.partner
+        )
         if reply is None:
             return Stop(reason=self.session.stop_reason or f"{agent.name} has no reply")
         if self.before_send is not None:
             reply = self.before_send(reply)
-        agent.send(reply, self.partner, request_reply=False, silent=self.session.silent)
+        yield call(
+            agent, "send", reply, self.partner, False, silent=self.session.silent
+        )
         received = (
             _last_of(self.partner, agent)
             or _last_of(agent, self.partner)
@@ -196,6 +177,8 @@ class Responder:
         )
         self.session.last_message = received
         return to_reply(agent.name, received, self.session.usage.pop(agent.name, None))
+
+    respond, arespond = twins(_respond)
 
 
 def _last_of(owner: Any, other: Any) -> dict[str, Any] | None:

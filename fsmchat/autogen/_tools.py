@@ -32,6 +32,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
 from fsmchat.autogen._session import current_session
+from fsmchat.autogen._twins import IS_ASYNC, Call, Steps, call, twins
 from fsmchat.autogen._utils import short_repr
 
 __all__ = ["ToolMixin", "get_function_schema", "register_function"]
@@ -270,114 +271,116 @@ class ToolMixin:
             )
         return arguments, ""
 
-    def _executing(self, name: str) -> None:
-        text = f"\n>>>>>>>> EXECUTING FUNCTION {name}..."
+    def _executing(self, name: str, is_async: bool) -> None:
+        kind = "ASYNC FUNCTION" if is_async else "FUNCTION"
+        text = f"\n>>>>>>>> EXECUTING {kind} {name}..."
         session = current_session()
         if session is None:
             self.output(text)
         else:
             session.notice(self.output, text)
 
-    def execute_function(
+    def _execute_function(
         self, func_call: Mapping[str, Any], verbose: bool = False
-    ) -> tuple[bool, dict[str, Any]]:
-        """Run a function call ``{"name", "arguments"}``; return ``(success, role-function message)``."""
+    ) -> Steps[tuple[bool, dict[str, Any]]]:
+        """Run a function call ``{"name", "arguments"}``; return ``(success, role-function message)``.
+
+        ``a_execute_function`` awaits an async function (and says ``EXECUTING
+        ASYNC FUNCTION``, as AutoGen does); ``execute_function`` runs it to
+        the end in a new event loop.
+        """
+        is_async = yield IS_ASYNC
         name = func_call.get("name", "")
         func = self._function_map.get(name)
         ok = False
         content: Any
+        arguments = None
         if func is None:
             content = f"Error: Function {name} not found."
         else:
             arguments, content = self._arguments(func_call)
             if arguments is not None:
-                self._executing(name)
+                self._executing(name, is_async)
                 try:
-                    content = func(**arguments)
-                    if inspect.isawaitable(content):
-                        content = _run_awaitable(content)
+                    content = yield Call(_blocking(func), func, kwargs=arguments)
                     ok = True
                 except Exception as exc:  # the model gets the error, as in AutoGen
                     content = f"Error: {exc}"
-            if verbose:
-                self.output(f"\nInput arguments: {arguments}\nOutput:\n{content}")
+        if verbose:
+            self.output(f"\nInput arguments: {arguments}\nOutput:\n{content}")
         return ok, {"name": name, "role": "function", "content": str(content)}
 
-    async def a_execute_function(
-        self, func_call: Mapping[str, Any]
-    ) -> tuple[bool, dict[str, Any]]:
-        """The async form of :meth:`execute_function`: async functions are awaited."""
-        name = func_call.get("name", "")
-        func = self._function_map.get(name)
-        if func is None or not inspect.iscoroutinefunction(func):
-            return self.execute_function(func_call)
-        arguments, content = self._arguments(func_call)
-        ok = False
-        if arguments is not None:
-            self._executing(name)
-            try:
-                content = await func(**arguments)
-                ok = True
-            except Exception as exc:  # the model gets the error, as in AutoGen
-                content = f"Error: {exc}"
-        return ok, {"name": name, "role": "function", "content": str(content)}
+    execute_function, a_execute_function = twins(_execute_function)
 
-    def generate_function_call_reply(
+    def _generate_function_call_reply(
         self,
         messages: list[dict[str, Any]] | None = None,
         sender: Any = None,
         config: Any = None,
-    ) -> tuple[bool, dict[str, Any] | None]:
-        """Answer a legacy ``function_call`` in the last message with a ``role: function`` message."""
+    ) -> Steps[tuple[bool, dict[str, Any] | None]]:
+        """Answer a legacy ``function_call`` in the last message with a ``role: function`` message.
+
+        The async form awaits an async function (``a_execute_function``).
+        """
         message = _last(self, messages, sender)
-        call = message.get("function_call")
-        if not call:
+        func_call = message.get("function_call")
+        if not func_call:
             return False, None
-        _, result = self.execute_function(call)
+        func = self._function_map.get(func_call.get("name", ""))
+        if (yield IS_ASYNC) and inspect.iscoroutinefunction(func):
+            _, result = yield call(self, "execute_function", func_call)
+        else:
+            _, result = self.execute_function(func_call)
         return True, result
 
-    async def a_generate_function_call_reply(
-        self,
-        messages: list[dict[str, Any]] | None = None,
-        sender: Any = None,
-        config: Any = None,
-    ) -> tuple[bool, dict[str, Any] | None]:
-        """The async form of :meth:`generate_function_call_reply`."""
-        message = _last(self, messages, sender)
-        call = message.get("function_call")
-        if not call:
-            return False, None
-        _, result = await self.a_execute_function(call)
-        return True, result
+    generate_function_call_reply, a_generate_function_call_reply = twins(
+        _generate_function_call_reply
+    )
 
-    def generate_tool_calls_reply(
+    def _generate_tool_calls_reply(
         self,
         messages: list[dict[str, Any]] | None = None,
         sender: Any = None,
         config: Any = None,
-    ) -> tuple[bool, dict[str, Any] | None]:
-        """Answer the ``tool_calls`` of the last message with one ``role: tool`` message."""
-        message = _last(self, messages, sender)
-        returns = [
-            _tool_return(call, self.execute_function(call.get("function", {}))[1])
-            for call in message.get("tool_calls") or ()
-        ]
-        return _tool_reply(returns)
+    ) -> Steps[tuple[bool, dict[str, Any] | None]]:
+        """Answer the ``tool_calls`` of the last message with one ``role: tool`` message.
 
-    async def a_generate_tool_calls_reply(
-        self,
-        messages: list[dict[str, Any]] | None = None,
-        sender: Any = None,
-        config: Any = None,
-    ) -> tuple[bool, dict[str, Any] | None]:
-        """The async form of :meth:`generate_tool_calls_reply`: calls run concurrently."""
+        Its ``tool_responses`` hold one answer per call, in order; its content
+        joins them with blank lines. The async form runs the calls concurrently.
+        """
         message = _last(self, messages, sender)
         calls = list(message.get("tool_calls") or ())
-        results = await asyncio.gather(
-            *(self.a_execute_function(c.get("function", {})) for c in calls)
-        )
+        results = yield Call(self._run_tool_calls, self._a_run_tool_calls, (calls,))
         return _tool_reply(
             [_tool_return(c, r[1]) for c, r in zip(calls, results, strict=True)]
+        )
+
+    generate_tool_calls_reply, a_generate_tool_calls_reply = twins(
+        _generate_tool_calls_reply
+    )
+
+    def _run_tool_calls(
+        self, calls: list[dict[str, Any]]
+    ) -> list[tuple[bool, dict[str, Any]]]:
+        """One after the other; an async function through ``a_execute_function`` (AutoGen's)."""
+        out = []
+        for c in calls:
+            function = c.get("function", {})
+            func = self._function_map.get(function.get("name", ""))
+            if inspect.iscoroutinefunction(func):
+                out.append(_run_awaitable(self.a_execute_function(function)))
+            else:
+                out.append(self.execute_function(function))
+        return out
+
+    async def _a_run_tool_calls(
+        self, calls: list[dict[str, Any]]
+    ) -> list[tuple[bool, dict[str, Any]]]:
+        """All at once, each through ``a_execute_function``."""
+        return list(
+            await asyncio.gather(
+                *(self.a_execute_function(c.get("function", {})) for c in calls)
+            )
         )
 
 
@@ -408,6 +411,16 @@ def _tool_reply(returns: list[dict[str, Any]]) -> tuple[bool, dict[str, Any] | N
         "tool_responses": returns,
         "content": "\n\n".join(str(r["content"]) for r in returns),
     }
+
+
+def _blocking(func: Callable[..., Any]) -> Callable[..., Any]:
+    """``func``, its awaitable result (an async function's) run to the end."""
+
+    def run(*args: Any, **kwargs: Any) -> Any:
+        out = func(*args, **kwargs)
+        return _run_awaitable(out) if inspect.isawaitable(out) else out
+
+    return run
 
 
 def _run_awaitable(awaitable: Any) -> Any:
