@@ -145,7 +145,7 @@ class ConversableAgent(ConversationMixin, CodeMixin, ToolMixin, ReplyMixin):
         self._cache_dir = cache_dir
         self._usage: dict[bool, dict[str, UsageCount]] = {True: {}, False: {}}
         self._human_input: list[str] = []
-        self._hooks: dict[str, list[Callable[..., Any]]] = {
+        self.hook_lists: dict[str, list[Callable[..., Any]]] = {
             m: [] for m in HOOKABLE_METHODS
         }
         self._code_execution_config, self._runner = code_setup(

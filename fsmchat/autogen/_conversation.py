@@ -67,7 +67,7 @@ class ConversationMixin:
 
         def _process_message_before_send(
             self, message: Any, recipient: Any, silent: bool
-        ) -> Any: ...  # pragma: no cover
+        ) -> Steps[Any]: ...  # pragma: no cover
         def get_human_input(self, prompt: str) -> str: ...  # pragma: no cover
         async def a_get_human_input(self, prompt: str) -> str: ...  # pragma: no cover
         def reset_consecutive_auto_reply_counter(
@@ -115,8 +115,8 @@ class ConversationMixin:
     def _silent(self, silent: bool) -> bool:
         return self.silent if self.silent is not None else silent
 
-    def _prepare_send(self, message: Any, recipient: Any, silent: bool) -> Any:
-        message = self._process_message_before_send(
+    def _prepare_send(self, message: Any, recipient: Any, silent: bool) -> Steps[Any]:
+        message = yield from self._process_message_before_send(
             message, recipient, self._silent(silent)
         )
         if not self._append_oai_message(
@@ -150,7 +150,7 @@ class ConversationMixin:
         Raises:
             ValueError: the message has neither content nor a call (AutoGen's text).
         """
-        message = self._prepare_send(message, recipient, silent)
+        message = yield from self._prepare_send(message, recipient, silent)
         yield call(recipient, "receive", message, self, request_reply, silent)
 
     send, a_send = twins(_send)

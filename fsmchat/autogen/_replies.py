@@ -23,6 +23,7 @@ import asyncio
 import copy
 import functools
 import inspect
+import warnings
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal
@@ -38,9 +39,14 @@ ReplyValue = str | dict[str, Any] | None
 ReplyFunc = Callable[..., Any]
 HOOKABLE_METHODS = (
     "process_last_received_message",
+    "a_process_last_received_message",
     "process_all_messages_before_reply",
+    "a_process_all_messages_before_reply",
     "process_message_before_send",
+    "a_process_message_before_send",
 )
+"""AutoGen's hook lists: a sync chat runs the sync hooks of the plain lists, an
+async chat awaits the async hooks of the ``a_`` lists (as AutoGen does)."""
 _TERMINATE_PROMPT = "Please give feedback to {sender}. Press enter or type 'exit' to stop the conversation: "
 _SKIP_PROMPT = "Please give feedback to {sender}. Press enter to skip and use auto-reply, or type 'exit' to stop the conversation: "
 _ALWAYS_PROMPT = (
@@ -67,7 +73,7 @@ class ReplyMixin:
     output: Callable[[str], object]
     llm_config: Mapping[str, Any] | Literal[False]
     _reply_func_list: list[dict[str, Any]]
-    _hooks: dict[str, list[Callable[..., Any]]]
+    hook_lists: dict[str, list[Callable[..., Any]]]
     _human_input: list[str]
     _consecutive_auto_reply_counter: defaultdict[Any, int]
     _max_consecutive_auto_reply_dict: defaultdict[Any, int]
@@ -167,13 +173,23 @@ class ReplyMixin:
         Raises:
             AssertionError: an unknown method, or a hook registered twice (AutoGen's).
         """
-        if hookable_method not in self._hooks:
+        if hookable_method not in self.hook_lists:
             msg = f"{hookable_method} is not a hookable method."
             raise AssertionError(msg)
-        if hook in self._hooks[hookable_method]:
+        if hook in self.hook_lists[hookable_method]:
             msg = f"{hook} is already registered as a hook."
             raise AssertionError(msg)
-        self._hooks[hookable_method].append(hook)
+        in_async = hookable_method.startswith("a_")
+        if in_async != inspect.iscoroutinefunction(hook):
+            kinds = ("asynchronous", "synchronous")
+            hook_kind, context = kinds if not in_async else kinds[::-1]
+            warnings.warn(
+                f"Hook '{_func_name(hook)}' is {hook_kind}, but it's being registered in a {context} context ('{hookable_method}'). "
+                "Ensure the hook matches the expected execution context.",
+                UserWarning,
+                stacklevel=2,
+            )
+        self.hook_lists[hookable_method].append(hook)
 
     def _raise_exception_on_async_reply_functions(self) -> None:
         """AutoGen's check before a sync chat: no async-only reply function.
@@ -196,57 +212,89 @@ class ReplyMixin:
 
     # -- hooks -------------------------------------------------------------------
 
+    def _hooks_of(self, method: str, is_async: bool) -> list[Callable[..., Any]]:
+        """The hooks a sync (or async) run calls for ``method``, in order."""
+        hooks = self.hook_lists["a_" + method if is_async else method]
+        return [h for h in hooks if inspect.iscoroutinefunction(h) == is_async]
+
     def _process_message_before_send(
         self, message: Any, recipient: Any, silent: bool
-    ) -> Any:
-        for hook in self._hooks["process_message_before_send"]:
-            message = hook(
-                sender=self, message=message, recipient=recipient, silent=silent
+    ) -> Steps[Any]:
+        """``message`` after each ``process_message_before_send`` hook."""
+        for hook in self._hooks_of("process_message_before_send", (yield IS_ASYNC)):
+            message = yield Call(
+                hook,
+                hook,
+                kwargs={
+                    "sender": self,
+                    "message": message,
+                    "recipient": recipient,
+                    "silent": silent,
+                },
             )
         return message
 
     def _process_all_messages_before_reply(
         self, messages: list[dict[str, Any]]
-    ) -> list[dict[str, Any]]:
-        for hook in self._hooks["process_all_messages_before_reply"]:
-            messages = hook(messages)
+    ) -> Steps[list[dict[str, Any]]]:
+        """``messages`` after each ``process_all_messages_before_reply`` hook."""
+        for hook in self._hooks_of(
+            "process_all_messages_before_reply", (yield IS_ASYNC)
+        ):
+            messages = yield Call(hook, hook, (messages,))
         return messages
+
+    process_all_messages_before_reply, a_process_all_messages_before_reply = twins(
+        _process_all_messages_before_reply
+    )
 
     def _process_last_received_message(
         self, messages: list[dict[str, Any]]
-    ) -> list[dict[str, Any]]:
-        hooks = self._hooks["process_last_received_message"]
+    ) -> Steps[list[dict[str, Any]]]:
+        """``messages`` with the last one's text through each ``process_last_received_message`` hook.
+
+        Not for a call, a call's result, an ``exit`` or a message with context;
+        as in AutoGen, the last message's dict is changed in place.
+        """
+        hooks = self._hooks_of("process_last_received_message", (yield IS_ASYNC))
         if not hooks or not messages:
             return messages
         last = messages[-1]
+        text = last.get("content")
         if (
-            last.get("function_call")
+            "function_call" in last
+            or "context" in last
             or last.get("tool_calls")
             or last.get("role") in ("function", "tool")
+            or not isinstance(text, str | list)
+            or text == "exit"
         ):
-            return messages
-        text = last.get("content")
-        if not isinstance(text, str):
             return messages
         processed = text
         for hook in hooks:
-            processed = hook(processed)
+            processed = yield Call(hook, hook, (processed,))
         if processed == text:
             return messages
-        return [*messages[:-1], {**last, "content": processed}]
+        messages = list(messages)
+        messages[-1]["content"] = processed
+        return messages
+
+    process_last_received_message, a_process_last_received_message = twins(
+        _process_last_received_message
+    )
 
     # -- generating a reply --------------------------------------------------------
 
     def _prepare_reply(
         self, messages: list[dict[str, Any]] | None, sender: Any
-    ) -> list[dict[str, Any]]:
+    ) -> Steps[list[dict[str, Any]]]:
         if messages is None and sender is None:
             msg = "Either messages or sender must be provided."
             raise AssertionError(msg)
         if messages is None:
             messages = self._oai_messages.get(sender, [])
-        messages = self._process_last_received_message(messages)
-        return self._process_all_messages_before_reply(messages)
+        messages = yield from self._process_all_messages_before_reply(messages)
+        return (yield from self._process_last_received_message(messages))
 
     def _candidates(
         self, sender: Any, exclude: Sequence[Callable[..., Any]]
@@ -273,7 +321,7 @@ class ReplyMixin:
             AssertionError: neither ``messages`` nor ``sender`` given (AutoGen's).
         """
         is_async = yield IS_ASYNC
-        messages = self._prepare_reply(messages, sender)
+        messages = yield from self._prepare_reply(messages, sender)
         for entry in self._candidates(sender, kwargs.get("exclude", ())):
             func = entry["reply_func"]
             if _is_async(func) and not is_async:
