@@ -13,7 +13,7 @@ from __future__ import annotations
 import copy
 import functools
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from fsmchat._core.errors import InvalidArgument
@@ -29,7 +29,7 @@ from fsmchat.autogen._chats import (
 from fsmchat.autogen._exceptions import InvalidMessage
 from fsmchat.autogen._printing import print_received
 from fsmchat.autogen._session import Responder, Session, two_agent_spec
-from fsmchat.autogen._twins import IS_ASYNC, Call, Steps, call, twins
+from fsmchat.autogen._twins import IS_ASYNC, Call, Steps, call, run_sync, twins
 from fsmchat.autogen._utils import consolidate_chat_info, content_str, message_to_dict
 
 __all__ = ["ConversationMixin"]
@@ -342,6 +342,20 @@ class ConversationMixin:
         raise InvalidMessage(msg)
 
     generate_init_message, a_generate_init_message = twins(_generate_init_message)
+
+    def _process_carryover(self, content: str, kwargs: Mapping[str, Any]) -> str:
+        """``content`` with ``kwargs["carryover"]`` appended (AutoGen's helper)."""
+        out: str = add_carryover(content, kwargs.get("carryover"))
+        return out
+
+    def _handle_carryover(
+        self, message: str | dict[str, Any], kwargs: Mapping[str, Any]
+    ) -> str | dict[str, Any]:
+        """The first message with the carryover added (AutoGen's helper)."""
+        out: str | dict[str, Any] = run_sync(
+            self._generate_init_message(message, **kwargs)
+        )
+        return out
 
     def initiate_chats(self, chat_queue: list[dict[str, Any]]) -> list[ChatResult]:
         """Run ``chat_queue`` one chat after the other, this agent sending each."""

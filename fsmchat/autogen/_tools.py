@@ -21,6 +21,7 @@ that AutoGen 0.2 gives to function and tool calls:
 from __future__ import annotations
 
 import asyncio
+import functools
 import inspect
 import json
 import logging
@@ -75,20 +76,50 @@ def _serialize(result: Any) -> str:
 
 
 def _wrap(func: Callable[..., Any]) -> Callable[..., Any]:
-    """``func`` with its result serialised to text (AutoGen's ``_wrap_function``)."""
+    """``func`` with its arguments validated and its result serialised to text.
+
+    AutoGen's ``_wrap_function``: an argument annotated with a pydantic model
+    arrives as that model (validated from the model's JSON object), the result
+    is text (a string as is, a pydantic model as its JSON, else ``json.dumps``),
+    and the wrapper keeps ``func`` as ``_origin``.
+    """
+    models = _model_params(func)
     if inspect.iscoroutinefunction(func):
 
+        @functools.wraps(func)
         async def awrapped(*args: Any, **kwargs: Any) -> str:
-            return _serialize(await func(*args, **kwargs))
+            return _serialize(await func(*args, **_validated(models, kwargs)))
 
-        awrapped.__name__ = func.__name__
-        return awrapped
+        wrapped: Callable[..., Any] = awrapped
+    else:
 
-    def wrapped(*args: Any, **kwargs: Any) -> str:
-        return _serialize(func(*args, **kwargs))
+        @functools.wraps(func)
+        def swrapped(*args: Any, **kwargs: Any) -> str:
+            return _serialize(func(*args, **_validated(models, kwargs)))
 
-    wrapped.__name__ = getattr(func, "__name__", "function")
+        wrapped = swrapped
+    wrapped._origin = func  # type: ignore[attr-defined]  # AutoGen's attribute
     return wrapped
+
+
+def _model_params(func: Callable[..., Any]) -> dict[str, Any]:
+    """The parameters of ``func`` annotated with a pydantic model, and their models."""
+    try:
+        hints = typing.get_type_hints(func)
+    except (NameError, TypeError):
+        return {}
+    return {
+        name: hint
+        for name, hint in hints.items()
+        if name != "return" and callable(getattr(hint, "model_validate", None))
+    }
+
+
+def _validated(models: Mapping[str, Any], kwargs: dict[str, Any]) -> dict[str, Any]:
+    for name, model in models.items():
+        if isinstance(kwargs.get(name), Mapping):
+            kwargs[name] = model.model_validate(kwargs[name])
+    return kwargs
 
 
 class ToolMixin:
@@ -131,6 +162,10 @@ class ToolMixin:
                 self._function_map.pop(name, None)
             else:
                 self._function_map[name] = func
+
+    def _wrap_function(self, func: Callable[..., Any]) -> Callable[..., Any]:
+        """``func`` as ``function_map`` keeps it (see :func:`_wrap`)."""
+        return _wrap(func)
 
     def _llm_dict(self, what: str) -> dict[str, Any]:
         if not isinstance(self.llm_config, Mapping):
@@ -247,7 +282,7 @@ class ToolMixin:
             known = _REGISTERED.get(func)
             fname = name or (known[0] if known else func.__name__)
             _REGISTERED[func] = (fname, known[1] if known else None)
-            self.register_function({fname: _wrap(func)})
+            self.register_function({fname: self._wrap_function(func)})
             return func
 
         return decorate
