@@ -28,6 +28,7 @@ import logging
 import re
 import types
 import typing
+import warnings
 import weakref
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal
@@ -157,7 +158,9 @@ class ToolMixin:
             if func is None and name not in self._function_map:
                 _log.warning("The function %s to remove doesn't exist", name)
             elif func is not None and name in self._function_map:
-                _log.warning("Function '%s' is being overridden.", name)
+                warnings.warn(
+                    f"Function '{name}' is being overridden.", UserWarning, stacklevel=2
+                )
             if func is None:
                 self._function_map.pop(name, None)
             else:
@@ -224,7 +227,9 @@ class ToolMixin:
             name = sig["name"] if what == "function" else name_of(sig)
             _assert_valid_name(name)
             if any(name_of(x) == name for x in items):
-                _log.warning("Function '%s' is being overridden.", name)
+                warnings.warn(
+                    f"Function '{name}' is being overridden.", UserWarning, stacklevel=3
+                )
             items = [x for x in items if name_of(x) != name] + [sig]
         self._set_llm_list(config, key, items)
 
