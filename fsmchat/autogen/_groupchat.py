@@ -420,6 +420,14 @@ class GroupChat:
                 "the group chat has no agents: give GroupChat(agents=[...]) its members"
             )
             raise SpecError([problem(msg)])
+        if len(members) < len(self.agents):
+            names = self.agent_names
+            twice = sorted({n for n in names if names.count(n) > 1})
+            msg = (
+                f"agents {', '.join(map(repr, twice))} appear more than once by name; "
+                f"give every member its own name to run the chat: speakers are chosen by name"
+            )
+            raise SpecError([problem(msg, "duplicate-agent")])
         outsider = start_name not in members
         if (
             not outsider
