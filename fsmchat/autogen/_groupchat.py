@@ -40,7 +40,12 @@ from fsmchat.autogen._exceptions import (
     NoEligibleSpeaker,
     UndefinedNextAgent,
 )
-from fsmchat.autogen._speakers import agentlist, build_selector, roles_text
+from fsmchat.autogen._speakers import (
+    agentlist,
+    build_selector,
+    mentioned_agents,
+    roles_text,
+)
 from fsmchat.autogen._utils import content_str, name_of, short_repr
 
 __all__ = [
@@ -271,6 +276,13 @@ class GroupChat:
         return self.select_speaker_prompt_template.format(
             agentlist=agentlist([a.name for a in pool])
         )
+
+    def _mentioned_agents(
+        self, message_content: Any, agents: Sequence[Any] | None = None
+    ) -> dict[str, int]:
+        """How often each agent is named in ``message_content`` (AutoGen's counting)."""
+        pool = list(self.agents if agents is None else agents)
+        return mentioned_agents(message_content, [a.name for a in pool])
 
     def introductions_msg(self, agents: Sequence[Any] | None = None) -> str:
         """The introductions sent when ``send_introductions`` is on."""

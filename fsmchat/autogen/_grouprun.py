@@ -57,6 +57,7 @@ class GroupRun:
         )
         self.session = Session(silent=self.silent)
         self.session.last_message = dict(first)
+        self.first: dict[str, Any] | None = dict(first)  # the task, as received
         self.last_speaker: Any = sender
         self.warned = False
         plan = gc.plan(
@@ -124,7 +125,10 @@ class GroupRun:
         speaker = self.plan.members[m.name]
         self.last_speaker = speaker
         received = self.host.chat_messages.get(speaker)
-        message = copy.copy(received[-1]) if received else m.to_dict()
+        if self.first is not None:  # introductions were sent after the task arrived
+            message, self.first = self.first, None
+        else:
+            message = copy.copy(received[-1]) if received else m.to_dict()
         self.gc.append(message, speaker)
         for agent in self.gc.agents:
             if agent is not speaker:
