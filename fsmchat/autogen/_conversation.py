@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import inspect
 from collections import defaultdict
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
@@ -21,6 +22,7 @@ from fsmchat._run.driver import ChatResult as EngineResult
 from fsmchat._run.driver import arun_chat, run_chat
 from fsmchat.autogen._chats import (
     ChatResult,
+    a_initiate_chats,
     add_carryover,
     gather_usage_summary,
     initiate_chats,
@@ -370,22 +372,37 @@ class ConversationMixin:
         reply_func_from_nested_chats: str
         | Callable[..., Any] = "summary_from_nested_chats",
         position: int = 2,
+        use_async: bool | None = None,
         **kwargs: Any,
     ) -> None:
         """Answer messages from ``trigger`` by running ``chat_queue`` (each its own FSM chat).
 
         The first nested chat's message defaults to the message received; the
-        reply is the last nested chat's summary.
+        reply is the last nested chat's summary. With ``use_async`` the chats
+        run with ``a_initiate_chats`` (each needs a ``chat_id``) and the reply
+        function is async, as in AutoGen.
 
         Raises:
-            ValueError: an unknown ``reply_func_from_nested_chats`` name.
+            ValueError: an unknown ``reply_func_from_nested_chats`` name, or
+                (``use_async``) a chat without ``chat_id`` or a reply function
+                that is not a coroutine function (AutoGen's messages).
         """
-        if reply_func_from_nested_chats == "summary_from_nested_chats":
-            func: Callable[..., Any] = _summary_from_nested_chats
-        elif callable(reply_func_from_nested_chats):
-            func = reply_func_from_nested_chats
-        else:
-            msg = "reply_func_from_nested_chats must be a callable or 'summary_from_nested_chats'"
+        if use_async and any(c.get("chat_id") is None for c in chat_queue):
+            msg = "chat_id is required for async nested chats"
+            raise ValueError(msg)
+        func: Any = reply_func_from_nested_chats
+        if func == "summary_from_nested_chats":
+            func = (
+                _a_summary_from_nested_chats
+                if use_async
+                else _summary_from_nested_chats
+            )
+        if not callable(func) or (use_async and not inspect.iscoroutinefunction(func)):
+            msg = (
+                "reply_func_from_nested_chats must be a callable and a coroutine"
+                if use_async
+                else "reply_func_from_nested_chats must be a callable or 'summary_from_nested_chats'"
+            )
             raise ValueError(msg)
         wrapped = functools.partial(func, copy.copy(chat_queue))
         functools.update_wrapper(wrapped, func)
@@ -395,23 +412,26 @@ class ConversationMixin:
             position,
             kwargs.get("config"),
             kwargs.get("reset_config"),
-            ignore_async_in_sync_chat=kwargs.get("ignore_async_in_sync_chat", False),
+            ignore_async_in_sync_chat=not use_async
+            if use_async is not None
+            else kwargs.get("ignore_async_in_sync_chat", False),
         )
 
 
-def _summary_from_nested_chats(
+def _chats_to_run(
     chat_queue: list[dict[str, Any]],
     recipient: Any,
-    messages: list[dict[str, Any]] | None = None,
-    sender: Any = None,
-    config: Any = None,
-) -> tuple[bool, str | None]:
-    """AutoGen's nested-chat reply: run the chats, reply with the last summary."""
+    messages: list[dict[str, Any]] | None,
+    sender: Any,
+    config: Any,
+) -> list[dict[str, Any]]:
+    """The nested chats to start: each sent by ``recipient`` unless it names a sender;
+    the first says the message received unless it has its own; a chat without a
+    message is left out."""
     last = messages[-1].get("content") if messages else None
     to_run = []
     for i, chat in enumerate(chat_queue):
         current = dict(chat)
-        current.setdefault("sender", recipient)
         if current.get("sender") is None:
             current["sender"] = recipient
         message = current.get("message")
@@ -422,6 +442,33 @@ def _summary_from_nested_chats(
         if message:
             current["message"] = message
             to_run.append(current)
+    return to_run
+
+
+def _summary_from_nested_chats(
+    chat_queue: list[dict[str, Any]],
+    recipient: Any,
+    messages: list[dict[str, Any]] | None = None,
+    sender: Any = None,
+    config: Any = None,
+) -> tuple[bool, str | None]:
+    """AutoGen's nested-chat reply: run the chats, reply with the last summary."""
+    to_run = _chats_to_run(chat_queue, recipient, messages, sender, config)
     if not to_run:
         return True, None
     return True, initiate_chats(to_run)[-1].summary
+
+
+async def _a_summary_from_nested_chats(
+    chat_queue: list[dict[str, Any]],
+    recipient: Any,
+    messages: list[dict[str, Any]] | None = None,
+    sender: Any = None,
+    config: Any = None,
+) -> tuple[bool, str | None]:
+    """The async form: the chats run with ``a_initiate_chats``; the last one's summary."""
+    to_run = _chats_to_run(chat_queue, recipient, messages, sender, config)
+    if not to_run:
+        return True, None
+    results = await a_initiate_chats(to_run)
+    return True, results[to_run[-1]["chat_id"]].summary
