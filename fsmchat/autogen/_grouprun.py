@@ -63,9 +63,7 @@ class GroupRun:
         plan = gc.plan(
             start=sender,
             message=content_str(first.get("content")),
-            terminate=termination_guard(
-                host.is_termination_msg, lambda: self.session.last_message
-            ),
+            terminate=termination_guard(host.is_termination_msg, self._last_as_text),
         )
         self.plan = plan
         self._introduce()
@@ -80,6 +78,15 @@ class GroupRun:
             "on_message": self.on_message,
             "on_decision": self.on_decision,
         }
+
+    def _last_as_text(self) -> dict[str, Any] | None:
+        """The last message as the manager checks it: content as text, as AutoGen appends it."""
+        last = self.session.last_message
+        return (
+            None
+            if last is None
+            else {**last, "content": content_str(last.get("content"))}
+        )
 
     def _introduce(self) -> None:
         gc, host = self.gc, self.host
