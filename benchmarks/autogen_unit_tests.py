@@ -14,7 +14,8 @@ with ``--autogen-python``; in the second every import line naming ``autogen``
 names ``fsmchat.autogen`` instead (nothing else changes) and it runs with this
 interpreter. Both runs are offline (``--skip-openai``, no API key in the
 environment); ``async def`` tests run under :func:`asyncio.run` by a small
-plugin, so pytest-asyncio is not needed. The script prints passed / failed /
+plugin, so pytest-asyncio is not needed; ``PYTHONPATH`` is kept (to measure
+another checkout of fsmchat, put it first there). The script prints passed / failed /
 skipped per file for both, the totals and the ratio of fsmchat's passes to
 AutoGen's; with ``--failures`` the names of the tests that pass on AutoGen and
 not on fsmchat.
@@ -104,7 +105,9 @@ def run(
     """Run ``files`` with ``python`` in ``where``; outcomes per file: passed/failed/skipped test names."""
     report = where / "report.xml"
     env = {k: v for k, v in os.environ.items() if "API_KEY" not in k}
-    env["PYTHONPATH"] = str(where)
+    env["PYTHONPATH"] = os.pathsep.join(
+        p for p in (str(where), os.environ.get("PYTHONPATH", "")) if p
+    )
     env["PYTHONDONTWRITEBYTECODE"] = "1"
     cmd = [
         python,
@@ -118,6 +121,7 @@ def run(
         "--skip-openai",
         "--skip-redis",
         "--skip-docker",
+        "--continue-on-collection-errors",
         "-W",
         "ignore",
         f"--junitxml={report}",
