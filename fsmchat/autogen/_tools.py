@@ -294,6 +294,24 @@ class ToolMixin:
 
     # -- running calls -------------------------------------------------------
 
+    @staticmethod
+    def _format_json_str(jstr: str) -> str:
+        """``jstr`` made loadable as AutoGen does: newlines outside strings dropped,
+        newlines and tabs inside strings escaped."""
+        out: list[str] = []
+        in_string = False
+        previous = " "
+        for char in jstr:
+            if char == '"' and previous != "\\":
+                in_string = not in_string
+            previous = char
+            if char == "\n":
+                if in_string:
+                    out.append("\\n")
+                continue
+            out.append("\\t" if in_string and char == "\t" else char)
+        return "".join(out)
+
     def _arguments(
         self, func_call: Mapping[str, Any]
     ) -> tuple[dict[str, Any] | None, str]:
@@ -301,7 +319,7 @@ class ToolMixin:
         if isinstance(raw, Mapping):
             return dict(raw), ""
         try:
-            arguments = json.loads(raw or "{}")
+            arguments = json.loads(self._format_json_str(raw or "{}"))
         except (json.JSONDecodeError, TypeError) as exc:
             return None, f"Error: {exc}\n The argument must be in JSON format."
         if not isinstance(arguments, dict):

@@ -438,3 +438,14 @@ def test_parse_tags_refuses_other_content() -> None:
     """AutoGen: ValueError for content that is neither a string nor a list."""
     with pytest.raises(ValueError, match="content must be str or list"):
         parse_tags_from_content("img", 42)  # type: ignore[arg-type]
+
+
+def test_tool_arguments_with_raw_newlines_are_read_as_autogen() -> None:
+    """AutoGen drops newlines between JSON tokens and escapes those inside strings."""
+    executor = quiet("executor", function_map={"echo": lambda query: query})
+    arguments = '{\n"query": "x=3\nprint(x)\tdone"\n}'
+    ok, result = executor.execute_function({"name": "echo", "arguments": arguments})
+    assert ok and result["content"] == "x=3\nprint(x)\tdone"
+    assert (
+        executor._format_json_str('{"code": "a=\\"hi\\""}') == '{"code": "a=\\"hi\\""}'
+    )
