@@ -393,9 +393,7 @@ class ConversationMixin:
         func: Any = reply_func_from_nested_chats
         if func == "summary_from_nested_chats":
             func = (
-                _a_summary_from_nested_chats
-                if use_async
-                else _summary_from_nested_chats
+                a_summary_from_nested_chats if use_async else summary_from_nested_chats
             )
         if not callable(func) or (use_async and not inspect.iscoroutinefunction(func)):
             msg = (
@@ -451,24 +449,19 @@ def _summary_from_nested_chats(
     messages: list[dict[str, Any]] | None = None,
     sender: Any = None,
     config: Any = None,
-) -> tuple[bool, str | None]:
-    """AutoGen's nested-chat reply: run the chats, reply with the last summary."""
+) -> Steps[tuple[bool, str | None]]:
+    """AutoGen's nested-chat reply: run the chats, reply with the last one's summary.
+
+    The async form runs them with ``a_initiate_chats`` (results by ``chat_id``).
+    """
     to_run = _chats_to_run(chat_queue, recipient, messages, sender, config)
     if not to_run:
         return True, None
-    return True, initiate_chats(to_run)[-1].summary
+    results = yield Call(initiate_chats, a_initiate_chats, (to_run,))
+    last = results[to_run[-1]["chat_id"]] if isinstance(results, dict) else results[-1]
+    return True, last.summary
 
 
-async def _a_summary_from_nested_chats(
-    chat_queue: list[dict[str, Any]],
-    recipient: Any,
-    messages: list[dict[str, Any]] | None = None,
-    sender: Any = None,
-    config: Any = None,
-) -> tuple[bool, str | None]:
-    """The async form: the chats run with ``a_initiate_chats``; the last one's summary."""
-    to_run = _chats_to_run(chat_queue, recipient, messages, sender, config)
-    if not to_run:
-        return True, None
-    results = await a_initiate_chats(to_run)
-    return True, results[to_run[-1]["chat_id"]].summary
+summary_from_nested_chats, a_summary_from_nested_chats = twins(
+    _summary_from_nested_chats
+)
