@@ -263,6 +263,8 @@ def _check_method(gc: Any, add: Callable[[Problem], object]) -> None:
 def _check_templates(gc: Any, add: Callable[[Problem], object]) -> None:
     for attr, allowed in _PLACEHOLDERS.items():
         template = getattr(gc, attr)
+        if template is None and attr == "select_speaker_prompt_template":
+            continue  # AutoGen: no prompt after the conversation
         if not isinstance(template, str) or not template.strip():
             add(
                 problem(

@@ -142,7 +142,8 @@ class GroupChat:
         enable_clear_history: bool = False,
         send_introductions: bool = False,
         select_speaker_message_template: str = DEFAULT_SELECT_SPEAKER_MESSAGE_TEMPLATE,
-        select_speaker_prompt_template: str = DEFAULT_SELECT_SPEAKER_PROMPT_TEMPLATE,
+        select_speaker_prompt_template: str
+        | None = DEFAULT_SELECT_SPEAKER_PROMPT_TEMPLATE,
         select_speaker_auto_multiple_template: str = DEFAULT_SELECT_SPEAKER_AUTO_MULTIPLE_TEMPLATE,
         select_speaker_auto_none_template: str = DEFAULT_SELECT_SPEAKER_AUTO_NONE_TEMPLATE,
         select_speaker_transform_messages: Any = None,
@@ -174,7 +175,8 @@ class GroupChat:
         self.enable_clear_history = enable_clear_history
         self.send_introductions = send_introductions
         self.select_speaker_message_template = select_speaker_message_template
-        self.select_speaker_prompt_template = select_speaker_prompt_template
+        # AutoGen: an empty prompt template means none
+        self.select_speaker_prompt_template = select_speaker_prompt_template or None
         self.select_speaker_auto_multiple_template = (
             select_speaker_auto_multiple_template
         )
@@ -270,8 +272,10 @@ class GroupChat:
             agentlist=agentlist([a.name for a in pool]),
         )
 
-    def select_speaker_prompt(self, agents: Sequence[Any] | None = None) -> str:
-        """The last message of a model's speaker choice among ``agents``."""
+    def select_speaker_prompt(self, agents: Sequence[Any] | None = None) -> str | None:
+        """The last message of a model's speaker choice among ``agents`` (``None``: none)."""
+        if self.select_speaker_prompt_template is None:
+            return None
         pool = list(self.agents if agents is None else agents)
         return self.select_speaker_prompt_template.format(
             agentlist=agentlist([a.name for a in pool])

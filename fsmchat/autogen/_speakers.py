@@ -147,12 +147,15 @@ class ModelSelector:
                     + f"\n(Your previous answer was refused: {request.problem}.)",
                 }
             )
-        messages.append(
-            {
-                "role": role,
-                "content": gc.select_speaker_prompt_template.format(agentlist=agents),
-            }
-        )
+        if gc.select_speaker_prompt_template is not None:  # None: AutoGen sends none
+            messages.append(
+                {
+                    "role": role,
+                    "content": gc.select_speaker_prompt_template.format(
+                        agentlist=agents
+                    ),
+                }
+            )
         return ChatRequest(
             messages=messages,
             response_format=choose_schema(names),

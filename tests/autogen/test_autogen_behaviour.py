@@ -449,3 +449,16 @@ def test_tool_arguments_with_raw_newlines_are_read_as_autogen() -> None:
     assert (
         executor._format_json_str('{"code": "a=\\"hi\\""}') == '{"code": "a=\\"hi\\""}'
     )
+
+
+def test_an_empty_select_speaker_prompt_template_means_none() -> None:
+    """AutoGen sets select_speaker_prompt_template='' to None; select_speaker_prompt() is None."""
+    gc = GroupChat(
+        [quiet("a"), quiet("b")],
+        [],
+        select_speaker_message_template="Pick from {agentlist}.",
+        select_speaker_prompt_template="",
+    )
+    assert gc.select_speaker_prompt_template is None
+    assert gc.select_speaker_prompt() is None
+    assert gc.select_speaker_msg() == "Pick from ['a', 'b']."
