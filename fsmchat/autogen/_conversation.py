@@ -30,7 +30,7 @@ from fsmchat.autogen._chats import (
 )
 from fsmchat.autogen._exceptions import InvalidMessage
 from fsmchat.autogen._printing import print_received
-from fsmchat.autogen._session import Responder, Session, two_agent_spec
+from fsmchat.autogen._session import Responder, Session, state_names, two_agent_spec
 from fsmchat.autogen._twins import IS_ASYNC, Call, Steps, call, run_sync, twins
 from fsmchat.autogen._utils import consolidate_chat_info, content_str, message_to_dict
 
@@ -188,11 +188,12 @@ class ConversationMixin:
         ):
             turns = 1
         spec = two_agent_spec(sender, self, turns)
+        first, second = state_names(sender, self)
         session.last_message = self._oai_messages[sender][-1]
         kwargs: dict[str, Any] = {
             "responders": {
-                sender.name: Responder(sender, self, session),
-                self.name: Responder(self, sender, session),
+                first: Responder(sender, self, session, state=first),
+                second: Responder(self, sender, session, state=second),
             },
             "message": content_str(session.last_message.get("content")),
             "max_round": spec.max_round,
@@ -247,8 +248,8 @@ class ConversationMixin:
         if not hasattr(recipient, "prepare_chat"):
             msg = f"initiate_chat needs an agent as recipient, got {type(recipient).__name__}"
             raise InvalidArgument(msg)
-        if recipient is self or recipient.name == self.name:
-            msg = f"agent {self.name!r} cannot chat with itself (or an agent of the same name)"
+        if recipient is self:
+            msg = f"agent {self.name!r} cannot chat with itself"
             raise InvalidArgument(msg)
         if max_turns is not None and (not isinstance(max_turns, int) or max_turns < 1):
             msg = f"max_turns must be an int >= 1 or None, got {max_turns!r}"

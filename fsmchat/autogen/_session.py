@@ -144,11 +144,13 @@ class Responder:
         partner: Any,
         session: Session,
         before_send: Callable[[Any], Any] | None = None,
+        state: str | None = None,
     ) -> None:
         self.agent = agent
         self.partner = partner
         self.session = session
         self.before_send = before_send
+        self.state = state or agent.name
 
     def _messages(self) -> list[dict[str, Any]] | None:
         book = getattr(
@@ -176,7 +178,7 @@ class Responder:
             or message_to_dict(reply)
         )
         self.session.last_message = received
-        return to_reply(agent.name, received, self.session.usage.pop(agent.name, None))
+        return to_reply(self.state, received, self.session.usage.pop(agent.name, None))
 
     respond, arespond = twins(_respond)
 
@@ -204,27 +206,34 @@ def to_reply(
     )
 
 
-def agent_spec(agent: Any) -> AgentSpec:
-    """The FSM state of an agent (its replies come from its responder)."""
+def agent_spec(agent: Any, name: str | None = None) -> AgentSpec:
+    """The FSM state of an agent, named ``name`` (default its name; its replies come from its responder)."""
     system = getattr(agent, "system_message", "")
     description = getattr(agent, "description", None)
     return AgentSpec(
-        name=agent.name,
+        name=name or agent.name,
         kind="llm",
         system_message=system if isinstance(system, str) else "",
         description=description if isinstance(description, str) else "",
     )
 
 
+def state_names(a: Any, b: Any) -> tuple[str, str]:
+    """The states of ``a`` and ``b`` in their two-agent chat: their names, the
+    second suffixed ``_2`` when both have one name (AutoGen lets such agents chat)."""
+    return (a.name, b.name if b.name != a.name else f"{b.name}_2")
+
+
 def two_agent_spec(a: Any, b: Any, max_turns: int | None) -> Spec:
-    """The two-state FSM of a chat between ``a`` (who starts) and ``b``."""
+    """The two-state FSM of a chat between ``a`` (who starts) and ``b`` (see :func:`state_names`)."""
+    first, second = state_names(a, b)
     return Spec(
-        agents=[agent_spec(a), agent_spec(b)],
+        agents=[agent_spec(a, first), agent_spec(b, second)],
         transitions=[
-            Edge(source=a.name, target=b.name),
-            Edge(source=b.name, target=a.name),
+            Edge(source=first, target=second),
+            Edge(source=second, target=first),
         ],
-        start=a.name,
+        start=first,
         max_round=UNLIMITED_ROUNDS if max_turns is None else 2 * max_turns,
         allow_repeat_speaker=False,
         name=f"{a.name}-{b.name}",

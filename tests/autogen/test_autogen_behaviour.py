@@ -462,3 +462,19 @@ def test_an_empty_select_speaker_prompt_template_means_none() -> None:
     assert gc.select_speaker_prompt_template is None
     assert gc.select_speaker_prompt() is None
     assert gc.select_speaker_msg() == "Pick from ['a', 'b']."
+
+
+def test_a_member_named_like_the_manager_starts_the_group_chat() -> None:
+    """AutoGen lets an agent named 'chat_manager' chat with the manager of that name."""
+    starter = quiet("chat_manager", default_auto_reply="from the member")
+    other = quiet("other", default_auto_reply="from other")
+    gc = GroupChat(
+        [starter, other], [], max_round=3, speaker_selection_method="round_robin"
+    )
+    manager = GroupChatManager(gc, llm_config=False, output=lambda t: None)
+    starter.initiate_chat(manager, message="go")
+    assert [(m["name"], m["content"]) for m in gc.messages] == [
+        ("chat_manager", "go"),
+        ("other", "from other"),
+        ("chat_manager", "from the member"),
+    ]
