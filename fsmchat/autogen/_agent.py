@@ -145,7 +145,7 @@ class ConversableAgent(ConversationMixin, CodeMixin, ToolMixin, ReplyMixin):
         self._cache_dir = cache_dir
         self._usage: dict[bool, dict[str, UsageCount]] = {True: {}, False: {}}
         self._human_input: list[str] = []
-        self._hooks: dict[str, list[Callable[..., Any]]] = {
+        self.hook_lists: dict[str, list[Callable[..., Any]]] = {
             m: [] for m in HOOKABLE_METHODS
         }
         self._code_execution_config, self._runner = code_setup(
@@ -170,7 +170,9 @@ class ConversableAgent(ConversationMixin, CodeMixin, ToolMixin, ReplyMixin):
             msg = f"agent {name!r}: llm_config must be a dict or False or None, got {type(llm_config).__name__}"
             raise InvalidArgument(msg)
         if isinstance(llm_config, Mapping) and (
-            not llm_config or dict(llm_config) == {"config_list": []}
+            not llm_config
+            or dict(llm_config)
+            in ({"config_list": []}, {"config_list": [{"model": ""}]})
         ):
             msg = (
                 "When using OpenAI or Azure OpenAI endpoints, specify a non-empty 'model' either in "
@@ -260,6 +262,8 @@ class ConversableAgent(ConversationMixin, CodeMixin, ToolMixin, ReplyMixin):
                 for k, v in self.llm_config.items()
                 if k not in ("tools", "functions")
             }
+            if config.get("cache_seed") is False:  # AutoGen accepts it: no cache
+                config["cache_seed"] = None
             self._model = make_chat_model(config, cache_dir=self._cache_dir)
             self._built_model = True
         return self._model

@@ -18,6 +18,7 @@ import attrs
 
 from fsmchat._core.errors import Problem, SpecError
 from fsmchat._core.spec import Edge, spec_from_autogen
+from fsmchat.autogen._exceptions import InvalidGroupChat
 from fsmchat.autogen._utils import did_you_mean, name_of, short_repr
 
 __all__ = ["SELECTION_METHODS", "Graph", "may_repeat", "problem", "validate"]
@@ -75,6 +76,7 @@ def validate(gc: Any) -> Graph:
     Raises:
         SpecError: (a ``ValueError``) listing every problem found.
     """
+    _autogen_checks(gc)
     problems: list[Problem] = []
     add = problems.append
     _check_agents(gc, add)
@@ -103,22 +105,70 @@ def _check_agents(gc: Any, add: Callable[[Problem], object]) -> None:
             add(
                 problem(f"agents[{i}] is not an agent with a name: {short_repr(agent)}")
             )
-        elif name in seen:
-            add(
-                problem(
-                    f"agents[{i}]: duplicate agent name {name!r} (also agents[{seen[name]}]); "
-                    f"give every member its own name: speakers are chosen by name",
-                    "duplicate-agent",
-                )
-            )
         else:
-            seen[name] = i
+            seen.setdefault(name, i)
     if not isinstance(gc.messages, list):
         add(
             problem(
                 f"messages must be a list of message dicts, got {type(gc.messages).__name__}"
             )
         )
+
+
+def _autogen_checks(gc: Any) -> None:
+    """AutoGen's own checks of a group chat, in its order, with its messages.
+
+    Raises:
+        InvalidGroupChat: (a ``ValueError``) the first one that fails.
+    """
+    # long: one line of AutoGen's contract each; the first failing one is raised
+    repeat = gc.allow_repeat_speaker
+    graph = gc.allowed_or_disallowed_speaker_transitions
+    kind = gc.speaker_transitions_type
+    fails = (
+        (
+            repeat is not None and not isinstance(repeat, bool | list),
+            "GroupChat allow_repeat_speaker should be a bool or a list of Agents.",
+        ),
+        (
+            kind is not None
+            and (not isinstance(kind, str) or kind.lower() not in _TRANSITION_TYPES),
+            f"GroupChat speaker_transitions_type is set to '{kind}'. It should be one of "
+            f"{[*_TRANSITION_TYPES, None]} (case insensitive). "
+            + did_you_mean(str(kind).lower(), _TRANSITION_TYPES),
+        ),
+        (
+            graph is not None and repeat is not None,
+            "Don't provide both allowed_or_disallowed_speaker_transitions and allow_repeat_speaker in group chat. "
+            "Please set one of them to None.",
+        ),
+        (
+            graph is not None and kind is None,
+            "GroupChat allowed_or_disallowed_speaker_transitions is not None, but speaker_transitions_type is None. "
+            "Please set speaker_transitions_type to either 'allowed' or 'disallowed'.",
+        ),
+        *(
+            (not getattr(gc, attr), f"{attr} cannot be empty or None.")
+            for attr in (
+                "select_speaker_message_template",
+                "role_for_select_speaker_messages",
+                "select_speaker_auto_multiple_template",
+                "select_speaker_auto_none_template",
+            )
+        ),
+        (
+            not _is_int(gc.max_retries_for_selecting_speaker),
+            "max_retries_for_selecting_speaker cannot be None or non-int",
+        ),
+        (
+            _is_int(gc.max_retries_for_selecting_speaker)
+            and gc.max_retries_for_selecting_speaker < 0,
+            "max_retries_for_selecting_speaker must be greater than or equal to zero",
+        ),
+    )
+    for failed, message in fails:
+        if failed:
+            raise InvalidGroupChat(message)
 
 
 def _check_numbers(gc: Any, add: Callable[[Problem], object]) -> None:
@@ -213,6 +263,8 @@ def _check_method(gc: Any, add: Callable[[Problem], object]) -> None:
 def _check_templates(gc: Any, add: Callable[[Problem], object]) -> None:
     for attr, allowed in _PLACEHOLDERS.items():
         template = getattr(gc, attr)
+        if template is None and attr == "select_speaker_prompt_template":
+            continue  # AutoGen: no prompt after the conversation
         if not isinstance(template, str) or not template.strip():
             add(
                 problem(

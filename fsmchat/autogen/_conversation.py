@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import copy
 import functools
+import inspect
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from fsmchat._core.errors import InvalidArgument
@@ -21,6 +22,7 @@ from fsmchat._run.driver import ChatResult as EngineResult
 from fsmchat._run.driver import arun_chat, run_chat
 from fsmchat.autogen._chats import (
     ChatResult,
+    a_initiate_chats,
     add_carryover,
     gather_usage_summary,
     initiate_chats,
@@ -28,7 +30,8 @@ from fsmchat.autogen._chats import (
 )
 from fsmchat.autogen._exceptions import InvalidMessage
 from fsmchat.autogen._printing import print_received
-from fsmchat.autogen._session import Responder, Session, two_agent_spec
+from fsmchat.autogen._session import Responder, Session, state_names, two_agent_spec
+from fsmchat.autogen._twins import IS_ASYNC, Call, Steps, call, run_sync, twins
 from fsmchat.autogen._utils import consolidate_chat_info, content_str, message_to_dict
 
 __all__ = ["ConversationMixin"]
@@ -66,7 +69,7 @@ class ConversationMixin:
 
         def _process_message_before_send(
             self, message: Any, recipient: Any, silent: bool
-        ) -> Any: ...  # pragma: no cover
+        ) -> Steps[Any]: ...  # pragma: no cover
         def get_human_input(self, prompt: str) -> str: ...  # pragma: no cover
         async def a_get_human_input(self, prompt: str) -> str: ...  # pragma: no cover
         def reset_consecutive_auto_reply_counter(
@@ -114,8 +117,8 @@ class ConversationMixin:
     def _silent(self, silent: bool) -> bool:
         return self.silent if self.silent is not None else silent
 
-    def _prepare_send(self, message: Any, recipient: Any, silent: bool) -> Any:
-        message = self._process_message_before_send(
+    def _prepare_send(self, message: Any, recipient: Any, silent: bool) -> Steps[Any]:
+        message = yield from self._process_message_before_send(
             message, recipient, self._silent(silent)
         )
         if not self._append_oai_message(
@@ -137,60 +140,41 @@ class ConversationMixin:
                 )
             )
 
-    def send(
+    def _send(
         self,
         message: dict[str, Any] | str,
         recipient: Any,
         request_reply: bool | None = None,
         silent: bool = False,
-    ) -> None:
+    ) -> Steps[None]:
         """Send ``message`` to ``recipient`` (it replies if asked, see ``receive``).
 
         Raises:
             ValueError: the message has neither content nor a call (AutoGen's text).
         """
-        message = self._prepare_send(message, recipient, silent)
-        recipient.receive(message, self, request_reply, silent)
+        message = yield from self._prepare_send(message, recipient, silent)
+        yield call(recipient, "receive", message, self, request_reply, silent)
 
-    async def a_send(
-        self,
-        message: dict[str, Any] | str,
-        recipient: Any,
-        request_reply: bool | None = None,
-        silent: bool = False,
-    ) -> None:
-        """The async form of :meth:`send`."""
-        message = self._prepare_send(message, recipient, silent)
-        await recipient.a_receive(message, self, request_reply, silent)
+    send, a_send = twins(_send)
 
     def _wants_reply(self, sender: Any, request_reply: bool | None) -> bool:
         return request_reply is True or (
             request_reply is None and self.reply_at_receive[sender]
         )
 
-    def receive(
+    def _receive(
         self,
         message: dict[str, Any] | str,
         sender: Any,
         request_reply: bool | None = None,
         silent: bool = False,
-    ) -> None:
+    ) -> Steps[None]:
         """Record (and print) ``message``; reply when asked, continuing the chat with ``sender``."""
         self._take(message, sender, silent)
         if self._wants_reply(sender, request_reply):
-            self.continue_chat(sender, silent)
+            yield call(self, "continue_chat", sender, silent)
 
-    async def a_receive(
-        self,
-        message: dict[str, Any] | str,
-        sender: Any,
-        request_reply: bool | None = None,
-        silent: bool = False,
-    ) -> None:
-        """The async form of :meth:`receive`."""
-        self._take(message, sender, silent)
-        if self._wants_reply(sender, request_reply):
-            await self.a_continue_chat(sender, silent)
+    receive, a_receive = twins(_receive)
 
     # -- chats on the engine ----------------------------------------------------------
 
@@ -204,20 +188,21 @@ class ConversationMixin:
         ):
             turns = 1
         spec = two_agent_spec(sender, self, turns)
+        first, second = state_names(sender, self)
         session.last_message = self._oai_messages[sender][-1]
         kwargs: dict[str, Any] = {
             "responders": {
-                sender.name: Responder(sender, self, session),
-                self.name: Responder(self, sender, session),
+                first: Responder(sender, self, session, state=first),
+                second: Responder(self, sender, session, state=second),
             },
             "message": content_str(session.last_message.get("content")),
             "max_round": spec.max_round,
         }
         return session, {"spec": spec, **kwargs}
 
-    def continue_chat(
+    def _continue_chat(
         self, sender: Any, silent: bool = False, max_turns: int | None = None
-    ) -> EngineResult:
+    ) -> Steps[EngineResult]:
         """Reply to ``sender``'s last message and go on, as a two-agent FSM chat, until one side stops.
 
         Returns:
@@ -225,15 +210,10 @@ class ConversationMixin:
         """
         session, kwargs = self._chat_run(sender, silent, max_turns)
         with session.active():
-            return run_chat(**kwargs)
+            result: EngineResult = yield Call(run_chat, arun_chat, kwargs=kwargs)
+        return result
 
-    async def a_continue_chat(
-        self, sender: Any, silent: bool = False, max_turns: int | None = None
-    ) -> EngineResult:
-        """The async form of :meth:`continue_chat`."""
-        session, kwargs = self._chat_run(sender, silent, max_turns)
-        with session.active():
-            return await arun_chat(**kwargs)
+    continue_chat, a_continue_chat = twins(_continue_chat)
 
     def prepare_chat(
         self,
@@ -268,8 +248,8 @@ class ConversationMixin:
         if not hasattr(recipient, "prepare_chat"):
             msg = f"initiate_chat needs an agent as recipient, got {type(recipient).__name__}"
             raise InvalidArgument(msg)
-        if recipient is self or recipient.name == self.name:
-            msg = f"agent {self.name!r} cannot chat with itself (or an agent of the same name)"
+        if recipient is self:
+            msg = f"agent {self.name!r} cannot chat with itself"
             raise InvalidArgument(msg)
         if max_turns is not None and (not isinstance(max_turns, int) or max_turns < 1):
             msg = f"max_turns must be an int >= 1 or None, got {max_turns!r}"
@@ -301,12 +281,7 @@ class ConversationMixin:
             result=result,
         )
 
-    def _first(self, message: Any, recipient: Any, kwargs: dict[str, Any]) -> Any:
-        if callable(message):
-            return message(self, recipient, kwargs)
-        return self.generate_init_message(message, **kwargs)
-
-    def initiate_chat(
+    def _initiate_chat(
         self,
         recipient: Any,
         clear_history: bool = True,
@@ -317,8 +292,11 @@ class ConversationMixin:
         summary_args: dict[str, Any] | None = None,
         message: dict[str, Any] | str | Callable[..., Any] | None = None,
         **kwargs: Any,
-    ) -> ChatResult:
+    ) -> Steps[ChatResult]:
         """Chat with ``recipient`` from ``message`` until one side has no reply (or ``max_turns``).
+
+        In the async form (``a_initiate_chat``) async reply functions and
+        tools are awaited.
 
         Returns:
             The :class:`ChatResult`.
@@ -328,43 +306,30 @@ class ConversationMixin:
             InvalidArgument: a bad recipient or ``max_turns``.
             AssertionError: a bad ``summary_method`` (AutoGen's check).
         """
-        for agent in (self, recipient):
-            check = getattr(agent, "check_sync_reply_functions", None)
-            if callable(check):
-                check()
+        if not (yield IS_ASYNC):
+            for agent in (self, recipient):
+                check = getattr(agent, "check_sync_reply_functions", None)
+                if callable(check):
+                    check()
         self._start(recipient, max_turns, summary_method, clear_history, cache)
-        first = self._first(message, recipient, kwargs)
-        self.send(first, recipient, request_reply=False, silent=bool(silent))
-        result = recipient.continue_chat(self, bool(silent), max_turns)
+        if callable(message):
+            first = message(self, recipient, kwargs)
+        else:
+            first = yield call(self, "generate_init_message", message, **kwargs)
+        yield call(
+            self, "send", first, recipient, request_reply=False, silent=bool(silent)
+        )
+        result = yield call(recipient, "continue_chat", self, bool(silent), max_turns)
         return self._finish(recipient, result, summary_method, summary_args)
 
-    async def a_initiate_chat(
-        self,
-        recipient: Any,
-        clear_history: bool = True,
-        silent: bool | None = False,
-        cache: Any = None,
-        max_turns: int | None = None,
-        summary_method: str | Callable[..., Any] | None = DEFAULT_SUMMARY_METHOD,
-        summary_args: dict[str, Any] | None = None,
-        message: dict[str, Any] | str | Callable[..., Any] | None = None,
-        **kwargs: Any,
-    ) -> ChatResult:
-        """The async form of :meth:`initiate_chat` (async reply functions and tools are awaited)."""
-        self._start(recipient, max_turns, summary_method, clear_history, cache)
-        if message is None and not callable(message):
-            message = await self.a_get_human_input(">")
-        first = self._first(message, recipient, kwargs)
-        await self.a_send(first, recipient, request_reply=False, silent=bool(silent))
-        result = await recipient.a_continue_chat(self, bool(silent), max_turns)
-        return self._finish(recipient, result, summary_method, summary_args)
+    initiate_chat, a_initiate_chat = twins(_initiate_chat)
 
-    def generate_init_message(
+    def _generate_init_message(
         self, message: dict[str, Any] | str | None, **kwargs: Any
-    ) -> dict[str, Any] | str:
+    ) -> Steps[dict[str, Any] | str]:
         """The first message: ``message`` (or the person's, asked with ``>``) plus any carryover."""
         if message is None:
-            message = self.get_human_input(">")
+            message = yield call(self, "get_human_input", ">")
         if isinstance(message, str):
             out: dict[str, Any] | str = add_carryover(message, kwargs.get("carryover"))
             return out
@@ -379,13 +344,21 @@ class ConversationMixin:
         )
         raise InvalidMessage(msg)
 
-    async def a_generate_init_message(
-        self, message: dict[str, Any] | str | None, **kwargs: Any
-    ) -> dict[str, Any] | str:
-        """The async form of :meth:`generate_init_message`."""
-        if message is None:
-            message = await self.a_get_human_input(">")
-        return self.generate_init_message(message, **kwargs)
+    generate_init_message, a_generate_init_message = twins(_generate_init_message)
+
+    def _process_carryover(self, content: str, kwargs: Mapping[str, Any]) -> str:
+        """``content`` with ``kwargs["carryover"]`` appended (AutoGen's helper)."""
+        out: str = add_carryover(content, kwargs.get("carryover"))
+        return out
+
+    def _handle_carryover(
+        self, message: str | dict[str, Any], kwargs: Mapping[str, Any]
+    ) -> str | dict[str, Any]:
+        """The first message with the carryover added (AutoGen's helper)."""
+        out: str | dict[str, Any] = run_sync(
+            self._generate_init_message(message, **kwargs)
+        )
+        return out
 
     def initiate_chats(self, chat_queue: list[dict[str, Any]]) -> list[ChatResult]:
         """Run ``chat_queue`` one chat after the other, this agent sending each."""
@@ -400,22 +373,35 @@ class ConversationMixin:
         reply_func_from_nested_chats: str
         | Callable[..., Any] = "summary_from_nested_chats",
         position: int = 2,
+        use_async: bool | None = None,
         **kwargs: Any,
     ) -> None:
         """Answer messages from ``trigger`` by running ``chat_queue`` (each its own FSM chat).
 
         The first nested chat's message defaults to the message received; the
-        reply is the last nested chat's summary.
+        reply is the last nested chat's summary. With ``use_async`` the chats
+        run with ``a_initiate_chats`` (each needs a ``chat_id``) and the reply
+        function is async, as in AutoGen.
 
         Raises:
-            ValueError: an unknown ``reply_func_from_nested_chats`` name.
+            ValueError: an unknown ``reply_func_from_nested_chats`` name, or
+                (``use_async``) a chat without ``chat_id`` or a reply function
+                that is not a coroutine function (AutoGen's messages).
         """
-        if reply_func_from_nested_chats == "summary_from_nested_chats":
-            func: Callable[..., Any] = _summary_from_nested_chats
-        elif callable(reply_func_from_nested_chats):
-            func = reply_func_from_nested_chats
-        else:
-            msg = "reply_func_from_nested_chats must be a callable or 'summary_from_nested_chats'"
+        if use_async and any(c.get("chat_id") is None for c in chat_queue):
+            msg = "chat_id is required for async nested chats"
+            raise ValueError(msg)
+        func: Any = reply_func_from_nested_chats
+        if func == "summary_from_nested_chats":
+            func = (
+                a_summary_from_nested_chats if use_async else summary_from_nested_chats
+            )
+        if not callable(func) or (use_async and not inspect.iscoroutinefunction(func)):
+            msg = (
+                "reply_func_from_nested_chats must be a callable and a coroutine"
+                if use_async
+                else "reply_func_from_nested_chats must be a callable or 'summary_from_nested_chats'"
+            )
             raise ValueError(msg)
         wrapped = functools.partial(func, copy.copy(chat_queue))
         functools.update_wrapper(wrapped, func)
@@ -425,23 +411,26 @@ class ConversationMixin:
             position,
             kwargs.get("config"),
             kwargs.get("reset_config"),
-            ignore_async_in_sync_chat=kwargs.get("ignore_async_in_sync_chat", False),
+            ignore_async_in_sync_chat=not use_async
+            if use_async is not None
+            else kwargs.get("ignore_async_in_sync_chat", False),
         )
 
 
-def _summary_from_nested_chats(
+def _chats_to_run(
     chat_queue: list[dict[str, Any]],
     recipient: Any,
-    messages: list[dict[str, Any]] | None = None,
-    sender: Any = None,
-    config: Any = None,
-) -> tuple[bool, str | None]:
-    """AutoGen's nested-chat reply: run the chats, reply with the last summary."""
+    messages: list[dict[str, Any]] | None,
+    sender: Any,
+    config: Any,
+) -> list[dict[str, Any]]:
+    """The nested chats to start: each sent by ``recipient`` unless it names a sender;
+    the first says the message received unless it has its own; a chat without a
+    message is left out."""
     last = messages[-1].get("content") if messages else None
     to_run = []
     for i, chat in enumerate(chat_queue):
         current = dict(chat)
-        current.setdefault("sender", recipient)
         if current.get("sender") is None:
             current["sender"] = recipient
         message = current.get("message")
@@ -452,6 +441,28 @@ def _summary_from_nested_chats(
         if message:
             current["message"] = message
             to_run.append(current)
+    return to_run
+
+
+def _summary_from_nested_chats(
+    chat_queue: list[dict[str, Any]],
+    recipient: Any,
+    messages: list[dict[str, Any]] | None = None,
+    sender: Any = None,
+    config: Any = None,
+) -> Steps[tuple[bool, str | None]]:
+    """AutoGen's nested-chat reply: run the chats, reply with the last one's summary.
+
+    The async form runs them with ``a_initiate_chats`` (results by ``chat_id``).
+    """
+    to_run = _chats_to_run(chat_queue, recipient, messages, sender, config)
     if not to_run:
         return True, None
-    return True, initiate_chats(to_run)[-1].summary
+    results = yield Call(initiate_chats, a_initiate_chats, (to_run,))
+    last = results[to_run[-1]["chat_id"]] if isinstance(results, dict) else results[-1]
+    return True, last.summary
+
+
+summary_from_nested_chats, a_summary_from_nested_chats = twins(
+    _summary_from_nested_chats
+)

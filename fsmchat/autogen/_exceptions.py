@@ -11,6 +11,7 @@ from fsmchat._core.errors import FsmchatError, SpeakerSelectionError
 __all__ = [
     "AgentNameConflict",
     "InvalidCarryOverType",
+    "InvalidGroupChat",
     "InvalidMessage",
     "NoEligibleSpeaker",
     "SpeakerSelectionError",
@@ -49,6 +50,10 @@ class UndefinedNextAgent(FsmchatError):
 
 class InvalidCarryOverType(FsmchatError, ValueError):
     """A ``carryover`` that is neither a string nor a list of strings."""
+
+
+class InvalidGroupChat(FsmchatError, ValueError):
+    """A group chat argument AutoGen refuses (with AutoGen's message)."""
 
 
 class InvalidMessage(FsmchatError, ValueError):

@@ -40,7 +40,12 @@ from fsmchat.autogen._exceptions import (
     NoEligibleSpeaker,
     UndefinedNextAgent,
 )
-from fsmchat.autogen._speakers import agentlist, build_selector, roles_text
+from fsmchat.autogen._speakers import (
+    agentlist,
+    build_selector,
+    mentioned_agents,
+    roles_text,
+)
 from fsmchat.autogen._utils import content_str, name_of, short_repr
 
 __all__ = [
@@ -137,7 +142,8 @@ class GroupChat:
         enable_clear_history: bool = False,
         send_introductions: bool = False,
         select_speaker_message_template: str = DEFAULT_SELECT_SPEAKER_MESSAGE_TEMPLATE,
-        select_speaker_prompt_template: str = DEFAULT_SELECT_SPEAKER_PROMPT_TEMPLATE,
+        select_speaker_prompt_template: str
+        | None = DEFAULT_SELECT_SPEAKER_PROMPT_TEMPLATE,
         select_speaker_auto_multiple_template: str = DEFAULT_SELECT_SPEAKER_AUTO_MULTIPLE_TEMPLATE,
         select_speaker_auto_none_template: str = DEFAULT_SELECT_SPEAKER_AUTO_NONE_TEMPLATE,
         select_speaker_transform_messages: Any = None,
@@ -169,7 +175,8 @@ class GroupChat:
         self.enable_clear_history = enable_clear_history
         self.send_introductions = send_introductions
         self.select_speaker_message_template = select_speaker_message_template
-        self.select_speaker_prompt_template = select_speaker_prompt_template
+        # AutoGen: an empty prompt template means none
+        self.select_speaker_prompt_template = select_speaker_prompt_template or None
         self.select_speaker_auto_multiple_template = (
             select_speaker_auto_multiple_template
         )
@@ -265,12 +272,21 @@ class GroupChat:
             agentlist=agentlist([a.name for a in pool]),
         )
 
-    def select_speaker_prompt(self, agents: Sequence[Any] | None = None) -> str:
-        """The last message of a model's speaker choice among ``agents``."""
+    def select_speaker_prompt(self, agents: Sequence[Any] | None = None) -> str | None:
+        """The last message of a model's speaker choice among ``agents`` (``None``: none)."""
+        if self.select_speaker_prompt_template is None:
+            return None
         pool = list(self.agents if agents is None else agents)
         return self.select_speaker_prompt_template.format(
             agentlist=agentlist([a.name for a in pool])
         )
+
+    def _mentioned_agents(
+        self, message_content: Any, agents: Sequence[Any] | None = None
+    ) -> dict[str, int]:
+        """How often each agent is named in ``message_content`` (AutoGen's counting)."""
+        pool = list(self.agents if agents is None else agents)
+        return mentioned_agents(message_content, [a.name for a in pool])
 
     def introductions_msg(self, agents: Sequence[Any] | None = None) -> str:
         """The introductions sent when ``send_introductions`` is on."""
@@ -420,6 +436,14 @@ class GroupChat:
                 "the group chat has no agents: give GroupChat(agents=[...]) its members"
             )
             raise SpecError([problem(msg)])
+        if len(members) < len(self.agents):
+            names = self.agent_names
+            twice = sorted({n for n in names if names.count(n) > 1})
+            msg = (
+                f"agents {', '.join(map(repr, twice))} appear more than once by name; "
+                f"give every member its own name to run the chat: speakers are chosen by name"
+            )
+            raise SpecError([problem(msg, "duplicate-agent")])
         outsider = start_name not in members
         if (
             not outsider

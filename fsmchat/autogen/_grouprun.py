@@ -57,14 +57,13 @@ class GroupRun:
         )
         self.session = Session(silent=self.silent)
         self.session.last_message = dict(first)
+        self.first: dict[str, Any] | None = dict(first)  # the task, as received
         self.last_speaker: Any = sender
         self.warned = False
         plan = gc.plan(
             start=sender,
             message=content_str(first.get("content")),
-            terminate=termination_guard(
-                host.is_termination_msg, lambda: self.session.last_message
-            ),
+            terminate=termination_guard(host.is_termination_msg, self._last_as_text),
         )
         self.plan = plan
         self._introduce()
@@ -79,6 +78,15 @@ class GroupRun:
             "on_message": self.on_message,
             "on_decision": self.on_decision,
         }
+
+    def _last_as_text(self) -> dict[str, Any] | None:
+        """The last message as the manager checks it: content as text, as AutoGen appends it."""
+        last = self.session.last_message
+        return (
+            None
+            if last is None
+            else {**last, "content": content_str(last.get("content"))}
+        )
 
     def _introduce(self) -> None:
         gc, host = self.gc, self.host
@@ -124,7 +132,10 @@ class GroupRun:
         speaker = self.plan.members[m.name]
         self.last_speaker = speaker
         received = self.host.chat_messages.get(speaker)
-        message = copy.copy(received[-1]) if received else m.to_dict()
+        if self.first is not None:  # introductions were sent after the task arrived
+            message, self.first = self.first, None
+        else:
+            message = copy.copy(received[-1]) if received else m.to_dict()
         self.gc.append(message, speaker)
         for agent in self.gc.agents:
             if agent is not speaker:

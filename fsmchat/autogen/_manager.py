@@ -33,6 +33,7 @@ from fsmchat.autogen._checks import problem
 from fsmchat.autogen._groupchat import GroupChat
 from fsmchat.autogen._grouprun import GroupRun
 from fsmchat.autogen._session import Agent
+from fsmchat.autogen._twins import Call, Steps, twins
 
 __all__ = ["GroupChatManager"]
 
@@ -152,16 +153,17 @@ class GroupChatManager(ConversableAgent):
         self.group_result = result
         self._last_speaker = last_speaker
 
-    def run_chat(
+    def _run_chat(
         self,
         messages: list[dict[str, Any]] | None = None,
         sender: Any = None,
         config: Any = None,
-    ) -> tuple[bool, None]:
+    ) -> Steps[tuple[bool, None]]:
         """Run the group chat from ``messages[-1]``, said by ``sender`` (a reply function).
 
         Registered on any agent with ``config=groupchat``, that agent hosts the
-        group chat (AutoGen's nested teams).
+        group chat (AutoGen's nested teams). In ``a_run_chat`` members reply
+        with ``a_generate_reply``.
 
         Returns:
             ``(True, None)``: the host has nothing to add after the chat.
@@ -173,22 +175,11 @@ class GroupChatManager(ConversableAgent):
         """
         run = GroupRun(self, _groupchat_of(self, config), sender, messages)
         with run.session.active():
-            result = run_chat(**run.kwargs)
+            result = yield Call(run_chat, arun_chat, kwargs=run.kwargs)
         run.done(result)
         return True, None
 
-    async def a_run_chat(
-        self,
-        messages: list[dict[str, Any]] | None = None,
-        sender: Any = None,
-        config: Any = None,
-    ) -> tuple[bool, None]:
-        """The async form of :meth:`run_chat` (members reply with ``a_generate_reply``)."""
-        run = GroupRun(self, _groupchat_of(self, config), sender, messages)
-        with run.session.active():
-            result = await arun_chat(**run.kwargs)
-        run.done(result)
-        return True, None
+    run_chat, a_run_chat = twins(_run_chat)
 
     # -- resuming ------------------------------------------------------------------
 
@@ -268,14 +259,9 @@ class GroupChatManager(ConversableAgent):
         gc.send_introductions = False
         return last_agent, last_message
 
-    async def a_resume(
-        self,
-        messages: list[dict[str, Any]] | str,
-        remove_termination_string: str | Callable[[str], str] | None = None,
-        silent: bool | None = False,
-    ) -> tuple[Any, dict[str, Any]]:
-        """The async form of :meth:`resume`."""
-        return self.resume(messages, remove_termination_string, silent)
+    async def a_resume(self, *args: Any, **kwargs: Any) -> tuple[Any, dict[str, Any]]:
+        """The async form of :meth:`resume` (nothing in it waits)."""
+        return self.resume(*args, **kwargs)
 
 
 def _groupchat_of(host: Any, config: Any) -> GroupChat:

@@ -23,12 +23,14 @@ import asyncio
 import copy
 import functools
 import inspect
+import warnings
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
 from fsmchat._run.ports import ChatModel, ChatRequest, ChatResponse, Human, to_plain
 from fsmchat.autogen._session import current_session
+from fsmchat.autogen._twins import IS_ASYNC, Call, Steps, call, twins
 from fsmchat.autogen._utils import oai_name, short_repr
 
 __all__ = ["HOOKABLE_METHODS", "ReplyFunc", "ReplyMixin", "ReplyValue"]
@@ -37,9 +39,14 @@ ReplyValue = str | dict[str, Any] | None
 ReplyFunc = Callable[..., Any]
 HOOKABLE_METHODS = (
     "process_last_received_message",
+    "a_process_last_received_message",
     "process_all_messages_before_reply",
+    "a_process_all_messages_before_reply",
     "process_message_before_send",
+    "a_process_message_before_send",
 )
+"""AutoGen's hook lists: a sync chat runs the sync hooks of the plain lists, an
+async chat awaits the async hooks of the ``a_`` lists (as AutoGen does)."""
 _TERMINATE_PROMPT = "Please give feedback to {sender}. Press enter or type 'exit' to stop the conversation: "
 _SKIP_PROMPT = "Please give feedback to {sender}. Press enter to skip and use auto-reply, or type 'exit' to stop the conversation: "
 _ALWAYS_PROMPT = (
@@ -66,7 +73,7 @@ class ReplyMixin:
     output: Callable[[str], object]
     llm_config: Mapping[str, Any] | Literal[False]
     _reply_func_list: list[dict[str, Any]]
-    _hooks: dict[str, list[Callable[..., Any]]]
+    hook_lists: dict[str, list[Callable[..., Any]]]
     _human_input: list[str]
     _consecutive_auto_reply_counter: defaultdict[Any, int]
     _max_consecutive_auto_reply_dict: defaultdict[Any, int]
@@ -166,13 +173,23 @@ class ReplyMixin:
         Raises:
             AssertionError: an unknown method, or a hook registered twice (AutoGen's).
         """
-        if hookable_method not in self._hooks:
+        if hookable_method not in self.hook_lists:
             msg = f"{hookable_method} is not a hookable method."
             raise AssertionError(msg)
-        if hook in self._hooks[hookable_method]:
+        if hook in self.hook_lists[hookable_method]:
             msg = f"{hook} is already registered as a hook."
             raise AssertionError(msg)
-        self._hooks[hookable_method].append(hook)
+        in_async = hookable_method.startswith("a_")
+        if in_async != inspect.iscoroutinefunction(hook):
+            kinds = ("asynchronous", "synchronous")
+            hook_kind, context = kinds if not in_async else kinds[::-1]
+            warnings.warn(
+                f"Hook '{_func_name(hook)}' is {hook_kind}, but it's being registered in a {context} context ('{hookable_method}'). "
+                "Ensure the hook matches the expected execution context.",
+                UserWarning,
+                stacklevel=2,
+            )
+        self.hook_lists[hookable_method].append(hook)
 
     def _raise_exception_on_async_reply_functions(self) -> None:
         """AutoGen's check before a sync chat: no async-only reply function.
@@ -195,57 +212,89 @@ class ReplyMixin:
 
     # -- hooks -------------------------------------------------------------------
 
+    def _hooks_of(self, method: str, is_async: bool) -> list[Callable[..., Any]]:
+        """The hooks a sync (or async) run calls for ``method``, in order."""
+        hooks = self.hook_lists["a_" + method if is_async else method]
+        return [h for h in hooks if inspect.iscoroutinefunction(h) == is_async]
+
     def _process_message_before_send(
         self, message: Any, recipient: Any, silent: bool
-    ) -> Any:
-        for hook in self._hooks["process_message_before_send"]:
-            message = hook(
-                sender=self, message=message, recipient=recipient, silent=silent
+    ) -> Steps[Any]:
+        """``message`` after each ``process_message_before_send`` hook."""
+        for hook in self._hooks_of("process_message_before_send", (yield IS_ASYNC)):
+            message = yield Call(
+                hook,
+                hook,
+                kwargs={
+                    "sender": self,
+                    "message": message,
+                    "recipient": recipient,
+                    "silent": silent,
+                },
             )
         return message
 
     def _process_all_messages_before_reply(
         self, messages: list[dict[str, Any]]
-    ) -> list[dict[str, Any]]:
-        for hook in self._hooks["process_all_messages_before_reply"]:
-            messages = hook(messages)
+    ) -> Steps[list[dict[str, Any]]]:
+        """``messages`` after each ``process_all_messages_before_reply`` hook."""
+        for hook in self._hooks_of(
+            "process_all_messages_before_reply", (yield IS_ASYNC)
+        ):
+            messages = yield Call(hook, hook, (messages,))
         return messages
+
+    process_all_messages_before_reply, a_process_all_messages_before_reply = twins(
+        _process_all_messages_before_reply
+    )
 
     def _process_last_received_message(
         self, messages: list[dict[str, Any]]
-    ) -> list[dict[str, Any]]:
-        hooks = self._hooks["process_last_received_message"]
+    ) -> Steps[list[dict[str, Any]]]:
+        """``messages`` with the last one's text through each ``process_last_received_message`` hook.
+
+        Not for a call, a call's result, an ``exit`` or a message with context;
+        as in AutoGen, the last message's dict is changed in place.
+        """
+        hooks = self._hooks_of("process_last_received_message", (yield IS_ASYNC))
         if not hooks or not messages:
             return messages
         last = messages[-1]
+        text = last.get("content")
         if (
-            last.get("function_call")
+            "function_call" in last
+            or "context" in last
             or last.get("tool_calls")
             or last.get("role") in ("function", "tool")
+            or not isinstance(text, str | list)
+            or text == "exit"
         ):
-            return messages
-        text = last.get("content")
-        if not isinstance(text, str):
             return messages
         processed = text
         for hook in hooks:
-            processed = hook(processed)
+            processed = yield Call(hook, hook, (processed,))
         if processed == text:
             return messages
-        return [*messages[:-1], {**last, "content": processed}]
+        messages = list(messages)
+        messages[-1]["content"] = processed
+        return messages
+
+    process_last_received_message, a_process_last_received_message = twins(
+        _process_last_received_message
+    )
 
     # -- generating a reply --------------------------------------------------------
 
     def _prepare_reply(
         self, messages: list[dict[str, Any]] | None, sender: Any
-    ) -> list[dict[str, Any]]:
+    ) -> Steps[list[dict[str, Any]]]:
         if messages is None and sender is None:
             msg = "Either messages or sender must be provided."
             raise AssertionError(msg)
         if messages is None:
             messages = self._oai_messages.get(sender, [])
-        messages = self._process_last_received_message(messages)
-        return self._process_all_messages_before_reply(messages)
+        messages = yield from self._process_all_messages_before_reply(messages)
+        return (yield from self._process_last_received_message(messages))
 
     def _candidates(
         self, sender: Any, exclude: Sequence[Callable[..., Any]]
@@ -256,57 +305,41 @@ class ReplyMixin:
             if e["reply_func"] not in exclude and _match_trigger(e["trigger"], sender)
         ]
 
-    def generate_reply(
+    def _generate_reply(
         self,
         messages: list[dict[str, Any]] | None = None,
         sender: Any = None,
         **kwargs: Any,
-    ) -> ReplyValue:
+    ) -> Steps[ReplyValue]:
         """Return this agent's reply (``None``: nothing more to say; the chat ends).
 
-        The reply functions are tried in order (async ones are skipped here);
-        the first final one gives the reply, else ``default_auto_reply``.
+        The reply functions are tried in order (async ones are skipped by
+        ``generate_reply`` and awaited by ``a_generate_reply``); the first
+        final one gives the reply, else ``default_auto_reply``.
 
         Raises:
             AssertionError: neither ``messages`` nor ``sender`` given (AutoGen's).
         """
-        messages = self._prepare_reply(messages, sender)
+        is_async = yield IS_ASYNC
+        messages = yield from self._prepare_reply(messages, sender)
         for entry in self._candidates(sender, kwargs.get("exclude", ())):
             func = entry["reply_func"]
-            if _is_async(func):
+            if _is_async(func) and not is_async:
                 continue
-            final, reply = func(
-                self, messages=messages, sender=sender, config=entry["config"]
+            if is_async and entry["ignore_async_in_sync_chat"] and not _is_async(func):
+                continue
+            final, reply = yield Call(
+                func,
+                None,
+                (self,),
+                {"messages": messages, "sender": sender, "config": entry["config"]},
             )
             if final:
                 out: ReplyValue = reply
                 return out
         return self._default_auto_reply
 
-    async def a_generate_reply(
-        self,
-        messages: list[dict[str, Any]] | None = None,
-        sender: Any = None,
-        **kwargs: Any,
-    ) -> ReplyValue:
-        """The async form of :meth:`generate_reply`: async reply functions are awaited."""
-        messages = self._prepare_reply(messages, sender)
-        for entry in self._candidates(sender, kwargs.get("exclude", ())):
-            func = entry["reply_func"]
-            if _is_async(func):
-                final, reply = await func(
-                    self, messages=messages, sender=sender, config=entry["config"]
-                )
-            elif entry["ignore_async_in_sync_chat"]:
-                continue
-            else:
-                final, reply = func(
-                    self, messages=messages, sender=sender, config=entry["config"]
-                )
-            if final:
-                out: ReplyValue = reply
-                return out
-        return self._default_auto_reply
+    generate_reply, a_generate_reply = twins(_generate_reply)
 
     # -- the human -------------------------------------------------------------------
 
@@ -325,27 +358,22 @@ class ReplyMixin:
             return reply
         return self.get_human_input(prompt)
 
-    def check_termination_and_human_reply(
+    def _check_termination_and_human_reply(
         self,
         messages: list[dict[str, Any]] | None = None,
         sender: Any = None,
         config: Any = None,
-    ) -> tuple[bool, ReplyValue]:
+    ) -> Steps[tuple[bool, ReplyValue]]:
         """AutoGen's human/termination step (see ``human_input_mode``)."""
         ask = self._human_step(messages, sender)
-        reply = self.get_human_input(ask) if isinstance(ask, str) else None
+        reply = (
+            (yield call(self, "get_human_input", ask)) if isinstance(ask, str) else None
+        )
         return self._after_human(messages, sender, ask, reply)
 
-    async def a_check_termination_and_human_reply(
-        self,
-        messages: list[dict[str, Any]] | None = None,
-        sender: Any = None,
-        config: Any = None,
-    ) -> tuple[bool, ReplyValue]:
-        """The async form of :meth:`check_termination_and_human_reply`."""
-        ask = self._human_step(messages, sender)
-        reply = await self.a_get_human_input(ask) if isinstance(ask, str) else None
-        return self._after_human(messages, sender, ask, reply)
+    check_termination_and_human_reply, a_check_termination_and_human_reply = twins(
+        _check_termination_and_human_reply
+    )
 
     def _human_step(
         self, messages: list[dict[str, Any]] | None, sender: Any
@@ -425,27 +453,17 @@ class ReplyMixin:
             }
         return True, response.content or ""
 
-    def generate_oai_reply(
+    def _generate_oai_reply(
         self,
         messages: list[dict[str, Any]] | None = None,
         sender: Any = None,
         config: Any = None,
-    ) -> tuple[bool, ReplyValue]:
-        """The model's reply (text, or a dict with ``tool_calls``); not final without a model."""
-        if not self.has_llm:
-            return False, None
-        if messages is None:
-            messages = self._oai_messages.get(sender, [])
-        model = self._reply_model(config)
-        return self._oai_reply(model.complete(self._oai_request(messages)))
+    ) -> Steps[tuple[bool, ReplyValue]]:
+        """The model's reply (text, or a dict with ``tool_calls``); not final without a model.
 
-    async def a_generate_oai_reply(
-        self,
-        messages: list[dict[str, Any]] | None = None,
-        sender: Any = None,
-        config: Any = None,
-    ) -> tuple[bool, ReplyValue]:
-        """The async form of :meth:`generate_oai_reply` (``acomplete`` when the model has it)."""
+        The async form awaits the model's ``acomplete`` when it has one (else
+        runs ``complete`` in a thread).
+        """
         if not self.has_llm:
             return False, None
         if messages is None:
@@ -453,11 +471,14 @@ class ReplyMixin:
         model = self._reply_model(config)
         request = self._oai_request(messages)
         acomplete = getattr(model, "acomplete", None)
-        if acomplete is not None:
-            response = await acomplete(request)
-        else:
-            response = await asyncio.to_thread(model.complete, request)
+        response = yield Call(
+            model.complete,
+            acomplete or functools.partial(asyncio.to_thread, model.complete),
+            (request,),
+        )
         return self._oai_reply(response)
+
+    generate_oai_reply, a_generate_oai_reply = twins(_generate_oai_reply)
 
 
 def _stop(reason: str) -> Literal[True]:

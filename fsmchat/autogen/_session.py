@@ -25,6 +25,7 @@ from typing import Any, Protocol, runtime_checkable
 from fsmchat._core.events import AskAgent, AskHuman, Reply, Stop
 from fsmchat._core.spec import AgentSpec, Edge, Spec
 from fsmchat._core.state import Usage
+from fsmchat.autogen._twins import Steps, call, twins
 from fsmchat.autogen._utils import content_str, message_to_dict
 
 __all__ = [
@@ -45,7 +46,11 @@ _CURRENT: ContextVar[Session | None] = ContextVar(
 @runtime_checkable
 class Agent(Protocol):
     """What a chat needs of an agent (AutoGen's ``Agent``): a user class with
-    these members takes part in chats like a :class:`ConversableAgent`."""
+    these members takes part in chats like a :class:`ConversableAgent`.
+
+    Each ``a_`` method is the async form of the method without the prefix and
+    takes the same arguments.
+    """
 
     @property
     def name(self) -> str: ...
@@ -61,13 +66,7 @@ class Agent(Protocol):
         silent: bool = False,
     ) -> Any: ...
 
-    async def a_send(
-        self,
-        message: dict[str, Any] | str,
-        recipient: Agent,
-        request_reply: bool | None = None,
-        silent: bool = False,
-    ) -> Any: ...
+    async def a_send(self, *args: Any, **kwargs: Any) -> Any: ...
 
     def receive(
         self,
@@ -77,13 +76,7 @@ class Agent(Protocol):
         silent: bool = False,
     ) -> Any: ...
 
-    async def a_receive(
-        self,
-        message: dict[str, Any] | str,
-        sender: Agent,
-        request_reply: bool | None = None,
-        silent: bool = False,
-    ) -> Any: ...
+    async def a_receive(self, *args: Any, **kwargs: Any) -> Any: ...
 
     def generate_reply(
         self,
@@ -93,10 +86,7 @@ class Agent(Protocol):
     ) -> str | dict[str, Any] | None: ...
 
     async def a_generate_reply(
-        self,
-        messages: list[dict[str, Any]] | None = None,
-        sender: Agent | None = None,
-        **kwargs: Any,
+        self, *args: Any, **kwargs: Any
     ) -> str | dict[str, Any] | None: ...
 
 
@@ -154,11 +144,13 @@ class Responder:
         partner: Any,
         session: Session,
         before_send: Callable[[Any], Any] | None = None,
+        state: str | None = None,
     ) -> None:
         self.agent = agent
         self.partner = partner
         self.session = session
         self.before_send = before_send
+        self.state = state or agent.name
 
     def _messages(self) -> list[dict[str, Any]] | None:
         book = getattr(
@@ -166,36 +158,29 @@ class Responder:
         )  # a plain ``Agent`` may keep none
         return None if book is None else book.get(self.partner, [])
 
-    def respond(self, request: AskAgent | AskHuman) -> Reply | Stop:
-        """Ask the agent (``generate_reply``) and pass its message on."""
+    def _respond(self, request: AskAgent | AskHuman) -> Steps[Reply | Stop]:
+        """Ask the agent (``generate_reply``; async: ``a_generate_reply``) and pass its message on."""
         self.session.stop_reason = None
-        reply = self.agent.generate_reply(
-            messages=self._messages(), sender=self.partner
-        )
-        return self._finish(reply)
-
-    async def arespond(self, request: AskAgent | AskHuman) -> Reply | Stop:
-        """Ask the agent (``a_generate_reply``) and pass its message on."""
-        self.session.stop_reason = None
-        reply = await self.agent.a_generate_reply(
-            messages=self._messages(), sender=self.partner
-        )
-        return self._finish(reply)
-
-    def _finish(self, reply: Any) -> Reply | Stop:
         agent = self.agent
+        reply = yield call(
+            agent, "generate_reply", messages=self._messages(), sender=self.partner
+        )
         if reply is None:
             return Stop(reason=self.session.stop_reason or f"{agent.name} has no reply")
         if self.before_send is not None:
             reply = self.before_send(reply)
-        agent.send(reply, self.partner, request_reply=False, silent=self.session.silent)
+        yield call(
+            agent, "send", reply, self.partner, False, silent=self.session.silent
+        )
         received = (
             _last_of(self.partner, agent)
             or _last_of(agent, self.partner)
             or message_to_dict(reply)
         )
         self.session.last_message = received
-        return to_reply(agent.name, received, self.session.usage.pop(agent.name, None))
+        return to_reply(self.state, received, self.session.usage.pop(agent.name, None))
+
+    respond, arespond = twins(_respond)
 
 
 def _last_of(owner: Any, other: Any) -> dict[str, Any] | None:
@@ -221,27 +206,34 @@ def to_reply(
     )
 
 
-def agent_spec(agent: Any) -> AgentSpec:
-    """The FSM state of an agent (its replies come from its responder)."""
+def agent_spec(agent: Any, name: str | None = None) -> AgentSpec:
+    """The FSM state of an agent, named ``name`` (default its name; its replies come from its responder)."""
     system = getattr(agent, "system_message", "")
     description = getattr(agent, "description", None)
     return AgentSpec(
-        name=agent.name,
+        name=name or agent.name,
         kind="llm",
         system_message=system if isinstance(system, str) else "",
         description=description if isinstance(description, str) else "",
     )
 
 
+def state_names(a: Any, b: Any) -> tuple[str, str]:
+    """The states of ``a`` and ``b`` in their two-agent chat: their names, the
+    second suffixed ``_2`` when both have one name (AutoGen lets such agents chat)."""
+    return (a.name, b.name if b.name != a.name else f"{b.name}_2")
+
+
 def two_agent_spec(a: Any, b: Any, max_turns: int | None) -> Spec:
-    """The two-state FSM of a chat between ``a`` (who starts) and ``b``."""
+    """The two-state FSM of a chat between ``a`` (who starts) and ``b`` (see :func:`state_names`)."""
+    first, second = state_names(a, b)
     return Spec(
-        agents=[agent_spec(a), agent_spec(b)],
+        agents=[agent_spec(a, first), agent_spec(b, second)],
         transitions=[
-            Edge(source=a.name, target=b.name),
-            Edge(source=b.name, target=a.name),
+            Edge(source=first, target=second),
+            Edge(source=second, target=first),
         ],
-        start=a.name,
+        start=first,
         max_round=UNLIMITED_ROUNDS if max_turns is None else 2 * max_turns,
         allow_repeat_speaker=False,
         name=f"{a.name}-{b.name}",

@@ -34,7 +34,7 @@ from fsmchat._run.driver import needs_choice
 from fsmchat._run.ports import ChatRequest
 from fsmchat._run.selectors import RandomSelector, RoundRobinSelector
 from fsmchat.autogen._exceptions import NoEligibleSpeaker
-from fsmchat.autogen._utils import did_you_mean, name_of, short_repr
+from fsmchat.autogen._utils import content_str, did_you_mean, name_of, short_repr
 
 __all__ = [
     "NO_MODEL_REASON",
@@ -47,6 +47,7 @@ __all__ = [
     "build_selector",
     "called_functions",
     "may_choose",
+    "mentioned_agents",
     "roles_text",
 ]
 
@@ -68,9 +69,27 @@ def roles_text(items: Sequence[tuple[str, str]]) -> str:
     )
 
 
-def _mentions(text: str, names: Sequence[str]) -> list[str]:
-    """Candidate names mentioned in ``text`` as whole words (for the re-ask wording)."""
-    return [n for n in names if re.search(rf"(?<!\w){re.escape(n)}(?!\w)", text)]
+def mentioned_agents(content: Any, names: Sequence[str]) -> dict[str, int]:
+    """How often each of ``names`` is mentioned in ``content`` (AutoGen's counting).
+
+    A name matches whole (not inside a longer word); a name with ``_`` also
+    matches with a space or ``\\_`` in its place. Case matters.
+    """
+    if isinstance(content, Mapping):
+        content = content.get("content")
+    text = f" {content_str(content)} "
+    counts: dict[str, int] = {}
+    for name in names:
+        forms = sorted(
+            {name, name.replace("_", " "), name.replace("_", "\\_")},
+            key=len,
+            reverse=True,
+        )
+        alternatives = "|".join(re.escape(f) for f in forms)
+        count = len(re.findall(rf"(?<=\W)({alternatives})(?=\W)", text))
+        if count:
+            counts[name] = count
+    return counts
 
 
 class ModelSelector:
@@ -115,7 +134,7 @@ class ModelSelector:
             },
         ]
         if request.problem:
-            several = len(_mentions(self.last_raw, names)) > 1
+            several = len(mentioned_agents(self.last_raw, names)) > 1
             template = (
                 gc.select_speaker_auto_multiple_template
                 if several
@@ -128,12 +147,15 @@ class ModelSelector:
                     + f"\n(Your previous answer was refused: {request.problem}.)",
                 }
             )
-        messages.append(
-            {
-                "role": role,
-                "content": gc.select_speaker_prompt_template.format(agentlist=agents),
-            }
-        )
+        if gc.select_speaker_prompt_template is not None:  # None: AutoGen sends none
+            messages.append(
+                {
+                    "role": role,
+                    "content": gc.select_speaker_prompt_template.format(
+                        agentlist=agents
+                    ),
+                }
+            )
         return ChatRequest(
             messages=messages,
             response_format=choose_schema(names),
@@ -318,7 +340,12 @@ class FuncCallFilter:
         self.can_judge = bool(getattr(inner, "can_judge", False))
 
     def select(self, request: Choose | Judge) -> Answer | Stop:
-        """Narrow a choice to the agents that can run the called functions."""
+        """Narrow a choice to the agents that can run the called functions.
+
+        Raises:
+            SpeakerSelectionError: (a ``ValueError``) no candidate has a function
+                to run (AutoGen's message).
+        """
         if isinstance(request, Choose):
             message = self.last_message()
             if message is None and request.context:
@@ -329,7 +356,17 @@ class FuncCallFilter:
                     c
                     for c in request.candidates
                     if _can_execute(self.members[c.name], funcs)
+                ) or tuple(  # AutoGen's next try: the agents with any function
+                    c
+                    for c in request.candidates
+                    if getattr(self.members[c.name], "function_map", None)
                 )
+                if not able:
+                    msg = (
+                        f"No agent can execute the function {', '.join(funcs)}. "
+                        "Please check the function_map of the agents."
+                    )
+                    raise SpeakerSelectionError(msg)
                 if len(able) == 1:
                     name = able[0].name
                     return Answer(

@@ -21,17 +21,20 @@ that AutoGen 0.2 gives to function and tool calls:
 from __future__ import annotations
 
 import asyncio
+import functools
 import inspect
 import json
 import logging
 import re
 import types
 import typing
+import warnings
 import weakref
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
 from fsmchat.autogen._session import current_session
+from fsmchat.autogen._twins import IS_ASYNC, Call, Steps, call, twins
 from fsmchat.autogen._utils import short_repr
 
 __all__ = ["ToolMixin", "get_function_schema", "register_function"]
@@ -74,20 +77,50 @@ def _serialize(result: Any) -> str:
 
 
 def _wrap(func: Callable[..., Any]) -> Callable[..., Any]:
-    """``func`` with its result serialised to text (AutoGen's ``_wrap_function``)."""
+    """``func`` with its arguments validated and its result serialised to text.
+
+    AutoGen's ``_wrap_function``: an argument annotated with a pydantic model
+    arrives as that model (validated from the model's JSON object), the result
+    is text (a string as is, a pydantic model as its JSON, else ``json.dumps``),
+    and the wrapper keeps ``func`` as ``_origin``.
+    """
+    models = _model_params(func)
     if inspect.iscoroutinefunction(func):
 
+        @functools.wraps(func)
         async def awrapped(*args: Any, **kwargs: Any) -> str:
-            return _serialize(await func(*args, **kwargs))
+            return _serialize(await func(*args, **_validated(models, kwargs)))
 
-        awrapped.__name__ = func.__name__
-        return awrapped
+        wrapped: Callable[..., Any] = awrapped
+    else:
 
-    def wrapped(*args: Any, **kwargs: Any) -> str:
-        return _serialize(func(*args, **kwargs))
+        @functools.wraps(func)
+        def swrapped(*args: Any, **kwargs: Any) -> str:
+            return _serialize(func(*args, **_validated(models, kwargs)))
 
-    wrapped.__name__ = getattr(func, "__name__", "function")
+        wrapped = swrapped
+    wrapped._origin = func  # type: ignore[attr-defined]  # AutoGen's attribute
     return wrapped
+
+
+def _model_params(func: Callable[..., Any]) -> dict[str, Any]:
+    """The parameters of ``func`` annotated with a pydantic model, and their models."""
+    try:
+        hints = typing.get_type_hints(func)
+    except (NameError, TypeError):
+        return {}
+    return {
+        name: hint
+        for name, hint in hints.items()
+        if name != "return" and callable(getattr(hint, "model_validate", None))
+    }
+
+
+def _validated(models: Mapping[str, Any], kwargs: dict[str, Any]) -> dict[str, Any]:
+    for name, model in models.items():
+        if isinstance(kwargs.get(name), Mapping):
+            kwargs[name] = model.model_validate(kwargs[name])
+    return kwargs
 
 
 class ToolMixin:
@@ -125,11 +158,17 @@ class ToolMixin:
             if func is None and name not in self._function_map:
                 _log.warning("The function %s to remove doesn't exist", name)
             elif func is not None and name in self._function_map:
-                _log.warning("Function '%s' is being overridden.", name)
+                warnings.warn(
+                    f"Function '{name}' is being overridden.", UserWarning, stacklevel=2
+                )
             if func is None:
                 self._function_map.pop(name, None)
             else:
                 self._function_map[name] = func
+
+    def _wrap_function(self, func: Callable[..., Any]) -> Callable[..., Any]:
+        """``func`` as ``function_map`` keeps it (see :func:`_wrap`)."""
+        return _wrap(func)
 
     def _llm_dict(self, what: str) -> dict[str, Any]:
         if not isinstance(self.llm_config, Mapping):
@@ -188,7 +227,9 @@ class ToolMixin:
             name = sig["name"] if what == "function" else name_of(sig)
             _assert_valid_name(name)
             if any(name_of(x) == name for x in items):
-                _log.warning("Function '%s' is being overridden.", name)
+                warnings.warn(
+                    f"Function '{name}' is being overridden.", UserWarning, stacklevel=3
+                )
             items = [x for x in items if name_of(x) != name] + [sig]
         self._set_llm_list(config, key, items)
 
@@ -246,12 +287,30 @@ class ToolMixin:
             known = _REGISTERED.get(func)
             fname = name or (known[0] if known else func.__name__)
             _REGISTERED[func] = (fname, known[1] if known else None)
-            self.register_function({fname: _wrap(func)})
+            self.register_function({fname: self._wrap_function(func)})
             return func
 
         return decorate
 
     # -- running calls -------------------------------------------------------
+
+    @staticmethod
+    def _format_json_str(jstr: str) -> str:
+        """``jstr`` made loadable as AutoGen does: newlines outside strings dropped,
+        newlines and tabs inside strings escaped."""
+        out: list[str] = []
+        in_string = False
+        previous = " "
+        for char in jstr:
+            if char == '"' and previous != "\\":
+                in_string = not in_string
+            previous = char
+            if char == "\n":
+                if in_string:
+                    out.append("\\n")
+                continue
+            out.append("\\t" if in_string and char == "\t" else char)
+        return "".join(out)
 
     def _arguments(
         self, func_call: Mapping[str, Any]
@@ -260,7 +319,7 @@ class ToolMixin:
         if isinstance(raw, Mapping):
             return dict(raw), ""
         try:
-            arguments = json.loads(raw or "{}")
+            arguments = json.loads(self._format_json_str(raw or "{}"))
         except (json.JSONDecodeError, TypeError) as exc:
             return None, f"Error: {exc}\n The argument must be in JSON format."
         if not isinstance(arguments, dict):
@@ -270,7 +329,8 @@ class ToolMixin:
             )
         return arguments, ""
 
-    def _executing(self, name: str, kind: str = "FUNCTION") -> None:
+    def _executing(self, name: str, is_async: bool) -> None:
+        kind = "ASYNC FUNCTION" if is_async else "FUNCTION"
         text = f"\n>>>>>>>> EXECUTING {kind} {name}..."
         session = current_session()
         if session is None:
@@ -278,112 +338,107 @@ class ToolMixin:
         else:
             session.notice(self.output, text)
 
-    def execute_function(
+    def _execute_function(
         self, func_call: Mapping[str, Any], verbose: bool = False
-    ) -> tuple[bool, dict[str, Any]]:
-        """Run a function call ``{"name", "arguments"}``; return ``(success, role-function message)``."""
+    ) -> Steps[tuple[bool, dict[str, Any]]]:
+        """Run a function call ``{"name", "arguments"}``; return ``(success, role-function message)``.
+
+        ``a_execute_function`` awaits an async function (and says ``EXECUTING
+        ASYNC FUNCTION``, as AutoGen does); ``execute_function`` runs it to
+        the end in a new event loop.
+        """
+        is_async = yield IS_ASYNC
         name = func_call.get("name", "")
         func = self._function_map.get(name)
         ok = False
         content: Any
+        arguments = None
         if func is None:
             content = f"Error: Function {name} not found."
         else:
             arguments, content = self._arguments(func_call)
             if arguments is not None:
-                self._executing(name)
+                self._executing(name, is_async)
                 try:
-                    content = func(**arguments)
-                    if inspect.isawaitable(content):
-                        content = _run_awaitable(content)
+                    content = yield Call(_blocking(func), func, kwargs=arguments)
                     ok = True
                 except Exception as exc:  # the model gets the error, as in AutoGen
                     content = f"Error: {exc}"
-            if verbose:
-                self.output(f"\nInput arguments: {arguments}\nOutput:\n{content}")
+        if verbose:
+            self.output(f"\nInput arguments: {arguments}\nOutput:\n{content}")
         return ok, {"name": name, "role": "function", "content": str(content)}
 
-    async def a_execute_function(
-        self, func_call: Mapping[str, Any]
-    ) -> tuple[bool, dict[str, Any]]:
-        """The async form of :meth:`execute_function`: async functions are awaited.
+    execute_function, a_execute_function = twins(_execute_function)
 
-        As in AutoGen, every function run here is announced as ``EXECUTING ASYNC
-        FUNCTION``; a sync function is called directly.
+    def _generate_function_call_reply(
+        self,
+        messages: list[dict[str, Any]] | None = None,
+        sender: Any = None,
+        config: Any = None,
+    ) -> Steps[tuple[bool, dict[str, Any] | None]]:
+        """Answer a legacy ``function_call`` in the last message with a ``role: function`` message.
+
+        The async form awaits an async function (``a_execute_function``).
         """
-        name = func_call.get("name", "")
-        func = self._function_map.get(name)
-        if func is None:
-            return self.execute_function(func_call)
-        arguments, content = self._arguments(func_call)
-        ok = False
-        if arguments is not None:
-            self._executing(name, "ASYNC FUNCTION")
-            try:
-                content = func(**arguments)
-                if inspect.isawaitable(content):
-                    content = await content
-                ok = True
-            except Exception as exc:  # the model gets the error, as in AutoGen
-                content = f"Error: {exc}"
-        return ok, {"name": name, "role": "function", "content": str(content)}
-
-    def generate_function_call_reply(
-        self,
-        messages: list[dict[str, Any]] | None = None,
-        sender: Any = None,
-        config: Any = None,
-    ) -> tuple[bool, dict[str, Any] | None]:
-        """Answer a legacy ``function_call`` in the last message with a ``role: function`` message."""
         message = _last(self, messages, sender)
-        call = message.get("function_call")
-        if not call:
+        func_call = message.get("function_call")
+        if not func_call:
             return False, None
-        _, result = self.execute_function(call)
+        func = self._function_map.get(func_call.get("name", ""))
+        if (yield IS_ASYNC) and inspect.iscoroutinefunction(func):
+            _, result = yield call(self, "execute_function", func_call)
+        else:
+            _, result = self.execute_function(func_call)
         return True, result
 
-    async def a_generate_function_call_reply(
-        self,
-        messages: list[dict[str, Any]] | None = None,
-        sender: Any = None,
-        config: Any = None,
-    ) -> tuple[bool, dict[str, Any] | None]:
-        """The async form of :meth:`generate_function_call_reply`."""
-        message = _last(self, messages, sender)
-        call = message.get("function_call")
-        if not call:
-            return False, None
-        _, result = await self.a_execute_function(call)
-        return True, result
+    generate_function_call_reply, a_generate_function_call_reply = twins(
+        _generate_function_call_reply
+    )
 
-    def generate_tool_calls_reply(
+    def _generate_tool_calls_reply(
         self,
         messages: list[dict[str, Any]] | None = None,
         sender: Any = None,
         config: Any = None,
-    ) -> tuple[bool, dict[str, Any] | None]:
-        """Answer the ``tool_calls`` of the last message with one ``role: tool`` message."""
-        message = _last(self, messages, sender)
-        returns = [
-            _tool_return(call, self.execute_function(call.get("function", {}))[1])
-            for call in message.get("tool_calls") or ()
-        ]
-        return _tool_reply(returns)
+    ) -> Steps[tuple[bool, dict[str, Any] | None]]:
+        """Answer the ``tool_calls`` of the last message with one ``role: tool`` message.
 
-    async def a_generate_tool_calls_reply(
-        self,
-        messages: list[dict[str, Any]] | None = None,
-        sender: Any = None,
-        config: Any = None,
-    ) -> tuple[bool, dict[str, Any] | None]:
-        """The async form of :meth:`generate_tool_calls_reply`: calls run concurrently."""
+        Its ``tool_responses`` hold one answer per call, in order; its content
+        joins them with blank lines. The async form runs the calls concurrently.
+        """
         message = _last(self, messages, sender)
         calls = list(message.get("tool_calls") or ())
-        results = await asyncio.gather(
-            *(self.a_execute_function(c.get("function", {})) for c in calls)
-        )
+        results = yield Call(self._run_tool_calls, self._a_run_tool_calls, (calls,))
         return _tool_reply(
             [_tool_return(c, r[1]) for c, r in zip(calls, results, strict=True)]
+        )
+
+    generate_tool_calls_reply, a_generate_tool_calls_reply = twins(
+        _generate_tool_calls_reply
+    )
+
+    def _run_tool_calls(
+        self, calls: list[dict[str, Any]]
+    ) -> list[tuple[bool, dict[str, Any]]]:
+        """One after the other; an async function through ``a_execute_function`` (AutoGen's)."""
+        out = []
+        for c in calls:
+            function = c.get("function", {})
+            func = self._function_map.get(function.get("name", ""))
+            if inspect.iscoroutinefunction(func):
+                out.append(_run_awaitable(self.a_execute_function(function)))
+            else:
+                out.append(self.execute_function(function))
+        return out
+
+    async def _a_run_tool_calls(
+        self, calls: list[dict[str, Any]]
+    ) -> list[tuple[bool, dict[str, Any]]]:
+        """All at once, each through ``a_execute_function``."""
+        return list(
+            await asyncio.gather(
+                *(self.a_execute_function(c.get("function", {})) for c in calls)
+            )
         )
 
 
@@ -414,6 +469,16 @@ def _tool_reply(returns: list[dict[str, Any]]) -> tuple[bool, dict[str, Any] | N
         "tool_responses": returns,
         "content": "\n\n".join(str(r["content"]) for r in returns),
     }
+
+
+def _blocking(func: Callable[..., Any]) -> Callable[..., Any]:
+    """``func``, its awaitable result (an async function's) run to the end."""
+
+    def run(*args: Any, **kwargs: Any) -> Any:
+        out = func(*args, **kwargs)
+        return _run_awaitable(out) if inspect.isawaitable(out) else out
+
+    return run
 
 
 def _run_awaitable(awaitable: Any) -> Any:

@@ -101,30 +101,53 @@ def parse_tags_from_content(
 ) -> list[dict[str, Any]]:
     """The ``<tag ...>`` occurrences in ``content`` (AutoGen's, e.g. ``<img path>``).
 
+    AutoGen's reading, to the letter: the tag name, one space, then everything
+    up to the first ``>``. Words split on spaces; a word ``key="..."`` (or
+    ``'...'``) starts an attribute and the words after it, up to the next such
+    word, continue its value; everything else (words before the first
+    attribute, ``key=value`` without quotes) is joined with spaces into ``src``.
+
     Returns:
-        One dict per occurrence: ``tag``, ``attr`` (``{"src": ...}`` for a bare
-        value, else the ``key=value`` pairs) and ``match`` (the ``re.Match``).
+        One dict per occurrence: ``tag``, ``attr`` and ``match`` (the ``re.Match``).
+
+    Raises:
+        ValueError: ``content`` is neither a string nor a list of parts.
     """
-    texts = (
-        [content]
-        if isinstance(content, str)
-        else [str(p.get("text", "")) for p in content if p.get("type") == "text"]
-    )
-    found: list[dict[str, Any]] = []
-    pattern = re.compile(rf"<{re.escape(tag)}\s+(?P<body>[^>]*?)\s*>", re.DOTALL)
-    for text in texts:
-        for match in pattern.finditer(text):
-            found.append(
-                {"tag": tag, "attr": _tag_attrs(match.group("body")), "match": match}
-            )
-    return found
+    if isinstance(content, str):
+        texts = [content]
+    elif isinstance(content, list):
+        texts = [str(p["text"]) for p in content if p.get("type") == "text"]
+    else:
+        msg = f"content must be str or list, but got {type(content)}"
+        raise ValueError(msg)
+    pattern = re.compile(f"<{tag} (.*?)>")
+    return [
+        {"tag": tag, "attr": _tag_attrs(match.group(1).strip()), "match": match}
+        for text in texts
+        for match in pattern.finditer(text)
+    ]
+
+
+def _quoted_attr(word: str) -> bool:
+    _, eq, value = word.partition("=")
+    return bool(eq) and value[:1] in ("'", '"')
 
 
 def _tag_attrs(body: str) -> dict[str, str]:
-    pairs = re.findall(r"(\w+)\s*=\s*(\"[^\"]*\"|'[^']*'|\S+)", body)
-    if not pairs:
-        return {"src": body.strip().strip("\"'")}
-    return {k: v.strip("\"'") for k, v in pairs}
+    items: list[str] = []
+    for word in re.findall(r"[^ ]+", body):
+        if _quoted_attr(word) or not items:
+            items.append(word)
+        else:
+            items[-1] += f" {word}"
+    attrs: dict[str, str] = {}
+    for item in items:
+        if _quoted_attr(item):
+            key, _, value = item.partition("=")
+            attrs[key] = value[1:-1]
+        else:
+            attrs["src"] = f"{attrs['src']} {item}" if "src" in attrs else item
+    return attrs
 
 
 def consolidate_chat_info(

@@ -135,12 +135,14 @@ def test_method_names_are_case_insensitive(method: str) -> None:
     assert gc.method == method.lower()
 
 
-def test_duplicate_agent_names_are_rejected() -> None:
-    """Two members with one name are refused: speakers are chosen by name."""
+def test_duplicate_agent_names_construct_but_cannot_run() -> None:
+    """As in AutoGen, a group chat of two members with one name constructs; fsmchat runs none."""
     a, b = members("A", "B")
     other_a = members("A")[0]
-    with pytest.raises(ValueError, match="duplicate agent name 'A'"):
-        GroupChat([a, b, other_a], [])
+    gc = GroupChat([a, b, other_a], [])
+    assert gc.agent_names == ["A", "B", "A"]
+    with pytest.raises(ValueError, match="'A' appear more than once"):
+        GroupChatManager(gc, llm_config=False, output=lambda t: None)
 
 
 def test_an_empty_group_constructs_but_cannot_run() -> None:
@@ -161,16 +163,24 @@ def test_every_problem_is_reported_at_once() -> None:
             members("A", "B"),
             [],
             max_round=0,
-            max_retries_for_selecting_speaker=-1,
+            select_speaker_context=-1,
             select_speaker_prompt_template="pick from {agents}",
-            allow_repeat_speaker="yes",  # type: ignore[arg-type]
         )
     found = problems(exc)
-    assert len(found) == 4
+    assert len(found) == 3
     assert any("max_round must be an integer >= 1" in p for p in found)
-    assert any("max_retries_for_selecting_speaker" in p for p in found)
+    assert any("select_speaker_context" in p for p in found)
     assert any("{agents}" in p and "did you mean 'agentlist'" in p for p in found)
-    assert any("allow_repeat_speaker must be" in p for p in found)
+
+
+def test_autogen_checks_come_first_with_autogens_message() -> None:
+    """AutoGen refuses allow_repeat_speaker={} with its own message (a ValueError)."""
+    with pytest.raises(ValueError) as exc:
+        GroupChat(members("A", "B"), [], max_round=0, allow_repeat_speaker={})  # type: ignore[arg-type]
+    assert (
+        str(exc.value)
+        == "GroupChat allow_repeat_speaker should be a bool or a list of Agents."
+    )
 
 
 def test_transitions_need_a_type() -> None:
@@ -202,7 +212,7 @@ def test_transition_type_must_be_known() -> None:
 def test_transitions_and_allow_repeat_speaker_are_exclusive() -> None:
     """As in AutoGen, a graph and allow_repeat_speaker cannot both be given."""
     a, b = members("A", "B")
-    with pytest.raises(ValueError, match="not both"):
+    with pytest.raises(ValueError, match="Don't provide both"):
         GroupChat(
             [a, b],
             [],
