@@ -381,7 +381,6 @@ NOTEBOOKS: dict[str, Notebook] = {
     "nb_groupchat_stateflow.py": Notebook(
         "notebook/agentchat_groupchat_stateflow.ipynb",
         world(_stateflow),
-        pending="autogen-core: llm_config={'cache_seed': False} is accepted",
         runs_code=True,
     ),
     "nb_groupchat_customized.py": Notebook(
@@ -448,7 +447,7 @@ NOTEBOOKS: dict[str, Notebook] = {
         runs_code=True,
     ),
     "nb_tutorial_tool_use.py": Notebook(
-        "website/docs/tutorial/tool-use.ipynb", world(_tool_use), pending=PYDANTIC
+        "website/docs/tutorial/tool-use.ipynb", world(_tool_use)
     ),
     "nb_tutorial_chat_termination.py": Notebook(
         "website/docs/tutorial/chat-termination.ipynb", world(_comedians)
