@@ -21,6 +21,7 @@ from temporalio.client import (
 )
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
+from temporalio.runtime import Runtime
 from temporalio.service import RPCError
 
 from fsmchat._core.build import parse_spec
@@ -52,14 +53,19 @@ __all__ = [
 ]
 
 
-async def connect(target: str, *, namespace: str = "default") -> Client:
+async def connect(
+    target: str, *, namespace: str = "default", runtime: Runtime | None = None
+) -> Client:
     """A client of the Temporal service at ``target`` (``HOST:PORT``).
+
+    ``runtime``: the SDK runtime (its threads) to use; default: the process's.
 
     Raises:
         FsmchatError: the service cannot be reached.
     """
+    options: dict[str, Any] = {} if runtime is None else {"runtime": runtime}
     try:
-        return await Client.connect(target, namespace=namespace)
+        return await Client.connect(target, namespace=namespace, **options)
     except RuntimeError as exc:  # the SDK's connection failure
         msg = f"cannot reach Temporal at {target} (namespace {namespace!r}): {exc}"
         raise FsmchatError(msg) from exc
