@@ -197,6 +197,7 @@ class ChatWorkflow:
         self._options: dict[str, Any] = {}
         self._name = ""
         self._input: dict[str, Any] = {}
+        self._humans: tuple[str, ...] | None = None
 
     @workflow.run
     async def run(self, chat: ChatInput) -> dict[str, Any]:
@@ -213,13 +214,16 @@ class ChatWorkflow:
             spec = bound_spec(
                 chat.spec_text, chat.spec_path, allow_for(workflow.info().task_queue)
             )
+            self._humans = tuple(a.name for a in spec.agents if a.kind == "human")
             return await self._run(chat, spec)
         except FsmchatError as exc:
+            self._humans = self._humans or ()
             self._error = f"{type(exc).__name__}: {exc}"
             raise ApplicationError(
                 str(exc), type=type(exc).__name__, non_retryable=True
             ) from None
         except ActivityError as exc:
+            self._humans = self._humans or ()
             cause = exc.cause
             what = cause.message if isinstance(cause, ApplicationError) else str(cause)
             kind = (
@@ -293,19 +297,26 @@ class ChatWorkflow:
 
     @workflow.update(name=UPDATE_ANSWER)
     async def answer(self, text: str) -> dict[str, Any]:
-        """A person's answer to the turn the chat waits for; returns what followed it.
+        """A person's answer to the chat's next human turn; returns what followed it.
 
-        Waits until the chat asks a person again or ends, and returns the
-        messages added since the answer and the chat's new state.
+        Sent while the chat runs, it waits for that turn. Then it waits until
+        the chat asks a person again or ends, and returns the messages added
+        since the answer and the chat's new state. A chat without human agents,
+        or one that ends first, refuses it.
         """
+        await workflow.wait_condition(lambda: self._humans is not None)
+        if not self._humans:
+            msg = "the chat has no human agent: it never waits for a person"
+            raise ApplicationError(msg, type="InvalidArgument")
+        await workflow.wait_condition(lambda: self._waiting is not None or self._over())
+        if self._waiting is None:
+            msg = "the chat has ended: it waits for nobody"
+            raise ApplicationError(msg, type="InvalidArgument")
         start = len(self._log.messages)
         self._answers.append(text)
         index = len(self._answers)
         await workflow.wait_condition(
-            lambda: (
-                self._taken >= index
-                and (self._waiting is not None or self._finished is not None)
-            )
+            lambda: self._taken >= index and (self._waiting is not None or self._over())
         )
         state = self.state()
         state["new_messages"] = self._log.messages[start:]
@@ -316,10 +327,9 @@ class ChatWorkflow:
         if not isinstance(text, str):
             msg = f"an answer is text, got {type(text).__name__}"
             raise ApplicationError(msg, type="InvalidArgument")
-        if self._waiting is None or len(self._answers) > self._taken:
-            why = "it has ended" if self._finished is not None else "it is running"
-            msg = f"the chat is not waiting for a person ({why})"
-            raise ApplicationError(msg, type="InvalidArgument")
+
+    def _over(self) -> bool:
+        return self._finished is not None or self._error is not None
 
     @workflow.query(name=QUERY_STATE)
     def state(self) -> dict[str, Any]:
