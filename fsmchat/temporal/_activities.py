@@ -155,8 +155,8 @@ async def _heartbeating(call: Awaitable[_T]) -> _T:
     if info.heartbeat_timeout is not None:
         every = max(0.05, min(5.0, info.heartbeat_timeout.total_seconds() / 3))
     task = asyncio.ensure_future(call)
-    while True:
-        activity.heartbeat()
+    while True:  # most calls end before the first beat is due
         done, _ = await asyncio.wait({task}, timeout=every)
         if done:
             return task.result()
+        activity.heartbeat()
