@@ -32,7 +32,15 @@ from fsmchat.cli._common import (
     print_message,
 )
 
-__all__ = ["answer", "export", "run_on_temporal", "run_temporal", "status", "worker"]
+__all__ = [
+    "answer",
+    "bench_on_temporal",
+    "export",
+    "run_on_temporal",
+    "run_temporal",
+    "status",
+    "worker",
+]
 
 _T = TypeVar("_T")
 _F = TypeVar("_F", bound=Callable[..., Any])
@@ -147,6 +155,8 @@ def worker(
             f"{namespace}; code allowed: {allows}); Ctrl-C drains and stops",
             err=True,
         )
+        from fsmchat.bench._temporal import BENCH_ACTIVITIES, BENCH_WORKFLOWS
+
         await temporal.run_worker(
             client,
             task_queue=task_queue,
@@ -154,6 +164,8 @@ def worker(
             config_list=config_list,
             allow=prefixes,
             cache_dir=directory,
+            workflows=BENCH_WORKFLOWS,
+            activities=BENCH_ACTIVITIES,
         )
         click.echo("-- worker stopped", err=True)
 
@@ -328,6 +340,24 @@ async def _state_or_none(temporal: Any, handle: Any) -> dict[str, Any] | None:
     except FsmchatError:
         return None
     return state
+
+
+def bench_on_temporal(
+    cfg: Any, where: tuple[str, str, str], *, progress: Callable[[Any], object]
+) -> Any:
+    """``fsmchat bench --temporal``: the benchmark's trials as workflows."""
+    temporal = _import_temporal()
+    target, namespace, task_queue = where
+
+    async def bench(runtime: Any) -> Any:
+        from fsmchat.bench._temporal import run_benchmark_temporal
+
+        client = await temporal.connect(target, namespace=namespace, runtime=runtime)
+        return await run_benchmark_temporal(
+            cfg, client, task_queue=task_queue, progress=progress
+        )
+
+    return _run(bench)
 
 
 # -- status, answer, export -----------------------------------------------------------

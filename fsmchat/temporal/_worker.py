@@ -12,7 +12,7 @@ guards run inside the workflow; the operator vouches that they are pure).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -69,6 +69,8 @@ def make_worker(
     cache_dir: str | None = None,
     max_concurrent: int = 200,
     drain: float = 30.0,
+    workflows: Sequence[type] = (),
+    activities: Sequence[Callable[..., Any]] = (),
 ) -> tuple[Worker, ChatActivities]:
     """A worker serving the chats of ``task_queue`` (not yet running).
 
@@ -82,6 +84,8 @@ def make_worker(
         cache_dir: the response cache's directory.
         max_concurrent: activities and workflow tasks run at once.
         drain: seconds a stopping worker lets the calls in progress finish.
+        workflows, activities: more to serve on the same queue (e.g. the
+            benchmark's trials, :mod:`fsmchat.bench._temporal`).
 
     Returns:
         The worker and its activities (``await activities.aclose()`` after
@@ -93,20 +97,18 @@ def make_worker(
     prefixes = tuple(allow)
     allow_list(prefixes)
     register_allow(task_queue, prefixes)
-    activities = ChatActivities(
-        config_list=config_list, allow=prefixes, cache_dir=cache_dir
-    )
+    chats = ChatActivities(config_list=config_list, allow=prefixes, cache_dir=cache_dir)
     worker = Worker(
         client,
         task_queue=task_queue,
-        workflows=[ChatWorkflow],
-        activities=activities.activities(),
+        workflows=[ChatWorkflow, *workflows],
+        activities=[*chats.activities(), *activities],
         workflow_runner=workflow_runner(prefixes),
         max_concurrent_activities=max_concurrent,
         max_concurrent_workflow_tasks=max_concurrent,
         graceful_shutdown_timeout=timedelta(seconds=drain),
     )
-    return worker, activities
+    return worker, chats
 
 
 async def run_worker(
@@ -117,20 +119,24 @@ async def run_worker(
     config_list: Sequence[Mapping[str, Any]] | None = None,
     allow: Iterable[str] = (),
     cache_dir: str | None = None,
+    workflows: Sequence[type] = (),
+    activities: Sequence[Callable[..., Any]] = (),
 ) -> None:
     """Serve ``task_queue`` until ``stop`` is set, then drain: finish the calls in progress.
 
     Chats in progress are not lost either way: another worker continues them.
     """
-    worker, activities = make_worker(
+    worker, chats = make_worker(
         client,
         task_queue=task_queue,
         config_list=config_list,
         allow=allow,
         cache_dir=cache_dir,
+        workflows=workflows,
+        activities=activities,
     )
     try:
         async with worker:
             await stop.wait()
     finally:
-        await activities.aclose()
+        await chats.aclose()
