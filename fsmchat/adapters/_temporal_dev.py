@@ -46,7 +46,8 @@ class TemporalDevServer:
     """``temporal server start-dev --headless`` on 127.0.0.1 (a context manager).
 
     Args:
-        db: the SQLite file of its state (``None``: in memory, lost on stop).
+        db: the SQLite file of its state, in WAL mode (``None``: in memory,
+            lost on stop).
         port: the frontend port (``None``: a free one).
         timeout: seconds to wait for it to accept connections.
     """
@@ -93,7 +94,10 @@ class TemporalDevServer:
             "error",
         ]
         if self.db is not None:
+            # WAL: a write is one append, not a rewrite of the rollback journal.
             args += ["--db-filename", self.db]
+            args += ["--sqlite-pragma", "journal_mode=wal"]
+            args += ["--sqlite-pragma", "synchronous=normal"]
         # Its log goes to a file, never to a pipe nobody reads (a full pipe would stall it).
         self._log = tempfile.TemporaryFile()  # noqa: SIM115 - closed by stop()
         self._proc = subprocess.Popen(
