@@ -20,6 +20,7 @@ from temporalio.client import (
     WorkflowUpdateFailedError,
 )
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+from temporalio.envconfig import ClientConfig
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.runtime import Runtime
 from temporalio.service import RPCError
@@ -58,14 +59,28 @@ async def connect(
 ) -> Client:
     """A client of the Temporal service at ``target`` (``HOST:PORT``).
 
-    ``runtime``: the SDK runtime (its threads) to use; default: the process's.
+    TLS and an API key come from Temporal's own client configuration (the
+    ``TEMPORAL_API_KEY``, ``TEMPORAL_TLS_*`` environment variables or the
+    ``TEMPORAL_CONFIG_FILE`` profile), as for the ``temporal`` CLI; ``target``
+    and ``namespace`` are always the ones given. ``runtime``: the SDK runtime
+    (its threads) to use; default: the process's.
 
     Raises:
-        FsmchatError: the service cannot be reached.
+        FsmchatError: the configuration is unreadable or the service cannot be
+            reached.
     """
-    options: dict[str, Any] = {} if runtime is None else {"runtime": runtime}
     try:
-        return await Client.connect(target, namespace=namespace, **options)
+        options: dict[str, Any] = dict(ClientConfig.load_client_connect_config())
+    except (OSError, RuntimeError, ValueError) as exc:
+        msg = (
+            f"cannot read Temporal's client configuration (TEMPORAL_* variables): {exc}"
+        )
+        raise FsmchatError(msg) from exc
+    options.update(target_host=target, namespace=namespace)
+    if runtime is not None:
+        options["runtime"] = runtime
+    try:
+        return await Client.connect(**options)
     except RuntimeError as exc:  # the SDK's connection failure
         msg = f"cannot reach Temporal at {target} (namespace {namespace!r}): {exc}"
         raise FsmchatError(msg) from exc
@@ -126,12 +141,17 @@ async def start_chat(
 async def chat_state(handle: WorkflowHandle[Any, Any]) -> dict[str, Any]:
     """The chat so far (the workflow's ``state`` query), with its ``status``.
 
+    A completed chat's state is its result: no worker is needed to read it.
+
     Raises:
         FsmchatError: no such chat, or no worker answered the query.
     """
     try:
         described = await handle.describe()
-        state: dict[str, Any] = await handle.query(QUERY_STATE)
+        if described.status == WorkflowExecutionStatus.COMPLETED:
+            state: dict[str, Any] = await handle.result()
+        else:
+            state = await handle.query(QUERY_STATE)
     except RPCError as exc:
         msg = f"chat {handle.id}: {exc.message}"
         raise FsmchatError(msg) from exc
