@@ -10,12 +10,14 @@ Rules
 -----
 * A chat's timeouts and retries come from the chat's configuration: the spec's
   ``llm.timeout`` (seconds per model call) and ``llm.max_retries`` (retries of a
-  failed call), overridable when the chat is started. They are fixed in the
-  input, so every worker that continues the chat applies the same policy.
-* Every activity also has a heartbeat timeout: a worker that dies mid-call is
-  noticed after it, not after the whole call timeout, and the call is retried
-  on another worker. Finished calls are never retried: their results are in
-  the history.
+  failing model call, made by the model adapter, honouring ``Retry-After``),
+  overridable when the chat is started. They are fixed in the input, so every
+  worker that continues the chat applies the same policy. A call that still
+  fails is not retried by Temporal (the chat fails, as a local run would).
+* Every activity also has a heartbeat timeout: a worker that dies (or stalls)
+  mid-call is noticed after it, not after the whole call timeout, and Temporal
+  tries the call again on a live worker (``attempts``; 0: until one finishes).
+  Finished calls are never made again: their results are in the history.
 """
 
 from __future__ import annotations
@@ -66,10 +68,17 @@ ACTIVITY_JUDGE = "fsmchat.judge"
 ACTIVITY_FUNCTION = "fsmchat.function_reply"
 #: Seconds one model call may take when the spec sets no ``llm.timeout``.
 DEFAULT_TIMEOUT = 120.0
+#: Seconds a call's retries may spend backing off, on top of their timeouts.
+RETRY_ALLOWANCE = 60.0
 #: Seconds without a heartbeat after which a call counts as lost (its worker died).
-DEFAULT_HEARTBEAT = 10.0
+DEFAULT_HEARTBEAT = 30.0
 #: Failures that retrying cannot cure (the same input fails the same way).
 NON_RETRYABLE = (
+    "BoundaryError",
+    "CodeRunError",
+    "HumanError",
+    "LLMError",
+    "MissingDependency",
     "InvalidArgument",
     "SpecError",
     "UnallowedCode",
@@ -96,8 +105,8 @@ class ChatInput:
         llm: the model settings of this chat (the spec's ``llm`` section with
             the starter's overrides: ``model``, ``temperature``, ``timeout``,
             ``cache_seed``, ``max_retries``).
-        timeout: seconds one port call may take.
-        attempts: tries of one port call (1 + retries).
+        timeout: seconds one port call may take, its retries included.
+        attempts: tries of a port call whose worker died or stalled (0: no limit).
         heartbeat: seconds without a heartbeat after which a call is retried.
     """
 
@@ -112,7 +121,7 @@ class ChatInput:
     max_round: int | None = None
     llm: dict[str, Any] = field(default_factory=dict)
     timeout: float = DEFAULT_TIMEOUT
-    attempts: int = 3
+    attempts: int = 0
     heartbeat: float = DEFAULT_HEARTBEAT
 
     @classmethod
@@ -129,7 +138,8 @@ class ChatInput:
         """The input of a chat of ``spec`` (read from ``text``).
 
         ``llm`` overrides keys of the spec's ``llm`` section; its ``timeout``
-        and ``max_retries`` become the calls' timeout and retry policy.
+        and ``max_retries`` become the calls' timeout and retry policy (a call
+        may take ``timeout * (max_retries + 1)`` plus the retries' backoff).
 
         Raises:
             InvalidArgument: a timeout or retry count is out of range.
@@ -152,8 +162,8 @@ class ChatInput:
             spec_abspath=os.path.abspath(spec.source),
             spec_hash=spec_hash,
             llm=dict(settings),
-            timeout=float(timeout),
-            attempts=retries + 1,
+            # The adapter's own tries, each up to ``timeout``, and their backoff.
+            timeout=float(timeout) * (retries + 1) + RETRY_ALLOWANCE,
             heartbeat=float(heartbeat),
             **options,
         )

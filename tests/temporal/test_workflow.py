@@ -29,7 +29,7 @@ from fsmchat.temporal import (
     start_chat,
     workflow_runner,
 )
-from fsmchat.testing._fakeserver import FakeOpenAIServer
+from fsmchat.testing._fakeserver import FakeOpenAIServer, FakeResponse
 from tests.helpers import COUNTING_TRANSCRIPT, judge_counting, pairs
 from tests.temporal.conftest import SPECS, client_for, serving
 
@@ -236,3 +236,29 @@ def test_a_fresh_history_with_human_turns_replays(
         await _replayer().replay_workflow(history)
 
     asyncio.run(scenario())
+
+
+def test_a_failing_endpoint_fails_the_chat_once_the_adapter_gave_up(
+    temporal_target: str, runtime: Runtime
+) -> None:
+    """An endpoint that keeps failing ends the chat with LLMError (not retried forever)."""
+    with FakeOpenAIServer(lambda body: FakeResponse.error(500, "down")) as server:
+        config = [server.config(model="judge")]
+
+        async def scenario() -> WorkflowFailureError:
+            client = await client_for(temporal_target, runtime)
+            q = queue()
+            async with serving(client, q, config_list=config):
+                chat = chat_input(
+                    SPECS / "counting_nl.yaml",
+                    llm={"cache_seed": None, "max_retries": 1},
+                )
+                handle = await start_chat(client, chat, task_queue=q)
+                with pytest.raises(WorkflowFailureError) as info:
+                    await handle.result()
+                return info.value
+
+        error = asyncio.run(scenario())
+        assert len(server.requests) == 2  # the adapter's first try and its one retry
+    assert isinstance(error.cause, ApplicationError)
+    assert error.cause.type == "LLMError"
