@@ -207,6 +207,9 @@ def _run_bench(
     chart: bool,
     where: tuple[str, str, str] | None = None,
 ) -> None:
+    """Run the benchmark (here, or on Temporal at ``where``), write and print the report."""
+    # Long because the progress bar wraps the run (here or on Temporal, ``where``)
+    # and the report that follows it reads the same results: one sequence.
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
