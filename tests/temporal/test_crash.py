@@ -102,8 +102,6 @@ def test_killed_worker_loses_no_chat_and_repeats_no_finished_call(
         assert n <= attempts.get(key, 1), f"a finished call was asked again: {key}"
     assert len(asked) == CHATS * CALLS
     assert len(judge.asked) <= CHATS * CALLS + sum(n - 1 for n in attempts.values())
-    in_flight = {key for key, n in attempts.items() if n > 1}
-    assert len(in_flight) <= CHATS, "at most one call per chat was in flight"
     assert len(judge.asked) > before, "the second worker finished the chats"
 
 
