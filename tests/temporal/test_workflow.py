@@ -262,3 +262,26 @@ def test_a_failing_endpoint_fails_the_chat_once_the_adapter_gave_up(
         assert len(server.requests) == 2  # the adapter's first try and its one retry
     assert isinstance(error.cause, ApplicationError)
     assert error.cause.type == "LLMError"
+
+
+def test_starting_a_running_id_attaches_to_it(
+    temporal_target: str, runtime: Runtime
+) -> None:
+    """A second start with the id of a running chat attaches: one chat, one run."""
+
+    async def scenario() -> tuple[Any, Any, Any, dict[str, Any]]:
+        client = await client_for(temporal_target, runtime)
+        q = queue()
+        chat_id = f"attach-{uuid.uuid4().hex[:8]}"
+        async with serving(client, q):
+            chat = chat_input(SPECS / "human_math.yaml")
+            first = await start_chat(client, chat, task_queue=q, id=chat_id)
+            await wait_waiting(first)
+            second = await start_chat(client, chat, task_queue=q, id=chat_id)
+            state = await answer_chat(second, "exit")
+            latest = await client.get_workflow_handle(chat_id).describe()
+            return first.result_run_id, second.result_run_id, latest.run_id, state
+
+    first, second, latest, state = asyncio.run(scenario())
+    assert first == second == latest
+    assert state["finished"]["reason"] == "stopped"
