@@ -170,3 +170,24 @@ def test_worker_drains_and_stops_on_ctrl_c(
     finally:
         stop_process(proc)
     assert "worker stopped" in log.read_text()
+
+
+def test_run_temporal_asks_the_terminal_for_a_persons_turn(
+    temporal_target: str, queue: str
+) -> None:
+    """Without --no-wait, a person's turn is read from the terminal and sent as an update."""
+    result = CliRunner().invoke(
+        main,
+        [
+            "run",
+            str(SPECS / "human_math.yaml"),
+            "--temporal",
+            temporal_target,
+            "--task-queue",
+            queue,
+        ],
+        input="2 + 2\nexit\n",
+    )
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.splitlines()[1:] == ["You: 2 + 2", "Calculator: 2 + 2 = 4"]
+    assert "ended: stopped (You typed exit) after 3 messages" in result.stderr
