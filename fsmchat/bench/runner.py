@@ -37,7 +37,7 @@ import asyncio
 import platform
 import statistics
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 import attrs
@@ -72,6 +72,7 @@ __all__ = [
     "TrialResult",
     "mode_options",
     "run_benchmark",
+    "run_trial",
     "summarize",
 ]
 
@@ -299,7 +300,7 @@ def _judge(
     )
 
 
-async def _trial(
+async def run_trial(
     scenario_name: str,
     mode: str,
     model: ModelSpec,
@@ -429,16 +430,25 @@ def _answers_by_model(
     return answers
 
 
+#: Runs one trial: ``(scenario, mode, model, trial, seed) -> (result, exchanges)``.
+TrialRunner = Callable[
+    [str, str, ModelSpec, int, int],
+    Awaitable[tuple[TrialResult, list[dict[str, Any]]]],
+]
+
+
 async def run_benchmark(
     config: BenchConfig,
     *,
     progress: Callable[[TrialResult], object] | None = None,
+    trial_runner: TrialRunner | None = None,
 ) -> BenchResults:
     """Run every trial of ``config`` and return the results.
 
     ``progress`` is called with each finished trial. Trials that fail with an
     fsmchat error (an endpoint down, a recording that does not match) are
-    recorded with their error; the others still run.
+    recorded with their error; the others still run. ``trial_runner`` runs a trial
+    elsewhere (``fsmchat bench --temporal``: as a workflow); by default here.
 
     Raises:
         InvalidArgument: a model cannot be set up (e.g. ``openai`` without a
@@ -462,9 +472,12 @@ async def run_benchmark(
         scenario: str, mode: str, model: ModelSpec, trial: int
     ) -> tuple[TrialResult, list[dict[str, Any]]]:
         async with gate:
-            out = await _trial(
-                scenario, mode, model, factories[model.label], trial, config.seed
-            )
+            if trial_runner is not None:
+                out = await trial_runner(scenario, mode, model, trial, config.seed)
+            else:
+                out = await run_trial(
+                    scenario, mode, model, factories[model.label], trial, config.seed
+                )
         if progress is not None:
             progress(out[0])
         return out

@@ -132,6 +132,18 @@ def _command(params: dict[str, Any]) -> str:
     "scenario whose first message never changes. Off by default.",
 )
 @click.option("--no-chart", is_flag=True, help="Do not draw results.png.")
+@click.option(
+    "--temporal",
+    "temporal",
+    metavar="HOST:PORT",
+    default=None,
+    help="Run every trial as a Temporal workflow on the workers of --task-queue "
+    "(simulated models only; the scores are the local run's).",
+)
+@click.option("--namespace", default="default", help="With --temporal: the namespace.")
+@click.option(
+    "--task-queue", metavar="QUEUE", default=None, help="With --temporal: the queue."
+)
 def bench(
     scenarios: str,
     modes: str,
@@ -144,6 +156,9 @@ def bench(
     config: str | None,
     cache_dir: str | None,
     no_chart: bool,
+    temporal: str | None,
+    namespace: str,
+    task_queue: str | None,
 ) -> None:
     """Benchmark speaker selection: accuracy and cost of free, graph, fsm-nl and fsm routing."""
     params = click.get_current_context().params
@@ -166,7 +181,13 @@ def bench(
         )
     except InvalidArgument as exc:
         raise click.UsageError(str(exc)) from None
-    _run_bench(cfg, out, command, chart=_chart_possible(cfg, no_chart=no_chart))
+    if (temporal is None) != (task_queue is None):
+        msg = "--temporal HOST:PORT and --task-queue QUEUE go together"
+        raise click.UsageError(msg)
+    where = None if temporal is None else (temporal, namespace, str(task_queue))
+    _run_bench(
+        cfg, out, command, chart=_chart_possible(cfg, no_chart=no_chart), where=where
+    )
 
 
 def _chart_possible(cfg: Any, *, no_chart: bool) -> bool:
@@ -196,7 +217,17 @@ def _chart_possible(cfg: Any, *, no_chart: bool) -> bool:
     return not gone
 
 
-def _run_bench(cfg: Any, out: Path, command: str, *, chart: bool) -> None:
+def _run_bench(
+    cfg: Any,
+    out: Path,
+    command: str,
+    *,
+    chart: bool,
+    where: tuple[str, str, str] | None = None,
+) -> None:
+    """Run the benchmark (here, or on Temporal at ``where``), write and print the report."""
+    # Long because the progress bar wraps the run (here or on Temporal, ``where``)
+    # and the report that follows it reads the same results: one sequence.
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
@@ -225,7 +256,12 @@ def _run_bench(cfg: Any, out: Path, command: str, *, chart: bool) -> None:
             )
 
         try:
-            results = asyncio.run(run_benchmark(cfg, progress=tick))
+            if where is None:
+                results = asyncio.run(run_benchmark(cfg, progress=tick))
+            else:
+                from fsmchat.cli._temporal import bench_on_temporal
+
+                results = bench_on_temporal(cfg, where, progress=tick)
         except InvalidArgument as exc:
             raise click.UsageError(str(exc)) from None
         except FsmchatError as exc:

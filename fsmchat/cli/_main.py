@@ -40,14 +40,18 @@ __all__ = ["main"]
 # Subcommands that live in their own modules, imported only when used so that
 # ``fsmchat run`` never pays for the benchmark's or the checker's imports.
 _LAZY: dict[str, str] = {
+    "answer": "fsmchat.cli._temporal:answer",
     "bench": "fsmchat.cli._bench:bench",
     "check": "fsmchat.cli._tools:check",
     "draw": "fsmchat.cli._tools:draw",
+    "export": "fsmchat.cli._temporal:export",
     "paths": "fsmchat.cli._tools:paths",
     "replay": "fsmchat.cli._durable:replay",
     "schema": "fsmchat.cli._tools:schema",
+    "status": "fsmchat.cli._temporal:status",
     "verify": "fsmchat.cli._tools:verify",
     "view": "fsmchat.cli._view:view",
+    "worker": "fsmchat.cli._temporal:worker",
 }
 
 
@@ -171,6 +175,25 @@ def main() -> None:
     help="With --record: continue a record of the old format 1 (no hash chain; refused otherwise).",
 )
 @allow_option("(others are refused before the chat starts).")
+@click.option(
+    "--temporal",
+    "temporal",
+    metavar="HOST:PORT",
+    default=None,
+    help="Run the chat as a Temporal workflow on the workers of --task-queue "
+    "(their --config and --allow apply); --no-wait prints its id.",
+)
+@click.option("--namespace", default="default", help="With --temporal: the namespace.")
+@click.option(
+    "--task-queue", metavar="QUEUE", default=None, help="With --temporal: the queue."
+)
+@click.option(
+    "--id",
+    "chat_id",
+    metavar="ID",
+    default=None,
+    help="With --temporal: the chat's id (one that runs is attached to).",
+)
 def run(
     spec_path: str,
     json_out: str | None,
@@ -192,11 +215,20 @@ def run(
     force: bool,
     accept_v1: bool,
     allow: tuple[str, ...],
+    temporal: str | None,
+    namespace: str,
+    task_queue: str | None,
+    chat_id: str | None,
 ) -> None:
     """Run the chat described by SPEC and print its transcript."""
     # One flat sequence mapping options to library calls (argv -> run_chat or
     # run_durable -> print); splitting it would only scatter the option names.
     _show_warnings()
+    if temporal is not None or task_queue is not None or chat_id is not None:
+        from fsmchat.cli._temporal import run_on_temporal
+
+        run_on_temporal(spec_path, locals())
+        return
     spec = resolve_or_exit(load_spec_or_exit(spec_path), allowed(allow), spec_path)
     human: Any = ConsoleHuman(end_on_eof=True)
     durable = record_path is not None or answers or no_wait
