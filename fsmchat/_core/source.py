@@ -34,6 +34,7 @@ from fsmchat._core.errors import Problem
 __all__ = [
     "ALIAS_BUDGET",
     "KEY",
+    "TEXT",
     "MAX_DEPTH",
     "MAX_SPEC_BYTES",
     "LazyLocations",
@@ -47,6 +48,9 @@ __all__ = [
 #: ``locations[(*path, KEY)]`` is where the *key* of ``path`` is written;
 #: ``locations[path]`` is where its value starts.
 KEY = "<key>"
+#: ``locations[(*path, TEXT)]`` is where a quoted value's text starts (past the
+#: quote); property errors point into the text from there.
+TEXT = "<text>"
 
 #: Largest spec file (bytes, or characters of text) read or parsed.
 MAX_SPEC_BYTES = 16 * 1024 * 1024
@@ -287,6 +291,9 @@ def _attach(
     locations[key] = _mark(ev)
     key_at = (*key, KEY)
     locations[key_at] = key_mark
+    if type(ev) is yaml.ScalarEvent and ev.style in ('"', "'"):
+        line, col = locations[key]
+        locations[(*key, TEXT)] = (line, col + 1)
     return key
 
 
