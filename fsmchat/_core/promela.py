@@ -6,7 +6,7 @@ The model is one process that walks the spec exactly as a chat does (the rules
 of :func:`fsmchat._core.routing.plan_route` and the engine), in the default
 ``fsm`` routing. Globals: ``cur`` (who has just spoken), ``prev`` (who spoke
 before; SPIN's ``X`` is off by default, so "the next speaker after A" is
-``prev == A``), ``rnd`` (messages so far) and ``done`` (why the chat ended).
+``prev == A``), ``rnd`` (messages so far) and ``ended`` (why the chat ended).
 
 After each message, at label ``S<i>`` of the speaker ``i``:
 
@@ -14,7 +14,7 @@ After each message, at label ``S<i>`` of the speaker ``i``:
    is a leaf of a ``when`` or ``terminate_when`` guard (a regex, a matcher, a
    ``call:``); ``not``/``all``/``any`` combine atoms, so ``when: X`` and
    ``when: {not: X}`` stay exclusive. The same atom has one value per message.
-2. ``terminate_when`` holds → ``done = TERMINATED``; else ``rnd >= max_round`` →
+2. ``terminate_when`` holds → ``ended = TERMINATED``; else ``rnd >= max_round`` →
    ``MAX_ROUND``; else an ``end`` agent → ``END``; else no usable edge (self-loops
    are unusable without ``allow_repeat_speaker``) → ``NO_SUCCESSOR``.
 3. The edges are walked in order: the first ``when`` that holds is decisive;
@@ -61,13 +61,16 @@ __all__ = [
     "Counterexample",
     "Model",
     "Round",
+    "Verdict",
     "format_counterexample",
+    "format_path",
     "read_trail",
     "to_ltl",
     "to_promela",
+    "verdict_data",
 ]
 
-#: ``done`` values and what they mean (0: the chat goes on).
+#: ``ended`` values and what they mean (0: the chat goes on).
 ENDINGS = {
     1: "end agent",
     2: "terminate_when",
@@ -165,26 +168,32 @@ class _Writer:
         spec, i = self.spec, self.index[name]
         out = self.out[name]
         walked = _walked(out)
-        leaves = [*_leaves(spec.terminate_when)]
-        for e in walked:
-            leaves.extend(_leaves(e.when))
-        self.sampled = sorted({self.atoms.id(g) for g in leaves})
+        term = sorted({self.atoms.id(g) for g in _leaves(spec.terminate_when)})
+        route = sorted(
+            {self.atoms.id(g) for e in walked for g in _leaves(e.when)} - set(term)
+        )
+        self.sampled = [*term, *route]
         self.emit(0, f"S{i}: atomic {{")
         self.emit(1, f'printf("@S %d %d\\n", {i}, rnd);')
-        for a in self.sampled:
-            self.emit(1, f"if :: a{a} = true :: a{a} = false fi;")
-            self.emit(1, f'printf("@A %d %d\\n", {a}, a{a});')
+        self.sample(term)
         if spec.terminate_when is not None:
-            term = self.atoms.expr(spec.terminate_when)
-            self.emit(1, f"if :: {term} -> done = {_TERM}; goto fin :: else fi;")
-        self.emit(1, f"if :: rnd >= MAXR -> done = {_MAXR}; goto fin :: else fi;")
+            cond = self.atoms.expr(spec.terminate_when)
+            self.emit(1, f"if :: {cond} -> ended = {_TERM}; goto fin :: else fi;")
+        self.emit(1, f"if :: rnd >= MAXR -> ended = {_MAXR}; goto fin :: else fi;")
         if name in spec.end:
-            self.emit(1, f"done = {_END}; goto fin")
+            self.emit(1, f"ended = {_END}; goto fin")
         elif not out:
-            self.emit(1, f"done = {_NOSUCC}; goto fin")
+            self.emit(1, f"ended = {_NOSUCC}; goto fin")
         else:
+            self.sample(route)
             self.walk(walked, [], 1)
         self.emit(0, "}")
+
+    def sample(self, atoms: Sequence[int]) -> None:
+        """Choose each atom freely, and say which way (for the trail)."""
+        for a in atoms:
+            self.emit(1, f"if :: a{a} = true :: a{a} = false fi;")
+            self.emit(1, f'printf("@A %d %d\\n", {a}, a{a});')
 
     def walk(self, items: list[Edge], pending: list[Edge], depth: int) -> None:
         if not items:
@@ -259,7 +268,7 @@ class _Writer:
         if default is not None:
             self.move(default, depth)
         else:
-            self.emit(depth, f"done = {_NOROUTE}; goto fin")
+            self.emit(depth, f"ended = {_NOROUTE}; goto fin")
 
     def move(self, e: Edge, depth: int) -> None:
         t = self.index[e.target]
@@ -298,13 +307,13 @@ def to_promela(spec: Spec, properties: Sequence[tuple[str, Top]] = ()) -> Model:
         f"{agent_t} cur = {start};",
         f"{agent_t} prev = {n};",
         f"{round_t} rnd = 1;",
-        "byte done = 0;",
+        "byte ended = 0;",
         *ltl,
         "active proctype chat() {",
         *(f"  bool a{i};" for i in range(len(w.atoms.texts))),
         f"  goto S{start};",
     ]
-    tail = ['fin: printf("@D %d\\n", done)', "}"]
+    tail = ['fin: printf("@D %d\\n", ended)', "}"]
     text = "\n".join([*head, *w.lines, *tail]) + "\n"
     return Model(
         text=text, agents=spec.names, atoms=tuple(w.atoms.texts), claims=claims
@@ -352,8 +361,8 @@ def to_ltl(top: Top, index: dict[str, int]) -> str:
             return f"([] !{at(x.agent)})"
         assert isinstance(x, Builtin)
         if x.name == "terminates":
-            return f"(<> (done == {_END} || done == {_TERM}))"
-        return f"([] (done != {_NOROUTE} && done != {_NOSUCC}))"
+            return f"(<> (ended == {_END} || ended == {_TERM}))"
+        return f"([] (ended != {_NOROUTE} && ended != {_NOSUCC}))"
 
     return f(top)
 
@@ -407,7 +416,7 @@ class Counterexample:
 def read_trail(lines: Iterable[str], model: Model) -> Counterexample:
     """Turn the ``@`` lines SPIN printed replaying a trail into a counterexample."""
     rounds: list[dict[str, object]] = []
-    done = 0
+    ended = 0
     for raw in lines:
         words = raw.strip().split()
         if not words or not words[0].startswith("@") or len(words[0]) != 2:
@@ -420,7 +429,7 @@ def read_trail(lines: Iterable[str], model: Model) -> Counterexample:
             rounds[-1].update(whens=[], verdicts=[])
             continue
         if tag == "D" and len(nums) == 1:
-            done = nums[0]
+            ended = nums[0]
         if not rounds:
             continue
         r = rounds[-1]
@@ -449,7 +458,7 @@ def read_trail(lines: Iterable[str], model: Model) -> Counterexample:
         )
         for r in rounds
     )
-    return Counterexample(rounds=built, ending=ENDINGS.get(done))
+    return Counterexample(rounds=built, ending=ENDINGS.get(ended))
 
 
 def _append(r: dict[str, object], key: str, item: tuple[int, bool]) -> None:
@@ -467,10 +476,7 @@ def format_counterexample(cex: Counterexample, spec: Spec, model: Model) -> list
     """The counterexample as text: the path ``A -[i]-> B``, then each choice it needed."""
     if not cex.rounds:
         return ["(the initial state)"]
-    path = cex.rounds[0].speaker + "".join(
-        f" -[{i}]-> {spec.transitions[i].target}" for i in cex.path
-    )
-    lines = [path]
+    lines = [format_path(cex, spec, cex.rounds[0].speaker)]
     for r in cex.rounds:
         needs: list[str] = []
         needs += [f"{model.atoms[a]} is {str(v).lower()}" for a, v in r.atoms]
@@ -489,3 +495,51 @@ def format_counterexample(cex: Counterexample, spec: Spec, model: Model) -> list
     if cex.ending is not None:
         lines.append(f"  the chat ends: {cex.ending}")
     return lines
+
+
+# -- verdicts as data (the CLI and the viewer show these) ----------------------------
+
+
+@attrs.frozen(kw_only=True)
+class Verdict:
+    """What SPIN said about one property.
+
+    Attributes:
+        name, holds: the property as written in the spec.
+        status: ``"proved"`` (holds for every run), ``"fails"``, or
+            ``"unknown"`` (the search was cut short).
+        counterexample: a run breaking the property; for ``reachable: A``, the
+            run that reaches A (then ``witness`` is True).
+    """
+
+    name: str
+    holds: str
+    status: str
+    counterexample: Counterexample | None = None
+    witness: bool = False
+
+
+def verdict_data(verdict: Verdict, spec: Spec) -> dict[str, object]:
+    """A verdict as plain JSON-ready data (``fsmchat prove --format json``, the viewer)."""
+    cex = verdict.counterexample
+    data: dict[str, object] = {
+        "name": verdict.name,
+        "holds": verdict.holds,
+        "verdict": verdict.status.upper(),
+    }
+    if cex is None:
+        return data
+    first = cex.rounds[0].speaker if cex.rounds else spec.start
+    data["witness" if verdict.witness else "counterexample"] = {
+        "path": format_path(cex, spec, first),
+        "edges": list(cex.path),
+        "ending": cex.ending,
+        "rounds": [attrs.asdict(r) for r in cex.rounds],
+    }
+    return data
+
+
+def format_path(cex: Counterexample, spec: Spec, first: str | None) -> str:
+    """``A -[i]-> B -[j]-> C``: the speakers and the edge index of each step."""
+    steps = "".join(f" -[{i}]-> {spec.transitions[i].target}" for i in cex.path)
+    return f"{first or ''}{steps}"

@@ -43,6 +43,7 @@ _LAZY: dict[str, str] = {
     "check": "fsmchat.cli._tools:check",
     "draw": "fsmchat.cli._tools:draw",
     "paths": "fsmchat.cli._tools:paths",
+    "prove": "fsmchat.cli._tools:prove",
     "replay": "fsmchat.cli._durable:replay",
     "schema": "fsmchat.cli._tools:schema",
     "verify": "fsmchat.cli._tools:verify",
