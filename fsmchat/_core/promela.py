@@ -376,7 +376,8 @@ class Round:
 
     Attributes:
         speaker: who has just spoken; ``round``: the number of messages so far.
-        atoms: each guard atom's value chosen for this message, by atom number.
+        atoms: each guard atom read for this message and the value it took,
+            ``(guard text, value)``: what the message's content must make true.
         whens: ``when`` guards evaluated, ``(edge index, held)``, in walk order.
         verdicts: ``on`` conditions judged, ``(edge index, held)``.
         choice: the name a model picked among open successors, if it picked.
@@ -386,7 +387,7 @@ class Round:
 
     speaker: str
     round: int
-    atoms: tuple[tuple[int, bool], ...] = ()
+    atoms: tuple[tuple[str, bool], ...] = ()
     whens: tuple[tuple[int, bool], ...] = ()
     verdicts: tuple[tuple[int, bool], ...] = ()
     choice: str | None = None
@@ -449,7 +450,7 @@ def read_trail(lines: Iterable[str], model: Model) -> Counterexample:
         Round(
             speaker=str(r["speaker"]),
             round=int(str(r["round"])),
-            atoms=tuple(_pairs(r["atoms"])),
+            atoms=tuple((model.atoms[a], v) for a, v in _pairs(r["atoms"])),
             whens=tuple(_pairs(r["whens"])),
             verdicts=tuple(_pairs(r["verdicts"])),
             choice=r.get("choice") if isinstance(r.get("choice"), str) else None,  # type: ignore[arg-type]
@@ -472,14 +473,14 @@ def _pairs(items: object) -> list[tuple[int, bool]]:
     return [(int(a), bool(b)) for a, b in items]
 
 
-def format_counterexample(cex: Counterexample, spec: Spec, model: Model) -> list[str]:
+def format_counterexample(cex: Counterexample, spec: Spec) -> list[str]:
     """The counterexample as text: the path ``A -[i]-> B``, then each choice it needed."""
     if not cex.rounds:
         return ["(the initial state)"]
     lines = [format_path(cex, spec, cex.rounds[0].speaker)]
     for r in cex.rounds:
         needs: list[str] = []
-        needs += [f"{model.atoms[a]} is {str(v).lower()}" for a, v in r.atoms]
+        needs += [f"{a} is {str(v).lower()}" for a, v in r.atoms]
         needs += [f"on [{i}] judged {str(v).lower()}" for i, v in r.verdicts]
         if r.choice is not None:
             needs.append(f"the model picks {r.choice}")

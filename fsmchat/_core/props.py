@@ -41,6 +41,7 @@ import attrs
 __all__ = [
     "KEYWORDS",
     "After",
+    "Always",
     "And",
     "Before",
     "BeforeOf",
@@ -55,7 +56,6 @@ __all__ = [
     "Reachable",
     "Speaks",
     "Until",
-    "Always",
     "agent_names",
     "parse_property",
 ]
@@ -189,9 +189,7 @@ class Reachable:
     agent: str
 
 
-Formula = (
-    Speaks | Not | And | Or | Implies | Always | Eventually | Until | Before
-)
+Formula = Speaks | Not | And | Or | Implies | Always | Eventually | Until | Before
 Top = Formula | After | BeforeOf | Builtin | Reachable
 
 
@@ -214,9 +212,9 @@ def agent_names(top: Top) -> tuple[str, ...]:
             found.extend((f.agent, *f.next))
         elif isinstance(f, BeforeOf):
             found.extend((f.agent, *f.prev))
-        else:
-            for field in attrs.fields(type(f)) if attrs.has(type(f)) else ():
-                walk(getattr(f, field.name))
+        elif attrs.has(type(f)):
+            for value in attrs.astuple(f, recurse=False):  # type: ignore[arg-type]
+                walk(value)
 
     walk(top)
     return tuple(dict.fromkeys(found))

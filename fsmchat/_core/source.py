@@ -34,9 +34,9 @@ from fsmchat._core.errors import Problem
 __all__ = [
     "ALIAS_BUDGET",
     "KEY",
-    "TEXT",
     "MAX_DEPTH",
     "MAX_SPEC_BYTES",
+    "TEXT",
     "LazyLocations",
     "Locations",
     "PathKey",
@@ -293,7 +293,8 @@ def _attach(
     locations[key_at] = key_mark
     if type(ev) is yaml.ScalarEvent and ev.style in ('"', "'"):
         line, col = locations[key]
-        locations[(*key, TEXT)] = (line, col + 1)
+        text_at = (*key, TEXT)
+        locations[text_at] = (line, col + 1)
     return key
 
 

@@ -159,7 +159,8 @@ def prove(
     for p in chosen:
         top, errors = parse_property(p.holds, spec.names)
         if top is None:  # pragma: no cover - Spec refused it when it was built
-            raise SpinError(f"property {p.name!r}: {errors[0].message}")
+            msg = f"property {p.name!r}: {errors[0].message}"
+            raise SpinError(msg)
         parsed.append((p.name, top))
     model = to_promela(spec, parsed)
     with tempfile.TemporaryDirectory(prefix="fsmchat-prove-") as tmp:
@@ -175,13 +176,12 @@ def prove(
             out = _run(argv, work, timeout, "pan")
             incomplete = "max search depth too small" in out
             if "errors:" not in out:
-                raise SpinError(f"pan gave no verdict for {name!r}: {out[-400:]}")
+                msg = f"pan gave no verdict for {name!r}: {out[-400:]}"
+                raise SpinError(msg)
             broken = not out.split("errors:", 1)[1].strip().startswith("0")
             cex: Counterexample | None = None
             if broken and trail.exists():
-                replay = _run(
-                    [tools.spin, "-t", "model.pml"], work, timeout, "spin -t"
-                )
+                replay = _run([tools.spin, "-t", "model.pml"], work, timeout, "spin -t")
                 cex = read_trail(replay.splitlines(), model)
             witness = isinstance(top, Reachable)
             status = "proved" if broken == witness else "fails"

@@ -388,9 +388,10 @@ def prove(
     need a message no real chat sends. Nothing the spec names is imported.
     Exit 1 if any property fails (or SPIN or a C compiler is missing).
     """
-    from fsmchat._core.promela import format_counterexample, to_promela, verdict_data
+    from fsmchat._core.promela import format_counterexample, verdict_data
     from fsmchat._core.spec import did_you_mean
-    from fsmchat.adapters._spin import SpinError, prove as run_prove
+    from fsmchat.adapters._spin import SpinError
+    from fsmchat.adapters._spin import prove as run_prove
 
     spec = load_spec_or_exit(spec_path)
     known = [p.name for p in spec.properties]
@@ -405,15 +406,17 @@ def prove(
     except SpinError as exc:
         _fail(str(exc))
     if fmt == "json":
-        doc = {"spec": spec_path, "properties": [verdict_data(v, spec) for v in verdicts]}
+        doc = {
+            "spec": spec_path,
+            "properties": [verdict_data(v, spec) for v in verdicts],
+        }
         click.echo(json.dumps(doc, indent=2, ensure_ascii=False))
     else:
-        model = to_promela(spec)
         for v in verdicts:
             click.echo(f"{v.status.upper():7} {v.name}: {v.holds}")
             if v.counterexample is not None:
                 head = "witness" if v.witness else "counterexample"
-                lines = format_counterexample(v.counterexample, spec, model)
+                lines = format_counterexample(v.counterexample, spec)
                 click.echo(f"    {head}: {lines[0]}")
                 for line in lines[1:]:
                     click.echo(f"    {line}")
@@ -430,7 +433,8 @@ def prove(
             _write_drawing(spec, counts, draw_path)
     n = len(verdicts)
     click.echo(
-        f"{spec_path}: {n - len(failed)} of {n} {'property' if n == 1 else 'properties'} proved", err=True
+        f"{spec_path}: {n - len(failed)} of {n} {'property' if n == 1 else 'properties'} proved",
+        err=True,
     )
     if failed:
         sys.exit(1)
