@@ -130,7 +130,7 @@ class _Atoms:
 
     def expr(self, g: Guard) -> str:
         if isinstance(g, Not):
-            return f"!{self.expr(g.guard)}"
+            return f"(!{self.expr(g.guard)})"
         if isinstance(g, AllOf):
             return "(" + (" && ".join(self.expr(x) for x in g.guards) or "true") + ")"
         if isinstance(g, AnyOf):
@@ -337,7 +337,7 @@ def to_ltl(top: Top, index: dict[str, int]) -> str:
         if isinstance(x, Speaks):
             return at(x.name)
         if isinstance(x, PNot):
-            return f"!{f(x.body)}"
+            return f"(!{f(x.body)})"
         if isinstance(x, And):
             return f"({f(x.left)} && {f(x.right)})"
         if isinstance(x, Or):
@@ -352,13 +352,13 @@ def to_ltl(top: Top, index: dict[str, int]) -> str:
             return f"({f(x.left)} U {f(x.right)})"
         if isinstance(x, Before):
             then = f(x.then)
-            return f"(([] !{then}) || (!{then} U {f(x.first)}))"
+            return f"(([] (!{then})) || ((!{then}) U {f(x.first)}))"
         if isinstance(x, After):
             return f"([] ((prev == {index[x.agent]}) -> {any_of('cur', x.next)}))"
         if isinstance(x, BeforeOf):
             return f"([] ((cur == {index[x.agent]}) -> {any_of('prev', x.prev)}))"
         if isinstance(x, Reachable):
-            return f"([] !{at(x.agent)})"
+            return f"([] (!{at(x.agent)}))"
         assert isinstance(x, Builtin)
         if x.name == "terminates":
             return f"(<> (ended == {_END} || ended == {_TERM}))"
