@@ -474,13 +474,21 @@ def _pairs(items: object) -> list[tuple[int, bool]]:
 
 
 def format_counterexample(cex: Counterexample, spec: Spec) -> list[str]:
-    """The counterexample as text: the path ``A -[i]-> B``, then each choice it needed."""
+    """The counterexample as text: the path ``A -[i]-> B``, then each choice it needed.
+
+    A step lists the guard atoms it read (``terminate_when``'s and those of the
+    ``when`` guards walked) with the value the run needs, the ``on`` verdicts,
+    and the model's picks or failures.
+    """
     if not cex.rounds:
         return ["(the initial state)"]
     lines = [format_path(cex, spec, cex.rounds[0].speaker)]
     for r in cex.rounds:
         needs: list[str] = []
-        needs += [f"{a} is {str(v).lower()}" for a, v in r.atoms]
+        read = {g.describe() for g in _leaves(spec.terminate_when)}
+        for i, _ in r.whens:
+            read.update(g.describe() for g in _leaves(spec.transitions[i].when))
+        needs += [f"{a} is {str(v).lower()}" for a, v in r.atoms if a in read]
         needs += [f"on [{i}] judged {str(v).lower()}" for i, v in r.verdicts]
         if r.choice is not None:
             needs.append(f"the model picks {r.choice}")
