@@ -402,11 +402,13 @@ def _formula_texts(names: list[str]) -> st.SearchStrategy[str]:
         leaf,
         lambda inner: st.one_of(
             inner.map(lambda x: f"not ({x})"),
+            st.tuples(st.sampled_from(["always", "eventually", "never"]), inner).map(
+                lambda t: f"{t[0]} ({t[1]})"
+            ),
             st.tuples(
-                st.sampled_from(["always", "eventually", "never"]), inner
-            ).map(lambda t: f"{t[0]} ({t[1]})"),
-            st.tuples(
-                inner, st.sampled_from(["and", "or", "implies", "until", "before"]), inner
+                inner,
+                st.sampled_from(["and", "or", "implies", "until", "before"]),
+                inner,
             ).map(lambda t: f"({t[0]}) {t[1]} ({t[2]})"),
         ),
         max_leaves=4,

@@ -26,8 +26,8 @@ After each message, at label ``S<i>`` of the speaker ``i``:
    ``NO_ROUTE``.
 
 ``printf`` lines starting with ``@`` narrate each step; SPIN prints them when it
-replays a trail, and :func:`read_trail` turns them back into a
-:class:`Counterexample`. Pure: builds text and reads text, runs nothing.
+replays a trail, and :mod:`fsmchat._core.trail` reads them back. Pure: builds
+text, runs nothing.
 """
 
 from __future__ import annotations
@@ -58,16 +58,10 @@ from fsmchat._core.spec import Edge, Spec
 
 __all__ = [
     "ENDINGS",
-    "Counterexample",
     "Model",
-    "Round",
-    "Verdict",
-    "format_counterexample",
-    "format_path",
-    "read_trail",
+    "leaves",
     "to_ltl",
     "to_promela",
-    "verdict_data",
 ]
 
 #: ``ended`` values and what they mean (0: the chat goes on).
@@ -104,14 +98,15 @@ def _atom_key(g: Guard) -> tuple[str, ...]:
     return (type(g).__name__, g.describe())
 
 
-def _leaves(g: Guard | None) -> Iterable[Guard]:
+def leaves(g: Guard | None) -> Iterable[Guard]:
+    """The atoms of a guard: its leaves under ``not``, ``all`` and ``any``."""
     if g is None:
         return
     if isinstance(g, Not):
-        yield from _leaves(g.guard)
+        yield from leaves(g.guard)
     elif isinstance(g, AllOf | AnyOf):
         for inner in g.guards:
-            yield from _leaves(inner)
+            yield from leaves(inner)
     else:
         yield g
 
@@ -138,6 +133,11 @@ class _Atoms:
         return f"a{self.id(g)}"
 
 
+def _stop(code: int) -> str:
+    """End the chat: say why (before the claim can see it), set ``ended``, stop."""
+    return f'printf("@D {code}\\n"); ended = {code}; goto fin'
+
+
 def _walked(edges: Sequence[Edge]) -> list[Edge]:
     """The edges a routing walk can reach: up to the first unconditional one."""
     out: list[Edge] = []
@@ -155,7 +155,8 @@ class _Writer:
 
     def __init__(self, spec: Spec) -> None:
         self.spec = spec
-        self.index = {name: i for i, name in enumerate(spec.names)}
+        self.names = spec.names  # a property that builds a tuple: read it once
+        self.index = {name: i for i, name in enumerate(self.names)}
         self.out = out_edges(spec, spec.transitions)
         self.atoms = _Atoms()
         self.lines: list[str] = []
@@ -168,9 +169,9 @@ class _Writer:
         spec, i = self.spec, self.index[name]
         out = self.out[name]
         walked = _walked(out)
-        term = sorted({self.atoms.id(g) for g in _leaves(spec.terminate_when)})
+        term = sorted({self.atoms.id(g) for g in leaves(spec.terminate_when)})
         route = sorted(
-            {self.atoms.id(g) for e in walked for g in _leaves(e.when)} - set(term)
+            {self.atoms.id(g) for e in walked for g in leaves(e.when)} - set(term)
         )
         self.sampled = [*term, *route]
         self.emit(0, f"S{i}: atomic {{")
@@ -178,12 +179,12 @@ class _Writer:
         self.sample(term)
         if spec.terminate_when is not None:
             cond = self.atoms.expr(spec.terminate_when)
-            self.emit(1, f"if :: {cond} -> ended = {_TERM}; goto fin :: else fi;")
-        self.emit(1, f"if :: rnd >= MAXR -> ended = {_MAXR}; goto fin :: else fi;")
+            self.emit(1, f"if :: {cond} -> {_stop(_TERM)} :: else fi;")
+        self.emit(1, f"if :: rnd >= MAXR -> {_stop(_MAXR)} :: else fi;")
         if name in spec.end:
-            self.emit(1, f"ended = {_END}; goto fin")
+            self.emit(1, _stop(_END))
         elif not out:
-            self.emit(1, f"ended = {_NOSUCC}; goto fin")
+            self.emit(1, _stop(_NOSUCC))
         else:
             self.sample(route)
             self.walk(walked, [], 1)
@@ -236,7 +237,7 @@ class _Writer:
         self.emit(depth, "fi")
 
     def settle(self, decisive: Edge | None, open_set: bool, depth: int) -> None:
-        source = self.spec.names[self.current]
+        source = self.names[self.current]
         if decisive is not None:
             self.move(decisive, depth)
         elif open_set:
@@ -263,12 +264,12 @@ class _Writer:
         self.default_or_no_route(depth)
 
     def default_or_no_route(self, depth: int) -> None:
-        source = self.spec.names[self.current]
+        source = self.names[self.current]
         default = next((e for e in self.out[source] if e.default), None)
         if default is not None:
             self.move(default, depth)
         else:
-            self.emit(depth, f"ended = {_NOROUTE}; goto fin")
+            self.emit(depth, _stop(_NOROUTE))
 
     def move(self, e: Edge, depth: int) -> None:
         t = self.index[e.target]
@@ -286,7 +287,7 @@ def to_promela(spec: Spec, properties: Sequence[tuple[str, Top]] = ()) -> Model:
     Nothing the spec names is imported or called: guards are only looked at.
     """
     w = _Writer(spec)
-    for i, name in enumerate(spec.names):
+    for i, name in enumerate(w.names):
         w.current = i
         w.agent(name)
     n = len(spec.names)
@@ -313,7 +314,7 @@ def to_promela(spec: Spec, properties: Sequence[tuple[str, Top]] = ()) -> Model:
         *(f"  bool a{i};" for i in range(len(w.atoms.texts))),
         f"  goto S{start};",
     ]
-    tail = ['fin: printf("@D %d\\n", ended)', "}"]
+    tail = ["fin: skip", "}"]
     text = "\n".join([*head, *w.lines, *tail]) + "\n"
     return Model(
         text=text, agents=spec.names, atoms=tuple(w.atoms.texts), claims=claims
@@ -365,190 +366,3 @@ def to_ltl(top: Top, index: dict[str, int]) -> str:
         return f"([] (ended != {_NOROUTE} && ended != {_NOSUCC}))"
 
     return f(top)
-
-
-# -- reading SPIN's replay of a trail ---------------------------------------------
-
-
-@attrs.frozen(kw_only=True)
-class Round:
-    """One routing step of a counterexample: what the model checker chose.
-
-    Attributes:
-        speaker: who has just spoken; ``round``: the number of messages so far.
-        atoms: each guard atom read for this message and the value it took,
-            ``(guard text, value)``: what the message's content must make true.
-        whens: ``when`` guards evaluated, ``(edge index, held)``, in walk order.
-        verdicts: ``on`` conditions judged, ``(edge index, held)``.
-        choice: the name a model picked among open successors, if it picked.
-        fallback: the model's answers stayed invalid (the fallback was taken).
-        edge: the edge taken (``None`` when the chat ended here).
-    """
-
-    speaker: str
-    round: int
-    atoms: tuple[tuple[str, bool], ...] = ()
-    whens: tuple[tuple[int, bool], ...] = ()
-    verdicts: tuple[tuple[int, bool], ...] = ()
-    choice: str | None = None
-    fallback: bool = False
-    edge: int | None = None
-
-
-@attrs.frozen(kw_only=True)
-class Counterexample:
-    """A run of the model that breaks a property (or witnesses ``reachable``).
-
-    Attributes:
-        rounds: the routing steps, in order.
-        ending: why the run ended (a value of :data:`ENDINGS`), or ``None``
-            when the property broke before the chat ended.
-    """
-
-    rounds: tuple[Round, ...]
-    ending: str | None = None
-
-    @property
-    def path(self) -> tuple[int, ...]:
-        """The edges taken, as indexes into ``spec.transitions``."""
-        return tuple(r.edge for r in self.rounds if r.edge is not None)
-
-
-def read_trail(lines: Iterable[str], model: Model) -> Counterexample:
-    """Turn the ``@`` lines SPIN printed replaying a trail into a counterexample."""
-    rounds: list[dict[str, object]] = []
-    ended = 0
-    for raw in lines:
-        words = raw.strip().split()
-        if not words or not words[0].startswith("@") or len(words[0]) != 2:
-            continue
-        tag, nums = words[0][1], [int(w) for w in words[1:] if w.lstrip("-").isdigit()]
-        if tag == "S" and len(nums) == 2:
-            rounds.append(
-                {"speaker": model.agents[nums[0]], "round": nums[1], "atoms": []}
-            )
-            rounds[-1].update(whens=[], verdicts=[])
-            continue
-        if tag == "D" and len(nums) == 1:
-            ended = nums[0]
-        if not rounds:
-            continue
-        r = rounds[-1]
-        if tag == "A" and len(nums) == 2:
-            _append(r, "atoms", (nums[0], bool(nums[1])))
-        elif tag == "W" and len(nums) == 2:
-            _append(r, "whens", (nums[0], bool(nums[1])))
-        elif tag == "J" and len(nums) == 2:
-            _append(r, "verdicts", (nums[0], bool(nums[1])))
-        elif tag == "C" and len(nums) == 1:
-            r["choice"] = model.agents[nums[0]]
-        elif tag == "F":
-            r["fallback"] = True
-        elif tag == "E" and len(nums) == 1:
-            r["edge"] = nums[0]
-    built = tuple(
-        Round(
-            speaker=str(r["speaker"]),
-            round=int(str(r["round"])),
-            atoms=tuple((model.atoms[a], v) for a, v in _pairs(r["atoms"])),
-            whens=tuple(_pairs(r["whens"])),
-            verdicts=tuple(_pairs(r["verdicts"])),
-            choice=r.get("choice") if isinstance(r.get("choice"), str) else None,  # type: ignore[arg-type]
-            fallback=r.get("fallback") is True,
-            edge=r.get("edge") if isinstance(r.get("edge"), int) else None,  # type: ignore[arg-type]
-        )
-        for r in rounds
-    )
-    return Counterexample(rounds=built, ending=ENDINGS.get(ended))
-
-
-def _append(r: dict[str, object], key: str, item: tuple[int, bool]) -> None:
-    items = r[key]
-    assert isinstance(items, list)
-    items.append(item)
-
-
-def _pairs(items: object) -> list[tuple[int, bool]]:
-    assert isinstance(items, list)
-    return [(int(a), bool(b)) for a, b in items]
-
-
-def format_counterexample(cex: Counterexample, spec: Spec) -> list[str]:
-    """The counterexample as text: the path ``A -[i]-> B``, then each choice it needed.
-
-    A step lists the guard atoms it read (``terminate_when``'s and those of the
-    ``when`` guards walked) with the value the run needs, the ``on`` verdicts,
-    and the model's picks or failures.
-    """
-    if not cex.rounds:
-        return ["(the initial state)"]
-    lines = [format_path(cex, spec, cex.rounds[0].speaker)]
-    for r in cex.rounds:
-        needs: list[str] = []
-        read = {g.describe() for g in _leaves(spec.terminate_when)}
-        for i, _ in r.whens:
-            read.update(g.describe() for g in _leaves(spec.transitions[i].when))
-        needs += [f"{a} is {str(v).lower()}" for a, v in r.atoms if a in read]
-        needs += [f"on [{i}] judged {str(v).lower()}" for i, v in r.verdicts]
-        if r.choice is not None:
-            needs.append(f"the model picks {r.choice}")
-        if r.fallback:
-            needs.append("the model's answers stay invalid (fallback)")
-        taken = (
-            f"-[{r.edge}]-> {spec.transitions[r.edge].target}"
-            if r.edge is not None
-            else "stop"
-        )
-        why = "; ".join(needs) if needs else "no choice"
-        lines.append(f"  message {r.round} by {r.speaker}: {taken}  ({why})")
-    if cex.ending is not None:
-        lines.append(f"  the chat ends: {cex.ending}")
-    return lines
-
-
-# -- verdicts as data (the CLI and the viewer show these) ----------------------------
-
-
-@attrs.frozen(kw_only=True)
-class Verdict:
-    """What SPIN said about one property.
-
-    Attributes:
-        name, holds: the property as written in the spec.
-        status: ``"proved"`` (holds for every run), ``"fails"``, or
-            ``"unknown"`` (the search was cut short).
-        counterexample: a run breaking the property; for ``reachable: A``, the
-            run that reaches A (then ``witness`` is True).
-    """
-
-    name: str
-    holds: str
-    status: str
-    counterexample: Counterexample | None = None
-    witness: bool = False
-
-
-def verdict_data(verdict: Verdict, spec: Spec) -> dict[str, object]:
-    """A verdict as plain JSON-ready data (``fsmchat prove --format json``, the viewer)."""
-    cex = verdict.counterexample
-    data: dict[str, object] = {
-        "name": verdict.name,
-        "holds": verdict.holds,
-        "verdict": verdict.status.upper(),
-    }
-    if cex is None:
-        return data
-    first = cex.rounds[0].speaker if cex.rounds else spec.start
-    data["witness" if verdict.witness else "counterexample"] = {
-        "path": format_path(cex, spec, first),
-        "edges": list(cex.path),
-        "ending": cex.ending,
-        "rounds": [attrs.asdict(r) for r in cex.rounds],
-    }
-    return data
-
-
-def format_path(cex: Counterexample, spec: Spec, first: str | None) -> str:
-    """``A -[i]-> B -[j]-> C``: the speakers and the edge index of each step."""
-    steps = "".join(f" -[{i}]-> {spec.transitions[i].target}" for i in cex.path)
-    return f"{first or ''}{steps}"

@@ -27,15 +27,10 @@ from pathlib import Path
 import attrs
 
 from fsmchat._core.errors import BoundaryError
-from fsmchat._core.promela import (
-    Counterexample,
-    Model,
-    Verdict,
-    read_trail,
-    to_promela,
-)
-from fsmchat._core.props import Reachable, parse_property
+from fsmchat._core.promela import Model, to_promela
+from fsmchat._core.props import Reachable, Top, parse_property
 from fsmchat._core.spec import Spec
+from fsmchat._core.trail import Counterexample, Verdict, read_trail
 
 __all__ = ["INSTALL", "SpinError", "SpinUnavailable", "prove"]
 
@@ -166,34 +161,52 @@ def prove(
     with tempfile.TemporaryDirectory(prefix="fsmchat-prove-") as tmp:
         work = Path(tmp)
         _cached_build(model, tools, work, timeout, cflags, cache)
-        depth = _depth(spec, model)
-        verdicts = []
-        for prop, (name, top) in zip(chosen, parsed, strict=True):
-            trail = work / "model.pml.trail"
-            trail.unlink(missing_ok=True)
-            claim = model.claims[name]
-            argv = ["./pan", "-a", "-i", "-N", claim, f"-m{depth}"]
-            out = _run(argv, work, timeout, "pan")
-            incomplete = "max search depth too small" in out
-            if "errors:" not in out:
-                msg = f"pan gave no verdict for {name!r}: {out[-400:]}"
-                raise SpinError(msg)
-            broken = not out.split("errors:", 1)[1].strip().startswith("0")
-            cex: Counterexample | None = None
-            if broken and trail.exists():
-                replay = _run([tools.spin, "-t", "model.pml"], work, timeout, "spin -t")
-                cex = read_trail(replay.splitlines(), model)
-            witness = isinstance(top, Reachable)
-            status = "proved" if broken == witness else "fails"
-            if incomplete and status == "proved" and not witness:
-                status = "unknown"
-            verdicts.append(
-                Verdict(
-                    name=name,
-                    holds=prop.holds,
-                    status=status,
-                    counterexample=cex,
-                    witness=witness and cex is not None,
-                )
+        return [
+            _check(
+                prop.name,
+                prop.holds,
+                top,
+                model,
+                _depth(spec, model),
+                tools,
+                work,
+                timeout,
             )
-    return verdicts
+            for prop, (_, top) in zip(chosen, parsed, strict=True)
+        ]
+
+
+def _check(
+    name: str,
+    holds: str,
+    top: Top,
+    model: Model,
+    depth: int,
+    tools: _Tools,
+    work: Path,
+    timeout: float,
+) -> Verdict:
+    """Run ``pan`` on one claim; read the trail back if it found a run."""
+    trail = work / "model.pml.trail"
+    trail.unlink(missing_ok=True)
+    argv = ["./pan", "-a", "-i", "-N", model.claims[name], f"-m{depth}"]
+    out = _run(argv, work, timeout, "pan")
+    if "errors:" not in out:
+        msg = f"pan gave no verdict for {name!r}: {out[-400:]}"
+        raise SpinError(msg)
+    found = not out.split("errors:", 1)[1].strip().startswith("0")
+    cex: Counterexample | None = None
+    if found and trail.exists():
+        replay = _run([tools.spin, "-t", "model.pml"], work, timeout, "spin -t")
+        cex = read_trail(replay.splitlines(), model)
+    witness = isinstance(top, Reachable)  # a run found proves it
+    status = "proved" if found == witness else "fails"
+    if not found and "max search depth too small" in out:
+        status = "unknown"  # the search was cut short: no verdict
+    return Verdict(
+        name=name,
+        holds=holds,
+        status=status,
+        counterexample=cex,
+        witness=witness and cex is not None,
+    )

@@ -21,6 +21,7 @@ from fsmchat._core.diagram import PNG_DPI, to_dot
 from fsmchat._core.errors import FsmchatError, InvalidArgument, Problem, UserCodeError
 from fsmchat._core.paths import covering_paths, format_path, uncovered_edges
 from fsmchat._core.spec import Spec
+from fsmchat._core.trail import Verdict, format_counterexample
 from fsmchat._core.verify import Transcript, VerifyReport, verify_transcript
 from fsmchat._record.transcript import read_transcript
 from fsmchat._run.files import collect_spec_files, read_text
@@ -388,8 +389,8 @@ def prove(
     need a message no real chat sends. Nothing the spec names is imported.
     Exit 1 if any property fails (or SPIN or a C compiler is missing).
     """
-    from fsmchat._core.promela import format_counterexample, verdict_data
     from fsmchat._core.spec import did_you_mean
+    from fsmchat._core.trail import verdict_data
     from fsmchat.adapters._spin import SpinError
     from fsmchat.adapters._spin import prove as run_prove
 
@@ -406,31 +407,14 @@ def prove(
     except SpinError as exc:
         _fail(str(exc))
     if fmt == "json":
-        doc = {
-            "spec": spec_path,
-            "properties": [verdict_data(v, spec) for v in verdicts],
-        }
+        data = [verdict_data(v, spec) for v in verdicts]
+        doc = {"spec": spec_path, "properties": data}
         click.echo(json.dumps(doc, indent=2, ensure_ascii=False))
     else:
-        for v in verdicts:
-            click.echo(f"{v.status.upper():7} {v.name}: {v.holds}")
-            if v.counterexample is not None:
-                head = "witness" if v.witness else "counterexample"
-                lines = format_counterexample(v.counterexample, spec)
-                click.echo(f"    {head}: {lines[0]}")
-                for line in lines[1:]:
-                    click.echo(f"    {line}")
+        _print_verdicts(verdicts, spec)
     failed = [v for v in verdicts if v.status != "proved"]
     if draw_path is not None:
-        shown = next((v for v in failed if v.counterexample is not None), None)
-        shown = shown or next((v for v in verdicts if v.witness), None)
-        if shown is None or shown.counterexample is None:
-            click.echo("note: no counterexample to draw", err=True)
-        else:
-            counts: dict[int, int] = {}
-            for i in shown.counterexample.path:
-                counts[i] = counts.get(i, 0) + 1
-            _write_drawing(spec, counts, draw_path)
+        _draw_counterexample(verdicts, spec, draw_path)
     n = len(verdicts)
     click.echo(
         f"{spec_path}: {n - len(failed)} of {n} {'property' if n == 1 else 'properties'} proved",
@@ -438,6 +422,31 @@ def prove(
     )
     if failed:
         sys.exit(1)
+
+
+def _print_verdicts(verdicts: list[Verdict], spec: Spec) -> None:
+    for v in verdicts:
+        click.echo(f"{v.status.upper():7} {v.name}: {v.holds}")
+        if v.counterexample is not None:
+            head = "witness" if v.witness else "counterexample"
+            lines = format_counterexample(v.counterexample, spec)
+            click.echo(f"    {head}: {lines[0]}")
+            for line in lines[1:]:
+                click.echo(f"    {line}")
+
+
+def _draw_counterexample(verdicts: list[Verdict], spec: Spec, output: str) -> None:
+    """Draw the first failure's counterexample (else the first witness)."""
+    failed = [v for v in verdicts if v.status == "fails"]
+    shown = next((v for v in failed if v.counterexample is not None), None)
+    shown = shown or next((v for v in verdicts if v.witness), None)
+    if shown is None or shown.counterexample is None:
+        click.echo("note: no counterexample to draw", err=True)
+        return
+    counts: dict[int, int] = {}
+    for i in shown.counterexample.path:
+        counts[i] = counts.get(i, 0) + 1
+    _write_drawing(spec, counts, output)
 
 
 def _write_drawing(spec: Spec, counts: dict[int, int], output: str) -> None:

@@ -48,10 +48,12 @@ def test_counting_properties_are_proved() -> None:
 
 @needs_spin
 def test_a_false_property_fails_with_a_drawn_counterexample(tmp_path: Path) -> None:
-    """"after the Engineer comes the Executor" FAILS: path to the Critic, guards, --draw."""
+    """ "after the Engineer comes the Executor" FAILS: path to the Critic, guards, --draw."""
     spec = counting_with(tmp_path, BAD)
     dot = tmp_path / "cex.dot"
-    code, out, _ = run(spec, "--property", "executor-after-engineer", "--draw", str(dot))
+    code, out, _ = run(
+        spec, "--property", "executor-after-engineer", "--draw", str(dot)
+    )
     assert code == 1
     lines = out.splitlines()
     assert lines[0] == "FAILS   executor-after-engineer: after Engineer: Executor"
@@ -72,7 +74,9 @@ def test_a_false_property_fails_with_a_drawn_counterexample(tmp_path: Path) -> N
 def test_json_format_gives_verdicts_as_data(tmp_path: Path) -> None:
     """--format json: one document, a FAILS verdict carries its edges and guard outcomes."""
     spec = counting_with(tmp_path, BAD)
-    code, out, _ = run(spec, "--format", "json", "--property", "executor-after-engineer")
+    code, out, _ = run(
+        spec, "--format", "json", "--property", "executor-after-engineer"
+    )
     doc = json.loads(out)
     (verdict,) = doc["properties"]
     assert code == 1

@@ -26,7 +26,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fsmchat import Answer, AskAgent, Choose, Engine, Finished, Judge, Message, Reply
-from fsmchat._core.promela import Counterexample
 from fsmchat._core.props import (
     After,
     Always,
@@ -47,6 +46,7 @@ from fsmchat._core.props import (
 from fsmchat._core.routing import Routing, out_edges, plan_route
 from fsmchat._core.spec import Edge, Spec
 from fsmchat._core.state import ChatView
+from fsmchat._core.trail import Counterexample
 from tests.conftest import PROFILE
 from tests.strategies import ATOM_NAMES, ATOM_SCRIPT, property_texts, prove_specs
 
@@ -55,7 +55,8 @@ pytestmark = pytest.mark.skipif(
     reason="needs SPIN and a C compiler (apt-get install spin gcc)",
 )
 
-EXAMPLES = {"ci": 60, "mutation": 10}.get(PROFILE, 25)
+#: Each example compiles a verifier (about 2 s): modest counts keep the suite fast.
+EXAMPLES = {"ci": 50, "mutation": 10}.get(PROFILE, 25)
 
 # A run: the speakers in order, and why it ended.
 Run = tuple[tuple[str, ...], str]
@@ -169,7 +170,10 @@ def oracle(top: Any, runs: list[Run]) -> bool:
         return all(end not in ("no route", "no successor") for _, end in runs)
     if isinstance(top, After):
         return all(
-            b in top.next for s, _ in runs for a, b in itertools.pairwise(s) if a == top.agent
+            b in top.next
+            for s, _ in runs
+            for a, b in itertools.pairwise(s)
+            if a == top.agent
         )
     if isinstance(top, BeforeOf):
         return all(
@@ -230,6 +234,7 @@ def pan_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("pan")
 
 
+@pytest.mark.timeout(1200)
 @settings(max_examples=EXAMPLES)
 @given(data=st.data(), spec=prove_specs())
 def test_spin_agrees_with_explicit_state_search(
@@ -238,7 +243,9 @@ def test_spin_agrees_with_explicit_state_search(
     """Every verdict equals the oracle's; every counterexample replays on the engine."""
     from fsmchat.adapters._spin import prove
 
-    texts = data.draw(st.lists(property_texts(list(spec.names)), min_size=1, max_size=4))
+    texts = data.draw(
+        st.lists(property_texts(list(spec.names)), min_size=1, max_size=4)
+    )
     props = [Property(name=f"q{i}", holds=t) for i, t in enumerate(texts)]
     spec = attrs.evolve(spec, properties=props)
     runs = all_runs(spec)
