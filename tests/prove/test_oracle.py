@@ -202,11 +202,13 @@ def replay(spec: Spec, cex: Counterexample) -> tuple[tuple[int, ...], str | None
         if isinstance(request, Finished):
             break
         if isinstance(request, AskAgent):
-            if engine.round >= len(cex.rounds):
-                break  # SPIN's run stops here: the property broke
+            if engine.round + 1 not in by_round:
+                break  # SPIN's run stops before this message: the property broke
             engine.receive(Reply(agent=request.agent.name, content="x"))
             continue
-        step = by_round[engine.round]
+        step = by_round.get(engine.round)
+        if step is None:
+            break  # SPIN's run stopped before this routing step
         if step.fallback:
             engine.receive(Answer(value=None, raw="?"))
         elif isinstance(request, Judge):
@@ -219,7 +221,9 @@ def replay(spec: Spec, cex: Counterexample) -> tuple[tuple[int, ...], str | None
         else:
             assert isinstance(request, Choose)
             engine.receive(Answer(value=step.choice, raw="c"))
-    edges = tuple(d.edge for d in engine.trace if d.edge is not None)
+    edges = tuple(
+        d.edge for d in engine.trace if d.edge is not None and d.round in by_round
+    )
     request = engine.next_request()
     ending = request.reason if isinstance(request, Finished) else None
     return edges, ending
