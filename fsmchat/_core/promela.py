@@ -7,6 +7,9 @@ of :func:`fsmchat._core.routing.plan_route` and the engine), in the default
 ``fsm`` routing. Globals: ``cur`` (who has just spoken), ``prev`` (who spoke
 before; SPIN's ``X`` is off by default, so "the next speaker after A" is
 ``prev == A``), ``rnd`` (messages so far) and ``ended`` (why the chat ended).
+``cur`` and ``prev`` are one variable, ``pc = cur * K + prev``, so a move
+changes both in one assignment: a claim never sees one without the other, and
+no ``d_step`` is needed (SPIN refuses them in a process of ~30,000 states).
 
 After each message, at label ``S<i>`` of the speaker ``i``:
 
@@ -275,7 +278,7 @@ class _Writer:
         t = self.index[e.target]
         resets = "".join(f"; a{a} = false" for a in self.sampled)
         self.emit(depth, f'printf("@E {e.index}\\n");')
-        self.emit(depth, f"d_step {{ prev = cur; cur = {t}; rnd++{resets} }};")
+        self.emit(depth, f"pc = {t} * K + cur; rnd++{resets};")
         self.emit(depth, f"goto S{t}")
 
     current = 0
@@ -292,7 +295,6 @@ def to_promela(spec: Spec, properties: Sequence[tuple[str, Top]] = ()) -> Model:
         w.agent(name)
     n = len(spec.names)
     small = n < 255 and spec.max_round < 255
-    agent_t = "byte" if n < 255 else "short"
     round_t = "byte" if small else "int"
     start = w.index[spec.start] if spec.start is not None else 0
     claims: dict[str, str] = {}
@@ -305,8 +307,10 @@ def to_promela(spec: Spec, properties: Sequence[tuple[str, Top]] = ()) -> Model:
         f"#define MAXR {spec.max_round}",
         *(f"/* agent {i}: {_comment(a)} */" for i, a in enumerate(spec.names)),
         *(f"/* atom {i}: {_comment(t)} */" for i, t in enumerate(w.atoms.texts)),
-        f"{agent_t} cur = {start};",
-        f"{agent_t} prev = {n};",
+        f"#define K {n + 1}",
+        f"int pc = {start} * K + {n};",
+        "#define cur (pc / K)",
+        "#define prev (pc % K)",
         f"{round_t} rnd = 1;",
         "byte ended = 0;",
         *ltl,
