@@ -35,6 +35,31 @@ def counting_with(tmp_path: Path, extra: str) -> str:
 
 
 @needs_spin
+@pytest.mark.parametrize("name", ["review_loop.yaml", "support_triage.yaml"])
+def test_example_specs_properties_are_proved(name: str) -> None:
+    """The review loop's and the triage's shipped properties are all PROVED."""
+    code, out, _ = run(str(SPECS / name))
+    assert code == 0, out
+    assert {line.split()[0] for line in out.splitlines() if line[:1] != " "} == {
+        "PROVED"
+    }
+
+
+@needs_spin
+def test_a_counterexample_names_the_contents_it_needs(tmp_path: Path) -> None:
+    """review_loop has a dead end only for a Tester message neither PASSED nor FAILED."""
+    path = tmp_path / "review.yaml"
+    text = (SPECS / "review_loop.yaml").read_text(encoding="utf-8")
+    path.write_text(text + "  - name: nde\n    holds: no-dead-end\n", encoding="utf-8")
+    code, out, _ = run(str(path), "--property", "nde")
+    lines = out.splitlines()
+    assert code == 1
+    assert lines[1] == "    counterexample: Requester -[0]-> Author -[1]-> Tester"
+    assert "/^TESTS PASSED/ is false; /^TESTS FAILED/ is false" in lines[-2]
+    assert lines[-1] == "      the chat ends: no route"
+
+
+@needs_spin
 def test_counting_properties_are_proved() -> None:
     """`fsmchat prove specs/counting.yaml`: every shipped property PROVED, exit 0."""
     code, out, err = run(str(COUNTING))
