@@ -164,6 +164,7 @@ class _Writer:
         self.atoms = _Atoms()
         self.lines: list[str] = []
         self.sampled: list[int] = []
+        self.current = 0  # the index of the agent whose step is being written
 
     def emit(self, depth: int, text: str) -> None:
         self.lines.append("  " * depth + text)
@@ -280,8 +281,6 @@ class _Writer:
         self.emit(depth, f'printf("@E {e.index}\\n");')
         self.emit(depth, f"pc = {t} * K + cur; rnd++{resets};")
         self.emit(depth, f"goto S{t}")
-
-    current = 0
 
 
 def to_promela(spec: Spec, properties: Sequence[tuple[str, Top]] = ()) -> Model:

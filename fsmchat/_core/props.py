@@ -56,7 +56,6 @@ __all__ = [
     "Reachable",
     "Speaks",
     "Until",
-    "agent_names",
     "parse_property",
 ]
 
@@ -199,25 +198,6 @@ class PropertyError:
 
     offset: int
     message: str
-
-
-def agent_names(top: Top) -> tuple[str, ...]:
-    """Every agent name ``top`` mentions, in order of first mention."""
-    found: list[str] = []
-
-    def walk(f: object) -> None:
-        if isinstance(f, Speaks | Reachable):
-            found.append(f.name if isinstance(f, Speaks) else f.agent)
-        elif isinstance(f, After):
-            found.extend((f.agent, *f.next))
-        elif isinstance(f, BeforeOf):
-            found.extend((f.agent, *f.prev))
-        elif attrs.has(type(f)):
-            for value in attrs.astuple(f, recurse=False):  # type: ignore[arg-type]
-                walk(value)
-
-    walk(top)
-    return tuple(dict.fromkeys(found))
 
 
 # -- tokens ----------------------------------------------------------------------
