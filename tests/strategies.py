@@ -357,3 +357,107 @@ def attribute_refs(draw: st.DrawFn, roots: tuple[Any, ...], depth: int = 4) -> s
     cut = draw(st.integers(min_value=0, max_value=len(chain) - 1))
     module = ".".join([root.__name__, *chain[:cut]])
     return f"{module}:{'.'.join(chain[cut:])}"
+
+
+# -- specs and properties for `fsmchat prove` (tests/prove) ------------------------
+
+#: What scripted guard atoms answer: ``(round, atom name) -> value`` (default False).
+ATOM_SCRIPT: dict[tuple[int, str], bool] = {}
+ATOM_NAMES = ("g0", "g1", "g2")
+
+
+def scripted_atom(chat: fsmchat.ChatView, *, name: str) -> bool:
+    """A guard atom whose value the test scripts per round (see ``ATOM_SCRIPT``)."""
+    return ATOM_SCRIPT.get((chat.round, name), False)
+
+
+def _atom_guards() -> st.SearchStrategy[Any]:
+    leaf = st.sampled_from(ATOM_NAMES).map(
+        lambda n: fsmchat.Call(
+            "tests.strategies:scripted_atom", scripted_atom, {"name": n}
+        )
+    )
+    return st.recursive(
+        leaf,
+        lambda inner: st.one_of(
+            inner.map(fsmchat.Not),
+            st.lists(inner, min_size=1, max_size=2).map(
+                lambda gs: fsmchat.AllOf(tuple(gs))
+            ),
+            st.lists(inner, min_size=1, max_size=2).map(
+                lambda gs: fsmchat.AnyOf(tuple(gs))
+            ),
+        ),
+        max_leaves=3,
+    )
+
+
+@st.composite
+def prove_specs(draw: st.DrawFn) -> Spec:
+    """A small spec for the model checker: 2–4 agents, free guard atoms, every edge kind."""
+    names = ["A", "B", "C", "D"][: draw(st.integers(2, 4))]
+    edges = []
+    for _ in range(draw(st.integers(1, 7))):
+        kind = draw(st.sampled_from(["when", "on", "both", "open", "default"]))
+        when = draw(_atom_guards()) if kind in ("when", "both") else None
+        edges.append(
+            Edge(
+                source=draw(st.sampled_from(names)),
+                target=draw(st.sampled_from(names)),
+                when=when,
+                on="it fits" if kind in ("on", "both") else None,
+                default=kind == "default",
+            )
+        )
+    seen: set[str] = set()
+    kept = []
+    for e in edges:  # at most one default edge per agent
+        if e.default and e.source in seen:
+            continue
+        seen.update([e.source] if e.default else [])
+        kept.append(e)
+    return Spec(
+        agents=[AgentSpec(name=n) for n in names],
+        transitions=kept,
+        start=draw(st.sampled_from(names)),
+        message="go",
+        max_round=draw(st.integers(1, 5)),
+        allow_repeat_speaker=draw(st.booleans()),
+        terminate_when=draw(st.none() | _atom_guards()),
+        end=draw(st.lists(st.sampled_from(names), max_size=1, unique=True)),
+        selection=fsmchat.Selection(max_retries=draw(st.integers(0, 1))),
+        name="random",
+    )
+
+
+def _formula_texts(names: list[str]) -> st.SearchStrategy[str]:
+    name = st.sampled_from(names)
+    leaf = st.one_of(name, name.map(lambda n: f"speaks({n})"))
+    return st.recursive(
+        leaf,
+        lambda inner: st.one_of(
+            inner.map(lambda x: f"not ({x})"),
+            st.tuples(st.sampled_from(["always", "eventually", "never"]), inner).map(
+                lambda t: f"{t[0]} ({t[1]})"
+            ),
+            st.tuples(
+                inner,
+                st.sampled_from(["and", "or", "implies", "until", "before"]),
+                inner,
+            ).map(lambda t: f"({t[0]}) {t[1]} ({t[2]})"),
+        ),
+        max_leaves=4,
+    )
+
+
+def property_texts(names: list[str]) -> st.SearchStrategy[str]:
+    """A random property of the prove language over ``names``, as text."""
+    name = st.sampled_from(names)
+    some = st.lists(name, min_size=1, max_size=2, unique=True).map(" or ".join)
+    return st.one_of(
+        _formula_texts(names),
+        st.tuples(name, some).map(lambda t: f"after {t[0]}: {t[1]}"),
+        st.tuples(name, some).map(lambda t: f"before {t[0]}: {t[1]}"),
+        name.map(lambda n: f"reachable: {n}"),
+        st.sampled_from(["terminates", "no-dead-end"]),
+    )

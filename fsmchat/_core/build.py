@@ -30,6 +30,7 @@ from fsmchat._core.guards import (
     Not,
     Regex,
 )
+from fsmchat._core.props import Property
 from fsmchat._core.refs import ref_problem
 from fsmchat._core.source import (
     _FAILED,
@@ -190,6 +191,7 @@ class _Builder:
                 allow_repeat_speaker=data.get("allow_repeat_speaker") is not False,
                 terminate_when=terminate,
                 end=tuple(x for x in _list(data.get("end")) if isinstance(x, str)),
+                properties=_properties(data.get("properties")),
                 selection=selection,
                 llm=dict(data["llm"]) if isinstance(data.get("llm"), Mapping) else {},
                 name=_str_or_none(data.get("name")) or _stem(self.path),
@@ -516,6 +518,17 @@ def _str_or_none(value: Any) -> str | None:
 def _list(value: Any) -> list[Any]:
     """``value`` if it is a list, else ``[]`` (the schema reported a wrong type)."""
     return value if isinstance(value, list) else []
+
+
+def _properties(raw: Any) -> list[Property]:
+    """The well-typed entries of ``properties:`` (the schema reported the rest)."""
+    return [
+        Property(name=p["name"], holds=p["holds"])
+        for p in _list(raw)
+        if isinstance(p, Mapping)
+        and isinstance(p.get("name"), str)
+        and isinstance(p.get("holds"), str)
+    ]
 
 
 def _stem(path: str) -> str:

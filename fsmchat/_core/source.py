@@ -36,6 +36,7 @@ __all__ = [
     "KEY",
     "MAX_DEPTH",
     "MAX_SPEC_BYTES",
+    "TEXT",
     "LazyLocations",
     "Locations",
     "PathKey",
@@ -48,6 +49,9 @@ __all__ = [
 #: ``locations[(*path, KEY)]`` is where the *key* of ``path`` is written;
 #: ``locations[path]`` is where its value starts.
 KEY = "<key>"
+#: ``locations[(*path, TEXT)]`` is where a quoted value's text starts (past the
+#: quote); property errors point into the text from there.
+TEXT = "<text>"
 
 #: Largest spec file (bytes, or characters of text) read or parsed.
 MAX_SPEC_BYTES = 16 * 1024 * 1024
@@ -288,6 +292,10 @@ def _attach(
     locations[key] = _mark(ev)
     key_at = (*key, KEY)
     locations[key_at] = key_mark
+    if type(ev) is yaml.ScalarEvent and ev.style in ('"', "'"):
+        line, col = locations[key]
+        text_at = (*key, TEXT)
+        locations[text_at] = (line, col + 1)
     return key
 
 

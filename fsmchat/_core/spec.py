@@ -48,8 +48,9 @@ from fsmchat._core.guards import (
     calls,
     reads,
 )
+from fsmchat._core.props import Property, parse_property
 from fsmchat._core.refs import ref_problem
-from fsmchat._core.source import PathKey
+from fsmchat._core.source import TEXT, PathKey
 
 __all__ = [
     "AGENT_KINDS",
@@ -214,6 +215,7 @@ class Spec:
     allow_repeat_speaker: bool = True
     terminate_when: Guard | None = None
     end: tuple[str, ...] = attrs.field(default=(), converter=_to_tuple)
+    properties: tuple[Property, ...] = attrs.field(default=(), converter=_to_tuple)
     selection: Selection = attrs.field(factory=Selection)
     llm: Mapping[str, Any] = attrs.field(factory=dict, eq=False)
     name: str = "chat"
@@ -552,6 +554,7 @@ def _semantic_problems(spec: Spec) -> list[Problem]:
                     f"an agent's name){did_you_mean(m.of, names)}",
                     "unknown-agent",
                 )
+    _property_problems(spec, names, problems)
     if spec.max_round < 1:
         add(
             ("max_round",),
@@ -563,3 +566,32 @@ def _semantic_problems(spec: Spec) -> list[Problem]:
         if broken is not None:
             add(ref.key, broken[1], broken[0])
     return problems
+
+
+def _property_problems(
+    spec: Spec, names: Mapping[str, int], problems: list[Problem]
+) -> None:
+    """Problems of ``properties:``: duplicate names, and each text's parse errors.
+
+    A text's problem is located at its line, and at the column of the token
+    (where the text starts plus the offset in it). Locations are looked up only
+    for a problem (a file's are computed on first use).
+    """
+    loc = spec.locations
+    where = "" if loc else "properties[{}].holds: "
+    seen: set[str] = set()
+    for i, prop in enumerate(spec.properties):
+        key: PathKey = ("properties", i, "holds")
+        if prop.name in seen:
+            line, col = loc.get(("properties", i, "name"), (0, 0))
+            msg = f"{where.format(i)}duplicate property name {prop.name!r}"
+            problems.append(_problem(msg, spec.source, line, col, "bad-property"))
+        seen.add(prop.name)
+        _, errors = parse_property(
+            prop.holds, list(names), hint=lambda n: did_you_mean(n, names)
+        )
+        for err in errors:
+            line, col = loc.get((*key, TEXT), loc.get(key, (0, 0)))
+            msg = f"{where.format(i)}property {prop.name!r}: {err.message}"
+            at = col + err.offset if line else 0
+            problems.append(_problem(msg, spec.source, line, at, "bad-property"))

@@ -46,6 +46,7 @@ _LAZY: dict[str, str] = {
     "draw": "fsmchat.cli._tools:draw",
     "export": "fsmchat.cli._temporal:export",
     "paths": "fsmchat.cli._tools:paths",
+    "prove": "fsmchat.cli._tools:prove",
     "replay": "fsmchat.cli._durable:replay",
     "schema": "fsmchat.cli._tools:schema",
     "status": "fsmchat.cli._temporal:status",

@@ -1,4 +1,4 @@
-"""Offline spec tooling on the command line: check, schema, draw, verify, paths.
+"""Offline spec tooling on the command line: check, schema, draw, verify, paths, prove.
 
 Registered lazily by :mod:`fsmchat.cli._main`. Exit codes follow click: 0 success,
 1 a failure (problems found, an illegal transcript, a missing ``dot`` binary),
@@ -21,6 +21,7 @@ from fsmchat._core.diagram import PNG_DPI, to_dot
 from fsmchat._core.errors import FsmchatError, InvalidArgument, Problem, UserCodeError
 from fsmchat._core.paths import covering_paths, format_path, uncovered_edges
 from fsmchat._core.spec import Spec
+from fsmchat._core.trail import Verdict, format_counterexample
 from fsmchat._core.verify import Transcript, VerifyReport, verify_transcript
 from fsmchat._record.transcript import read_transcript
 from fsmchat._run.files import pick_spec_files, read_text
@@ -32,7 +33,7 @@ from fsmchat.cli._allow import (
 )
 from fsmchat.cli._common import count, load_spec_or_exit
 
-__all__ = ["check", "draw", "paths", "schema", "verify"]
+__all__ = ["check", "draw", "paths", "prove", "schema", "verify"]
 
 _EXISTING = click.Path(exists=True, dir_okay=False)
 
@@ -369,3 +370,125 @@ def paths(spec_path: str, verbose: bool) -> None:
         )
     n = sum(len(p) for p in found)
     click.echo(f"{count(len(found), 'path')}, {count(n, 'step')}", err=True)
+
+
+# --------------------------------------------------------------------------
+# prove
+
+
+@click.command()
+@click.argument("spec_path", metavar="SPEC", type=_EXISTING)
+@click.option(
+    "--property",
+    "names",
+    multiple=True,
+    help="Prove only this property (by name; repeatable).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Verdicts as text, or one JSON document.",
+)
+@click.option(
+    "--draw",
+    "draw_path",
+    type=click.Path(dir_okay=False, writable=True),
+    default=None,
+    help="Draw the first counterexample on the spec's diagram (.dot, .svg, .png, .pdf).",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=1),
+    default=600.0,
+    show_default=True,
+    help="Seconds each of spin, the C compiler and pan may take.",
+)
+def prove(
+    spec_path: str,
+    names: tuple[str, ...],
+    fmt: str,
+    draw_path: str | None,
+    timeout: float,
+) -> None:
+    """Prove the spec's `properties:` for every run, with the SPIN model checker.
+
+    Each property is PROVED or FAILS; a failure shows a counterexample path
+    `A -[i]-> B -[j]-> C` ([i] is transitions[i]) and the guard outcomes it
+    needs. Guards and `on` conditions are free choices, so a counterexample may
+    need a message no real chat sends. Nothing the spec names is imported.
+    Exit 1 if any property fails (or SPIN or a C compiler is missing).
+    """
+    from fsmchat._core.spec import did_you_mean
+    from fsmchat._core.trail import verdict_data
+    from fsmchat.adapters._spin import SpinError
+    from fsmchat.adapters._spin import prove as run_prove
+
+    spec = load_spec_or_exit(spec_path)
+    known = [p.name for p in spec.properties]
+    if not known:
+        _fail(f"{spec_path}: the spec has no properties: to prove (see the README)")
+    for name in names:
+        if name not in known:
+            msg = f"no property {name!r} in {spec_path}{did_you_mean(name, known)}"
+            raise click.UsageError(msg)
+    try:
+        verdicts = run_prove(spec, only=names, timeout=timeout)
+    except SpinError as exc:
+        _fail(str(exc))
+    if fmt == "json":
+        data = [verdict_data(v, spec) for v in verdicts]
+        doc = {"spec": spec_path, "properties": data}
+        click.echo(json.dumps(doc, indent=2, ensure_ascii=False))
+    else:
+        _print_verdicts(verdicts, spec)
+    failed = [v for v in verdicts if v.status != "proved"]
+    if draw_path is not None:
+        _draw_counterexample(verdicts, spec, draw_path)
+    n = len(verdicts)
+    click.echo(
+        f"{spec_path}: {n - len(failed)} of {n} {'property' if n == 1 else 'properties'} proved",
+        err=True,
+    )
+    if failed:
+        sys.exit(1)
+
+
+def _print_verdicts(verdicts: list[Verdict], spec: Spec) -> None:
+    for v in verdicts:
+        click.echo(f"{v.status.upper():7} {v.name}: {v.holds}")
+        if v.counterexample is not None:
+            head = "witness" if v.witness else "counterexample"
+            lines = format_counterexample(v.counterexample, spec)
+            click.echo(f"    {head}: {lines[0]}")
+            for line in lines[1:]:
+                click.echo(f"    {line}")
+
+
+def _draw_counterexample(verdicts: list[Verdict], spec: Spec, output: str) -> None:
+    """Draw the first failure's counterexample (else the first witness)."""
+    failed = [v for v in verdicts if v.status == "fails"]
+    shown = next((v for v in failed if v.counterexample is not None), None)
+    shown = shown or next((v for v in verdicts if v.witness), None)
+    if shown is None or shown.counterexample is None:
+        click.echo("note: no counterexample to draw", err=True)
+        return
+    counts: dict[int, int] = {}
+    for i in shown.counterexample.path:
+        counts[i] = counts.get(i, 0) + 1
+    _write_drawing(spec, counts, output)
+
+
+def _write_drawing(spec: Spec, counts: dict[int, int], output: str) -> None:
+    fmt = Path(output).suffix.lower().lstrip(".")
+    if fmt not in _FORMATS:
+        msg = f"cannot tell the format from {output!r}: use a .dot, .svg, .png or .pdf file"
+        raise click.UsageError(msg)
+    dot = to_dot(spec, trace_counts=counts, dpi=PNG_DPI if fmt == "png" else None)
+    if fmt in ("dot", "gv"):
+        Path(output).write_text(dot, encoding="utf-8")
+    else:
+        Path(output).write_bytes(_render(dot, fmt))
+    click.echo(f"wrote {output}", err=True)

@@ -255,7 +255,10 @@ def test_schema_describes_every_property() -> None:
 
     def walk(node: object, where: str) -> None:
         if isinstance(node, dict):
-            for key, value in node.get("properties", {}).items():
+            # Only an object schema's "properties" maps keys (the spec's own
+            # `properties` key is a field like any other).
+            fields = node.get("properties", {}) if node.get("type") == "object" else {}
+            for key, value in fields.items():
                 if "description" not in value:
                     missing.append(f"{where}.{key}")
             for key, value in node.items():

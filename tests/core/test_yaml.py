@@ -21,6 +21,7 @@ from fsmchat._core.source import (
     _TAG_INT,
     _TAG_NULL,
     KEY,
+    TEXT,
     compose,
     load_yaml,
 )
@@ -53,6 +54,9 @@ def oracle(text: str) -> tuple[Any, dict[Any, Any], list[str]]:
                     continue
                 out[k] = convert(vn, (*key, k))
                 locations[(*key, k, KEY)] = mark(kn)
+                if isinstance(vn, yaml.ScalarNode) and vn.style in ('"', "'"):
+                    line, col = mark(vn)  # a quoted text starts past its quote
+                    locations[(*key, k, TEXT)] = (line, col + 1)
             return out
         if isinstance(n, yaml.SequenceNode):
             return [convert(item, (*key, i)) for i, item in enumerate(n.value)]
