@@ -53,6 +53,7 @@ from fsmchat._core.events import (
 )
 from fsmchat._core.prompts import answer_problem
 from fsmchat._core.routing import (
+    DEFAULT_ROUTING,
     MODES,
     RoutePlan,
     Routing,
@@ -60,6 +61,7 @@ from fsmchat._core.routing import (
     compile_spec,
     plan_route,
     routing_for_mode,
+    static_route,
     verdicts_error,
 )
 from fsmchat._core.spec import Edge, Spec
@@ -182,7 +184,7 @@ class Engine:
         max_round: int | None = None,
     ) -> None:
         self.spec = spec
-        self.routing = routing or Routing()
+        self.routing = routing or DEFAULT_ROUTING
         self.max_retries = (
             spec.selection.max_retries if max_retries is None else max_retries
         )
@@ -205,6 +207,9 @@ class Engine:
         self._out = compiled.out
         self._triggers = compiled.triggers
         self._machine: Machine = compiled.machine
+        self._events = self._machine.events
+        self._static = compiled.static.setdefault(self.routing.conditions, {})
+        self._by_name = spec.by_name
         self._model = _Model(start)
         first = spec.message if message is UNSET else message
         self._pending: Request = self._ask(start)
@@ -305,13 +310,14 @@ class Engine:
     def _dispatch(self, event: Event) -> None:
         pending = self._pending
         if isinstance(event, Reply):
-            if not isinstance(pending, AskAgent | AskHuman):
+            if not isinstance(pending, _ASKS):
                 msg = f"got a reply from {event.agent!r} while waiting for {_what(pending)}"
                 raise EngineError(msg)
             if event.agent != pending.agent.name:
                 msg = f"got a reply from {event.agent!r} but {pending.agent.name!r} has the floor"
                 raise EngineError(msg)
-            self._messages.append(
+            messages = self._messages
+            messages.append(
                 Message(
                     name=event.agent,
                     content=event.content,
@@ -320,7 +326,18 @@ class Engine:
                     tool_call_id=event.tool_call_id,
                 )
             )
-            self._after_message()
+            # Termination first (in this order), then the routing step.
+            view = ChatView(self._view_messages, self._model.state)
+            spec = self.spec
+            end = spec.terminate_when
+            if end is not None and end.evaluate(view):
+                self._finish("terminate_when", end.describe())
+            elif len(messages) >= self.max_round:
+                self._finish("max_round", f"max_round={self.max_round}")
+            elif view.speaker in spec.end:
+                self._finish("end agent", view.speaker)
+            else:
+                self._route(view)
         elif isinstance(event, Answer):
             if isinstance(pending, Choose):
                 self._on_choice(pending, event)
@@ -337,25 +354,28 @@ class Engine:
 
     # -- a round -----------------------------------------------------------
 
-    def _view(self) -> ChatView:
-        return ChatView(self._view_messages, self._model.state)
-
-    def _after_message(self) -> None:
-        view = self._view()
-        spec = self.spec
-        if spec.terminate_when is not None and spec.terminate_when.evaluate(view):
-            self._finish("terminate_when", spec.terminate_when.describe())
-        elif len(self._messages) >= self.max_round:
-            self._finish("max_round", f"max_round={self.max_round}")
-        elif view.speaker in spec.end:
-            self._finish("end agent", view.speaker)
-        else:
-            self._route(view)
-
     def _route(self, view: ChatView) -> None:
         source = view.speaker
+        known = self._static.get(source, _UNKNOWN)
+        if known is _UNKNOWN:
+            known = self._static[source] = _static_step(self._out[source], self.routing)
+        if known is None:
+            plan = plan_route(self._out[source], view, self.routing)
+            decisive = plan.decisive
+            if decisive is not None and not plan.pending:
+                # A guard settled it: the step's record needs no scratch state.
+                self._go(source, decisive, "guard", (decisive.target,), plan.guards)
+                return
+        else:
+            plan, move = known
+            if move is not None:  # the same single successor at every round
+                self._go(source, move[0], move[1], move[2], ())
+                return
+        self._route_step(source, plan)
+
+    def _route_step(self, source: str, plan: RoutePlan) -> None:
+        """A step that may ask a port, end the chat or fall back: kept in ``_Step``."""
         out = self._out[source]
-        plan = plan_route(out, view, self.routing)
         step = _Step(
             source=source,
             guards=list(plan.guards),
@@ -523,14 +543,45 @@ class Engine:
         return self._step
 
     def _move(self, step: _Step, edge: Edge, reason: str) -> None:
-        trigger = self._triggers[id(edge)]
+        self._fire(edge)
+        self._record(step, edge, reason)
+        self._pending = self._ask(edge.target)
+
+    def _go(
+        self,
+        source: str,
+        edge: Edge,
+        reason: str,
+        candidates: tuple[str, ...],
+        guards: tuple[GuardResult, ...],
+    ) -> None:
+        """Take ``edge`` for a step no port was asked about (what ``_move`` records then)."""
         try:
-            self._machine.events[trigger].trigger(self._model)
+            self._events[self._triggers[id(edge)]].trigger(self._model)
         except MachineError as exc:  # pragma: no cover - the second line of defence
             msg = f"the state machine refused edge {edge.source!r} -> {edge.target!r}"
             raise EngineError(msg) from exc
-        self._record(step, edge, reason)
+        self._trace.append(
+            Decision(
+                round=len(self._messages),
+                source=source,
+                candidates=candidates,
+                guards=guards,
+                edge=None if edge.index < 0 else edge.index,
+                target=edge.target,
+                reason=reason,
+            )
+        )
+        self._step = None
         self._pending = self._ask(edge.target)
+
+    def _fire(self, edge: Edge) -> None:
+        """Move the Machine along ``edge`` (it refuses an edge out of another state)."""
+        try:
+            self._events[self._triggers[id(edge)]].trigger(self._model)
+        except MachineError as exc:  # pragma: no cover - the second line of defence
+            msg = f"the state machine refused edge {edge.source!r} -> {edge.target!r}"
+            raise EngineError(msg) from exc
 
     def _record(self, step: _Step, edge: Edge | None, reason: str) -> None:
         candidates = step.candidates or ((edge.target,) if edge is not None else ())
@@ -567,11 +618,41 @@ class Engine:
         )
 
     def _ask(self, name: str) -> AskAgent | AskHuman:
-        agent = self.spec.by_name[name]
+        agent = self._by_name[name]
         view = ChatView(self._view_messages, name)
         if agent.kind == "human":
             return AskHuman(agent=agent, chat=view)
         return AskAgent(agent=agent, chat=view)
+
+
+_ASKS = (AskAgent, AskHuman)
+_UNKNOWN = object()
+
+#: A static step's single move: the edge, the reason recorded, the candidates.
+_Move = tuple[Edge, str, tuple[str, ...]]
+
+
+def _static_step(
+    out: tuple[Edge, ...], routing: Routing
+) -> tuple[RoutePlan, _Move | None] | None:
+    """An agent's step when it does not depend on the chat (see ``static_route``).
+
+    Returns ``None`` when guards or conditions must be looked at each time; else
+    the plan, and the move it settles on when no port is asked (the one open
+    successor, or the default edge), recorded as ``Engine._settle`` would.
+    """
+    plan = static_route(out, routing)
+    if plan is None:
+        return None
+    move: _Move | None = None
+    if plan.open_set:
+        targets = tuple(dict.fromkeys(e.target for e in plan.open_edges))
+        if len(targets) == 1:
+            reason = "only successor" if len(out) == 1 else "only candidate"
+            move = (plan.open_edges[0], reason, targets)
+    elif out and plan.default is not None:
+        move = (plan.default, "default edge", (plan.default.target,))
+    return plan, move
 
 
 def _attempt(answer: Answer, error: str | None) -> Attempt:

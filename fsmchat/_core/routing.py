@@ -39,6 +39,7 @@ __all__ = [
     "compile_spec",
     "plan_route",
     "routing_for_mode",
+    "static_route",
     "verdicts_error",
 ]
 
@@ -69,6 +70,9 @@ class Routing:
     )
 
 
+#: fsmchat's default routing (frozen, so every chat that takes the default shares it).
+DEFAULT_ROUTING = Routing()
+
 #: Named routings, as ``fsmchat run --mode`` and ``fsmchat bench --modes`` call them.
 MODES = ("fsm", "fsm-nl", "graph", "free")
 
@@ -86,7 +90,7 @@ def routing_for_mode(mode: str) -> Routing:
         InvalidArgument: unknown mode (with a "did you mean" hint).
     """
     if mode == "fsm":
-        return Routing()
+        return DEFAULT_ROUTING
     if mode == "fsm-nl":
         return Routing(conditions="language")
     if mode == "graph":
@@ -153,14 +157,38 @@ def plan_route(edges: Sequence[Edge], view: ChatView, routing: Routing) -> Route
         else:
             open_set = True
             break
+    default = None
+    for e in edges:
+        if e.default:
+            default = e
+            break
     return RoutePlan(
         guards=tuple(guards),
         decisive=decisive,
         pending=tuple(pending),
         open_set=open_set,
         open_edges=tuple(e for e in edges if e.unconditional) if open_set else (),
-        default=next((e for e in edges if e.default), None),
+        default=default,
     )
+
+
+def static_route(edges: Sequence[Edge], routing: Routing) -> RoutePlan | None:
+    """The plan of a step out of ``edges`` if it does not depend on the chat, else ``None``.
+
+    It does not when the walk meets no guard or condition before it stops (the
+    first usable edge is unconditional, or there is none, or the routing ignores
+    conditions): then :func:`plan_route` evaluates nothing and its plan is the
+    same at every round, so a chat computes it once per agent.
+    """
+    if routing.graph != "complete" and routing.conditions != "ignore":
+        first = next((e for e in edges if not e.default), None)
+        if first is not None and (first.when is not None or first.on is not None):
+            return None
+    return plan_route(edges, _NO_CHAT, routing)
+
+
+#: The view :func:`static_route` walks with: never read, as no guard is evaluated.
+_NO_CHAT = ChatView((), "")
 
 
 @attrs.frozen(kw_only=True)
@@ -172,12 +200,15 @@ class CompiledSpec:
         out: each agent's usable outgoing edges, in priority order.
         triggers: the Machine trigger of each edge, by ``id(edge)``.
         machine: what the engine's builder made of the edges (its Machine).
+        static: per ``Routing.conditions``, the agents' static plans (see
+            :func:`static_route`), filled in by chats as they meet each agent.
     """
 
     edges: tuple[Edge, ...]
     out: Mapping[str, tuple[Edge, ...]]
     triggers: Mapping[int, str]
     machine: Any
+    static: dict[str, dict[str, Any]] = attrs.field(factory=dict, eq=False)
 
 
 _COMPILED: dict[tuple[int, str], CompiledSpec] = {}

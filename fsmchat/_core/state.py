@@ -8,7 +8,7 @@ same at message 10 and at message 10,000).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, overload
 
 import attrs
@@ -25,8 +25,8 @@ __all__ = [
 ]
 
 
-def _to_tuple(items: Iterable[Any]) -> tuple[Any, ...]:
-    return tuple(items)
+# The built-in itself converts the per-message fields: no Python frame per message.
+_TUPLE: Any = tuple
 
 
 @attrs.frozen(kw_only=True)
@@ -41,7 +41,7 @@ class Message:
     content: str
     role: str = "user"
     tool_calls: tuple[Mapping[str, Any], ...] = attrs.field(
-        default=(), converter=_to_tuple, eq=False
+        default=(), converter=_TUPLE, eq=False
     )
     tool_call_id: str | None = None
 
@@ -120,11 +120,12 @@ class ChatView:
     def __init__(self, messages: Sequence[Message], speaker: str) -> None:
         self.messages = messages
         self.speaker = speaker
-        self.round = len(messages)
         # Guards read the last message on every routing step: skip the wrapper.
-        self._items: Sequence[Message] = (
-            messages._items if isinstance(messages, _Messages) else messages
+        items: Sequence[Message] = (
+            messages._items if type(messages) is _Messages else messages
         )
+        self._items = items
+        self.round = len(items)
 
     @property
     def last(self) -> Message | None:
