@@ -59,9 +59,9 @@ from fsmchat._core.routing import (
     Routing,
     choice_error,
     compile_spec,
+    compile_step,
     plan_route,
     routing_for_mode,
-    static_route,
     verdicts_error,
 )
 from fsmchat._core.spec import Edge, Spec
@@ -82,6 +82,7 @@ __all__ = [
     "RoutePlan",
     "Routing",
     "Unset",
+    "build_machine",
     "plan_route",
     "routing_for_mode",
 ]
@@ -119,7 +120,7 @@ class _Model:
         self.state = state
 
 
-def _build_machine(spec: Spec, edges: tuple[Edge, ...]) -> Machine:
+def build_machine(spec: Spec, edges: tuple[Edge, ...]) -> Machine:
     """The spec's Machine: one state per agent, trigger ``t<i>`` for ``edges[i]``.
 
     It has no model, so it binds no ``<trigger>()`` / ``is_<state>()`` methods
@@ -203,12 +204,12 @@ class Engine:
         assert start is not None  # Spec guarantees a start
         # Tables and Machine are the spec's, built by its first chat and shared;
         # this chat only brings its own model (the Machine keeps no reference).
-        compiled = compile_spec(spec, self.routing.graph, _build_machine)
+        compiled = compile_spec(spec, self.routing.graph, build_machine)
         self._out = compiled.out
         self._triggers = compiled.triggers
         self._machine: Machine = compiled.machine
         self._events = self._machine.events
-        self._static = compiled.static.setdefault(self.routing.conditions, {})
+        self._walks = compiled.walks.setdefault(self.routing.conditions, {})
         self._by_name = spec.by_name
         self._model = _Model(start)
         first = spec.message if message is UNSET else message
@@ -356,21 +357,22 @@ class Engine:
 
     def _route(self, view: ChatView) -> None:
         source = view.speaker
-        known = self._static.get(source, _UNKNOWN)
-        if known is _UNKNOWN:
-            known = self._static[source] = _static_step(self._out[source], self.routing)
+        known = self._walks.get(source)
         if known is None:
-            plan = plan_route(self._out[source], view, self.routing)
-            decisive = plan.decisive
-            if decisive is not None and not plan.pending:
-                # A guard settled it: the step's record needs no scratch state.
-                self._go(source, decisive, "guard", (decisive.target,), plan.guards)
-                return
+            known = self._walks[source] = compile_step(self._out[source], self.routing)
+        walk, move = known
+        if move is not None:  # the same single successor at every round
+            self._go(source, move[0], move[1], move[2], ())
+            return
+        if walk.static is not None:
+            plan = walk.static
         else:
-            plan, move = known
-            if move is not None:  # the same single successor at every round
-                self._go(source, move[0], move[1], move[2], ())
+            guards, decisive, pending = walk.settle(view)
+            if decisive is not None and not pending:
+                # A guard settled it: the step's record needs no scratch state.
+                self._go(source, decisive, "guard", (decisive.target,), guards)
                 return
+            plan = walk.plan_of(guards, decisive, pending)
         self._route_step(source, plan)
 
     def _route_step(self, source: str, plan: RoutePlan) -> None:
@@ -387,7 +389,7 @@ class Engine:
         )
         self._step = step
         if not out:
-            self._record(step, None, "no successor")
+            self._record_end(step, "no successor")
             self._finish("no successor", source)
         elif plan.pending:
             step.kind = "judge"
@@ -543,9 +545,9 @@ class Engine:
         return self._step
 
     def _move(self, step: _Step, edge: Edge, reason: str) -> None:
-        self._fire(edge)
-        self._record(step, edge, reason)
-        self._pending = self._ask(edge.target)
+        candidates = step.candidates or (edge.target,)
+        guards, attempts = tuple(step.guards), tuple(step.attempts)
+        self._go(step.source, edge, reason, candidates, guards, step.kind, attempts)
 
     def _go(
         self,
@@ -554,8 +556,10 @@ class Engine:
         reason: str,
         candidates: tuple[str, ...],
         guards: tuple[GuardResult, ...],
+        kind: str | None = None,
+        attempts: tuple[Attempt, ...] = (),
     ) -> None:
-        """Take ``edge`` for a step no port was asked about (what ``_move`` records then)."""
+        """Fire ``edge`` through the Machine, record the step, ask its target."""
         try:
             self._events[self._triggers[id(edge)]].trigger(self._model)
         except MachineError as exc:  # pragma: no cover - the second line of defence
@@ -567,6 +571,8 @@ class Engine:
                 source=source,
                 candidates=candidates,
                 guards=guards,
+                kind=kind,
+                attempts=attempts,
                 edge=None if edge.index < 0 else edge.index,
                 target=edge.target,
                 reason=reason,
@@ -575,26 +581,16 @@ class Engine:
         self._step = None
         self._pending = self._ask(edge.target)
 
-    def _fire(self, edge: Edge) -> None:
-        """Move the Machine along ``edge`` (it refuses an edge out of another state)."""
-        try:
-            self._events[self._triggers[id(edge)]].trigger(self._model)
-        except MachineError as exc:  # pragma: no cover - the second line of defence
-            msg = f"the state machine refused edge {edge.source!r} -> {edge.target!r}"
-            raise EngineError(msg) from exc
-
-    def _record(self, step: _Step, edge: Edge | None, reason: str) -> None:
-        candidates = step.candidates or ((edge.target,) if edge is not None else ())
+    def _record_end(self, step: _Step, reason: str) -> None:
+        """Record a step that ends the chat without a move (no successor, no route)."""
         self._trace.append(
             Decision(
                 round=len(self._messages),
                 source=step.source,
-                candidates=candidates,
+                candidates=step.candidates,
                 guards=tuple(step.guards),
                 kind=step.kind,
                 attempts=tuple(step.attempts),
-                edge=None if edge is None or edge.index < 0 else edge.index,
-                target=None if edge is None else edge.target,
                 reason=reason,
             )
         )
@@ -607,7 +603,7 @@ class Engine:
             round=len(self._messages),
             evaluated=step.guards,
         )
-        self._record(step, None, "no route")
+        self._record_end(step, "no route")
         self._finish("no route", str(error), error)
 
     def _finish(self, reason: str, detail: str, error: NoRoute | None = None) -> None:
@@ -626,33 +622,6 @@ class Engine:
 
 
 _ASKS = (AskAgent, AskHuman)
-_UNKNOWN = object()
-
-#: A static step's single move: the edge, the reason recorded, the candidates.
-_Move = tuple[Edge, str, tuple[str, ...]]
-
-
-def _static_step(
-    out: tuple[Edge, ...], routing: Routing
-) -> tuple[RoutePlan, _Move | None] | None:
-    """An agent's step when it does not depend on the chat (see ``static_route``).
-
-    Returns ``None`` when guards or conditions must be looked at each time; else
-    the plan, and the move it settles on when no port is asked (the one open
-    successor, or the default edge), recorded as ``Engine._settle`` would.
-    """
-    plan = static_route(out, routing)
-    if plan is None:
-        return None
-    move: _Move | None = None
-    if plan.open_set:
-        targets = tuple(dict.fromkeys(e.target for e in plan.open_edges))
-        if len(targets) == 1:
-            reason = "only successor" if len(out) == 1 else "only candidate"
-            move = (plan.open_edges[0], reason, targets)
-    elif out and plan.default is not None:
-        move = (plan.default, "default edge", (plan.default.target,))
-    return plan, move
 
 
 def _attempt(answer: Answer, error: str | None) -> Attempt:

@@ -27,7 +27,7 @@ import attrs
 
 from fsmchat._core.errors import NoRoute
 from fsmchat._core.spec import AgentSpec
-from fsmchat._core.state import _TUPLE, ChatView, Message, Usage
+from fsmchat._core.state import ChatView, Message, Usage, _to_tuple
 
 __all__ = [
     "Answer",
@@ -144,7 +144,7 @@ class Reply:
     content: str
     role: str = "assistant"
     tool_calls: tuple[Mapping[str, Any], ...] = attrs.field(
-        default=(), converter=_TUPLE, eq=False
+        default=(), converter=_to_tuple, eq=False
     )
     tool_call_id: str | None = None
     usage: Usage | None = None

@@ -8,7 +8,7 @@ same at message 10 and at message 10,000).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, overload
 
 import attrs
@@ -25,8 +25,8 @@ __all__ = [
 ]
 
 
-# The built-in itself converts the per-message fields: no Python frame per message.
-_TUPLE: Any = tuple
+def _to_tuple(items: Iterable[Any]) -> tuple[Any, ...]:
+    return tuple(items)
 
 
 @attrs.frozen(kw_only=True)
@@ -41,7 +41,7 @@ class Message:
     content: str
     role: str = "user"
     tool_calls: tuple[Mapping[str, Any], ...] = attrs.field(
-        default=(), converter=_TUPLE, eq=False
+        default=(), converter=_to_tuple, eq=False
     )
     tool_call_id: str | None = None
 

@@ -242,7 +242,8 @@ def _check_ports(spec: Spec, routing: Routing, ports: _Ports) -> None:
                 f"(CLI: --config OAI_CONFIG_LIST), or give it a responder"
             )
             raise InvalidArgument(msg)
-    if needs_judge(spec, routing):
+    judge, choice = _needs(spec, routing)
+    if judge:
         if ports.selector is None or not getattr(ports.selector, "can_judge", False):
             edge = next(e for e in spec.transitions if e.on is not None)
             msg = (
@@ -252,13 +253,26 @@ def _check_ports(spec: Spec, routing: Routing, ports: _Ports) -> None:
                 f"those edges deterministic 'when' guards"
             )
             raise InvalidArgument(msg)
-    elif needs_choice(spec, routing) and ports.selector is None:
+    elif choice and ports.selector is None:
         msg = (
             f"spec {spec.name!r} leaves some choices of the next speaker open: "
             f"pass a selector (round_robin, random with a seed, manual, a callable, "
             f"or a model)"
         )
         raise InvalidArgument(msg)
+
+
+_NEEDS: dict[tuple[int, Routing], tuple[bool, bool]] = {}
+
+
+def _needs(spec: Spec, routing: Routing) -> tuple[bool, bool]:
+    """``(needs_judge, needs_choice)``, worked out once per spec object and routing."""
+    key = (id(spec), routing)
+    found = _NEEDS.get(key)
+    if found is None:
+        found = _NEEDS[key] = (needs_judge(spec, routing), needs_choice(spec, routing))
+        weakref.finalize(spec, _NEEDS.pop, key, None)
+    return found
 
 
 def check_ports(

@@ -9,13 +9,19 @@ from pathlib import Path
 from typing import Any
 
 from fsmchat._core.build import parse_spec
-from fsmchat._core.check import SPEC_SUFFIXES, check_text
 from fsmchat._core.errors import InvalidArgument, Problem, SpecError
 from fsmchat._core.source import MAX_SPEC_BYTES
 from fsmchat._core.spec import Spec
 from fsmchat._run.resolve import resolve_spec
 
 __all__ = ["check_paths", "collect_spec_files", "load_spec", "read_text", "write_json"]
+
+
+def _suffixes() -> tuple[str, ...]:
+    # The checker is loaded by the commands that check, not by ``fsmchat run``.
+    from fsmchat._core.check import SPEC_SUFFIXES
+
+    return SPEC_SUFFIXES
 
 
 def load_spec(
@@ -69,7 +75,7 @@ def collect_spec_files(paths: Iterable[str | os.PathLike[str]]) -> list[str]:
             found = sorted(
                 str(f)
                 for f in _walk(p)
-                if f.suffix.lower() in SPEC_SUFFIXES and f.is_file()
+                if f.suffix.lower() in _suffixes() and f.is_file()
             )
             files.extend(found)
         elif p.exists():
@@ -111,6 +117,8 @@ def check_paths(paths: Iterable[str | os.PathLike[str]]) -> list[Problem]:
         if problem is not None:
             problems.append(problem)
         else:
+            from fsmchat._core.check import check_text
+
             problems.extend(check_text(text, path=name))
     return problems
 

@@ -96,8 +96,9 @@ def _command(params: dict[str, Any]) -> str:
     is_flag=True,
     help="Measure the engine's performance figures (overhead vs agents and "
     "history, load + check of a 10,000-agent spec, prompt size vs chat length, "
-    "concurrent chats over loopback HTTP, chat setup vs spec size, import time) "
-    "instead of the accuracy benchmark.",
+    "concurrent chats over loopback HTTP, chat setup vs spec size, import time, "
+    "and a round, a model call and a CLI run beside their floors: one transitions "
+    "trigger, a bare HTTP POST, python -c pass) instead of the accuracy benchmark.",
 )
 @click.option(
     "--config",
@@ -236,6 +237,7 @@ def _run_bench(cfg: Any, out: Path, command: str, *, chart: bool) -> None:
 
 def _run_perf(out: Path, command: str) -> None:
     from fsmchat.bench.perf import (
+        FloorConfig,
         PerfConfig,
         ScaleConfig,
         render_perf,
@@ -246,7 +248,9 @@ def _run_perf(out: Path, command: str) -> None:
     def note(text: str) -> None:
         click.echo(f"perf: {text}", err=True)
 
-    figures = run_perf(PerfConfig(), scale=ScaleConfig(), progress=note)
+    figures = run_perf(
+        PerfConfig(), scale=ScaleConfig(), floor=FloorConfig(), progress=note
+    )
     write_perf(figures, out, command=command)
     click.echo(render_perf(figures))
     click.echo(f"wrote {out / 'perf.json'} and {out / 'perf.md'}", err=True)
