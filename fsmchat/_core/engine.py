@@ -53,11 +53,13 @@ from fsmchat._core.events import (
 )
 from fsmchat._core.prompts import answer_problem, capped_answer
 from fsmchat._core.routing import (
+    DEFAULT_ROUTING,
     MODES,
     RoutePlan,
     Routing,
     choice_error,
     compile_spec,
+    compile_step,
     plan_route,
     routing_for_mode,
     verdicts_error,
@@ -80,6 +82,7 @@ __all__ = [
     "RoutePlan",
     "Routing",
     "Unset",
+    "build_machine",
     "plan_route",
     "routing_for_mode",
 ]
@@ -117,7 +120,7 @@ class _Model:
         self.state = state
 
 
-def _build_machine(spec: Spec, edges: tuple[Edge, ...]) -> Machine:
+def build_machine(spec: Spec, edges: tuple[Edge, ...]) -> Machine:
     """The spec's Machine: one state per agent, trigger ``t<i>`` for ``edges[i]``.
 
     It has no model, so it binds no ``<trigger>()`` / ``is_<state>()`` methods
@@ -182,7 +185,7 @@ class Engine:
         max_round: int | None = None,
     ) -> None:
         self.spec = spec
-        self.routing = routing or Routing()
+        self.routing = routing or DEFAULT_ROUTING
         self.max_retries = (
             spec.selection.max_retries if max_retries is None else max_retries
         )
@@ -201,10 +204,13 @@ class Engine:
         assert start is not None  # Spec guarantees a start
         # Tables and Machine are the spec's, built by its first chat and shared;
         # this chat only brings its own model (the Machine keeps no reference).
-        compiled = compile_spec(spec, self.routing.graph, _build_machine)
+        compiled = compile_spec(spec, self.routing.graph, build_machine)
         self._out = compiled.out
         self._triggers = compiled.triggers
         self._machine: Machine = compiled.machine
+        self._events = self._machine.events
+        self._walks = compiled.walks.setdefault(self.routing.conditions, {})
+        self._by_name = spec.by_name
         self._model = _Model(start)
         first = spec.message if message is UNSET else message
         self._pending: Request = self._ask(start)
@@ -305,13 +311,14 @@ class Engine:
     def _dispatch(self, event: Event) -> None:
         pending = self._pending
         if isinstance(event, Reply):
-            if not isinstance(pending, AskAgent | AskHuman):
+            if not isinstance(pending, _ASKS):
                 msg = f"got a reply from {event.agent!r} while waiting for {_what(pending)}"
                 raise EngineError(msg)
             if event.agent != pending.agent.name:
                 msg = f"got a reply from {event.agent!r} but {pending.agent.name!r} has the floor"
                 raise EngineError(msg)
-            self._messages.append(
+            messages = self._messages
+            messages.append(
                 Message(
                     name=event.agent,
                     content=event.content,
@@ -320,7 +327,18 @@ class Engine:
                     tool_call_id=event.tool_call_id,
                 )
             )
-            self._after_message()
+            # Termination first (in this order), then the routing step.
+            view = ChatView(self._view_messages, self._model.state)
+            spec = self.spec
+            end = spec.terminate_when
+            if end is not None and end.evaluate(view):
+                self._finish("terminate_when", end.describe())
+            elif len(messages) >= self.max_round:
+                self._finish("max_round", f"max_round={self.max_round}")
+            elif view.speaker in spec.end:
+                self._finish("end agent", view.speaker)
+            else:
+                self._route(view)
         elif isinstance(event, Answer):
             if isinstance(pending, Choose):
                 self._on_choice(pending, event)
@@ -337,25 +355,29 @@ class Engine:
 
     # -- a round -----------------------------------------------------------
 
-    def _view(self) -> ChatView:
-        return ChatView(self._view_messages, self._model.state)
-
-    def _after_message(self) -> None:
-        view = self._view()
-        spec = self.spec
-        if spec.terminate_when is not None and spec.terminate_when.evaluate(view):
-            self._finish("terminate_when", spec.terminate_when.describe())
-        elif len(self._messages) >= self.max_round:
-            self._finish("max_round", f"max_round={self.max_round}")
-        elif view.speaker in spec.end:
-            self._finish("end agent", view.speaker)
-        else:
-            self._route(view)
-
     def _route(self, view: ChatView) -> None:
         source = view.speaker
+        known = self._walks.get(source)
+        if known is None:
+            known = self._walks[source] = compile_step(self._out[source], self.routing)
+        walk, move = known
+        if move is not None:  # the same single successor at every round
+            self._go(source, move[0], move[1], move[2], ())
+            return
+        if walk.static is not None:
+            plan = walk.static
+        else:
+            guards, decisive, pending = walk.settle(view)
+            if decisive is not None and not pending:
+                # A guard settled it: the step's record needs no scratch state.
+                self._go(source, decisive, "guard", (decisive.target,), guards)
+                return
+            plan = walk.plan_of(guards, decisive, pending)
+        self._route_step(source, plan)
+
+    def _route_step(self, source: str, plan: RoutePlan) -> None:
+        """A step that may ask a port, end the chat or fall back: kept in ``_Step``."""
         out = self._out[source]
-        plan = plan_route(out, view, self.routing)
         step = _Step(
             source=source,
             guards=list(plan.guards),
@@ -367,7 +389,7 @@ class Engine:
         )
         self._step = step
         if not out:
-            self._record(step, None, "no successor")
+            self._record_end(step, "no successor")
             self._finish("no successor", source)
         elif plan.pending:
             step.kind = "judge"
@@ -523,27 +545,52 @@ class Engine:
         return self._step
 
     def _move(self, step: _Step, edge: Edge, reason: str) -> None:
-        trigger = self._triggers[id(edge)]
+        candidates = step.candidates or (edge.target,)
+        guards, attempts = tuple(step.guards), tuple(step.attempts)
+        self._go(step.source, edge, reason, candidates, guards, step.kind, attempts)
+
+    def _go(
+        self,
+        source: str,
+        edge: Edge,
+        reason: str,
+        candidates: tuple[str, ...],
+        guards: tuple[GuardResult, ...],
+        kind: str | None = None,
+        attempts: tuple[Attempt, ...] = (),
+    ) -> None:
+        """Fire ``edge`` through the Machine, record the step, ask its target."""
         try:
-            self._machine.events[trigger].trigger(self._model)
+            self._events[self._triggers[id(edge)]].trigger(self._model)
         except MachineError as exc:  # pragma: no cover - the second line of defence
             msg = f"the state machine refused edge {edge.source!r} -> {edge.target!r}"
             raise EngineError(msg) from exc
-        self._record(step, edge, reason)
+        self._trace.append(
+            Decision(
+                round=len(self._messages),
+                source=source,
+                candidates=candidates,
+                guards=guards,
+                kind=kind,
+                attempts=attempts,
+                edge=None if edge.index < 0 else edge.index,
+                target=edge.target,
+                reason=reason,
+            )
+        )
+        self._step = None
         self._pending = self._ask(edge.target)
 
-    def _record(self, step: _Step, edge: Edge | None, reason: str) -> None:
-        candidates = step.candidates or ((edge.target,) if edge is not None else ())
+    def _record_end(self, step: _Step, reason: str) -> None:
+        """Record a step that ends the chat without a move (no successor, no route)."""
         self._trace.append(
             Decision(
                 round=len(self._messages),
                 source=step.source,
-                candidates=candidates,
+                candidates=step.candidates,
                 guards=tuple(step.guards),
                 kind=step.kind,
                 attempts=tuple(step.attempts),
-                edge=None if edge is None or edge.index < 0 else edge.index,
-                target=None if edge is None else edge.target,
                 reason=reason,
             )
         )
@@ -556,7 +603,7 @@ class Engine:
             round=len(self._messages),
             evaluated=step.guards,
         )
-        self._record(step, None, "no route")
+        self._record_end(step, "no route")
         self._finish("no route", str(error), error)
 
     def _finish(self, reason: str, detail: str, error: NoRoute | None = None) -> None:
@@ -567,11 +614,14 @@ class Engine:
         )
 
     def _ask(self, name: str) -> AskAgent | AskHuman:
-        agent = self.spec.by_name[name]
+        agent = self._by_name[name]
         view = ChatView(self._view_messages, name)
         if agent.kind == "human":
             return AskHuman(agent=agent, chat=view)
         return AskAgent(agent=agent, chat=view)
+
+
+_ASKS = (AskAgent, AskHuman)
 
 
 def _attempt(answer: Answer, error: str | None) -> Attempt:

@@ -35,10 +35,13 @@ __all__ = [
     "CompiledSpec",
     "RoutePlan",
     "Routing",
+    "Walk",
     "choice_error",
     "compile_spec",
+    "compile_step",
     "plan_route",
     "routing_for_mode",
+    "static_route",
     "verdicts_error",
 ]
 
@@ -69,6 +72,9 @@ class Routing:
     )
 
 
+#: fsmchat's default routing (frozen, so every chat that takes the default shares it).
+DEFAULT_ROUTING = Routing()
+
 #: Named routings, as ``fsmchat run --mode`` and ``fsmchat bench --modes`` call them.
 MODES = ("fsm", "fsm-nl", "graph", "free")
 
@@ -86,7 +92,7 @@ def routing_for_mode(mode: str) -> Routing:
         InvalidArgument: unknown mode (with a "did you mean" hint).
     """
     if mode == "fsm":
-        return Routing()
+        return DEFAULT_ROUTING
     if mode == "fsm-nl":
         return Routing(conditions="language")
     if mode == "graph":
@@ -126,41 +132,144 @@ class RoutePlan:
 def plan_route(edges: Sequence[Edge], view: ChatView, routing: Routing) -> RoutePlan:
     """Walk ``edges`` (out of ``view.speaker``, in order) as a routing step does.
 
-    This is the one implementation of the edge-order rules; the engine, the
-    transcript verifier and resume all call it. It evaluates deterministic
-    guards (pure) and asks nobody.
+    This is the one implementation of the edge-order rules (:class:`Walk`); the
+    engine, the transcript verifier and resume all use it. It evaluates
+    deterministic guards (pure) and asks nobody.
     """
-    if routing.graph == "complete" or routing.conditions == "ignore":
-        return RoutePlan(open_set=bool(edges), open_edges=tuple(edges))
-    language = routing.conditions == "language"
-    guards: list[GuardResult] = []
-    pending: list[Edge] = []
-    decisive = None
-    open_set = False
-    for e in edges:
-        if e.default:
-            continue
-        if e.when is not None and not (language and e.on is not None):
-            held = e.when.evaluate(view)
-            guards.append(
-                GuardResult(edge=e.index, target=e.target, kind="when", result=held)
-            )
-            if held:
-                decisive = e
+    return Walk(edges, routing).plan(view)
+
+
+def static_route(edges: Sequence[Edge], routing: Routing) -> RoutePlan | None:
+    """The plan of a step out of ``edges`` if it does not depend on the chat, else ``None``.
+
+    It does not when the walk meets no guard or condition before it stops (the
+    first usable edge is unconditional, or there is none, or the routing ignores
+    conditions): then the plan is the same at every round.
+    """
+    return Walk(edges, routing).static
+
+
+class Walk:
+    """One agent's outgoing edges, compiled for a routing: the routing step's walk.
+
+    Edges are walked in order (order is priority): a ``default`` edge is skipped
+    (it is the fallback); a ``when`` guard is evaluated, and the first that holds
+    settles the step (in ``language`` mode an edge with an ``on`` text is judged
+    instead); an ``on``-only edge is left for a model to judge; an unconditional
+    edge opens the set of every unconditional successor and ends the walk. With
+    ``graph="complete"`` or ``conditions="ignore"`` every edge is open.
+
+    What does not depend on the chat is worked out once, here: which edges are
+    evaluated, the default edge, the open set, the two possible
+    :class:`GuardResult` of each guard, and the whole plan when nothing needs
+    evaluating (:attr:`static`). A chat keeps one walk per agent.
+    """
+
+    __slots__ = ("default", "open_edges", "open_set", "static", "steps")
+
+    def __init__(self, edges: Sequence[Edge], routing: Routing) -> None:
+        self.static: RoutePlan | None = None
+        self.steps: tuple[tuple[Edge, Any, GuardResult | None, GuardResult | None], ...]
+        if routing.graph == "complete" or routing.conditions == "ignore":
+            self.steps, self.default = (), None
+            self.open_set, self.open_edges = bool(edges), tuple(edges)
+            self.static = RoutePlan(open_set=self.open_set, open_edges=self.open_edges)
+            return
+        language = routing.conditions == "language"
+        steps: list[tuple[Edge, Any, GuardResult | None, GuardResult | None]] = []
+        self.open_set = False
+        for e in edges:
+            if e.default:
+                continue
+            if e.when is not None and not (language and e.on is not None):
+                no, yes = (
+                    GuardResult(edge=e.index, target=e.target, kind="when", result=r)
+                    for r in (False, True)
+                )
+                steps.append((e, e.when, no, yes))
+            elif e.on is not None:
+                steps.append((e, None, None, None))
+            else:
+                self.open_set = True
                 break
-        elif e.on is not None:
-            pending.append(e)
-        else:
-            open_set = True
-            break
-    return RoutePlan(
-        guards=tuple(guards),
-        decisive=decisive,
-        pending=tuple(pending),
-        open_set=open_set,
-        open_edges=tuple(e for e in edges if e.unconditional) if open_set else (),
-        default=next((e for e in edges if e.default), None),
-    )
+        self.steps = tuple(steps)
+        self.default = next((e for e in edges if e.default), None)
+        self.open_edges = (
+            tuple(e for e in edges if e.unconditional) if self.open_set else ()
+        )
+        if not steps:
+            self.static = self.plan_of((), None, ())
+
+    def settle(
+        self, view: ChatView
+    ) -> tuple[tuple[GuardResult, ...], Edge | None, tuple[Edge, ...]]:
+        """Evaluate the guards in order: ``(guards, decisive edge, pending edges)``."""
+        guards: list[GuardResult] = []
+        pending: list[Edge] = []
+        for e, guard, no, yes in self.steps:
+            if guard is None:
+                pending.append(e)
+                continue
+            held = guard.evaluate(view)
+            if held is True or held is False:  # the usual case: a shared result
+                guards.append(yes if held else no)  # type: ignore[arg-type]
+            else:  # a guard of the user's that answered another truthy value
+                guards.append(
+                    GuardResult(edge=e.index, target=e.target, kind="when", result=held)
+                )
+            if held:
+                return tuple(guards), e, tuple(pending)
+        return tuple(guards), None, tuple(pending)
+
+    def plan_of(
+        self,
+        guards: tuple[GuardResult, ...],
+        decisive: Edge | None,
+        pending: tuple[Edge, ...],
+    ) -> RoutePlan:
+        """The :class:`RoutePlan` of a walk that ended as :meth:`settle` says."""
+        opened = decisive is None and self.open_set
+        return RoutePlan(
+            guards=guards,
+            decisive=decisive,
+            pending=pending,
+            open_set=opened,
+            open_edges=self.open_edges if opened else (),
+            default=self.default,
+        )
+
+    def plan(self, view: ChatView) -> RoutePlan:
+        """The step's plan at ``view`` (see :func:`plan_route`)."""
+        if self.static is not None:
+            return self.static
+        return self.plan_of(*self.settle(view))
+
+
+#: A static step's single move: the edge, the reason recorded, the candidates.
+Move = tuple[Edge, str, tuple[str, ...]]
+
+
+def compile_step(out: tuple[Edge, ...], routing: Routing) -> tuple[Walk, Move | None]:
+    """An agent's routing step, compiled: its walk, and its move if always the same.
+
+    When the step does not depend on the chat (``Walk.static``) and settles
+    without a port (the one open successor, or the default edge), the move is
+    worked out once: the edge, and the reason and candidates the engine records
+    for it (as it would settling the step at each round).
+    """
+    walk = Walk(out, routing)
+    plan = walk.static
+    move: Move | None = None
+    if plan is None:
+        return walk, move
+    if plan.open_set:
+        targets = tuple(dict.fromkeys(e.target for e in plan.open_edges))
+        if len(targets) == 1:
+            reason = "only successor" if len(out) == 1 else "only candidate"
+            move = (plan.open_edges[0], reason, targets)
+    elif out and plan.default is not None:
+        move = (plan.default, "default edge", (plan.default.target,))
+    return walk, move
 
 
 @attrs.frozen(kw_only=True)
@@ -172,12 +281,15 @@ class CompiledSpec:
         out: each agent's usable outgoing edges, in priority order.
         triggers: the Machine trigger of each edge, by ``id(edge)``.
         machine: what the engine's builder made of the edges (its Machine).
+        walks: per ``Routing.conditions``, each agent's compiled step (its
+            :class:`Walk`, ...), filled in by the chats as they meet the agent.
     """
 
     edges: tuple[Edge, ...]
     out: Mapping[str, tuple[Edge, ...]]
     triggers: Mapping[int, str]
     machine: Any
+    walks: dict[str, dict[str, Any]] = attrs.field(factory=dict, eq=False)
 
 
 _COMPILED: dict[tuple[int, str], CompiledSpec] = {}

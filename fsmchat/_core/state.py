@@ -120,11 +120,12 @@ class ChatView:
     def __init__(self, messages: Sequence[Message], speaker: str) -> None:
         self.messages = messages
         self.speaker = speaker
-        self.round = len(messages)
         # Guards read the last message on every routing step: skip the wrapper.
-        self._items: Sequence[Message] = (
-            messages._items if isinstance(messages, _Messages) else messages
+        items: Sequence[Message] = (
+            messages._items if type(messages) is _Messages else messages
         )
+        self._items = items
+        self.round = len(items)
 
     @property
     def last(self) -> Message | None:

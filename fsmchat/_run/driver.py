@@ -26,9 +26,9 @@ from fsmchat._core.events import (
     AskHuman,
     Finished,
     Reply,
-    Request,
     Stop,
 )
+from fsmchat._core.routing import DEFAULT_ROUTING
 from fsmchat._core.spec import AgentSpec, Spec
 from fsmchat._core.state import Decision, Message, Usage
 from fsmchat._run.ports import (
@@ -193,20 +193,36 @@ AnyResponder = Responder | AsyncResponder | TurnResponder | AsyncTurnResponder
 AnyHuman = Human | AsyncHuman
 
 
-@attrs.define
 class _Ports:
-    selector: AnySelector | None
-    responders: Mapping[str, AnyResponder]
-    llm: AnyResponder | None
-    human: AnyHuman | None
-    function: FunctionResponder = attrs.Factory(FunctionResponder)
+    """The ports of one chat; each agent's responder is looked up once."""
+
+    __slots__ = ("_for", "function", "human", "llm", "responders", "selector")
+
+    def __init__(
+        self,
+        selector: AnySelector | None,
+        responders: Mapping[str, AnyResponder],
+        llm: AnyResponder | None,
+        human: AnyHuman | None,
+    ) -> None:
+        self.selector = selector
+        self.responders = responders
+        self.llm = llm
+        self.human = human
+        self.function = FunctionResponder()
+        self._for: dict[str, AnyResponder | None] = {}
 
     def responder_for(self, agent: AgentSpec) -> AnyResponder | None:
-        if agent.name in self.responders:
-            return self.responders[agent.name]
-        if agent.kind == "function":
-            return self.function
-        return self.llm
+        found = self._for.get(agent.name, self)
+        if found is self:
+            if agent.name in self.responders:
+                found = self.responders[agent.name]
+            elif agent.kind == "function":
+                found = self.function
+            else:
+                found = self.llm
+            self._for[agent.name] = found
+        return found  # type: ignore[return-value]
 
 
 def _check_ports(spec: Spec, routing: Routing, ports: _Ports) -> None:
@@ -226,7 +242,8 @@ def _check_ports(spec: Spec, routing: Routing, ports: _Ports) -> None:
                 f"(CLI: --config OAI_CONFIG_LIST), or give it a responder"
             )
             raise InvalidArgument(msg)
-    if needs_judge(spec, routing):
+    judge, choice = _needs(spec, routing)
+    if judge:
         if ports.selector is None or not getattr(ports.selector, "can_judge", False):
             edge = next(e for e in spec.transitions if e.on is not None)
             msg = (
@@ -236,13 +253,26 @@ def _check_ports(spec: Spec, routing: Routing, ports: _Ports) -> None:
                 f"those edges deterministic 'when' guards"
             )
             raise InvalidArgument(msg)
-    elif needs_choice(spec, routing) and ports.selector is None:
+    elif choice and ports.selector is None:
         msg = (
             f"spec {spec.name!r} leaves some choices of the next speaker open: "
             f"pass a selector (round_robin, random with a seed, manual, a callable, "
             f"or a model)"
         )
         raise InvalidArgument(msg)
+
+
+_NEEDS: dict[tuple[int, Routing], tuple[bool, bool]] = {}
+
+
+def _needs(spec: Spec, routing: Routing) -> tuple[bool, bool]:
+    """``(needs_judge, needs_choice)``, worked out once per spec object and routing."""
+    key = (id(spec), routing)
+    found = _NEEDS.get(key)
+    if found is None:
+        found = _NEEDS[key] = (needs_judge(spec, routing), needs_choice(spec, routing))
+        weakref.finalize(spec, _NEEDS.pop, key, None)
+    return found
 
 
 def check_ports(
@@ -264,7 +294,7 @@ def check_ports(
             message says which and what to pass.
     """
     ports = _Ports(selector, responders or {}, llm, human)
-    _check_ports(spec, routing or Routing(), ports)
+    _check_ports(spec, routing or DEFAULT_ROUTING, ports)
 
 
 class _Run:
@@ -287,19 +317,17 @@ class _Run:
         self.engine_seconds = 0.0
         self.flush()
 
-    def next(self) -> Request:
-        t0 = time.perf_counter()
-        req = self.engine.next_request()
-        self.engine_seconds += time.perf_counter() - t0
-        return req
-
     def feed(self, event: Reply | Answer | Stop) -> None:
+        """Feed ``event`` to the engine, timing it, then report what it added.
+
+        (``next_request`` only hands back the pending request: it is not timed.)
+        """
         if isinstance(event, Reply) and event.usage is not None:
             prev = self.agent_usage.get(event.agent, UsageCount())
             self.agent_usage[event.agent] = prev.add(event.usage)
-        t0 = time.perf_counter()
+        t0 = _clock()
         self.engine.receive(event)
-        self.engine_seconds += time.perf_counter() - t0
+        self.engine_seconds += _clock() - t0
         self.flush()
 
     def flush(self) -> None:
@@ -308,13 +336,12 @@ class _Run:
             for message in eng.messages_since(self.seen_messages):
                 self.on_message(message)
                 self.seen_messages += 1
-        if self.seen_decisions < eng.steps:
-            for decision in eng.trace_since(self.seen_decisions):
-                self.seen_decisions += 1
-                if decision.attempts or decision.target is None:
-                    _log_decision(decision)
-                if self.on_decision is not None:
-                    self.on_decision(decision)
+        for decision in eng.trace_since(self.seen_decisions):
+            self.seen_decisions += 1
+            if decision.attempts or decision.target is None:
+                _log_decision(decision)
+            if self.on_decision is not None:
+                self.on_decision(decision)
 
     def result(self, finished: Finished) -> ChatResult:
         routing = UsageCount()
@@ -331,6 +358,9 @@ class _Run:
             routing_usage=routing,
             engine_seconds=self.engine_seconds,
         )
+
+
+_clock = time.perf_counter
 
 
 def _log_decision(decision: Decision) -> None:
@@ -376,13 +406,8 @@ def _options(
     return opts
 
 
-@attrs.frozen
-class _Call:
-    """A port call the chat loop needs made: ``port.method(arg)``."""
-
-    port: Any
-    method: str
-    arg: Any
+#: A port call the chat loop needs made: ``port.method(arg)``, as ``(port, method, arg)``.
+_Call = tuple[Any, str, Any]
 
 
 def _start(
@@ -397,13 +422,13 @@ def _start(
     if engine is not None:
         _check_ports(spec, engine.routing, ports)
         return _Run(engine, on_message, on_decision, skip_existing=True)
-    routing = routing or Routing()
+    routing = routing or DEFAULT_ROUTING
     spec = _bound(spec)  # binds fsmchat.examples, refuses other unbound code
     _check_ports(spec, routing, ports)
     return _Run(Engine(spec, routing=routing, **options), on_message, on_decision)
 
 
-_BOUND: dict[int, Spec] = {}
+_BOUND: dict[int, Spec | None] = {}
 
 
 def _bound(spec: Spec) -> Spec:
@@ -411,14 +436,15 @@ def _bound(spec: Spec) -> Spec:
 
     Binding makes a new spec; doing it per chat would also make every chat
     compile its own (see :func:`fsmchat._core.routing.compile_spec`). The copy
-    lives as long as ``spec`` does.
+    lives as long as ``spec`` does; ``None`` marks a spec that was bound already
+    (kept by id, so the table does not keep it alive).
     """
-    found = _BOUND.get(id(spec))
-    if found is None:
-        found = resolve_spec(spec)
-        if found is not spec:
-            _BOUND[id(spec)] = found
-            weakref.finalize(spec, _BOUND.pop, id(spec), None)
+    key = id(spec)
+    if key in _BOUND:
+        return _BOUND[key] or spec
+    found = resolve_spec(spec)
+    _BOUND[key] = None if found is spec else found
+    weakref.finalize(spec, _BOUND.pop, key, None)
     return found
 
 
@@ -427,21 +453,22 @@ def _loop(run: _Run, ports: _Ports) -> Generator[_Call, Any, ChatResult]:
 
     :func:`run_chat` makes the calls directly, :func:`arun_chat` awaits them.
     """
+    engine = run.engine
     while True:
-        req = run.next()
-        if isinstance(req, Finished):
-            return run.result(req)
+        req = engine.next_request()
         if isinstance(req, AskAgent):
-            run.feed((yield _Call(ports.responder_for(req.agent), "respond", req)))
+            run.feed((yield (ports.responder_for(req.agent), "respond", req)))
+        elif isinstance(req, Finished):
+            return run.result(req)
         elif isinstance(req, AskHuman):
             responder = ports.responders.get(req.agent.name)
             if responder is not None:
-                run.feed((yield _Call(responder, "respond", req)))
+                run.feed((yield (responder, "respond", req)))
             else:
-                text = yield _Call(ports.human, "input", human_prompt(req))
+                text = yield (ports.human, "input", human_prompt(req))
                 run.feed(_human_event(req, text))
         else:
-            run.feed((yield _Call(ports.selector, "select", req)))
+            run.feed((yield (ports.selector, "select", req)))
 
 
 def run_chat(
@@ -492,9 +519,9 @@ def run_chat(
     run = _start(spec, ports, routing, engine, options, on_message, on_decision)
     loop = _loop(run, ports)
     try:
-        call = next(loop)
+        port, method, arg = next(loop)
         while True:
-            call = loop.send(getattr(call.port, call.method)(call.arg))
+            port, method, arg = loop.send(getattr(port, method)(arg))
     except StopIteration as done:
         result: ChatResult = done.value
         return result
@@ -526,9 +553,9 @@ async def arun_chat(
     run = _start(spec, ports, routing, engine, options, on_message, on_decision)
     loop = _loop(run, ports)
     try:
-        call = next(loop)
+        port, method, arg = next(loop)
         while True:
-            call = loop.send(await _call(call.port, call.method, call.arg))
+            port, method, arg = loop.send(await _call(port, method, arg))
     except StopIteration as done:
         result: ChatResult = done.value
         return result

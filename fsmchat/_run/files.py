@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 from fsmchat._core.build import parse_spec
-from fsmchat._core.check import SPEC_SUFFIXES, check_text
 from fsmchat._core.errors import InvalidArgument, Problem, SpecError
 from fsmchat._core.source import MAX_SPEC_BYTES, why_not_a_spec
 from fsmchat._core.spec import Spec
@@ -23,6 +22,13 @@ __all__ = [
     "read_text",
     "write_json",
 ]
+
+
+def _suffixes() -> tuple[str, ...]:
+    # The checker is loaded by the commands that check, not by ``fsmchat run``.
+    from fsmchat._core.check import SPEC_SUFFIXES
+
+    return SPEC_SUFFIXES
 
 
 def load_spec(
@@ -76,7 +82,7 @@ def collect_spec_files(paths: Iterable[str | os.PathLike[str]]) -> list[str]:
             found = sorted(
                 str(f)
                 for f in _walk(p)
-                if f.suffix.lower() in SPEC_SUFFIXES and f.is_file()
+                if f.suffix.lower() in _suffixes() and f.is_file()
             )
             files.extend(found)
         elif p.exists():
@@ -154,6 +160,8 @@ def check_paths(paths: Iterable[str | os.PathLike[str]]) -> list[Problem]:
         if problem is not None:
             problems.append(problem)
         else:
+            from fsmchat._core.check import check_text
+
             problems.extend(check_text(text, path=name))
     return problems
 

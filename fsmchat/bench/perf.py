@@ -41,12 +41,14 @@ from fsmchat._core.engine import Engine, Routing
 from fsmchat._core.events import AskAgent, Choose, Judge, Reply
 from fsmchat._run.driver import run_chat
 from fsmchat._run.files import load_spec
+from fsmchat.bench.floor import FloorConfig, floor_goals, render_floor, run_floor
 from fsmchat.bench.models import OracleSelector, Recorder, TrialContext, prompt_tokens
 from fsmchat.bench.scale import ScaleConfig, render_scale, run_scale, scale_goals
 from fsmchat.bench.scenarios import SPECS_DIR
 from fsmchat.bench.specgen import generated_spec_text, guarded_spec
 
 __all__ = [
+    "FloorConfig",
     "PerfConfig",
     "ScaleConfig",
     "generated_spec_text",
@@ -325,12 +327,14 @@ def run_perf(
     config: PerfConfig | None = None,
     *,
     scale: ScaleConfig | None = None,
+    floor: FloorConfig | None = None,
     progress: Callable[[str], object] | None = None,
 ) -> dict[str, Any]:
     """Measure every figure; return them (JSON-ready) with the goal checks.
 
     ``scale`` adds the scale figures of :mod:`fsmchat.bench.scale` (concurrent
-    chats over HTTP, chat setup vs spec size, import time).
+    chats over HTTP, chat setup vs spec size, import time); ``floor`` the
+    figures beside their floors of :mod:`fsmchat.bench.floor`.
     """
     config = config or PerfConfig()
 
@@ -360,6 +364,8 @@ def run_perf(
     }
     if scale is not None:
         figures["scale"] = run_scale(scale, note=note)
+    if floor is not None:
+        figures["floor"] = run_floor(floor, note=note)
     figures["goals"] = perf_goals(figures)
     return figures
 
@@ -434,6 +440,8 @@ def perf_goals(figures: dict[str, Any]) -> list[dict[str, Any]]:
     )
     if "scale" in figures:
         goals += scale_goals(figures["scale"])
+    if "floor" in figures:
+        goals += floor_goals(figures["floor"])
     return goals
 
 
@@ -532,6 +540,8 @@ def render_perf(figures: dict[str, Any]) -> str:
             f"| {r['round_late']} | {r['tokens_late']} | {r['change'] * 100:+.1f} % |"
         )
     lines.append("")
+    if "floor" in figures:
+        lines += render_floor(figures["floor"])
     if "scale" in figures:
         lines += render_scale(figures["scale"])
     return "\n".join(lines)

@@ -114,8 +114,9 @@ def _command(params: dict[str, Any]) -> str:
     is_flag=True,
     help="Measure the engine's performance figures (overhead vs agents and "
     "history, load + check of a 10,000-agent spec, prompt size vs chat length, "
-    "concurrent chats over loopback HTTP, chat setup vs spec size, import time) "
-    "instead of the accuracy benchmark.",
+    "concurrent chats over loopback HTTP, chat setup vs spec size, import time, "
+    "and a round, a model call and a CLI run beside their floors: one transitions "
+    "trigger, a bare HTTP POST, python -c pass) instead of the accuracy benchmark.",
 )
 @click.option(
     "--config",
@@ -290,6 +291,7 @@ def _run_bench(
 
 def _run_perf(out: Path, command: str) -> None:
     from fsmchat.bench.perf import (
+        FloorConfig,
         PerfConfig,
         ScaleConfig,
         render_perf,
@@ -300,7 +302,9 @@ def _run_perf(out: Path, command: str) -> None:
     def note(text: str) -> None:
         click.echo(f"perf: {text}", err=True)
 
-    figures = run_perf(PerfConfig(), scale=ScaleConfig(), progress=note)
+    figures = run_perf(
+        PerfConfig(), scale=ScaleConfig(), floor=FloorConfig(), progress=note
+    )
     write_perf(figures, out, command=command)
     click.echo(render_perf(figures))
     click.echo(f"wrote {out / 'perf.json'} and {out / 'perf.md'}", err=True)

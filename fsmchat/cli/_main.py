@@ -19,7 +19,6 @@ from fsmchat._core.spec import Spec
 from fsmchat._core.state import Decision, Message
 from fsmchat._run.driver import ChatResult, run_chat
 from fsmchat._run.files import write_json
-from fsmchat._run.selectors import make_selector
 from fsmchat.adapters._console import ConsoleHuman
 from fsmchat.cli._allow import allow_option, allowed, resolve_or_exit
 from fsmchat.cli._common import (
@@ -241,6 +240,8 @@ def run(
         )
     selector: Any = None
     if method.lower() != "fsm":
+        from fsmchat._run.selectors import make_selector
+
         try:
             selector = make_selector(method, order=spec.names, seed=seed, human=human)
         except InvalidArgument as exc:

@@ -160,3 +160,55 @@ def test_run_shows_refused_answers_as_warnings() -> None:
         "warning: round 3, after Engineer: refused choose answer 'Nobody'" in out.stderr
     )
     assert _common._WARNINGS in logging.getLogger("fsmchat").handlers
+
+
+#: What ``fsmchat run`` of a spec without a model must not import (issue 26): the
+#: model SDK and its HTTP stack, the full schema library (only to explain errors),
+#: terminal tables, the checker, the record layer, the benchmark, the viewer, the
+#: AutoGen facade, seeded selectors, and importlib.resources with its tempfile.
+_NOT_IMPORTED_BY_RUN = (
+    "openai",
+    "httpx",
+    "httpx2",
+    "jsonschema",
+    "rich",
+    "fsmchat._core.check",
+    "fsmchat._core.verify",
+    "fsmchat._core.diagram",
+    "fsmchat._record",
+    "fsmchat._run.llm",
+    "fsmchat._run.selectors",
+    "fsmchat.bench",
+    "fsmchat.view",
+    "fsmchat.autogen",
+    "fsmchat.testing",
+    "importlib.resources",
+    "tempfile",
+)
+
+
+def test_run_imports_only_what_the_command_needs() -> None:
+    """`fsmchat run specs/counting.yaml` in a fresh interpreter leaves the heavy modules unimported."""
+    code = (
+        "import sys\n"
+        "from fsmchat.cli import main\n"
+        f"sys.argv = ['fsmchat', 'run', {str(SPECS / 'counting.yaml')!r}]\n"
+        "try:\n"
+        "    main()\n"
+        "except SystemExit as exc:\n"
+        "    assert not exc.code, exc.code\n"
+        f"names = {_NOT_IMPORTED_BY_RUN!r}\n"
+        "print('LOADED', sorted(n for n in names if n in sys.modules))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+        timeout=120,
+    )
+    assert done.stdout.splitlines()[:21] == [
+        f"{n}: {c}" for n, c in COUNTING_TRANSCRIPT
+    ]
+    assert done.stdout.splitlines()[-1] == "LOADED []"
