@@ -83,7 +83,7 @@
       var row = el('div', 'property');
       row.dataset.name = p.name;
       if (p.verdict) {
-        row.appendChild(el('span', 'verdict verdict-' + p.verdict.toLowerCase(), p.verdict));
+        row.appendChild(el('span', 'prop-verdict prop-' + p.verdict.toLowerCase(), p.verdict));
       }
       row.appendChild(el('span', 'property-name', p.name));
       row.appendChild(el('code', 'property-text', p.holds));

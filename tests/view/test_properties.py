@@ -5,13 +5,18 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import threading
+import urllib.request
 from pathlib import Path
+from typing import IO, Any
 
 import pytest
 from click.testing import CliRunner
 
+from fsmchat._core.spec import Spec
+from fsmchat._core.trail import Verdict
 from fsmchat.cli import main
-from fsmchat.view import build_page, render_html
+from fsmchat.view import LiveServer, build_page, render_html
 from tests.helpers import SPECS
 
 needs_spin = pytest.mark.skipif(
@@ -90,3 +95,46 @@ def test_prove_shows_verdicts_and_the_counterexample_path(
     path = rows[-1]["counterexample"]["path"]
     assert path.startswith("User -[0]-> Planner -[1]-> Engineer")
     assert path.endswith("Critic")
+
+
+def test_live_page_proves_once_and_streams_the_verdicts(
+    chats: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A live page with prove=True asks SPIN once, not again when the chat file changes."""
+    import fsmchat.adapters._spin as spin
+
+    calls: list[str] = []
+
+    def fake_prove(spec: Spec, **_: object) -> list[Verdict]:
+        calls.append(spec.name)
+        return [
+            Verdict(name=p.name, holds=p.holds, status="proved")
+            for p in spec.properties
+        ]
+
+    monkeypatch.setattr(spin, "prove", fake_prove)
+    chat = tmp_path / "counting.json"
+    chat.write_bytes(chats["counting"].read_bytes())
+    server = LiveServer(str(chat), prove=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        with urllib.request.urlopen(server.url + "events", timeout=10) as events:
+            first = next_model(events)
+            chat.write_bytes(chats["counting"].read_bytes() + b"\n")
+            second = next_model(events)
+    finally:
+        server.close()
+        thread.join(5)
+    for model in (first, second):
+        assert [r["verdict"] for r in model["properties"]] == ["PROVED"] * 4
+    assert calls == ["counting"]
+
+
+def next_model(events: IO[bytes]) -> dict[str, Any]:
+    """The next `model` event of a Server-Sent Events stream."""
+    assert events.readline() == b"event: model\n"
+    data: dict[str, Any] = json.loads(events.readline().removeprefix(b"data: "))
+    assert events.readline() == b"\n"
+    model: dict[str, Any] = data["model"]
+    return model
