@@ -21,6 +21,10 @@ from fsmchat.cli._common import count, fail
 
 __all__ = ["view"]
 
+_TEMPORAL_USAGE = (
+    "--temporal follows a running chat: use it with --serve (and no --spec)"
+)
+
 
 @click.command()
 @click.argument("source", metavar="SOURCE")
@@ -97,17 +101,12 @@ def view(
     if serve == (output is not None):
         msg = "say where the page goes: -o FILE.html, or --serve (not both)"
         raise click.UsageError(msg)
+    if target is not None and (not serve or spec_path is not None):
+        raise click.UsageError(_TEMPORAL_USAGE)
     if target is not None:
-        if not serve or spec_path is not None:
-            msg = (
-                "--temporal follows a running chat: use it with --serve (and no --spec)"
-            )
-            raise click.UsageError(msg)
         _serve_temporal(target, namespace, source, port, allowed(allow), prove)
         return
-    if not Path(source).exists():
-        msg = f"{source!r} does not exist"
-        raise click.BadParameter(msg, param_hint="'SOURCE'")
+    _must_exist(source)
     # A spec the record names (no --spec) runs guards only from --allow typed here.
     prefixes = allowed(allow, env=spec_path is not None)
     if serve:
@@ -135,6 +134,13 @@ def view(
     steps = len(page.model.get("steps") or page.model.get("trials") or ())
     what = "step" if page.model.get("kind") == "chat" else "trial"
     click.echo(f"wrote {output} ({count(steps, what)})", err=True)
+
+
+def _must_exist(source: str) -> None:
+    """A usage error (exit 2) unless the file or folder ``source`` exists."""
+    if not Path(source).exists():
+        msg = f"{source!r} does not exist"
+        raise click.BadParameter(msg, param_hint="'SOURCE'")
 
 
 def _write_runs(
