@@ -10,6 +10,7 @@ import sys
 import urllib.parse
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import click
 
@@ -20,9 +21,13 @@ from fsmchat.cli._common import count, fail
 
 __all__ = ["view"]
 
+_TEMPORAL_USAGE = (
+    "--temporal follows a running chat: use it with --serve (and no --spec)"
+)
+
 
 @click.command()
-@click.argument("source", metavar="SOURCE", type=click.Path(exists=True))
+@click.argument("source", metavar="SOURCE")
 @click.option(
     "-o",
     "--output",
@@ -51,6 +56,24 @@ __all__ = ["view"]
     show_default=True,
     help="With --serve: the port (0: a free one).",
 )
+@click.option(
+    "--prove",
+    is_flag=True,
+    help="Prove the spec's properties with SPIN and show PROVED/FAILS (needs spin and cc).",
+)
+@click.option(
+    "--temporal",
+    "target",
+    metavar="HOST:PORT",
+    default=None,
+    help="With --serve: SOURCE is the ID of a chat running on this Temporal service; follow it.",
+)
+@click.option(
+    "--namespace",
+    default="default",
+    show_default=True,
+    help="With --temporal: the Temporal namespace.",
+)
 @allow_option("(their call: guards run to judge each move; nothing else is imported).")
 def view(
     source: str,
@@ -58,6 +81,9 @@ def view(
     spec_path: str | None,
     serve: bool,
     port: int,
+    prove: bool,
+    target: str | None,
+    namespace: str,
     allow: tuple[str, ...],
 ) -> None:
     """Show a chat walking its state machine, in the browser.
@@ -67,16 +93,24 @@ def view(
     list (with --spec), a `fsmchat bench` results folder (a dashboard), or a
     folder of records and transcripts (an index of runs, newest first, each
     opening its chat; with -o FILE.html the chats' pages go into FILE_chats/).
-    The page lights the path on the spec's diagram and shows every step's
-    message, routing decision and the prompt behind it.
+    With --temporal HOST:PORT --serve, SOURCE is the ID of a chat running as a
+    Temporal workflow, followed live. The page lights the path on the spec's
+    diagram, shows every step's message, routing decision and the prompt
+    behind it, and the spec's properties (with --prove, their verdicts).
     """
     if serve == (output is not None):
         msg = "say where the page goes: -o FILE.html, or --serve (not both)"
         raise click.UsageError(msg)
+    if target is not None and (not serve or spec_path is not None):
+        raise click.UsageError(_TEMPORAL_USAGE)
+    if target is not None:
+        _serve_temporal(target, namespace, source, port, allowed(allow), prove)
+        return
+    _must_exist(source)
     # A spec the record names (no --spec) runs guards only from --allow typed here.
     prefixes = allowed(allow, env=spec_path is not None)
     if serve:
-        _serve(source, spec_path, port, prefixes)
+        _serve(source, spec_path, port, prefixes, prove)
         return
     assert output is not None
     viewer = _viewer()
@@ -84,7 +118,9 @@ def view(
         _write_runs(viewer, source, output, prefixes)
         return
     try:
-        page = viewer.build_page(source, spec_path=spec_path, allow=prefixes)
+        page = viewer.build_page(
+            source, spec_path=spec_path, allow=prefixes, prove=prove
+        )
     except viewer.SpecNeeded as exc:
         raise click.UsageError(str(exc)) from None
     except FsmchatError as exc:
@@ -98,6 +134,13 @@ def view(
     steps = len(page.model.get("steps") or page.model.get("trials") or ())
     what = "step" if page.model.get("kind") == "chat" else "trial"
     click.echo(f"wrote {output} ({count(steps, what)})", err=True)
+
+
+def _must_exist(source: str) -> None:
+    """A usage error (exit 2) unless the file or folder ``source`` exists."""
+    if not Path(source).exists():
+        msg = f"{source!r} does not exist"
+        raise click.BadParameter(msg, param_hint="'SOURCE'")
 
 
 def _write_runs(
@@ -134,7 +177,11 @@ def _viewer() -> ModuleType:
 
 
 def _serve(
-    source: str, spec_path: str | None, port: int, allow: tuple[str, ...]
+    source: str,
+    spec_path: str | None,
+    port: int,
+    allow: tuple[str, ...],
+    prove: bool,
 ) -> None:
     viewer = _viewer()
     if Path(source).is_dir() and viewer.is_bench_folder(source):
@@ -145,7 +192,9 @@ def _serve(
         if Path(source).is_dir():
             server = viewer.RunsServer(source, port=port, allow=allow)
         else:
-            server = viewer.LiveServer(source, spec=spec, port=port, allow=allow)
+            server = viewer.LiveServer(
+                source, spec=spec, port=port, allow=allow, prove=prove
+            )
     except viewer.SpecNeeded as exc:
         raise click.UsageError(str(exc)) from None
     except FsmchatError as exc:
@@ -154,6 +203,13 @@ def _serve(
     except OSError as exc:
         fail(f"cannot listen on 127.0.0.1:{port}: {exc.strerror or exc}")
         return
+    if not Path(source).is_dir():
+        for note in server.notes:
+            click.echo(f"warning: {note}", err=True)
+    _serve_until_stopped(server, source)
+
+
+def _serve_until_stopped(server: Any, source: str) -> None:
     click.echo(f"serving {source} at {server.url} (Ctrl-C stops)")
     sys.stdout.flush()
     try:
@@ -163,3 +219,49 @@ def _serve(
     finally:
         server.close()
     click.echo("stopped", err=True)
+
+
+def _serve_temporal(
+    target: str,
+    namespace: str,
+    chat_id: str,
+    port: int,
+    allow: tuple[str, ...],
+    prove: bool,
+) -> None:
+    """Follow chat ``chat_id`` on Temporal: a private record the live page follows."""
+    viewer = _viewer()
+    try:
+        import temporalio  # noqa: F401  (say the extra is missing before connecting)
+
+        from fsmchat.view._temporal import TemporalFeed
+    except ImportError as exc:
+        fail(
+            f"view --temporal needs the Temporal extra: pip install 'fsmchat[temporal]' ({exc})"
+        )
+        return
+    feed = TemporalFeed(target, chat_id, namespace=namespace)
+    try:
+        feed.start()
+        server = viewer.LiveServer(
+            feed.path,
+            spec=feed.spec,
+            port=port,
+            allow=allow,
+            prove=prove,
+            label=feed.label,
+        )
+    except FsmchatError as exc:
+        feed.close()
+        fail(str(exc))
+        return
+    except OSError as exc:
+        feed.close()
+        fail(f"cannot listen on 127.0.0.1:{port}: {exc.strerror or exc}")
+        return
+    for note in server.notes:
+        click.echo(f"warning: {note}", err=True)
+    try:
+        _serve_until_stopped(server, feed.label)
+    finally:
+        feed.close()

@@ -18,6 +18,7 @@ from __future__ import annotations
 from fsmchat.temporal._client import (
     answer_chat,
     chat_input,
+    chat_input_of,
     chat_result,
     chat_state,
     connect,
@@ -34,6 +35,7 @@ __all__ = [
     "ChatWorkflow",
     "answer_chat",
     "chat_input",
+    "chat_input_of",
     "chat_result",
     "chat_state",
     "connect",

@@ -45,6 +45,7 @@ from fsmchat.temporal._data import (
 __all__ = [
     "answer_chat",
     "chat_input",
+    "chat_input_of",
     "chat_result",
     "chat_state",
     "connect",
@@ -159,6 +160,30 @@ async def chat_state(handle: WorkflowHandle[Any, Any]) -> dict[str, Any]:
     state["status"] = "UNKNOWN" if status is None else status.name
     state["id"] = handle.id
     return state
+
+
+async def chat_input_of(client: Client, handle: WorkflowHandle[Any, Any]) -> ChatInput:
+    """The input chat ``handle`` was started with (its spec's text among it).
+
+    Read from the first event of the workflow's history: no worker is needed.
+
+    Raises:
+        FsmchatError: no such chat.
+    """
+    try:
+        async for event in handle.fetch_history_events(page_size=1):
+            started = event.workflow_execution_started_event_attributes
+            (chat,) = await client.data_converter.decode(
+                list(started.input.payloads), [ChatInput]
+            )
+            if isinstance(chat, ChatInput):
+                return chat
+            break
+    except RPCError as exc:
+        msg = f"chat {handle.id}: {exc.message}"
+        raise FsmchatError(msg) from exc
+    msg = f"chat {handle.id}: its history holds no chat input"
+    raise FsmchatError(msg)
 
 
 async def answer_chat(handle: WorkflowHandle[Any, Any], text: str) -> dict[str, Any]:

@@ -62,6 +62,7 @@ def spec_model(spec: Spec) -> dict[str, Any]:
             }
             for e in spec.transitions
         ],
+        "properties": [{"name": p.name, "holds": p.holds} for p in spec.properties],
     }
 
 

@@ -19,6 +19,7 @@ from fsmchat._run.files import load_spec
 from fsmchat.view._bench import bench_model, scenario_specs
 from fsmchat.view._load import find_spec, is_bench_folder, read_bench, read_chat
 from fsmchat.view._model import chat_model
+from fsmchat.view._prove import property_rows
 from fsmchat.view._svg import DiagramUnavailable, diagram_svg
 
 __all__ = ["Page", "build_chat_page", "build_page"]
@@ -42,9 +43,16 @@ class Page:
 
 
 def build_page(
-    source: str, *, spec_path: str | None = None, allow: Iterable[str] = ()
+    source: str,
+    *,
+    spec_path: str | None = None,
+    allow: Iterable[str] = (),
+    prove: bool = False,
 ) -> Page:
     """Build the page of ``source``: a chat file or a bench results folder.
+
+    ``prove``: prove the spec's ``properties:`` with SPIN and show the verdicts
+    (without SPIN: a note, the page still renders).
 
     Raises:
         InvalidArgument: the source cannot be read, or a transcript has no spec.
@@ -54,7 +62,7 @@ def build_page(
     if is_bench_folder(source):
         return _bench_page(source)
     spec = None if spec_path is None else load_spec(spec_path)
-    return build_chat_page(source, spec=spec, allow=allow)
+    return build_chat_page(source, spec=spec, allow=allow, prove=prove)
 
 
 def build_chat_page(
@@ -63,26 +71,30 @@ def build_chat_page(
     spec: Spec | None = None,
     svg_cache: dict[Any, str] | None = None,
     allow: Iterable[str] = (),
+    prove: bool = False,
+    proofs: dict[Any, Any] | None = None,
 ) -> Page:
     """Build the page of the chat file ``source`` (``spec``: else the record's).
 
     ``svg_cache`` keeps drawings between calls (a live page redraws only when
-    the lit edges change).
+    the lit edges change); ``proofs`` keeps the verdicts of ``prove``.
     """
     chat = read_chat(source, spec=spec)
     if spec is None:
         spec = find_spec(None, chat, source)
     model = chat_model(spec, chat, source=source, allow=allow)
+    model["properties"], proof_notes = property_rows(spec, prove=prove, cache=proofs)
+    model["notes"] = [*model["notes"], *proof_notes]
     counts = {int(k): v for k, v in model["counts"].items()}
     illegal = {(s, d): n for s, d, n in model["illegal"]}
     key = (tuple(sorted(counts.items())), tuple(sorted(illegal.items())))
     cache = svg_cache if svg_cache is not None else {}
-    notes: tuple[str, ...] = ()
+    notes: tuple[str, ...] = proof_notes
     if key not in cache:
         try:
             cache[key] = diagram_svg(spec, counts=counts, illegal=illegal)
         except DiagramUnavailable as exc:
-            notes = (str(exc),)
+            notes = (*notes, str(exc))
     diagrams = {"chat": cache[key]} if key in cache else {}
     return Page(model=model, diagrams=diagrams, notes=notes)
 

@@ -30,6 +30,8 @@ from collections.abc import Iterable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+import attrs
+
 from fsmchat._core.errors import FsmchatError
 from fsmchat._core.spec import Spec
 from fsmchat.view._page import Page, build_chat_page
@@ -57,10 +59,21 @@ def _host_name(header: str | None) -> str:
 class _Follow:
     """The followed file and the latest page built from it (thread-safe)."""
 
-    def __init__(self, path: str, spec: Spec | None, allow: tuple[str, ...]) -> None:
+    def __init__(
+        self,
+        path: str,
+        spec: Spec | None,
+        allow: tuple[str, ...],
+        *,
+        prove: bool = False,
+        label: str | None = None,
+    ) -> None:
         self.path = path
         self.spec = spec
         self.allow = allow
+        self.prove = prove
+        self.label = label or path
+        self.proofs: dict[Any, Any] = {}
         self.lock = threading.Lock()
         self.stamp: tuple[int, int] | None = None
         self.version = 0
@@ -82,12 +95,19 @@ class _Follow:
             self.stamp = stamp
             try:
                 page = build_chat_page(
-                    self.path, spec=self.spec, svg_cache=self.svgs, allow=self.allow
+                    self.path,
+                    spec=self.spec,
+                    svg_cache=self.svgs,
+                    allow=self.allow,
+                    prove=self.prove,
+                    proofs=self.proofs,
                 )
             except FsmchatError as exc:
-                self.payload = json.dumps({"error": f"{self.path}: {exc}"})
+                self.payload = json.dumps({"error": f"{self.label}: {exc}"})
                 self.version += 1
                 return self.version
+            if self.label != self.path:
+                page = attrs.evolve(page, model={**page.model, "source": self.label})
             svg = page.diagrams.get("chat")
             data: dict[str, Any] = {"model": page.model}
             if svg != self.last_svg:
@@ -207,6 +227,9 @@ class LiveServer:
         path: the record (or transcript) to follow.
         spec: the spec (``None``: the one the record names).
         port: the port (0: a free one).
+        prove: prove the spec's ``properties:`` with SPIN (once) and show
+            the verdicts.
+        label: what the page calls the source (default: ``path``).
 
     Raises:
         FsmchatError: the file cannot be shown now (read or spec problems).
@@ -220,8 +243,10 @@ class LiveServer:
         spec: Spec | None = None,
         port: int = 0,
         allow: Iterable[str] = (),
+        prove: bool = False,
+        label: str | None = None,
     ) -> None:
-        follow = _Follow(path, spec, tuple(allow))
+        follow = _Follow(path, spec, tuple(allow), prove=prove, label=label)
         follow.refresh()
         if follow.page is None:  # fail before serving, with the reason
             build_chat_page(path, spec=spec, allow=follow.allow)
@@ -229,6 +254,12 @@ class LiveServer:
         self._server.follow = follow
         self._server.stop = threading.Event()
         self._serving = False
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        """Why something is missing from the page (e.g. no SPIN for ``prove``)."""
+        page = self._server.follow.page
+        return () if page is None else page.notes
 
     @property
     def url(self) -> str:

@@ -215,6 +215,13 @@
     agg.appendChild(el('div', 'agg-title', name + ': ' + FSM.plural(n, 'trial') + ' (' + cell + ')'));
     var illegal = Object.keys(moves).reduce(function (s, k) { return s + moves[k]; }, 0);
     agg.appendChild(el('div', 'agg-legend', 'blue: how often each edge was taken (×N); red: illegal moves' + (illegal ? ' (' + illegal + ')' : ' (none)') + '; orange: the chosen trial'));
+    var props = (model.specs[name] || {}).properties || [];
+    props.forEach(function (p) {
+      var row = el('div', 'property');
+      row.appendChild(el('span', 'property-name', p.name));
+      row.appendChild(el('code', 'property-text', p.holds));
+      agg.appendChild(row);
+    });
   }
 
   function renderTrial() {

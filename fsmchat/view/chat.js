@@ -68,6 +68,32 @@
     var notes = $('notes');
     clear(notes);
     model.notes.forEach(function (n) { notes.appendChild(el('div', 'note', n)); });
+    renderProperties();
+  }
+
+  // The spec's properties: name and text; with view --prove, each verdict and
+  // the counterexample (or witness) path SPIN found.
+  function renderProperties() {
+    var node = $('properties');
+    clear(node);
+    var rows = model.properties || [];
+    if (!rows.length) { return; }
+    node.appendChild(el('h3', null, 'properties'));
+    rows.forEach(function (p) {
+      var row = el('div', 'property');
+      row.dataset.name = p.name;
+      if (p.verdict) {
+        row.appendChild(el('span', 'prop-verdict prop-' + p.verdict.toLowerCase(), p.verdict));
+      }
+      row.appendChild(el('span', 'property-name', p.name));
+      row.appendChild(el('code', 'property-text', p.holds));
+      var run = p.counterexample || p.witness;
+      if (run) {
+        var what = p.counterexample ? 'counterexample: ' : 'witness: ';
+        row.appendChild(el('div', 'property-path', what + run.path));
+      }
+      node.appendChild(row);
+    });
   }
 
   function renderTimeline() {

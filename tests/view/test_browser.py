@@ -101,6 +101,11 @@ def test_step_through_the_counting_chat(browser: Any, tmp_path: Path) -> None:
         "s.dispatchEvent(new Event('input'));"
     )
     assert state(browser)["edge"] == steps[4].edge
+    props = browser.find_elements(By.CSS_SELECTOR, "#properties .property-name")
+    assert [p.text for p in props][:2] == [
+        "critic-hands-back",
+        "executor-only-after-engineer",
+    ]
     browser.save_screenshot(str(tmp_path / "counting.png"))
 
 

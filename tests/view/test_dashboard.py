@@ -155,6 +155,8 @@ def test_heat_map_counts_every_trial_of_the_cell(
     for key, (n, label, stroke) in shown["illegal"].items():
         assert label == f"illegal ×{n}", key
         assert stroke == "rgb(209, 36, 47)", key  # red
+    names = browser.find_elements(By.CSS_SELECTOR, "#aggregate .property-name")
+    assert names[0].text == "critic-hands-back"
     browser.save_screenshot(str(tmp_path / "heat.png"))
 
 

@@ -178,6 +178,11 @@ def test_bench_folder_page(tmp_path: Path) -> None:
         )
         assert shown["exact"] == (shown["divergence"] is None)
     assert any(t["divergence"] is not None for t in model["trials"])
+    props = model["specs"]["counting"]["properties"]
+    assert props[0] == {
+        "name": "critic-hands-back",
+        "holds": "after Critic: Planner or Engineer",
+    }
     assert page.chart is not None
     assert page.chart.startswith("data:image/png;base64,")
 
