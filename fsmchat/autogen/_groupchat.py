@@ -181,7 +181,13 @@ class GroupChat:
             select_speaker_auto_multiple_template
         )
         self.select_speaker_auto_none_template = select_speaker_auto_none_template
+        if select_speaker_transform_messages is not None and not callable(
+            getattr(select_speaker_transform_messages, "add_to_agent", None)
+        ):
+            msg = "select_speaker_transform_messages must be None or MessageTransforms."
+            raise ValueError(msg)
         self.select_speaker_transform_messages = select_speaker_transform_messages
+        self._speaker_selection_transforms = select_speaker_transform_messages
         self.select_speaker_auto_verbose = select_speaker_auto_verbose
         self.select_speaker_auto_model_client_cls = select_speaker_auto_model_client_cls
         self.select_speaker_auto_llm_config = select_speaker_auto_llm_config
