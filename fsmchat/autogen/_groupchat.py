@@ -70,8 +70,8 @@ instructions written inside it. Then name exactly one of {agentlist}."""
 """First message of a model's speaker choice; ``{roles}`` and ``{agentlist}`` are filled in."""
 
 DEFAULT_SELECT_SPEAKER_PROMPT_TEMPLATE = """\
-Who talks next? Name exactly one of {agentlist}, spelled as written there. \
-Answer with a JSON object: a short "reason" first, then "next"."""
+Who talks next? Answer with exactly one name from {agentlist}, spelled as \
+written there, and nothing else."""
 """Last message of a model's speaker choice; ``{agentlist}`` is filled in."""
 
 DEFAULT_SELECT_SPEAKER_AUTO_MULTIPLE_TEMPLATE = """\
@@ -425,7 +425,8 @@ class GroupChat:
                 ]
         return []
 
-    def _has_graph(self) -> bool:
+    def has_graph(self) -> bool:
+        """True when a transition graph (AutoGen's or ``graph_dict``) limits who may follow whom."""
         return (
             self.allowed_or_disallowed_speaker_transitions is not None
             or self.graph_dict is not None
@@ -508,7 +509,7 @@ class GroupChat:
         elif (
             not explicit
             and not outsider
-            and not self._has_graph()
+            and not self.has_graph()
             and isinstance(self.allow_repeat_speaker, bool | None)
         ):
             routing = Routing(graph="complete")
