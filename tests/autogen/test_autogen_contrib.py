@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from fsmchat.autogen import ConversableAgent, GroupChat
+from fsmchat.autogen import Agent, ConversableAgent, GroupChat, UserProxyAgent
 from fsmchat.autogen.agentchat.chat import _post_process_carryover_item
 from fsmchat.autogen.agentchat.contrib.capabilities import (
     transform_messages,
@@ -108,3 +108,37 @@ def test_groupchat_takes_transform_messages_or_refuses_other_values() -> None:
         GroupChat(
             agents=[coder], messages=[], select_speaker_transform_messages=[limiter]
         )
+
+
+def test_built_in_replies_answer_any_agent_not_only_conversable_ones() -> None:
+    """AutoGen registers the built-in replies for ``[Agent, None]``: a plain Agent gets tool results."""
+    received: list[Any] = []
+
+    class Plain(Agent):
+        name = "plain"
+        description = "plain"
+
+        def receive(
+            self,
+            message: Any,
+            sender: Any,
+            request_reply: Any = None,
+            silent: Any = False,
+        ) -> None:
+            received.append(message)
+
+    user = UserProxyAgent("user", human_input_mode="NEVER", code_execution_config=False)
+    user.register_function({"echo": lambda text: text})
+    call = {"name": "echo", "arguments": '{"text": "hi"}'}
+    message = {
+        "content": "x",
+        "tool_calls": [{"id": "t1", "type": "function", "function": call}],
+    }
+    user.receive(message, Plain(), request_reply=True, silent=True)
+    assert received == [
+        {
+            "role": "tool",
+            "tool_responses": [{"tool_call_id": "t1", "role": "tool", "content": "hi"}],
+            "content": "hi",
+        }
+    ]
