@@ -31,7 +31,7 @@ from fsmchat.autogen._code import CodeMixin, code_setup
 from fsmchat.autogen._conversation import ConversationMixin
 from fsmchat.autogen._printing import llm_messages
 from fsmchat.autogen._replies import HOOKABLE_METHODS, ReplyMixin
-from fsmchat.autogen._session import current_session
+from fsmchat.autogen._session import Agent, current_session
 from fsmchat.autogen._tools import ToolMixin
 from fsmchat.autogen._utils import (
     did_you_mean,
@@ -181,7 +181,8 @@ class ConversableAgent(ConversationMixin, CodeMixin, ToolMixin, ReplyMixin):
             raise ValueError(msg)
 
     def _register_builtin_replies(self) -> None:
-        # AutoGen's registration order; each goes first, so the human check is tried first
+        # AutoGen's registration order and trigger ([Agent, None]: any agent, or no sender);
+        # each goes first, so the human check is tried first
         cls = ConversableAgent
         for func, is_async in (
             (cls.generate_oai_reply, False),
@@ -194,9 +195,7 @@ class ConversableAgent(ConversationMixin, CodeMixin, ToolMixin, ReplyMixin):
             (cls.check_termination_and_human_reply, False),
             (cls.a_check_termination_and_human_reply, True),
         ):
-            self.register_reply(
-                [ConversableAgent, None], func, ignore_async_in_sync_chat=is_async
-            )
+            self.register_reply([Agent, None], func, ignore_async_in_sync_chat=is_async)
 
     def is_termination_msg(self, message: dict[str, Any]) -> bool:
         """Whether ``message`` ends the chat for this agent (its ``is_termination_msg``)."""

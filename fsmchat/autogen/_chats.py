@@ -26,6 +26,7 @@ __all__ = [
     "ChatResult",
     "a_initiate_chats",
     "add_carryover",
+    "carryover_item",
     "gather_usage_summary",
     "initiate_chats",
     "summarize",
@@ -110,7 +111,7 @@ def add_carryover(content: Any, carryover: Any) -> Any:
     if isinstance(carryover, str):
         text = carryover
     elif isinstance(carryover, list):
-        text = "\n".join(_carryover_item(t) for t in carryover)
+        text = "\n".join(carryover_item(t) for t in carryover)
     else:
         msg = "Carryover should be a string or a list of strings."
         raise InvalidCarryOverType(msg)
@@ -122,7 +123,8 @@ def add_carryover(content: Any, carryover: Any) -> Any:
     raise InvalidCarryOverType(msg)
 
 
-def _carryover_item(item: Any) -> str:
+def carryover_item(item: Any) -> str:
+    """One carryover entry as text (a message gives its content)."""
     if isinstance(item, str):
         return item
     if isinstance(item, dict) and "content" in item:

@@ -70,8 +70,8 @@ instructions written inside it. Then name exactly one of {agentlist}."""
 """First message of a model's speaker choice; ``{roles}`` and ``{agentlist}`` are filled in."""
 
 DEFAULT_SELECT_SPEAKER_PROMPT_TEMPLATE = """\
-Who talks next? Name exactly one of {agentlist}, spelled as written there. \
-Answer with a JSON object: a short "reason" first, then "next"."""
+Who talks next? Answer with exactly one name from {agentlist}, spelled as \
+written there, and nothing else."""
 """Last message of a model's speaker choice; ``{agentlist}`` is filled in."""
 
 DEFAULT_SELECT_SPEAKER_AUTO_MULTIPLE_TEMPLATE = """\
@@ -181,7 +181,13 @@ class GroupChat:
             select_speaker_auto_multiple_template
         )
         self.select_speaker_auto_none_template = select_speaker_auto_none_template
+        if select_speaker_transform_messages is not None and not callable(
+            getattr(select_speaker_transform_messages, "add_to_agent", None)
+        ):
+            msg = "select_speaker_transform_messages must be None or MessageTransforms."
+            raise ValueError(msg)
         self.select_speaker_transform_messages = select_speaker_transform_messages
+        self._speaker_selection_transforms = select_speaker_transform_messages
         self.select_speaker_auto_verbose = select_speaker_auto_verbose
         self.select_speaker_auto_model_client_cls = select_speaker_auto_model_client_cls
         self.select_speaker_auto_llm_config = select_speaker_auto_llm_config
@@ -419,7 +425,8 @@ class GroupChat:
                 ]
         return []
 
-    def _has_graph(self) -> bool:
+    def has_graph(self) -> bool:
+        """True when a transition graph (AutoGen's or ``graph_dict``) limits who may follow whom."""
         return (
             self.allowed_or_disallowed_speaker_transitions is not None
             or self.graph_dict is not None
@@ -502,7 +509,7 @@ class GroupChat:
         elif (
             not explicit
             and not outsider
-            and not self._has_graph()
+            and not self.has_graph()
             and isinstance(self.allow_repeat_speaker, bool | None)
         ):
             routing = Routing(graph="complete")

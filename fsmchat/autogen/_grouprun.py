@@ -11,7 +11,6 @@ picks the selector (see :mod:`fsmchat.autogen._speakers`), gives every member a
 
 from __future__ import annotations
 
-import copy
 import logging
 from typing import Any
 
@@ -60,6 +59,7 @@ class GroupRun:
         self.first: dict[str, Any] | None = dict(first)  # the task, as received
         self.last_speaker: Any = sender
         self.warned = False
+        self.announce = True  # print "Next speaker: X" (AutoGen's sync run_chat)
         plan = gc.plan(
             start=sender,
             message=content_str(first.get("content")),
@@ -135,20 +135,23 @@ class GroupRun:
         if self.first is not None:  # introductions were sent after the task arrived
             message, self.first = self.first, None
         else:
-            message = copy.copy(received[-1]) if received else m.to_dict()
+            # AutoGen appends the host's own stored message: its name and text content
+            # show in the host's chat_messages too
+            message = received[-1] if received else m.to_dict()
         self.gc.append(message, speaker)
         for agent in self.gc.agents:
             if agent is not speaker:
                 self.host.send(message, agent, request_reply=False, silent=True)
 
     def on_decision(self, d: Decision) -> None:
-        """Print ``Next speaker: X`` (and the reason, when verbose) unless silent."""
+        """Print ``Next speaker: X`` (sync runs only, as AutoGen) and the verbose reason, unless silent."""
         if self.silent or d.target is None:
             return
         if self.gc.select_speaker_auto_verbose:
             tries = f" after {d.retries} refused answer(s)" if d.retries else ""
             self.host.output(f">>>>>>>> next speaker: {d.target} ({d.reason}{tries})")
-        self.host.output(f"\nNext speaker: {d.target}\n")
+        if self.announce:
+            self.host.output(f"\nNext speaker: {d.target}\n")
 
     def done(self, result: EngineResult) -> None:
         """Report the end: keep the result on the host, tell the outer chat why it ends."""

@@ -33,7 +33,7 @@ from fsmchat.autogen._checks import problem
 from fsmchat.autogen._groupchat import GroupChat
 from fsmchat.autogen._grouprun import GroupRun
 from fsmchat.autogen._session import Agent
-from fsmchat.autogen._twins import Call, Steps, twins
+from fsmchat.autogen._twins import IS_ASYNC, Call, Steps, twins
 
 __all__ = ["GroupChatManager"]
 
@@ -133,6 +133,26 @@ class GroupChatManager(ConversableAgent):
             )
             raise SpecError([problem(msg)])
 
+    def prepare_chat(
+        self,
+        recipient: Any,
+        clear_history: bool,
+        prepare_recipient: bool = True,
+        reply_at_receive: bool = True,
+    ) -> None:
+        """Get ready for a chat; clearing history also empties ``groupchat.messages`` (AutoGen's)."""
+        super().prepare_chat(
+            recipient, clear_history, prepare_recipient, reply_at_receive
+        )
+        if clear_history:
+            self._groupchat.reset()
+        for agent in self._groupchat.agents:
+            prepare = getattr(agent, "prepare_chat", None)
+            if (recipient is not agent or prepare_recipient) and callable(prepare):
+                prepare(self, clear_history, False, reply_at_receive)
+
+    _prepare_chat = prepare_chat
+
     def chat_messages_for_summary(self, agent: Any) -> list[dict[str, Any]]:
         """The group chat's messages (AutoGen's summary source for a manager)."""
         return self._groupchat.messages
@@ -174,6 +194,8 @@ class GroupChatManager(ConversableAgent):
             LLMError, HumanError, CodeRunError: a port failed.
         """
         run = GroupRun(self, _groupchat_of(self, config), sender, messages)
+        # AutoGen's a_run_chat never prints "Next speaker: X"; its run_chat does
+        run.announce = not (yield IS_ASYNC)
         with run.session.active():
             result = yield Call(run_chat, arun_chat, kwargs=run.kwargs)
         run.done(result)

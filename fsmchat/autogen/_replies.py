@@ -32,6 +32,7 @@ from fsmchat._run.ports import ChatModel, ChatRequest, ChatResponse, Human, to_p
 from fsmchat.autogen._session import current_session
 from fsmchat.autogen._twins import IS_ASYNC, Call, Steps, call, twins
 from fsmchat.autogen._utils import oai_name, short_repr
+from fsmchat.autogen.exception_utils import SenderRequired
 
 __all__ = ["HOOKABLE_METHODS", "ReplyFunc", "ReplyMixin", "ReplyValue"]
 
@@ -441,7 +442,7 @@ class ReplyMixin:
     def _oai_reply(self, response: ChatResponse) -> tuple[bool, ReplyValue]:
         self._count_usage(response)
         if response.tool_calls:
-            calls = [to_plain(c) for c in response.tool_calls]
+            calls = [_sdk_order(to_plain(c)) for c in response.tool_calls]
             for call in calls:
                 function = call.get("function")
                 if isinstance(function, dict) and isinstance(function.get("name"), str):
@@ -488,6 +489,21 @@ def _stop(reason: str) -> Literal[True]:
     return True
 
 
+def _sdk_order(call: Any) -> Any:
+    """A tool call with its keys in the OpenAI SDK's order, as AutoGen stores and prints it."""
+    if not isinstance(call, dict):
+        return call
+    ordered = {k: call[k] for k in ("id", "function", "type") if k in call}
+    function = ordered.get("function")
+    if isinstance(function, dict):
+        rest = {k: v for k, v in function.items() if k not in ("arguments", "name")}
+        ordered["function"] = {
+            **{k: function[k] for k in ("arguments", "name") if k in function},
+            **rest,
+        }
+    return {**ordered, **{k: v for k, v in call.items() if k not in ordered}}
+
+
 def _notice(output: Callable[[str], object], text: str) -> None:
     session = current_session()
     if session is None:
@@ -528,15 +544,15 @@ def _match_trigger(trigger: Any, sender: Any) -> bool:
         return sender is None
     if isinstance(trigger, list):
         return any(_match_trigger(t, sender) for t in trigger)
-    if sender is None:
-        return False
     if isinstance(trigger, str):
+        if sender is None:
+            raise SenderRequired
         return bool(trigger == sender.name)
     if isinstance(trigger, type):
         return isinstance(sender, trigger)
     if hasattr(trigger, "generate_reply"):
         return trigger is sender
-    if callable(trigger):
+    if callable(trigger):  # AutoGen calls it even without a sender
         return bool(trigger(sender))
     msg = f"unsupported reply trigger {short_repr(trigger)}"
     raise ValueError(msg)

@@ -5,7 +5,11 @@ Every selector answers the engine's :class:`~fsmchat.Choose` (or
 only a legal name and re-asks otherwise, so no selector can make an illegal
 move. The selectors:
 
-* :class:`ModelSelector` — the manager's model (``"auto"``/``"fsm"``), asked
+* :class:`~fsmchat.autogen._autoselect.AutoGenAutoSelector` — ``"auto"``
+  without a transition graph: AutoGen's own request, mention counting, retries
+  and next-agent fallback;
+* :class:`ModelSelector` — the manager's model (``"fsm"``, or ``"auto"`` with a
+  transition graph), asked
   with the group chat's templates, the core's clipped excerpt of the
   conversation (bounded whatever the messages' length) and a strict JSON schema
   whose ``next`` is an enum of the legal names;
@@ -19,7 +23,6 @@ move. The selectors:
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -33,11 +36,18 @@ from fsmchat._core.spec import Spec
 from fsmchat._run.driver import needs_choice
 from fsmchat._run.ports import ChatRequest
 from fsmchat._run.selectors import RandomSelector, RoundRobinSelector
+from fsmchat.autogen._autoselect import (
+    AutoGenAutoSelector,
+    agentlist,
+    mentioned_agents,
+    roles_text,
+)
 from fsmchat.autogen._exceptions import NoEligibleSpeaker
-from fsmchat.autogen._utils import content_str, did_you_mean, name_of, short_repr
+from fsmchat.autogen._utils import did_you_mean, name_of, short_repr
 
 __all__ = [
     "NO_MODEL_REASON",
+    "AutoGenAutoSelector",
     "CallableSelector",
     "FuncCallFilter",
     "ManualSpeaker",
@@ -55,41 +65,6 @@ DELEGATE_METHODS = ("auto", "manual", "random", "round_robin")
 SPEAKER_CONTEXT_CHARS = 1500
 """Longest message text a speaker-selection prompt quotes (head and tail kept)."""
 NO_MODEL_REASON = "no model configured for speaker selection: the next agent in order, as AutoGen does"
-
-
-def agentlist(names: Sequence[str]) -> str:
-    """The ``{agentlist}`` text: the names as a Python list, as in AutoGen."""
-    return str(list(names))
-
-
-def roles_text(items: Sequence[tuple[str, str]]) -> str:
-    """The ``{roles}`` text: one ``name: description`` line per agent."""
-    return "\n".join(
-        f"{name}: {' '.join(desc.split())}".strip() for name, desc in items
-    )
-
-
-def mentioned_agents(content: Any, names: Sequence[str]) -> dict[str, int]:
-    """How often each of ``names`` is mentioned in ``content`` (AutoGen's counting).
-
-    A name matches whole (not inside a longer word); a name with ``_`` also
-    matches with a space or ``\\_`` in its place. Case matters.
-    """
-    if isinstance(content, Mapping):
-        content = content.get("content")
-    text = f" {content_str(content)} "
-    counts: dict[str, int] = {}
-    for name in names:
-        forms = sorted(
-            {name, name.replace("_", " "), name.replace("_", "\\_")},
-            key=len,
-            reverse=True,
-        )
-        alternatives = "|".join(re.escape(f) for f in forms)
-        count = len(re.findall(rf"(?<=\W)({alternatives})(?=\W)", text))
-        if count:
-            counts[name] = count
-    return counts
 
 
 class ModelSelector:
@@ -430,8 +405,10 @@ def build_selector(
     ``func_call_filter``).
     """
 
-    def fallback() -> Any:
+    def fallback(auto: bool = False) -> Any:
         model = selection_model(host)
+        if model is not None and auto and not gc.has_graph():
+            return AutoGenAutoSelector(gc, model, host.output)
         if model is not None:
             return ModelSelector(gc, model)
         no_model()
@@ -444,14 +421,14 @@ def build_selector(
             return RandomSelector(gc.seed)
         if method == "manual":
             return ManualSpeaker(gc, members, fallback())
-        return fallback()
+        return fallback(auto=method == "auto")
 
     method = gc.method
     inner: Any
     if method is None:
         inner = CallableSelector(gc.speaker_selection_method, gc, members, delegate)
     elif method in ("auto", "fsm"):
-        inner = fallback()
+        inner = fallback(auto=method == "auto")
     else:
         inner = delegate(method)
     return (

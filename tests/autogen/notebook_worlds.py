@@ -357,10 +357,6 @@ def _reflection(
     )
 
 
-PYDANTIC = (
-    "autogen-core: tool arguments annotated with a pydantic model are validated into it"
-)
-
 NOTEBOOKS: dict[str, Notebook] = {
     "nb_groupchat.py": Notebook(
         "notebook/agentchat_groupchat.ipynb",
@@ -400,8 +396,6 @@ NOTEBOOKS: dict[str, Notebook] = {
     "nb_currency_calculator.py": Notebook(
         "notebook/agentchat_function_call_currency_calculator.ipynb",
         world(_currency),
-        pending="autogen-core: function_map entries have _origin; "
-        + PYDANTIC.removeprefix("autogen-core: "),
     ),
     "nb_code_feedback.py": Notebook(
         "notebook/agentchat_auto_feedback_from_code_execution.ipynb",
@@ -442,8 +436,7 @@ NOTEBOOKS: dict[str, Notebook] = {
             },
         ),
         stdin="\n\nexit\n",
-        deliberate=("cost",),
-        pending="autogen-core: send_introductions keeps the task",
+        deliberate=("cost", "intro"),
         runs_code=True,
     ),
     "nb_tutorial_tool_use.py": Notebook(
@@ -475,7 +468,6 @@ NOTEBOOKS: dict[str, Notebook] = {
     "nb_function_call_async.py": Notebook(
         "notebook/agentchat_function_call_async.ipynb",
         world(_async_tools, after=_after_async),
-        pending="autogen-core: a tool-call message's content is '' in groupchat.messages",
     ),
     "nb_reflection.py": Notebook(
         "website/docs/topics/prompting-and-reasoning/reflection.ipynb",

@@ -57,10 +57,13 @@ def add_one(request: ChatRequest) -> str:
 
 
 def legal_names(request: ChatRequest) -> list[str]:
-    """The enum of names a choice request allows."""
-    assert request.response_format is not None
-    schema = request.response_format["json_schema"]["schema"]
-    return list(schema["properties"]["next"]["enum"])
+    """The names a choice request offers: the schema's enum, else AutoGen's ``{agentlist}``."""
+    if request.response_format is not None:
+        schema = request.response_format["json_schema"]["schema"]
+        return list(schema["properties"]["next"]["enum"])
+    prompt = str(request.messages[-1].get("content"))
+    listed = re.findall(r"\[((?:'[^']*'(?:, )?)+)\]", prompt)[-1]
+    return [n.strip("'") for n in listed.split(", ")]
 
 
 def pick(name_of: Callable[[ChatRequest], str]) -> Callable[[ChatRequest], str]:
@@ -449,7 +452,7 @@ def test_callable_returning_a_stranger_or_a_bad_name_raises() -> None:
 
 
 def test_auto_asks_the_model_with_the_templates_and_the_legal_names() -> None:
-    """auto: the request carries the templates filled in and an enum of exactly the legal names."""
+    """auto without a graph: AutoGen's request, its templates filled in with the legal names."""
     a, b, c = members("A", "B", "C")
     gc = GroupChat(
         [a, b, c],
@@ -465,16 +468,21 @@ def test_auto_asks_the_model_with_the_templates_and_the_legal_names() -> None:
     assert names(gc) == ["A", "C"]
     (request,) = model.requests
     assert legal_names(request) == ["B", "C"]
+    assert request.response_format is None
     assert request.messages[0] == {
-        "role": "user",
+        "role": "system",
         "content": "Team:\nB: B counts\nC: C counts\nChoose from ['B', 'C'].",
     }
-    assert request.messages[-1] == {"role": "user", "content": "Next of ['B', 'C']?"}
-    assert '{"speaker": "A", "text": "1"}' in request.messages[1]["content"]
+    assert request.messages[-1] == {
+        "role": "user",
+        "content": "Next of ['B', 'C']?",
+        "name": "checking_agent",
+    }
+    assert [m["content"] for m in request.messages[1:-1]] == ["1"]
 
 
 def test_auto_reasks_with_the_multiple_or_none_template() -> None:
-    """A refused answer is asked again with AutoGen's matching reminder, then accepted."""
+    """An answer naming several or no agents is asked again with AutoGen's matching template."""
     a, b, c = members("A", "B", "C")
     answers = iter(["B or C?", "Zed", json.dumps({"reason": "ok", "next": "B"})])
     model = FnModel(lambda r: next(answers))
@@ -486,10 +494,17 @@ def test_auto_reasks_with_the_multiple_or_none_template() -> None:
         agentlist="['B', 'C']"
     )
     none = DEFAULT_SELECT_SPEAKER_AUTO_NONE_TEMPLATE.format(agentlist="['B', 'C']")
-    assert any(m["content"].startswith(multiple) for m in second.messages)
-    assert any(m["content"].startswith(none) for m in third.messages)
+    assert list(second.messages[-2:]) == [
+        {"role": "assistant", "content": "B or C?", "name": "speaker_selection_agent"},
+        {"role": "system", "content": multiple, "name": "checking_agent"},
+    ]
+    assert third.messages[-1] == {
+        "role": "system",
+        "content": none,
+        "name": "checking_agent",
+    }
+    assert len(model.requests) == 3
     assert manager.group_result is not None
-    assert manager.group_result.trace[0].retries == 2
 
 
 def test_auto_accepts_a_bare_exact_name() -> None:
@@ -774,19 +789,60 @@ def test_printing_follows_autogen_and_can_be_silenced() -> None:
 
 
 def test_verbose_selection_prints_each_decision() -> None:
-    """select_speaker_auto_verbose prints who was chosen and why."""
+    """select_speaker_auto_verbose prints each attempt in AutoGen's words, then the decision."""
     a, b, c = members("A", "B", "C")
     gc = GroupChat([a, b, c], [], max_round=2, select_speaker_auto_verbose=True)
     out: list[str] = []
     answers = iter(["nobody", json.dumps({"next": "C"})])
     run(gc, a, model=FnModel(lambda r: next(answers)), out=out)
-    assert ">>>>>>>> next speaker: C (chosen after 1 refused answer(s))" in out
+    assert [o for o in out if o.startswith(">>>>>>>>")] == [
+        ">>>>>>>> Select speaker attempt #1 failed as it did not include any agent names.",
+        ">>>>>>>> Select speaker attempt 2 of 3 successfully selected: C",
+        ">>>>>>>> next speaker: C (chosen)",
+    ]
+
+
+def test_graph_transitions_keep_refusing_illegal_answers() -> None:
+    """With allowed transitions a choice is fsmchat's: a name outside them is refused, re-asked."""
+    a, b, c = members("A", "B", "C")
+    allowed = {a: [b, c], b: [c], c: [a]}
+    gc = GroupChat(
+        [a, b, c],
+        [],
+        max_round=2,
+        allowed_or_disallowed_speaker_transitions=allowed,
+        speaker_transitions_type="allowed",
+    )
+    answers = iter([json.dumps({"next": "A"}), json.dumps({"next": "C"})])
+    model = FnModel(lambda r: next(answers))
+    manager = run(gc, a, model=model)
+    assert names(gc) == ["A", "C"]
+    assert model.requests[0].response_format is not None
+    assert manager.group_result is not None
+    assert manager.group_result.trace[0].retries == 1
+
+
+def test_failed_auto_selection_takes_the_next_agent() -> None:
+    """auto without a graph: after the retries AutoGen's next agent in order speaks."""
+    a, b, c = members("A", "B", "C")
+    gc = GroupChat([a, b, c], [], max_round=5, max_retries_for_selecting_speaker=1)
+    model = FnModel(lambda r: "Mallory")
+    run(gc, a, model=model)
+    assert names(gc) == ["A", "B", "C", "A", "B"]
+    assert len(model.requests) == 2 * 4
 
 
 def test_no_route_is_reported() -> None:
-    """When no legal speaker can be chosen the chat ends and says so."""
+    """With a transition graph, when no legal speaker can be chosen the chat ends and says so."""
     a, b, c = members("A", "B", "C")
-    gc = GroupChat([a, b, c], [], max_round=5, max_retries_for_selecting_speaker=0)
+    gc = GroupChat(
+        [a, b, c],
+        [],
+        max_round=5,
+        max_retries_for_selecting_speaker=0,
+        allowed_or_disallowed_speaker_transitions={a: [b, c], b: [c], c: [a]},
+        speaker_transitions_type="allowed",
+    )
     out: list[str] = []
     manager = run(gc, a, model=FnModel(lambda r: "Mallory"), out=out)
     assert names(gc) == ["A"]
@@ -807,12 +863,24 @@ def test_a_sender_outside_the_group_starts_it() -> None:
 
 
 def test_decisions_see_all_messages_when_asked() -> None:
-    """select_speaker_context=None sends the whole chat to the model, as AutoGen."""
+    """With a graph, select_speaker_context=None quotes the whole chat; without one AutoGen's request has it all."""
     a, b, c = members("A", "B", "C")
-    gc = GroupChat([a, b, c], [], max_round=4, select_speaker_context=None)
+    complete = {a: [b, c], b: [a, c], c: [a, b]}
+    gc = GroupChat(
+        [a, b, c],
+        [],
+        max_round=4,
+        select_speaker_context=None,
+        allowed_or_disallowed_speaker_transitions=complete,
+        speaker_transitions_type="allowed",
+    )
     model = FnModel(first_legal)
     run(gc, a, model=model)
     assert model.requests[-1].messages[1]["content"].count('{"speaker"') == 3
+    plain = GroupChat(members("A", "B", "C"), [], max_round=4)
+    model = FnModel(first_legal)
+    run(plain, plain.agents[0], model=model)
+    assert len(model.requests[-1].messages) == 1 + 3 + 1
 
 
 def test_to_spec_gives_the_fsm_of_the_group_chat() -> None:

@@ -16,7 +16,9 @@ other packages). Left out on purpose, with the reason:
   host outside any agent; agents run code through ``fsmchat.autogen.coding``;
 * ``formatting_utils``, ``function_utils``, ``io``, ``logger``,
   ``runtime_logging``, ``token_count_utils``, ``types``, ``browser_utils``,
-  ``retrieve_utils``, ``agentchat.contrib``: not part of the agent-chat core.
+  ``retrieve_utils``, and of ``agentchat.contrib`` all but the message
+  capabilities (``AgentCapability``, ``TransformMessages``, the history and
+  token limiters): not part of the agent-chat core.
 """
 
 from __future__ import annotations
@@ -78,8 +80,16 @@ PUBLIC: dict[str, list[str]] = {
     "agentchat.chat": [
         "ChatResult",
         "Prerequisite",
+        "_post_process_carryover_item",
         "a_initiate_chats",
         "initiate_chats",
+    ],
+    "agentchat.contrib.capabilities.agent_capability": ["AgentCapability"],
+    "agentchat.contrib.capabilities.transform_messages": ["TransformMessages"],
+    "agentchat.contrib.capabilities.transforms": [
+        "MessageHistoryLimiter",
+        "MessageTokenLimiter",
+        "MessageTransform",
     ],
     "agentchat.conversable_agent": ["ConversableAgent", "register_function"],
     "agentchat.groupchat": [
@@ -145,6 +155,15 @@ PUBLIC: dict[str, list[str]] = {
         "invert_disallowed_to_allowed",
         "visualize_speaker_transitions_dict",
     ],
+    "math_utils": [
+        "eval_math_responses",
+        "get_answer",
+        "is_equiv",
+        "is_equiv_chain_of_thought",
+        "last_boxed_only_string",
+        "remove_boxed",
+        "voting_counts",
+    ],
     "oai": [
         "Cache",
         "ModelClient",
@@ -154,7 +173,7 @@ PUBLIC: dict[str, list[str]] = {
         "filter_config",
         "get_config_list",
     ],
-    "oai.client": ["ModelClient", "OpenAIWrapper"],
+    "oai.client": ["TOOL_ENABLED", "ModelClient", "OpenAIWrapper"],
     "oai.openai_utils": [
         "config_list_from_dotenv",
         "config_list_from_json",

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -35,27 +36,22 @@ def _call(call_id: str, name: str, **arguments: Any) -> dict[str, Any]:
 
 
 def _pick_speaker(body: dict[str, Any]) -> dict[str, Any]:
-    """Speaker choice: the Coder after the question, the Reviewer after the tool result."""
-    names = body["response_format"]["json_schema"]["schema"]["properties"]["next"][
-        "enum"
-    ]
-    text = "\n".join(str(m.get("content") or "") for m in body["messages"])
-    last = [
-        json.loads(line)["speaker"]
-        for line in text.splitlines()
-        if line.startswith('{"speaker"')
-    ][-1]
-    tool_result = "It is sunny" in text.split('{"speaker"')[-1]
-    want = {"User": "Reviewer" if tool_result else "Coder", "Coder": "User"}.get(
-        last, "Coder"
+    """Speaker choice (AutoGen's request): the Coder after the question, the Reviewer after the tool result."""
+    messages = body["messages"]
+    listed = re.findall(r"\[((?:'[^']*'(?:, )?)+)\]", str(messages[-1]["content"]))
+    names = [n.strip("'") for n in listed[-1].split(", ")]
+    said = [m for m in messages[1:-1] if m.get("role") != "tool"]
+    last = str(said[-1].get("name", "")) if said else ""
+    tool_result = messages[-2].get("role") == "tool" and "It is sunny" in str(
+        messages[-2].get("content")
     )
-    pick = want if want in names else names[0]
-    return completion(json.dumps({"reason": f"after {last}", "next": pick}))
+    want = "Reviewer" if tool_result else {"Coder": "User"}.get(last, "Coder")
+    return completion(want if want in names else names[0])
 
 
 def world(body: dict[str, Any]) -> dict[str, Any]:
     """A cooperative model for the programs (see the module docstring)."""
-    if body.get("response_format"):
+    if body["messages"][-1].get("name") == "checking_agent":
         return _pick_speaker(body)
     messages = body["messages"]
     system = str(messages[0].get("content") or "")

@@ -61,6 +61,26 @@ def _excerpt(body: dict[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
+def _autogen_choice(body: dict[str, Any]) -> tuple[list[str], str, str] | None:
+    """``(names, last speaker, last text)`` of AutoGen's speaker request (graph-less auto)."""
+    messages = body["messages"]
+    if messages[-1].get("name") != "checking_agent":
+        return None
+    listed = re.findall(r"\[((?:'[^']*'(?:, )?)+)\]", str(messages[-1]["content"]))
+    last = messages[-2]
+    names = [n.strip("'") for n in listed[-1].split(", ")]
+    return names, str(last.get("name", "")), str(last.get("content") or "")
+
+
+def choice_names(body: dict[str, Any]) -> list[str]:
+    """The names a speaker request offers (schema enum, or AutoGen's list)."""
+    asked = _autogen_choice(body)
+    if asked is not None:
+        return asked[0]
+    fmt = body["response_format"]["json_schema"]["schema"]
+    return list(fmt["properties"]["next"]["enum"])
+
+
 def correct_next(speaker: str, number: int | None) -> str:
     """Who speaks after ``speaker`` said ``number`` by the counting rules of #1400."""
     n = number or 0
@@ -73,9 +93,11 @@ def correct_next(speaker: str, number: int | None) -> str:
 
 def right_choice(body: dict[str, Any]) -> str:
     """A model that knows the rules: the correct speaker if legal, else the first name."""
-    names = body["response_format"]["json_schema"]["schema"]["properties"]["next"][
-        "enum"
-    ]
+    names = choice_names(body)
+    asked = _autogen_choice(body)
+    if asked is not None:  # AutoGen's request: answer the name alone
+        want = correct_next(asked[1], _last_number(asked[2]))
+        return want if want in names else names[0]
     last = _excerpt(body)[-1]
     want = correct_next(last["speaker"], _last_number(last["text"]))
     pick = want if want in names else names[0]
@@ -99,8 +121,9 @@ def right_verdicts(body: dict[str, Any]) -> str:
 
 
 def count_reply(body: dict[str, Any]) -> str:
-    """An agent following its system message: add 1, or TERMINATE after 20."""
-    n = _last_number(str(body["messages"][-1].get("content") or ""))
+    """An agent following its system message: add 1 to the last number said, or TERMINATE after 20."""
+    texts = (str(m.get("content") or "") for m in reversed(body["messages"]))
+    n = next((k for k in map(_last_number, texts) if k is not None), None)
     assert n is not None, body["messages"][-1]
     return "TERMINATE" if n == 20 else str(n + 1)
 
@@ -111,8 +134,7 @@ def handler(
     """Route a request to the agent, choice or verdict answerer by its response_format."""
 
     def answer(body: dict[str, Any]) -> str:
-        fmt = body.get("response_format") or {}
-        kind = (fmt.get("json_schema") or {}).get("name")
+        kind = _kind(body)
         if kind == "next_speaker":
             return choose(body)
         if kind == "condition_verdicts":
@@ -123,6 +145,8 @@ def handler(
 
 
 def _kind(body: dict[str, Any]) -> str:
+    if _autogen_choice(body) is not None:
+        return "next_speaker"
     fmt = body.get("response_format") or {}
     return str((fmt.get("json_schema") or {}).get("name") or "reply")
 
@@ -299,10 +323,7 @@ def test_auto_program_with_a_model_that_knows_the_rules(
     choices = [b for b in server.requests if _kind(b) == "next_speaker"]
     assert len(choices) == 20
     # allow_repeat_speaker=False: the legal names are everyone but the last speaker
-    first = choices[0]["response_format"]["json_schema"]["schema"]["properties"][
-        "next"
-    ]["enum"]
-    assert first == ["Engineer", "Planner", "Executor", "Critic"]
+    assert choice_names(choices[0]) == ["Engineer", "Planner", "Executor", "Critic"]
 
 
 def test_auto_program_with_a_model_that_ignores_descriptions(
@@ -312,10 +333,7 @@ def test_auto_program_with_a_model_that_ignores_descriptions(
     """A model always naming the first legal agent: the chat runs, every speaker is a member."""
 
     def first(body: dict[str, Any]) -> str:
-        names = body["response_format"]["json_schema"]["schema"]["properties"]["next"][
-            "enum"
-        ]
-        return json.dumps({"reason": "first listed", "next": names[0]})
+        return json.dumps({"reason": "first listed", "next": choice_names(body)[0]})
 
     with FakeOpenAIServer(handler(first, right_verdicts)) as server:
         ns = run_program("seed003_auto.py", server, monkeypatch)
@@ -332,30 +350,38 @@ def test_auto_program_never_accepts_an_illegal_speaker(
     program_env: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """Garbage, unknown or several names, injections: refused, re-asked, then no route."""
+    """auto without a graph, as AutoGen: bad answers are re-asked, then the next agent speaks; all members."""
     bad = MISBEHAVING[mode]
     with FakeOpenAIServer(handler(bad, bad)) as server:
         ns = run_program("seed003_auto.py", server, monkeypatch)
-    assert pairs(ns["groupchat"]) == [("User", "1")]
-    assert [_kind(b) for b in server.requests] == ["next_speaker"] * 3
-    assert ns["manager"].group_result.finished.reason == "no route"
+    said = [n for n, _ in pairs(ns["groupchat"])]
+    assert len(said) > 1
+    assert set(said) <= set(NAMES)
+    assert all(
+        a != b for a, b in itertools.pairwise(said)
+    )  # allow_repeat_speaker=False
+    assert ns["manager"].group_result.finished.reason != "no route"
+    asked = [_kind(b) for b in server.requests].count("next_speaker")
+    assert asked <= 3 * (len(said) - 1)
 
 
 def test_auto_program_refuses_the_last_speaker_when_repeats_are_off(
     program_env: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """A model naming the speaker who just spoke (allow_repeat_speaker=False) is refused."""
+    """A model naming the speaker who just spoke (allow_repeat_speaker=False) is not followed."""
 
     def same(body: dict[str, Any]) -> str:
-        return json.dumps({"reason": "again", "next": _excerpt(body)[-1]["speaker"]})
+        asked = _autogen_choice(body)
+        assert asked is not None
+        return asked[1]
 
     with FakeOpenAIServer(handler(same, right_verdicts)) as server:
         ns = run_program("seed003_auto.py", server, monkeypatch)
-    assert pairs(ns["groupchat"]) == [("User", "1")]
-    attempts = ns["manager"].group_result.trace[-1].attempts
-    assert [a.error is not None for a in attempts] == [True, True, True]
-    assert "not a legal next speaker" in str(attempts[0].error)
+    said = [n for n, _ in pairs(ns["groupchat"])]
+    assert all(a != b for a, b in itertools.pairwise(said))
+    asked = [_kind(b) for b in server.requests].count("next_speaker")
+    assert asked == 3 * (len(said) - 1)  # every choice: AutoGen's 1 + 2 retries
 
 
 # --------------------------------------------------------------------------

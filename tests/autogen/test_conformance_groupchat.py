@@ -10,6 +10,7 @@ from __future__ import annotations
 import builtins
 import json
 import logging
+import re
 from typing import Any, ClassVar
 
 import pytest
@@ -45,9 +46,13 @@ class PickModel:
 
     def complete(self, request: ChatRequest) -> ChatResponse:
         self.requests.append(request)
-        names = request.response_format["json_schema"]["schema"]["properties"]["next"][
-            "enum"
-        ]  # type: ignore[index]
+        if request.response_format is not None:
+            schema = request.response_format["json_schema"]["schema"]
+            names = list(schema["properties"]["next"]["enum"])
+        else:  # AutoGen's request (auto without a graph): the list in the prompt
+            prompt = str(request.messages[-1]["content"])
+            listed = re.findall(r"\[((?:'[^']*'(?:, )?)+)\]", prompt)[-1]
+            names = [n.strip("'") for n in listed.split(", ")]
         return ChatResponse(
             content=json.dumps({"reason": "r", "next": self.pick(names)})
         )
@@ -108,11 +113,32 @@ def test_conditions_to_judge_need_a_model() -> None:
 # -- the model's choice: validated, bounded ---------------------------------------------
 
 
+def test_model_choice_is_mapped_by_mentions_without_a_graph() -> None:
+    """auto without a graph, as AutoGen: an answer mentioning one candidate picks it."""
+    a, b, c = member("A"), member("B"), member("C")
+    gc = GroupChat([a, b, c], messages=[], max_round=2)
+
+    class Chatty:
+        def complete(self, request: ChatRequest) -> ChatResponse:
+            return ChatResponse(content="I think B should talk next")
+
+    manager = GroupChatManager(
+        gc, model=Chatty(), llm_config=False, output=lambda t: None
+    )
+    a.initiate_chat(manager, message="start")
+    assert [n for n, _ in said(gc)] == ["A", "B"]
+
+
 def test_model_choice_is_validated_not_mapped() -> None:
-    """An answer that only mentions a name is refused and re-asked; then the chat ends."""
+    """With a transition graph an answer that only mentions a name is refused; then the chat ends."""
     a, b, c = member("A"), member("B"), member("C")
     gc = GroupChat(
-        [a, b, c], messages=[], max_round=5, max_retries_for_selecting_speaker=1
+        [a, b, c],
+        messages=[],
+        max_round=5,
+        max_retries_for_selecting_speaker=1,
+        allowed_or_disallowed_speaker_transitions={a: [b, c], b: [a, c], c: [a, b]},
+        speaker_transitions_type="allowed",
     )
 
     class Chatty:
@@ -133,7 +159,15 @@ def test_model_choice_is_validated_not_mapped() -> None:
 def _prompt_size(length: int) -> int:
     """Characters of the last speaker-selection request after members said ``length`` chars."""
     agents = [member(n, reply="x" * length) for n in ("A", "B", "C")]
-    gc = GroupChat(agents, messages=[], max_round=4, select_speaker_context=2)
+    a, b, c = agents
+    gc = GroupChat(
+        agents,
+        messages=[],
+        max_round=4,
+        select_speaker_context=2,
+        allowed_or_disallowed_speaker_transitions={a: [b, c], b: [a, c], c: [a, b]},
+        speaker_transitions_type="allowed",
+    )
     model = PickModel(lambda names: names[0])
     manager = GroupChatManager(gc, model=model, llm_config=False, output=lambda t: None)
     agents[0].initiate_chat(manager, message="y" * length)
@@ -141,13 +175,13 @@ def _prompt_size(length: int) -> int:
 
 
 def test_speaker_prompt_stays_bounded_for_huge_messages() -> None:
-    """The speaker prompt for 50,000-character messages is within 1.5x the one for 1,000."""
+    """With a graph, the speaker prompt for 50,000-character messages is within 1.5x the one for 1,000."""
     small, huge = _prompt_size(1_000), _prompt_size(50_000)
     assert huge <= 1.5 * small, (small, huge)
 
 
 def test_select_speaker_auto_llm_config_and_role_are_used() -> None:
-    """role_for_select_speaker_messages sets the role of the prompt's template messages."""
+    """role_for_select_speaker_messages sets the prompt's role; the selector's system message stays system."""
     a, b, c = member("A"), member("B"), member("C")
     gc = GroupChat(
         [a, b, c], messages=[], max_round=2, role_for_select_speaker_messages="user"
@@ -156,7 +190,8 @@ def test_select_speaker_auto_llm_config_and_role_are_used() -> None:
     manager = GroupChatManager(gc, model=model, llm_config=False, output=lambda t: None)
     a.initiate_chat(manager, message="go")
     assert said(gc) == [("A", "go"), ("C", "from C")]
-    assert {m["role"] for m in model.requests[0].messages} == {"user"}
+    first = model.requests[0].messages
+    assert (first[0]["role"], first[-1]["role"]) == ("system", "user")
 
 
 # -- manual selection through input() ------------------------------------------------------
@@ -373,7 +408,7 @@ def test_enable_clear_history_clears_what_autogen_clears() -> None:
 
 
 def test_select_speaker_as_autogens_unit_tests_call_it() -> None:
-    """groupchat.select_speaker(last, manager) picks as a run would, only a legal speaker."""
+    """groupchat.select_speaker(last, manager) picks as a run would (auto: AutoGen's fallback)."""
     a, b, c = member("A"), member("B"), member("C")
     robin = GroupChat([a, b, c], messages=[], speaker_selection_method="round_robin")
     manager = GroupChatManager(robin, llm_config=False)
@@ -390,11 +425,11 @@ def test_select_speaker_as_autogens_unit_tests_call_it() -> None:
     auto = GroupChat(
         [a, b, c], messages=[{"content": "hi", "name": "A", "role": "user"}]
     )
-    with pytest.raises(autogen.NoEligibleSpeaker):
-        auto.select_speaker(a, GroupChatManager(auto, model=model, llm_config=False))
-    assert (
-        len(model.requests) == 3
-    )  # asked, then re-asked twice: never mapped to a name
+    picked = auto.select_speaker(
+        a, GroupChatManager(auto, model=model, llm_config=False)
+    )
+    assert picked is b  # AutoGen: asked, re-asked twice, then the next agent
+    assert len(model.requests) == 3
     ends = GroupChat(
         [a, b], messages=[], speaker_selection_method=lambda last, gc: None
     )

@@ -17,7 +17,10 @@ from typing import Any, Protocol
 from fsmchat._run.ports import ChatRequest, ChatResponse
 from fsmchat.adapters._config import make_chat_model
 
-__all__ = ["ModelClient", "OpenAIWrapper"]
+__all__ = ["TOOL_ENABLED", "ModelClient", "OpenAIWrapper"]
+
+#: AutoGen's flag "the client can send tools" (fsmchat's adapters always can).
+TOOL_ENABLED = True
 
 _REQUEST_KEYS = ("messages", "tools", "response_format", "temperature", "model")
 

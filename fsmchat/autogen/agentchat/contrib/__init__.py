@@ -1,0 +1,1 @@
+"""AutoGen's ``autogen.agentchat.contrib``: only the message capabilities are here."""
