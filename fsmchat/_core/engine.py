@@ -212,6 +212,7 @@ class Engine:
         self._walks = compiled.walks.setdefault(self.routing.conditions, {})
         self._by_name = spec.by_name
         self._model = _Model(start)
+        self._asks: dict[str, AskAgent | AskHuman] = {}
         first = spec.message if message is UNSET else message
         self._pending: Request = self._ask(start)
         if first is not None:
@@ -327,8 +328,9 @@ class Engine:
                     tool_call_id=event.tool_call_id,
                 )
             )
-            # Termination first (in this order), then the routing step.
-            view = ChatView(self._view_messages, self._model.state)
+            # Termination first (in this order), then the routing step. The
+            # request's view is live and its speaker is the Machine's state.
+            view = pending.chat
             spec = self.spec
             end = spec.terminate_when
             if end is not None and end.evaluate(view):
@@ -614,11 +616,18 @@ class Engine:
         )
 
     def _ask(self, name: str) -> AskAgent | AskHuman:
-        agent = self._by_name[name]
-        view = ChatView(self._view_messages, name)
-        if agent.kind == "human":
-            return AskHuman(agent=agent, chat=view)
-        return AskAgent(agent=agent, chat=view)
+        # One request per agent and chat: its view is live (messages and round
+        # are read when asked), so the same object serves every turn.
+        asked = self._asks.get(name)
+        if asked is None:
+            agent = self._by_name[name]
+            view = ChatView(self._view_messages, name)
+            if agent.kind == "human":
+                asked = AskHuman(agent=agent, chat=view)
+            else:
+                asked = AskAgent(agent=agent, chat=view)
+            self._asks[name] = asked
+        return asked
 
 
 _ASKS = (AskAgent, AskHuman)

@@ -336,6 +336,8 @@ class _Run:
             for message in eng.messages_since(self.seen_messages):
                 self.on_message(message)
                 self.seen_messages += 1
+        if self.seen_decisions == eng.steps:
+            return
         for decision in eng.trace_since(self.seen_decisions):
             self.seen_decisions += 1
             if decision.attempts or decision.target is None:
