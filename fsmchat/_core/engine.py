@@ -36,6 +36,7 @@ import enum
 import attrs
 from transitions import Machine, MachineError
 
+from fsmchat._core import fast
 from fsmchat._core.errors import EngineError, InvalidArgument, NoRoute, UserCodeError
 from fsmchat._core.events import (
     Answer,
@@ -319,15 +320,7 @@ class Engine:
                 msg = f"got a reply from {event.agent!r} but {pending.agent.name!r} has the floor"
                 raise EngineError(msg)
             messages = self._messages
-            messages.append(
-                Message(
-                    name=event.agent,
-                    content=event.content,
-                    role=event.role,
-                    tool_calls=event.tool_calls,
-                    tool_call_id=event.tool_call_id,
-                )
-            )
+            messages.append(fast.message_of(event))
             # Termination first (in this order), then the routing step. The
             # request's view is live and its speaker is the Machine's state.
             view = pending.chat
@@ -568,16 +561,16 @@ class Engine:
             msg = f"the state machine refused edge {edge.source!r} -> {edge.target!r}"
             raise EngineError(msg) from exc
         self._trace.append(
-            Decision(
-                round=len(self._messages),
-                source=source,
-                candidates=candidates,
-                guards=guards,
-                kind=kind,
-                attempts=attempts,
-                edge=None if edge.index < 0 else edge.index,
-                target=edge.target,
-                reason=reason,
+            fast.decision(
+                len(self._messages),
+                source,
+                candidates,
+                guards,
+                kind,
+                attempts,
+                None if edge.index < 0 else edge.index,
+                edge.target,
+                reason,
             )
         )
         self._step = None
@@ -616,17 +609,14 @@ class Engine:
         )
 
     def _ask(self, name: str) -> AskAgent | AskHuman:
-        # One request per agent and chat: its view is live (messages and round
-        # are read when asked), so the same object serves every turn.
+        # One request per agent and chat: its view is live, so it serves every turn.
         asked = self._asks.get(name)
         if asked is None:
             agent = self._by_name[name]
-            view = ChatView(self._view_messages, name)
-            if agent.kind == "human":
-                asked = AskHuman(agent=agent, chat=view)
-            else:
-                asked = AskAgent(agent=agent, chat=view)
-            self._asks[name] = asked
+            ask = AskHuman if agent.kind == "human" else AskAgent
+            asked = self._asks[name] = ask(
+                agent=agent, chat=ChatView(self._view_messages, name)
+            )
         return asked
 
 

@@ -18,6 +18,7 @@ from typing import Any
 
 import attrs
 
+from fsmchat._core import fast
 from fsmchat._core.engine import UNSET, Engine, Routing, Unset
 from fsmchat._core.errors import FsmchatError, InvalidArgument, UserCodeError
 from fsmchat._core.events import (
@@ -150,9 +151,7 @@ class FunctionResponder:
             raise UserCodeError(msg, where=f"agent {agent.name!r}", error=exc) from exc
         if isinstance(out, Reply):
             return out
-        return Reply(
-            agent=agent.name, content="" if out is None else str(out), role="user"
-        )
+        return fast.reply(agent.name, "" if out is None else str(out), "user")
 
 
 def needs_judge(spec: Spec, routing: Routing) -> bool:
