@@ -34,7 +34,7 @@ def _number_in(text: str) -> int | None:
 
 def add_one(chat: ChatView, *, stop_after: int = 20) -> str:
     """Reply with the previous number plus one; after ``stop_after``, ``TERMINATE``."""
-    n = last_number(chat)
+    n = _number_in(chat.last_content)
     if n is None:
         return "TERMINATE"
     if n >= stop_after:
@@ -44,5 +44,5 @@ def add_one(chat: ChatView, *, stop_after: int = 20) -> str:
 
 def last_number_is_multiple(chat: ChatView, *, of: int) -> bool:
     """True when the last message's number is a multiple of ``of``."""
-    n = last_number(chat)
+    n = _number_in(chat.last_content)
     return n is not None and n % of == 0
