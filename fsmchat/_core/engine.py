@@ -260,7 +260,7 @@ class Engine:
         return tuple(self._trace[start:])
 
     def next_request(self) -> Request:
-        """Return what the chat needs next (the same object until it is answered).
+        """What the chat needs next (one request object per agent and chat, its view live).
 
         Raises:
             EngineError: the engine is in ERROR.
