@@ -32,6 +32,7 @@ from fsmchat._core.guards import (
 )
 from fsmchat._core.props import Property
 from fsmchat._core.refs import ref_problem
+from fsmchat._core.schemayes import surely_valid
 from fsmchat._core.source import (
     _FAILED,
     KEY,
@@ -467,12 +468,14 @@ def _validator() -> Any:
 
 
 def _fast_valid(data: Any) -> bool:
-    """Whether ``data`` fits the schema, by ``jsonschema-rs`` when it is installed.
+    """Whether ``data`` fits the schema: a quick yes, else ``jsonschema-rs`` if installed.
 
     Only a yes: any "no" (or no ``jsonschema-rs``) goes to ``jsonschema``, which
     lists every error with its path. On a spec of 50,000 edges this check takes
     0.03 s where ``jsonschema`` takes 8 s.
     """
+    if surely_valid(data, _schema()):  # no schema library for a valid spec
+        return True
     if "rs" not in _SCHEMA_CACHE:
         try:
             import jsonschema_rs

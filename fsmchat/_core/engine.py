@@ -36,6 +36,7 @@ import enum
 import attrs
 from transitions import Machine, MachineError
 
+from fsmchat._core import fast
 from fsmchat._core.errors import EngineError, InvalidArgument, NoRoute, UserCodeError
 from fsmchat._core.events import (
     Answer,
@@ -212,6 +213,7 @@ class Engine:
         self._walks = compiled.walks.setdefault(self.routing.conditions, {})
         self._by_name = spec.by_name
         self._model = _Model(start)
+        self._asks: dict[str, AskAgent | AskHuman] = {}
         first = spec.message if message is UNSET else message
         self._pending: Request = self._ask(start)
         if first is not None:
@@ -258,7 +260,7 @@ class Engine:
         return tuple(self._trace[start:])
 
     def next_request(self) -> Request:
-        """Return what the chat needs next (the same object until it is answered).
+        """What the chat needs next (one request object per agent and chat, its view live).
 
         Raises:
             EngineError: the engine is in ERROR.
@@ -318,17 +320,10 @@ class Engine:
                 msg = f"got a reply from {event.agent!r} but {pending.agent.name!r} has the floor"
                 raise EngineError(msg)
             messages = self._messages
-            messages.append(
-                Message(
-                    name=event.agent,
-                    content=event.content,
-                    role=event.role,
-                    tool_calls=event.tool_calls,
-                    tool_call_id=event.tool_call_id,
-                )
-            )
-            # Termination first (in this order), then the routing step.
-            view = ChatView(self._view_messages, self._model.state)
+            messages.append(fast.message_of(event))
+            # Termination first (in this order), then the routing step. The
+            # request's view is live and its speaker is the Machine's state.
+            view = pending.chat
             spec = self.spec
             end = spec.terminate_when
             if end is not None and end.evaluate(view):
@@ -566,16 +561,16 @@ class Engine:
             msg = f"the state machine refused edge {edge.source!r} -> {edge.target!r}"
             raise EngineError(msg) from exc
         self._trace.append(
-            Decision(
-                round=len(self._messages),
-                source=source,
-                candidates=candidates,
-                guards=guards,
-                kind=kind,
-                attempts=attempts,
-                edge=None if edge.index < 0 else edge.index,
-                target=edge.target,
-                reason=reason,
+            fast.decision(
+                len(self._messages),
+                source,
+                candidates,
+                guards,
+                kind,
+                attempts,
+                None if edge.index < 0 else edge.index,
+                edge.target,
+                reason,
             )
         )
         self._step = None
@@ -614,11 +609,15 @@ class Engine:
         )
 
     def _ask(self, name: str) -> AskAgent | AskHuman:
-        agent = self._by_name[name]
-        view = ChatView(self._view_messages, name)
-        if agent.kind == "human":
-            return AskHuman(agent=agent, chat=view)
-        return AskAgent(agent=agent, chat=view)
+        # One request per agent and chat: its view is live, so it serves every turn.
+        asked = self._asks.get(name)
+        if asked is None:
+            agent = self._by_name[name]
+            ask = AskHuman if agent.kind == "human" else AskAgent
+            asked = self._asks[name] = ask(
+                agent=agent, chat=ChatView(self._view_messages, name)
+            )
+        return asked
 
 
 _ASKS = (AskAgent, AskHuman)

@@ -134,7 +134,8 @@ class EndsWith:
     of: str = attrs.field(default=LAST, kw_only=True)
 
     def evaluate(self, view: ChatView) -> bool:
-        return message_of(view, self.of).rstrip().endswith(self.text)
+        text = view.last_content if self.of == LAST else message_of(view, self.of)
+        return text.rstrip().endswith(self.text)
 
     def describe(self) -> str:
         return f"endswith {self.text!r}{_of(self.of)}"

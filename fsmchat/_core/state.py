@@ -115,7 +115,7 @@ class ChatView:
         round: the number of messages so far (the first message is round 1).
     """
 
-    __slots__ = ("_items", "messages", "round", "speaker")
+    __slots__ = ("_items", "messages", "speaker")
 
     def __init__(self, messages: Sequence[Message], speaker: str) -> None:
         self.messages = messages
@@ -125,7 +125,11 @@ class ChatView:
             messages._items if type(messages) is _Messages else messages
         )
         self._items = items
-        self.round = len(items)
+
+    @property
+    def round(self) -> int:
+        """The number of messages so far (read when asked: the view is live)."""
+        return len(self._items)
 
     @property
     def last(self) -> Message | None:

@@ -18,6 +18,7 @@ from typing import Any
 
 import attrs
 
+from fsmchat._core import fast
 from fsmchat._core.engine import UNSET, Engine, Routing, Unset
 from fsmchat._core.errors import FsmchatError, InvalidArgument, UserCodeError
 from fsmchat._core.events import (
@@ -150,9 +151,7 @@ class FunctionResponder:
             raise UserCodeError(msg, where=f"agent {agent.name!r}", error=exc) from exc
         if isinstance(out, Reply):
             return out
-        return Reply(
-            agent=agent.name, content="" if out is None else str(out), role="user"
-        )
+        return fast.reply(agent.name, "" if out is None else str(out), "user")
 
 
 def needs_judge(spec: Spec, routing: Routing) -> bool:
@@ -336,6 +335,8 @@ class _Run:
             for message in eng.messages_since(self.seen_messages):
                 self.on_message(message)
                 self.seen_messages += 1
+        if self.seen_decisions == eng.steps:
+            return
         for decision in eng.trace_since(self.seen_decisions):
             self.seen_decisions += 1
             if decision.attempts or decision.target is None:

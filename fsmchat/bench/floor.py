@@ -21,7 +21,9 @@ with the median of each side.
   by a client tuned as fsmchat's (32 connections, 32 requests in flight). All
   count the process's CPU, the server's threads included.
 * **a process**: wall time of ``fsmchat run specs/counting.yaml`` (output to
-  ``/dev/null``) beside ``python -c pass`` on the same interpreter. Both run with
+  ``/dev/null``) beside ``python -c pass`` on the same interpreter, and beside
+  importing the libraries the command needs alone (``attrs``, ``click``,
+  ``yaml``, ``transitions``): the floor no fsmchat change can go under. All run with
   their bytecode cached, as an installed package is (a temporary
   ``PYTHONPYCACHEPREFIX``, warmed once), whatever ``PYTHONDONTWRITEBYTECODE`` says.
 
@@ -302,36 +304,39 @@ def run_command() -> list[str]:
     return [sys.executable, "-m", "fsmchat", "run", spec]  # pragma: no cover
 
 
+#: The libraries ``fsmchat run`` cannot do without (DEPENDENCIES.md): importing
+#: them alone is the floor of the command above the interpreter's start.
+DEPENDENCIES = ("attrs", "click", "yaml", "transitions")
+
+
 def start_vs_floor(config: FloorConfig) -> dict[str, Any]:
-    """Wall time of ``fsmchat run`` beside ``python -c pass``, interleaved."""
+    """Wall time of ``fsmchat run`` beside ``python -c pass`` and the dependencies' import, interleaved."""
     floor = [sys.executable, "-c", "pass"]
+    deps = [sys.executable, "-c", "import " + ", ".join(DEPENDENCIES)]
     command = run_command()
+    kinds = (("run", command), ("python -c pass", floor), ("dependencies", deps))
     with tempfile.TemporaryDirectory(prefix="fsmchat-pyc-") as cache:
         env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
         env["PYTHONPYCACHEPREFIX"] = cache
-        _spawn_wall(floor, env)  # warm-up: bytecode written, files cached
-        _spawn_wall(command, env)
-        run: list[float] = []
-        interpreter: list[float] = []
+        for _, argv in kinds:  # warm-up: bytecode written, files cached
+            _spawn_wall(argv, env)
+        samples: dict[str, list[float]] = {name: [] for name, _ in kinds}
         for block in range(config.blocks):
-            a: list[float] = []
-            b: list[float] = []
+            times: dict[str, list[float]] = {name: [] for name, _ in kinds}
             for _ in range(config.starts):
-                if block % 2:
-                    a.append(_spawn_wall(command, env))
-                    b.append(_spawn_wall(floor, env))
-                else:
-                    b.append(_spawn_wall(floor, env))
-                    a.append(_spawn_wall(command, env))
-            run.append(statistics.median(a))
-            interpreter.append(statistics.median(b))
+                for name, argv in kinds if block % 2 else kinds[::-1]:
+                    times[name].append(_spawn_wall(argv, env))
+            for name, values in times.items():
+                samples[name].append(statistics.median(values))
     return {
         "command": " ".join(os.path.basename(p) for p in command[1:]),
-        "samples_ms": {
-            "run": [x * 1e3 for x in run],
-            "python -c pass": [x * 1e3 for x in interpreter],
-        },
-        "run_vs_pass": _ratio(run, interpreter),
+        "dependencies": list(DEPENDENCIES),
+        "samples_ms": {k: [x * 1e3 for x in v] for k, v in samples.items()},
+        "run_vs_pass": _ratio(samples["run"], samples["python -c pass"]),
+        "dependencies_vs_pass": _ratio(
+            samples["dependencies"], samples["python -c pass"]
+        ),
+        "run_vs_dependencies": _ratio(samples["run"], samples["dependencies"]),
     }
 
 
@@ -382,10 +387,18 @@ def _line_round(r: dict[str, Any]) -> str:
 
 def _line_start(r: dict[str, Any]) -> str:
     s = r["run_vs_pass"]
-    return (
+    line = (
         f"{r['command']}: {s['value'] * 1e3:.0f} ms = x{s['median']:.2f} "
         f"python -c pass ({s['floor'] * 1e3:.0f} ms; range x{s['low']:.2f}-x{s['high']:.2f})"
     )
+    if "dependencies_vs_pass" in r:  # older results lack the dependencies' floor
+        d, o = r["dependencies_vs_pass"], r["run_vs_dependencies"]
+        line += (
+            f"; importing {', '.join(r['dependencies'])} alone: {d['value'] * 1e3:.0f} ms "
+            f"= x{d['median']:.2f} python -c pass (x{d['low']:.2f}-x{d['high']:.2f}), "
+            f"the run x{o['median']:.2f} of it"
+        )
+    return line
 
 
 def _line_call(r: dict[str, Any]) -> str:

@@ -9,6 +9,7 @@ Every agent adds 1 to the previous number; after 20 the next one says
 
 from __future__ import annotations
 
+import functools
 import re
 
 from fsmchat._core.state import ChatView
@@ -20,13 +21,20 @@ _LAST_NUMBER = re.compile(r"(-?\d+)\D*$")
 
 def last_number(chat: ChatView) -> int | None:
     """The last integer in the last message, or ``None`` if it has none."""
-    found = _LAST_NUMBER.search(chat.last_content)
+    return _number_in(chat.last_content)
+
+
+@functools.lru_cache(maxsize=64)
+def _number_in(text: str) -> int | None:
+    # A round reads the same message up to three times (reply, guard, negated
+    # guard): parse each text once.
+    found = _LAST_NUMBER.search(text)
     return int(found.group(1)) if found else None
 
 
 def add_one(chat: ChatView, *, stop_after: int = 20) -> str:
     """Reply with the previous number plus one; after ``stop_after``, ``TERMINATE``."""
-    n = last_number(chat)
+    n = _number_in(chat.last_content)
     if n is None:
         return "TERMINATE"
     if n >= stop_after:
@@ -36,5 +44,5 @@ def add_one(chat: ChatView, *, stop_after: int = 20) -> str:
 
 def last_number_is_multiple(chat: ChatView, *, of: int) -> bool:
     """True when the last message's number is a multiple of ``of``."""
-    n = last_number(chat)
+    n = _number_in(chat.last_content)
     return n is not None and n % of == 0

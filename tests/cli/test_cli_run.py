@@ -163,7 +163,8 @@ def test_run_shows_refused_answers_as_warnings() -> None:
 
 
 #: What ``fsmchat run`` of a spec without a model must not import (issue 26): the
-#: model SDK and its HTTP stack, the full schema library (only to explain errors),
+#: model SDK and its HTTP stack, the schema libraries (only to explain errors, or
+#: when the quick schema yes is unsure) with what jsonschema-rs loads,
 #: terminal tables, the checker, the record layer, the benchmark, the viewer, the
 #: AutoGen facade, seeded selectors, and importlib.resources with its tempfile.
 _NOT_IMPORTED_BY_RUN = (
@@ -171,6 +172,11 @@ _NOT_IMPORTED_BY_RUN = (
     "httpx",
     "httpx2",
     "jsonschema",
+    "jsonschema_rs",
+    "email",
+    "socket",
+    "decimal",
+    "difflib",
     "rich",
     "fsmchat._core.check",
     "fsmchat._core.verify",
