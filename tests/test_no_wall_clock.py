@@ -56,9 +56,11 @@ def test_the_checker_finds_duration_asserts() -> None:
     """A bound on `t1 - t0`, direct or through a name, is found; a deadline wait is not."""
     code = (
         "t0 = time.perf_counter()\n"
-        "assert time.perf_counter() - t0 < 3.0\n"
+        "assert time.perf_counter() - t0"
+        " < 3.0\n"
         "elapsed = time.monotonic() - t0\n"
-        "assert elapsed < 2\n"
+        "assert elapsed"
+        " < 2\n"
         "assert time.monotonic() < deadline\n"
     )
     assert wall_clock_asserts(ast.parse(code)) == [2, 4]

@@ -9,13 +9,15 @@ The runner does the running (sandboxed unless asked otherwise).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from pathlib import Path
+from typing import Any, ClassVar
 
 from fsmchat._core.codeblocks import CodeBlock as Block
 from fsmchat._core.codeblocks import normalize_language
-from fsmchat.autogen.coding.base import CodeBlock, CommandLineCodeResult
+from fsmchat.autogen.coding.base import CodeBlock, CodeExtractor, CommandLineCodeResult
+from fsmchat.autogen.coding.markdown_code_extractor import MarkdownCodeExtractor
 
-__all__ = ["SUPPORTED_LANGUAGES", "executor_reply", "run_blocks"]
+__all__ = ["SUPPORTED_LANGUAGES", "CommandLineExecutor", "executor_reply", "run_blocks"]
 
 SUPPORTED_LANGUAGES = ("bash", "shell", "sh", "pwsh", "powershell", "ps1", "python")
 _RUNNABLE = ("python", "sh", "bash")
@@ -39,6 +41,40 @@ def run_blocks(runner: Any, code_blocks: Sequence[CodeBlock]) -> CommandLineCode
         if exit_code != 0:
             break
     return CommandLineCodeResult(exit_code=exit_code, output=logs)
+
+
+class CommandLineExecutor:
+    """What AutoGen's command-line executors share: a runner over a work dir.
+
+    Subclasses set ``_runner`` (one of fsmchat's code runners), ``_work_dir``
+    and ``_timeout`` in ``__init__``.
+    """
+
+    SUPPORTED_LANGUAGES: ClassVar[list[str]] = list(SUPPORTED_LANGUAGES)
+    _runner: Any
+    _work_dir: Path
+    _timeout: int
+
+    @property
+    def timeout(self) -> int:
+        """Seconds each block may run."""
+        return self._timeout
+
+    @property
+    def work_dir(self) -> Path:
+        """The directory the blocks run in (mounted into a container for Docker)."""
+        return self._work_dir
+
+    @property
+    def code_extractor(self) -> CodeExtractor:
+        """A :class:`MarkdownCodeExtractor`."""
+        return MarkdownCodeExtractor()
+
+    def execute_code_blocks(
+        self, code_blocks: list[CodeBlock]
+    ) -> CommandLineCodeResult:
+        """Run ``code_blocks`` in order, stopping at the first failure."""
+        return run_blocks(self._runner, code_blocks)
 
 
 def executor_reply(

@@ -13,21 +13,17 @@ from __future__ import annotations
 import os
 from pathlib import Path
 from types import TracebackType
-from typing import Any, ClassVar
+from typing import Any
 
 from fsmchat.adapters import DockerCodeRunner
-from fsmchat.autogen.coding._run import SUPPORTED_LANGUAGES, run_blocks
-from fsmchat.autogen.coding.base import CodeBlock, CodeExtractor, CommandLineCodeResult
+from fsmchat.autogen.coding._run import CommandLineExecutor
 from fsmchat.autogen.coding.local_commandline_code_executor import refuse_unsupported
-from fsmchat.autogen.coding.markdown_code_extractor import MarkdownCodeExtractor
 
 __all__ = ["DockerCommandLineCodeExecutor"]
 
 
-class DockerCommandLineCodeExecutor:
+class DockerCommandLineCodeExecutor(CommandLineExecutor):
     """Runs code blocks in Docker containers of ``image`` with ``work_dir`` mounted."""
-
-    SUPPORTED_LANGUAGES: ClassVar[list[str]] = list(SUPPORTED_LANGUAGES)
 
     def __init__(
         self,
@@ -61,30 +57,9 @@ class DockerCommandLineCodeExecutor:
         self._runner.check()
 
     @property
-    def timeout(self) -> int:
-        """Seconds each block may run."""
-        return self._timeout
-
-    @property
-    def work_dir(self) -> Path:
-        """The host directory mounted into the containers."""
-        return self._work_dir
-
-    @property
     def bind_dir(self) -> Path:
         """The directory Docker binds (the work dir)."""
         return self._work_dir
-
-    @property
-    def code_extractor(self) -> CodeExtractor:
-        """A :class:`MarkdownCodeExtractor`."""
-        return MarkdownCodeExtractor()
-
-    def execute_code_blocks(
-        self, code_blocks: list[CodeBlock]
-    ) -> CommandLineCodeResult:
-        """Run ``code_blocks`` in order, stopping at the first failure."""
-        return run_blocks(self._runner, code_blocks)
 
     def restart(self) -> None:
         """Nothing to restart: each block gets a fresh container."""

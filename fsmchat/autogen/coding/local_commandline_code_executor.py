@@ -12,13 +12,11 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 from fsmchat._core.errors import InvalidArgument
 from fsmchat.adapters import LocalCodeRunner
-from fsmchat.autogen.coding._run import SUPPORTED_LANGUAGES, run_blocks
-from fsmchat.autogen.coding.base import CodeBlock, CodeExtractor, CommandLineCodeResult
-from fsmchat.autogen.coding.markdown_code_extractor import MarkdownCodeExtractor
+from fsmchat.autogen.coding._run import CommandLineExecutor
 
 __all__ = ["LocalCommandLineCodeExecutor"]
 
@@ -31,10 +29,8 @@ def refuse_unsupported(owner: str, **options: Any) -> None:
             raise InvalidArgument(msg)
 
 
-class LocalCommandLineCodeExecutor:
+class LocalCommandLineCodeExecutor(CommandLineExecutor):
     """Runs code blocks as local processes in ``work_dir`` (sandboxed by default)."""
-
-    SUPPORTED_LANGUAGES: ClassVar[list[str]] = list(SUPPORTED_LANGUAGES)
 
     def __init__(
         self,
@@ -65,30 +61,9 @@ class LocalCommandLineCodeExecutor:
         )
 
     @property
-    def timeout(self) -> int:
-        """Seconds each block may run."""
-        return self._timeout
-
-    @property
-    def work_dir(self) -> Path:
-        """The directory the blocks run in."""
-        return self._work_dir
-
-    @property
     def functions_module(self) -> str:
         """AutoGen's module name for user functions (unused: functions are refused)."""
         return self._functions_module
-
-    @property
-    def code_extractor(self) -> CodeExtractor:
-        """A :class:`MarkdownCodeExtractor`."""
-        return MarkdownCodeExtractor()
-
-    def execute_code_blocks(
-        self, code_blocks: list[CodeBlock]
-    ) -> CommandLineCodeResult:
-        """Run ``code_blocks`` in order, stopping at the first failure."""
-        return run_blocks(self._runner, code_blocks)
 
     def restart(self) -> None:
         """Nothing to restart: each block is its own process."""
