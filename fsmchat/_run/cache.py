@@ -77,19 +77,22 @@ def cache_key(request: ChatRequest, *, cache_seed: int, identity: str = "") -> s
         "tools": to_plain(request.tools),
         "temperature": request.temperature,
     }
+    if request.functions:  # only then, so keys of other requests stay as they were
+        data["functions"] = to_plain(request.functions)
     text = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def _dump(response: ChatResponse) -> str:
-    return json.dumps(
-        {
-            "content": response.content,
-            "tool_calls": to_plain(response.tool_calls),
-            "usage": attrs.asdict(response.usage),
-            "model": response.model,
-        }
-    )
+    data = {
+        "content": response.content,
+        "tool_calls": to_plain(response.tool_calls),
+        "usage": attrs.asdict(response.usage),
+        "model": response.model,
+    }
+    if response.function_call is not None:
+        data["function_call"] = to_plain(response.function_call)
+    return json.dumps(data)
 
 
 class _BadEntry(ValueError):
@@ -113,6 +116,7 @@ def _load(text: str) -> ChatResponse:
     return ChatResponse(
         content=data.get("content"),
         tool_calls=tuple(data.get("tool_calls") or ()),
+        function_call=data.get("function_call"),
         usage=Usage(**(data.get("usage") or {})),
         model=data.get("model") or "",
         cached=True,
@@ -130,6 +134,8 @@ def _entry_problem(data: object) -> str | None:
     calls = data.get("tool_calls") or []
     if not isinstance(calls, list) or not all(isinstance(c, dict) for c in calls):
         return "tool_calls is not a list of objects"
+    if not isinstance(data.get("function_call") or {}, dict):
+        return "function_call is not an object"
     usage = data.get("usage") or {}
     if not isinstance(usage, dict) or set(usage) - {
         "prompt_tokens",

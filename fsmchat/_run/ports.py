@@ -126,6 +126,8 @@ class ChatRequest:
         response_format: an OpenAI ``response_format`` (e.g. a strict
             ``json_schema``), or ``None``.
         tools: OpenAI tool definitions, or empty.
+        functions: legacy OpenAI function definitions (sent as ``functions``),
+            or empty.
         temperature: sampling temperature, or ``None`` for the configured one.
         purpose: what the call is for (``"reply"``, ``"choose"``, ``"judge"``);
             for accounting and logs, not sent to the endpoint.
@@ -135,6 +137,9 @@ class ChatRequest:
     model: str | None = None
     response_format: Mapping[str, Any] | None = None
     tools: tuple[Mapping[str, Any], ...] = attrs.field(default=(), converter=_to_tuple)
+    functions: tuple[Mapping[str, Any], ...] = attrs.field(
+        default=(), converter=_to_tuple
+    )
     temperature: float | None = None
     purpose: str = "reply"
 
@@ -146,6 +151,8 @@ class ChatResponse:
     Attributes:
         content: the text (``None`` when the model only called tools).
         tool_calls: OpenAI-style tool calls, if any.
+        function_call: a legacy OpenAI function call (``name``, ``arguments``),
+            or ``None``.
         usage: tokens used (reported by the endpoint, or counted locally).
         model: the model that answered.
         cached: True when served from the response cache (no request made).
@@ -156,6 +163,7 @@ class ChatResponse:
     tool_calls: tuple[Mapping[str, Any], ...] = attrs.field(
         default=(), converter=_to_tuple
     )
+    function_call: Mapping[str, Any] | None = None
     usage: Usage = attrs.field(factory=Usage)
     model: str = ""
     cached: bool = False

@@ -480,6 +480,8 @@ class OpenAIChatModel:
             kwargs["response_format"] = response_format
         if request.tools:
             kwargs["tools"] = [to_plain(t) for t in request.tools]
+        if request.functions:
+            kwargs["functions"] = [to_plain(f) for f in request.functions]
         for key in _PASS_THROUGH:
             if ep.config.get(key) is not None:
                 kwargs[key] = ep.config[key]

@@ -88,13 +88,18 @@ def parse_response(
     ):
         msg = f"{label}: malformed response: tool_calls is not a list of objects"
         raise _Failure(msg)
-    if content is None and not tool_calls:
+    function_call = message.get("function_call") or None
+    if function_call is not None and not isinstance(function_call, dict):
+        msg = f"{label}: malformed response: function_call is not an object"
+        raise _Failure(msg)
+    if content is None and not tool_calls and function_call is None:
         msg = f"{label}: malformed response: the message has neither content nor tool_calls"
         raise _Failure(msg)
     return ChatResponse(
         content=content,
         tool_calls=tuple(tool_calls),
-        usage=_usage(body.get("usage"), kwargs, content, tool_calls),
+        function_call=function_call,
+        usage=_usage(body.get("usage"), kwargs, content, tool_calls or function_call),
         model=str(body.get("model") or kwargs["model"]),
         latency=latency,
     )

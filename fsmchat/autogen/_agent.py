@@ -277,15 +277,16 @@ class ConversableAgent(ConversationMixin, CodeMixin, ToolMixin, ReplyMixin):
                 close()
 
     def tools(self) -> list[dict[str, Any]]:
-        """The tool definitions sent to the model (``llm_config["tools"]`` and ``["functions"]``)."""
+        """The tool definitions sent to the model as ``tools`` (``llm_config["tools"]``)."""
         if not self.llm_config:
             return []
-        out = [dict(t) for t in self.llm_config.get("tools") or ()]
-        out += [
-            {"type": "function", "function": dict(f)}
-            for f in self.llm_config.get("functions") or ()
-        ]
-        return out
+        return [dict(t) for t in self.llm_config.get("tools") or ()]
+
+    def llm_functions(self) -> list[dict[str, Any]]:
+        """The legacy function definitions sent as ``functions`` (``llm_config["functions"]``)."""
+        if not self.llm_config:
+            return []
+        return [dict(f) for f in self.llm_config.get("functions") or ()]
 
     def llm_messages(
         self, messages: Sequence[Mapping[str, Any]]

@@ -99,6 +99,8 @@ class ReplyMixin:
 
         def tools(self) -> list[dict[str, Any]]: ...
 
+        def llm_functions(self) -> list[dict[str, Any]]: ...
+
         def _count_usage(self, response: ChatResponse) -> None: ...
 
         def _reply_model(self, config: Any) -> Any: ...
@@ -436,7 +438,10 @@ class ReplyMixin:
 
     def _oai_request(self, messages: list[dict[str, Any]]) -> ChatRequest:
         return ChatRequest(
-            messages=self.llm_messages(messages), tools=self.tools(), purpose="reply"
+            messages=self.llm_messages(messages),
+            tools=self.tools(),
+            functions=self.llm_functions(),
+            purpose="reply",
         )
 
     def _oai_reply(self, response: ChatResponse) -> tuple[bool, ReplyValue]:
@@ -451,6 +456,17 @@ class ReplyMixin:
                 "content": response.content,
                 "role": "assistant",
                 "tool_calls": calls,
+            }
+        if response.function_call is not None:  # AutoGen keeps the model's message
+            call = _sdk_order({"function": to_plain(response.function_call)})[
+                "function"
+            ]
+            if isinstance(call.get("name"), str):
+                call["name"] = oai_name(call["name"])
+            return True, {
+                "content": response.content,
+                "function_call": call,
+                "role": "assistant",
             }
         return True, response.content or ""
 

@@ -180,6 +180,7 @@ def request_to_data(request: ChatRequest) -> dict[str, Any]:
         "model": request.model,
         "response_format": to_plain(request.response_format),
         "tools": to_plain(request.tools),
+        "functions": to_plain(request.functions),
         "temperature": request.temperature,
         "purpose": request.purpose,
     }
@@ -192,6 +193,7 @@ def request_from_data(data: Mapping[str, Any]) -> ChatRequest:
         model=data.get("model"),
         response_format=data.get("response_format"),
         tools=data.get("tools") or (),
+        functions=data.get("functions") or (),
         temperature=data.get("temperature"),
         purpose=data.get("purpose", "reply"),
     )
@@ -202,6 +204,7 @@ def response_to_data(response: ChatResponse) -> dict[str, Any]:
     return {
         "content": response.content,
         "tool_calls": to_plain(response.tool_calls),
+        "function_call": to_plain(response.function_call),
         "usage": attrs.asdict(response.usage),
         "model": response.model,
         "cached": response.cached,
@@ -214,6 +217,7 @@ def response_from_data(data: Mapping[str, Any]) -> ChatResponse:
     return ChatResponse(
         content=data.get("content"),
         tool_calls=data.get("tool_calls") or (),
+        function_call=data.get("function_call"),
         usage=Usage(**data.get("usage") or {}),
         model=data.get("model", ""),
         cached=bool(data.get("cached", False)),

@@ -128,17 +128,21 @@ def completion(
     prompt_tokens: int = 10,
     completion_tokens: int = 5,
     tool_calls: Sequence[Mapping[str, Any]] | None = None,
+    function_call: Mapping[str, Any] | None = None,
     finish_reason: str | None = None,
     usage: bool = True,
 ) -> dict[str, Any]:
     """Return an OpenAI-shaped chat completion body answering ``content``.
 
     ``tool_calls`` are OpenAI-style calls (``id``, ``type``, ``function``);
+    ``function_call`` is a legacy call (``name``, ``arguments``);
     ``usage=False`` leaves the usage block out (as some servers do).
     """
     message: dict[str, Any] = {"role": "assistant", "content": content}
     if tool_calls:
         message["tool_calls"] = [dict(c) for c in tool_calls]
+    if function_call:
+        message["function_call"] = dict(function_call)
     body: dict[str, Any] = {
         "id": "chatcmpl-fake",
         "object": "chat.completion",
@@ -149,7 +153,13 @@ def completion(
                 "index": 0,
                 "message": message,
                 "finish_reason": finish_reason
-                or ("tool_calls" if tool_calls else "stop"),
+                or (
+                    "tool_calls"
+                    if tool_calls
+                    else "function_call"
+                    if function_call
+                    else "stop"
+                ),
             }
         ],
     }

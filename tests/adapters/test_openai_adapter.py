@@ -75,6 +75,28 @@ def test_request_shape_carries_messages_model_temperature_schema_and_tools(
     assert server.recorded[0].headers["authorization"] == f"Bearer {KEY}"
 
 
+def test_legacy_functions_go_out_as_functions_and_function_call_comes_back(
+    server: FakeOpenAIServer,
+) -> None:
+    """ChatRequest.functions is sent as ``functions`` (not tools); a function_call answer is kept."""
+    call = {"name": "f", "arguments": "{}"}
+    server.handler = lambda body: completion(None, function_call=call)
+    function = {"name": "f", "parameters": {"type": "object", "properties": {}}}
+    model, _ = make([config(server)])
+    with model:
+        response = model.complete(
+            ChatRequest(
+                messages=[{"role": "user", "content": "u"}], functions=[function]
+            )
+        )
+    (body,) = server.requests
+    assert body["functions"] == [function]
+    assert "tools" not in body
+    assert response.content is None
+    assert response.function_call == call
+    assert response.tool_calls == ()
+
+
 def test_response_has_content_usage_model_and_latency(server: FakeOpenAIServer) -> None:
     """Content and token usage come from the body; latency is measured."""
     server.handler = lambda body: completion(
@@ -219,6 +241,12 @@ def test_timeout_is_a_typed_error_and_falls_over(server: FakeOpenAIServer) -> No
         (
             FakeResponse(200, {"choices": [{"message": {"role": "assistant"}}]}),
             "neither content nor tool_calls",
+        ),
+        (
+            FakeResponse(
+                200, {"choices": [{"message": {"content": None, "function_call": 1}}]}
+            ),
+            "function_call is not an object",
         ),
     ],
 )

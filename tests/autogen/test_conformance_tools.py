@@ -245,3 +245,52 @@ def test_function_names_are_checked_on_registration() -> None:
     proxy.register_function({"f": None})
     assert proxy.function_map == {}
     assert json.dumps(proxy.can_execute_function("f")) == "false"
+
+
+def test_legacy_functions_travel_as_functions_and_function_call() -> None:
+    """llm_config["functions"] goes out as ``functions``; the answer is stored as function_call/role function."""
+    from fsmchat.testing import FakeOpenAIServer, completion
+
+    schema = {
+        "name": "add",
+        "description": "Add two numbers.",
+        "parameters": {
+            "type": "object",
+            "properties": {"a": {"type": "integer"}, "b": {"type": "integer"}},
+            "required": ["a", "b"],
+        },
+    }
+    call = {"name": "add", "arguments": '{"a": 1, "b": 2}'}
+    replies = [completion(None, function_call=call), completion("3 TERMINATE")]
+    with FakeOpenAIServer(replies=replies) as server:
+        assistant = AssistantAgent(
+            "assistant",
+            llm_config={
+                "config_list": [server.config()],
+                "cache_seed": None,
+                "functions": [schema],
+            },
+        )
+        proxy = executor(
+            function_map={"add": lambda a, b: a + b},
+            is_termination_msg=lambda m: (m.get("content") or "").endswith("TERMINATE"),
+        )
+        try:
+            result = proxy.initiate_chat(assistant, message="1+2?", silent=True)
+        finally:
+            assistant.close()
+        first, second = server.requests
+    # AutoGen 0.2.40 sends the legacy parameter, never ``tools``.
+    assert first["functions"] == [schema]
+    assert "tools" not in first
+    stored_call = {"content": None, "function_call": call, "role": "assistant"}
+    function_reply = {"content": "3", "name": "add", "role": "function"}
+    assert result.chat_history == [
+        {"content": "1+2?", "role": "assistant", "name": "executor"},
+        stored_call,
+        function_reply,
+        {"content": "3 TERMINATE", "role": "user", "name": "assistant"},
+    ]
+    # The call's keys in the OpenAI SDK's order, as AutoGen stores it.
+    assert list(result.chat_history[1]["function_call"]) == ["arguments", "name"]
+    assert second["messages"][-2:] == [stored_call, function_reply]

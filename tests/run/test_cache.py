@@ -166,6 +166,20 @@ def test_tool_calls_round_trip(tmp_path: Path) -> None:
     assert [dict(c) for c in hit.tool_calls] == [call]
 
 
+def test_function_call_round_trips_and_functions_are_in_the_key(
+    tmp_path: Path,
+) -> None:
+    """A legacy function_call comes back from the cache; ``functions`` change the key."""
+    call = {"name": "f", "arguments": "{}"}
+    scripted = ScriptedChatModel([ChatResponse(content=None, function_call=call)])
+    model = CachedChatModel(scripted, cache_dir=tmp_path)
+    ask = ChatRequest(messages=ASK.messages, functions=[{"name": "f"}])
+    model.complete(ask)
+    hit = model.complete(ask)
+    assert (hit.cached, hit.content, hit.function_call) == (True, None, call)
+    assert model.key(ask) != model.key(ASK)
+
+
 def test_unusable_cache_directory_is_a_boundary_error(tmp_path: Path) -> None:
     """A cache directory that is a file gives a clear BoundaryError, not sqlite's."""
     blocker = tmp_path / "file"
