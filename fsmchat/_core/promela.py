@@ -328,6 +328,11 @@ def _comment(text: str) -> str:
     return text.replace("*/", "* /").replace("\n", " ")
 
 
+#: The property language's connectives as SPIN writes them.
+_LTL_UNARY: dict[type, str] = {PNot: "!", Always: "[] ", Eventually: "<> "}
+_LTL_BINARY: dict[type, str] = {And: "&&", Or: "||", Implies: "->", Until: "U"}
+
+
 def to_ltl(top: Top, index: dict[str, int]) -> str:
     """SPIN's LTL for a property (``reachable: A`` gives ``never A``: a witness disproves it)."""
 
@@ -340,20 +345,12 @@ def to_ltl(top: Top, index: dict[str, int]) -> str:
     def f(x: object) -> str:
         if isinstance(x, Speaks):
             return at(x.name)
-        if isinstance(x, PNot):
-            return f"(!{f(x.body)})"
-        if isinstance(x, And):
-            return f"({f(x.left)} && {f(x.right)})"
-        if isinstance(x, Or):
-            return f"({f(x.left)} || {f(x.right)})"
-        if isinstance(x, Implies):
-            return f"({f(x.left)} -> {f(x.right)})"
-        if isinstance(x, Always):
-            return f"([] {f(x.body)})"
-        if isinstance(x, Eventually):
-            return f"(<> {f(x.body)})"
-        if isinstance(x, Until):
-            return f"({f(x.left)} U {f(x.right)})"
+        unary = _LTL_UNARY.get(type(x))
+        if unary is not None:
+            return f"({unary}{f(x.body)})"  # type: ignore[attr-defined]
+        binary = _LTL_BINARY.get(type(x))
+        if binary is not None:
+            return f"({f(x.left)} {binary} {f(x.right)})"  # type: ignore[attr-defined]
         if isinstance(x, Before):
             then = f(x.then)
             return f"(([] (!{then})) || ((!{then}) U {f(x.first)}))"
