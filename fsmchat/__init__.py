@@ -112,7 +112,7 @@ _LAZY: dict[str, str] = {
     "config_list_from_json": "fsmchat.adapters._config",
     "filter_config": "fsmchat.adapters._config",
     "load_schema": "fsmchat._core.build",
-    "load_spec": "fsmchat._run.files",
+    "load_spec": "fsmchat.adapters._files",
     "make_chat_model": "fsmchat.adapters._config",
     "make_selector": "fsmchat._run.selectors",
     "needs_choice": "fsmchat._run.driver",
@@ -231,7 +231,7 @@ if _TYPE_CHECKING:
     from fsmchat._run.driver import needs_choice as needs_choice
     from fsmchat._run.driver import needs_judge as needs_judge
     from fsmchat._run.driver import run_chat as run_chat
-    from fsmchat._run.files import load_spec as load_spec
+    from fsmchat.adapters._files import load_spec as load_spec
     from fsmchat._run.llm import LLMResponder as LLMResponder
     from fsmchat._run.llm import LLMSelector as LLMSelector
     from fsmchat._run.ports import AsyncChatModel as AsyncChatModel

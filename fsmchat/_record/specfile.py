@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from fsmchat._core.errors import InvalidArgument, RecordError, SpecError
 from fsmchat._core.spec import Spec
 from fsmchat._record.format import Record
-from fsmchat._run.files import load_spec
+from fsmchat.adapters._files import load_spec
 from fsmchat._run.resolve import resolve_spec
 
 __all__ = ["find_spec", "load_record_spec"]

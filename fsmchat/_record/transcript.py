@@ -22,7 +22,7 @@ from fsmchat._record.reader import (
     record_key,
     unkeyed_check,
 )
-from fsmchat._run.files import read_text
+from fsmchat.adapters._files import read_text
 
 __all__ = ["read_transcript"]
 

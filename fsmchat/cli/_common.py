@@ -13,7 +13,7 @@ from fsmchat._core.errors import SpecError
 from fsmchat._core.spec import Spec
 from fsmchat._core.state import Decision, Message
 from fsmchat._run.driver import ChatResult
-from fsmchat._run.files import load_spec, write_json
+from fsmchat.adapters._files import load_spec, write_json
 
 
 class _StderrWarnings(logging.Handler):

@@ -32,7 +32,7 @@ from fsmchat._record.format import Record
 from fsmchat._record.reader import read_record
 from fsmchat._record.replay import replay_durable
 from fsmchat._run.driver import EXIT_WORDS, ChatResult
-from fsmchat._run.files import write_json
+from fsmchat.adapters._files import write_json
 from fsmchat.cli._allow import (
     RECORD_SPEC_NOTE,
     accept_options,

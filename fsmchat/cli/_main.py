@@ -18,7 +18,7 @@ from fsmchat._core.events import Finished
 from fsmchat._core.spec import Spec
 from fsmchat._core.state import Decision, Message
 from fsmchat._run.driver import ChatResult, run_chat
-from fsmchat._run.files import write_json
+from fsmchat.adapters._files import write_json
 from fsmchat.adapters._console import ConsoleHuman
 from fsmchat.cli._allow import allow_option, allowed, resolve_or_exit
 from fsmchat.cli._common import (

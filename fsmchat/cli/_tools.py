@@ -24,7 +24,7 @@ from fsmchat._core.spec import Spec
 from fsmchat._core.trail import Verdict, format_counterexample
 from fsmchat._core.verify import Transcript, VerifyReport, verify_transcript
 from fsmchat._record.transcript import read_transcript
-from fsmchat._run.files import pick_spec_files, read_text
+from fsmchat.adapters._files import pick_spec_files, read_text
 from fsmchat.cli._allow import (
     accept_options,
     allow_option,

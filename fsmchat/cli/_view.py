@@ -15,7 +15,7 @@ from typing import Any
 import click
 
 from fsmchat._core.errors import FsmchatError, UnallowedCode
-from fsmchat._run.files import load_spec
+from fsmchat.adapters._files import load_spec
 from fsmchat.cli._allow import RECORD_SPEC_NOTE, allow_option, allowed
 from fsmchat.cli._common import count, fail
 

@@ -24,7 +24,7 @@ from fsmchat._core.verify import load_transcript
 from fsmchat._record.format import MessageEntry
 from fsmchat._record.reader import read_record, record_key, unkeyed_check
 from fsmchat._record.specfile import load_record_spec
-from fsmchat._run.files import load_spec, read_text
+from fsmchat.adapters._files import load_spec, read_text
 
 __all__ = [
     "LoadedChat",

@@ -15,7 +15,7 @@ from typing import Any
 import attrs
 
 from fsmchat._core.spec import Spec
-from fsmchat._run.files import load_spec
+from fsmchat.adapters._files import load_spec
 from fsmchat.view._bench import bench_model, scenario_specs
 from fsmchat.view._load import find_spec, is_bench_folder, read_bench, read_chat
 from fsmchat.view._model import chat_model

@@ -21,7 +21,7 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 
 from fsmchat._core.verify import load_transcript, verify_transcript
-from fsmchat._run.files import load_spec
+from fsmchat.adapters._files import load_spec
 from fsmchat.testing import FakeOpenAIServer, FakeResponse
 from fsmchat.view import LiveServer, build_page, render_html
 from tests.helpers import judge_counting

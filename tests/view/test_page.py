@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from fsmchat._core.errors import InvalidArgument
-from fsmchat._run.files import load_spec
+from fsmchat.adapters._files import load_spec
 from fsmchat.cli import main
 from fsmchat.view import build_page, render_html
 from fsmchat.view._bench import first_divergence
