@@ -29,6 +29,7 @@ __all__ = [
     "check_paths",
     "collect_spec_files",
     "load_spec",
+    "parse_json",
     "pick_spec_files",
     "read_data",
     "read_json",
@@ -272,6 +273,15 @@ def read_json(path: str | os.PathLike[str]) -> Any:
     except OSError as exc:
         msg = f"{name}: cannot read file: {exc.strerror or exc}"
         raise InvalidArgument(msg) from None
+    return parse_json(name, data)
+
+
+def parse_json(name: str, data: bytes) -> Any:
+    """Decode the bytes of the file ``name`` as UTF-8 JSON (see :func:`read_json`).
+
+    Raises:
+        InvalidArgument: not UTF-8 or not JSON (``file:line:column: why``).
+    """
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:

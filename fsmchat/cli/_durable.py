@@ -1,9 +1,9 @@
-"""Durable chats on the command line: ``run --record``, pauses, and ``replay``.
+"""Recorded chats on the command line: ``run --record``, pauses, and ``replay``.
 
-``fsmchat run SPEC --record FILE`` is :func:`fsmchat.run_durable` with the
+``fsmchat run SPEC --record FILE`` is :func:`fsmchat.run_recorded` with the
 terminal as the human and stderr for warnings; ``--no-wait`` turns a human's
 turn into a pause (exit code 3), ``--answer TEXT`` answers it.
-``fsmchat replay FILE`` is :func:`fsmchat.replay_durable` printing the
+``fsmchat replay FILE`` is :func:`fsmchat.replay_record` printing the
 transcript. Both only translate arguments and print: the library does the work.
 
 Exit codes: 0 done, 1 a failure (the record is intact), 2 a usage error,
@@ -27,10 +27,11 @@ from fsmchat._core.errors import (
 )
 from fsmchat._core.spec import Spec
 from fsmchat._core.state import Decision, Message
-from fsmchat._record.durable import PAUSED, DurableHuman, run_durable
 from fsmchat._record.format import Record
 from fsmchat._record.reader import read_record
-from fsmchat._record.replay import replay_durable
+from fsmchat._record.replay import replay_record
+from fsmchat._record.run import PAUSED, PausingHuman
+from fsmchat._record.run import run_recorded as record_chat
 from fsmchat._run.driver import EXIT_WORDS, ChatResult
 from fsmchat.adapters._files import write_json
 from fsmchat.cli._allow import (
@@ -78,7 +79,7 @@ def durable_human(
         raise click.UsageError(msg)
     if not answers and not no_wait:
         return console
-    return DurableHuman(
+    return PausingHuman(
         console,
         answers=answers,
         no_wait=no_wait,
@@ -102,7 +103,7 @@ def run_recorded(
     selection: tuple[str, int | None],
     accept_v1: bool = False,
 ) -> ChatResult:
-    """``run --record``: :func:`fsmchat.run_durable`; a pause prints how to go on and exits 3.
+    """``run --record``: :func:`fsmchat.run_recorded`; a pause prints how to go on and exits 3.
 
     Raises:
         click.UsageError: the options differ from the record's, or a port is missing.
@@ -111,7 +112,7 @@ def run_recorded(
     # Long for passing each option through by name; it only calls and prints.
 
     def resumed(record: Record) -> None:
-        n, d = len(record.messages), len(record.decisions)
+        n, d = len(record.messages), len(record.trace)
         click.echo(
             f"-- resumed {record_path}: replayed {n} message{'s' if n != 1 else ''} "
             f"and {d} decision{'s' if d != 1 else ''} from the record (no model calls)",
@@ -119,7 +120,7 @@ def run_recorded(
         )
 
     try:
-        result = run_durable(
+        result = record_chat(
             spec,
             record=record_path,
             selector=selector,
@@ -197,7 +198,7 @@ def replay(
     """
     # Long for its options: each one is passed through by name, then printed.
     try:
-        done = replay_durable(
+        done = replay_record(
             record_path,
             spec=spec_path,
             allow=allowed(allow, env=spec_path is not None),

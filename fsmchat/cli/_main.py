@@ -18,8 +18,8 @@ from fsmchat._core.events import Finished
 from fsmchat._core.spec import Spec
 from fsmchat._core.state import Decision, Message
 from fsmchat._run.driver import ChatResult, run_chat
-from fsmchat.adapters._files import write_json
 from fsmchat.adapters._console import ConsoleHuman
+from fsmchat.adapters._files import write_json
 from fsmchat.cli._allow import allow_option, allowed, resolve_or_exit
 from fsmchat.cli._common import (
     _print_usage,
@@ -222,7 +222,7 @@ def run(
 ) -> None:
     """Run the chat described by SPEC and print its transcript."""
     # One flat sequence mapping options to library calls (argv -> run_chat or
-    # run_durable -> print); splitting it would only scatter the option names.
+    # run_recorded -> print); splitting it would only scatter the option names.
     _show_warnings()
     if temporal is not None or task_queue is not None or chat_id is not None:
         from fsmchat.cli._temporal import run_on_temporal

@@ -22,8 +22,8 @@ from fsmchat._core.errors import FsmchatError, InvalidArgument, Problem, UserCod
 from fsmchat._core.paths import covering_paths, format_path, uncovered_edges
 from fsmchat._core.spec import Spec
 from fsmchat._core.trail import Verdict, format_counterexample
-from fsmchat._core.verify import Transcript, VerifyReport, verify_transcript
-from fsmchat._record.transcript import read_transcript
+from fsmchat._core.verify import VerifyReport, verify_transcript
+from fsmchat._record.chat import ChatFile, read_chat
 from fsmchat.adapters._files import pick_spec_files, read_text
 from fsmchat.cli._allow import (
     accept_options,
@@ -320,9 +320,7 @@ def _verify_file(
     transcript = _load_transcript(
         spec, path, accept_v1=accept_v1, accept_unkeyed=accept_unkeyed
     )
-    report = verify_transcript(
-        spec, transcript.messages, decisions=transcript.decisions
-    )
+    report = verify_transcript(spec, transcript.messages, decisions=transcript.trace)
     if transcript.notes:
         return VerifyReport(steps=report.steps, notes=transcript.notes + report.notes)
     return report
@@ -330,9 +328,9 @@ def _verify_file(
 
 def _load_transcript(
     spec: Spec, path: str, *, accept_v1: bool, accept_unkeyed: bool
-) -> Transcript:
+) -> ChatFile:
     try:
-        return read_transcript(
+        return read_chat(
             path, spec=spec, accept_v1=accept_v1, accept_unkeyed=accept_unkeyed
         )
     except FsmchatError as exc:

@@ -1,6 +1,6 @@
-"""Durable chats: start or continue a chat recorded in a file (``fsmchat run --record``).
+"""Recorded chats: start or continue a chat recorded in a file (``fsmchat run --record``).
 
-:func:`run_durable` (and :func:`arun_durable`) open the record (locking it and
+:func:`run_recorded` (and :func:`arun_recorded`) open the record (locking it and
 cutting a torn last line), write a header for a new chat or check an existing
 record against the spec and the options, replay the recorded steps through
 the engine (:func:`~fsmchat._record.replay.resume`: no model call, every step
@@ -8,7 +8,7 @@ checked), append what the replay produced past the record's end, then drive
 the chat on with the live ports, writing each message and decision (fsynced)
 before the next port is called.
 
-A human's turn can become a *pause*: :class:`DurableHuman` answers from given
+A human's turn can become a *pause*: :class:`PausingHuman` answers from given
 answers first, then reads its inner human port, or, with ``no_wait``, stops
 the chat. The pause is written to the record and the call returns a
 :class:`~fsmchat.ChatResult` whose ``finished.reason`` is ``"paused"``; a later
@@ -17,15 +17,16 @@ call with the answer continues it, from any process.
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import logging
 import os
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Coroutine, Iterable, Iterator, Mapping, Sequence
+from typing import Any, ParamSpec
 
 import attrs
 
-from fsmchat._core.engine import Engine, Routing
+from fsmchat._core.engine import UNSET, Engine, Routing
 from fsmchat._core.errors import InvalidArgument
 from fsmchat._core.events import AskAgent, AskHuman, Choose, Finished, Judge, Reply
 from fsmchat._core.spec import Spec
@@ -35,18 +36,28 @@ from fsmchat._record.format import (
     Record,
     RecordHeader,
     StopEntry,
-    digest_of,
     stop_reason,
 )
 from fsmchat._record.reader import CONFIGURED, KeyChoice, record_key
 from fsmchat._record.replay import Resumed, check_header, resume
+from fsmchat._record.specfile import digest_of
 from fsmchat._record.writer import RecordWriter
 from fsmchat._run.driver import ChatResult, UsageCount, arun_chat, check_ports, run_chat
-from fsmchat.adapters._files import load_spec
 from fsmchat._run.resolve import resolve_spec
 from fsmchat._run.selectors import RandomSelector, RoundRobinSelector
+from fsmchat.adapters._files import load_spec
 
-__all__ = ["PAUSED", "DurableHuman", "arun_durable", "run_durable"]
+__all__ = [
+    "PAUSED",
+    "PausingHuman",
+    "RecordOptions",
+    "RecordedCall",
+    "arun_recorded",
+    "recorded_call",
+    "run_recorded",
+]
+
+P = ParamSpec("P")
 
 _LOG = logging.getLogger("fsmchat")
 
@@ -55,7 +66,7 @@ PAUSED = "paused"
 
 
 class _Pause(Exception):
-    """Raised by :class:`DurableHuman` instead of asking its inner human."""
+    """Raised by :class:`PausingHuman` instead of asking its inner human."""
 
 
 async def _acall(port: Any, method: str, arg: Any) -> Any:
@@ -65,14 +76,14 @@ async def _acall(port: Any, method: str, arg: Any) -> Any:
     return await out if inspect.isawaitable(out) else out
 
 
-class DurableHuman:
+class PausingHuman:
     """A human port for durable chats: given answers first, then a person or a pause.
 
     Args:
         human: the port to ask when the answers run out (``None``: nobody).
         answers: answers to the next prompts, in order (``fsmchat run --answer``).
         no_wait: when the answers run out, pause the chat instead of asking
-            ``human`` (:func:`run_durable` writes the pause and returns).
+            ``human`` (:func:`run_recorded` writes the pause and returns).
         echo: called with ``prompt + answer`` for each given answer used
             (e.g. to show it on the terminal).
     """
@@ -109,7 +120,7 @@ class DurableHuman:
         return out
 
     async def ainput(self, prompt: str) -> str:
-        """:meth:`input` for :func:`arun_durable` (awaits an async inner human)."""
+        """:meth:`input` for :func:`arun_recorded` (awaits an async inner human)."""
         given = self._given(prompt)
         if given is not None:
             return given
@@ -236,10 +247,16 @@ class _Session:
         """The keyword arguments of ``run_chat`` / ``arun_chat`` for the live part."""
         return {
             **self.ports,
+            "spec": self.spec,
             "engine": self.resumed.engine,
             "on_message": self.write_message,
             "on_decision": self.write_decision,
         }
+
+    def replayed(self) -> ChatResult | None:
+        """The chat, when the record holds its end (nothing live to run), else ``None``."""
+        done = self.resumed.result
+        return None if done is None else self.finish(done, live=False)
 
     def finish(self, result: ChatResult, *, live: bool) -> ChatResult:
         """Write the end (and a stop) line; return ``result`` with the whole chat's usage."""
@@ -285,7 +302,7 @@ class _Session:
         )
 
     def _warn_unused(self) -> None:
-        if isinstance(self.human, DurableHuman) and self.human.answers:
+        if isinstance(self.human, PausingHuman) and self.human.answers:
             left = ", ".join(repr(a) for a in self.human.answers)
             self.warn(f"--answer {left} was not used: the chat asked no person for it")
 
@@ -299,92 +316,113 @@ def _recorded_usage(record: Record) -> dict[str, UsageCount]:
     return out
 
 
-def _open(
-    spec: Spec | str | os.PathLike[str],
-    record: str | os.PathLike[str],
-    opts: Mapping[str, Any],
-) -> _Session:
+def _responders(given: Mapping[str, Any] | None) -> Mapping[str, Any]:
+    return {} if given is None else dict(given)
+
+
+def _routing(given: Routing | None) -> Routing:
+    return Routing() if given is None else given
+
+
+def _strings(given: Iterable[str]) -> tuple[str, ...]:
+    return tuple(given)
+
+
+@attrs.frozen(kw_only=True)
+class RecordOptions:
+    """Everything :func:`run_recorded` is given besides the spec, checked once.
+
+    The fields are the keyword arguments of :func:`run_recorded` (see there).
+    """
+
+    record: str | os.PathLike[str]
+    selector: Any = None
+    llm: Any = None
+    human: Any = None
+    responders: Mapping[str, Any] = attrs.field(factory=dict, converter=_responders)
+    routing: Routing = attrs.field(factory=Routing, converter=_routing)
+    message: str | None = None
+    max_round: int | None = None
+    selection: tuple[str, int | None] | None = None
+    answers: tuple[str, ...] = attrs.field(default=(), converter=_strings)
+    no_wait: bool = False
+    force: bool = False
+    on_message: Callable[[Message], object] | None = None
+    on_decision: Callable[[Decision], object] | None = None
+    on_warning: Callable[[str], object] | None = None
+    on_resume: Callable[[Record], object] | None = None
+    allow: tuple[str, ...] = attrs.field(default=(), converter=_strings)
+    key: KeyChoice = CONFIGURED
+    accept_v1: bool = False
+
+
+@attrs.frozen
+class RecordedCall:
+    """A call of :func:`run_recorded` or :func:`arun_recorded`: the spec and its options."""
+
+    spec: Spec | str | os.PathLike[str]
+    options: RecordOptions
+
+
+def _human(opts: RecordOptions) -> Any:
+    """The human port: the caller's, wrapped when answers or no_wait are given."""
+    if not opts.answers and not opts.no_wait:
+        return opts.human
+    if isinstance(opts.human, PausingHuman):
+        msg = "pass answers= and no_wait= to the PausingHuman, or to run_recorded, not both"
+        raise InvalidArgument(msg)
+    return PausingHuman(opts.human, answers=opts.answers, no_wait=opts.no_wait)
+
+
+def _open(call: RecordedCall) -> _Session:
     """Open, check and replay the record: everything before the live part."""
     # One straight sequence on purpose: each step may refuse the run, and the
     # order (ports, then header, then options, then replay) is what users see.
-    if not isinstance(spec, Spec):
-        path = os.fspath(spec)
-        spec = load_spec(path)
+    opts = call.options
+    spec = call.spec if isinstance(call.spec, Spec) else load_spec(call.spec)
     # Binds fsmchat.examples and the caller's allow= prefixes; other unbound code
     # is refused before anything is written.
-    spec = resolve_spec(spec, allow=opts["allow"])
-    routing = opts["routing"] or Routing()
-    human = opts["human"]
-    if opts["answers"] or opts["no_wait"]:
-        if isinstance(human, DurableHuman):
-            msg = "pass answers= and no_wait= to the DurableHuman, or to run_durable, not both"
-            raise InvalidArgument(msg)
-        human = DurableHuman(human, answers=opts["answers"], no_wait=opts["no_wait"])
-    selector, llm = opts["selector"], opts["llm"]
-    responders: Mapping[str, Any] = opts["responders"] or {}
+    spec = resolve_spec(spec, allow=opts.allow)
+    human = _human(opts)
     check_ports(
         spec,
-        routing=routing,
-        selector=selector,
-        llm=llm,
+        routing=opts.routing,
+        selector=opts.selector,
+        llm=opts.llm,
         human=human,
-        responders=responders,
+        responders=opts.responders,
     )
-    warn: Callable[[str], object] = opts["on_warning"] or _LOG.warning
+    warn: Callable[[str], object] = opts.on_warning or _LOG.warning
     tap = _Tap()
     ports = {
-        "selector": None if selector is None else _TappedSelector(selector, tap),
-        "llm": None if llm is None else _TappedResponder(llm, tap),
+        "selector": None
+        if opts.selector is None
+        else _TappedSelector(opts.selector, tap),
+        "llm": None if opts.llm is None else _TappedResponder(opts.llm, tap),
         "human": human,
-        "responders": {k: _TappedResponder(v, tap) for k, v in responders.items()},
+        "responders": {k: _TappedResponder(v, tap) for k, v in opts.responders.items()},
     }
-    key = record_key(opts["key"])
-    writer = RecordWriter.open(record, key=key, accept_v1=opts["accept_v1"])
+    key = record_key(opts.key)
+    writer = RecordWriter.open(opts.record, key=key, accept_v1=opts.accept_v1)
     try:
         read = writer.record
         if read.torn is not None:
             warn(read.torn.describe(writer.path))
         if read.header is None:
-            engine_opts: dict[str, Any] = {"max_round": opts["max_round"]}
-            if opts["message"] is not None:
-                engine_opts["message"] = opts["message"]
-            header = RecordHeader.for_engine(
-                Engine(spec, routing=routing, **engine_opts),
-                spec_path=spec.source,
-                spec_hash=digest_of(spec),
-                selection=opts["selection"],
-            )
-            writer.write_header(header)
+            writer.write_header(_header(spec, opts))
             read = writer.record
         else:
-            unverified = read.unverified_warning()
-            if unverified is not None:
-                warn(unverified)
-            if key is not None and read.verified and not read.keyed:
-                warn(
-                    f"record {writer.path} has no MAC although a record key is "
-                    f"configured: continuing it without one (start a new record to "
-                    f"get one)"
-                )
-            for warning in check_header(
-                read, spec, digest_of(spec), force=opts["force"]
-            ):
-                warn(warning)
-            conflict = _option_conflict(
-                read, opts["message"], opts["max_round"], routing, opts["selection"]
-            )
-            if conflict is not None:
-                raise InvalidArgument(conflict)
+            _check_existing(read, spec, opts, keyed=key is not None, warn=warn)
         advance = (
-            selector
-            if isinstance(selector, RoundRobinSelector | RandomSelector)
+            opts.selector
+            if isinstance(opts.selector, RoundRobinSelector | RandomSelector)
             else None
         )
         resumed = resume(
             spec,
             read,
-            on_message=opts["on_message"],
-            on_decision=opts["on_decision"],
+            on_message=opts.on_message,
+            on_decision=opts.on_decision,
             advance=advance,
         )
         session = _Session(
@@ -395,13 +433,13 @@ def _open(
             tap=tap,
             ports=ports,
             human=human,
-            on_message=opts["on_message"],
-            on_decision=opts["on_decision"],
+            on_message=opts.on_message,
+            on_decision=opts.on_decision,
             warn=warn,
             usage=_recorded_usage(read),
         )
-        if read.entries and opts["on_resume"] is not None:
-            opts["on_resume"](read)
+        if read.entries and opts.on_resume is not None:
+            opts.on_resume(read)
         for item in resumed.tail:
             if isinstance(item, Message):
                 session.write_message(item)
@@ -413,7 +451,50 @@ def _open(
     return session
 
 
-def run_durable(
+def _header(spec: Spec, opts: RecordOptions) -> RecordHeader:
+    """The header of a new record: the spec, and the engine the options build."""
+    engine = Engine(
+        spec,
+        routing=opts.routing,
+        max_round=opts.max_round,
+        message=UNSET if opts.message is None else opts.message,
+    )
+    return RecordHeader.for_engine(
+        engine,
+        spec_path=spec.source,
+        spec_hash=digest_of(spec),
+        selection=opts.selection,
+    )
+
+
+def _check_existing(
+    read: Record,
+    spec: Spec,
+    opts: RecordOptions,
+    *,
+    keyed: bool,
+    warn: Callable[[str], object],
+) -> None:
+    """Check a record that holds a chat against the spec and the options."""
+    unverified = read.unverified_warning()
+    if unverified is not None:
+        warn(unverified)
+    if keyed and read.verified and not read.keyed:
+        warn(
+            f"record {read.path} has no MAC although a record key is "
+            f"configured: continuing it without one (start a new record to "
+            f"get one)"
+        )
+    for warning in check_header(read, spec, digest_of(spec), force=opts.force):
+        warn(warning)
+    conflict = _option_conflict(
+        read, opts.message, opts.max_round, opts.routing, opts.selection
+    )
+    if conflict is not None:
+        raise InvalidArgument(conflict)
+
+
+def recorded_call(
     spec: Spec | str | os.PathLike[str],
     *,
     record: str | os.PathLike[str],
@@ -435,109 +516,136 @@ def run_durable(
     allow: Iterable[str] = (),
     key: KeyChoice = CONFIGURED,
     accept_v1: bool = False,
-) -> ChatResult:
-    """Start, or continue, the chat recorded in the file ``record``.
+) -> RecordedCall:
+    """The arguments of :func:`run_recorded` and :func:`arun_recorded`, as one value."""
+    # Long for its signature: the one list of run_recorded's (and
+    # arun_recorded's) arguments, so the two forms cannot drift apart.
+    options = RecordOptions(
+        record=record,
+        selector=selector,
+        llm=llm,
+        human=human,
+        responders=responders,
+        routing=routing,
+        message=message,
+        max_round=max_round,
+        selection=selection,
+        answers=answers,
+        no_wait=no_wait,
+        force=force,
+        on_message=on_message,
+        on_decision=on_decision,
+        on_warning=on_warning,
+        on_resume=on_resume,
+        allow=allow,
+        key=key,
+        accept_v1=accept_v1,
+    )
+    return RecordedCall(spec, options)
 
-    A missing or empty file starts a new chat: a header (spec path and digest,
-    routing, options, ``selection``) is written, then every message and routing
-    decision, each fsynced before the next port is called. A file holding a chat
-    is checked against ``spec`` (its digest; ``force`` lets a changed spec
-    through, still checking every step) and the options, a torn last line is
-    cut, the recorded steps are replayed through the engine with no port call
-    (``on_message`` / ``on_decision`` see them too), and the chat goes on with
-    the live ports. A finished record is replayed and left unchanged. The file
-    is what ``fsmchat run --record`` writes and ``fsmchat replay`` reads.
 
-    Args:
-        spec: a :class:`~fsmchat.Spec` or the path of a spec file.
-        record: the record file (created if missing).
-        selector, llm, human, responders, routing: the ports, as for
-            :func:`~fsmchat.run_chat`.
-        message, max_round: override the spec's; must equal the record's
-            when continuing (``None``: the record's).
-        selection: how open choices are settled without a model, e.g.
-            ``("random", 7)`` or ``("round_robin", None)``: kept in the header,
-            and a different one is refused when continuing.
-        answers: answers to the next human prompts (a paused chat's answer).
-        no_wait: when a person must answer and ``answers`` ran out, write a
-            pause and return instead of asking ``human``.
-        force: continue even if the spec changed since the record was written.
-        on_warning: called with each warning (torn line cut, old format,
-            ``force`` used, answers left unused); default: logged as warnings
-            on the ``fsmchat`` logger.
-        on_resume: called with the record read from disk when it held steps,
-            after they were replayed.
-        allow: module prefixes whose ``function:``/``call:`` code the spec may
-            run, besides ``fsmchat.examples`` (as ``fsmchat run --allow``).
-        key: the record key (default: ``FSMCHAT_RECORD_KEY`` or the key file,
-            see :mod:`fsmchat._record.keys`); a new record written with one is
-            keyed, a keyed record needs it. ``None``: no key.
-        accept_v1: continue a ``fsmchat.record/1`` record (no hash chain)
-            instead of refusing it.
-
-    Returns:
-        The whole chat (recorded and live part), usage included. When a
-        human's turn became a pause, ``finished.reason`` is ``"paused"``
-        (:data:`PAUSED`) and ``finished.detail`` says who is waited for.
-
-    Raises:
-        RecordError: the record is malformed, tampered with, in use by another
-            process, not a record, or does not fit the spec (naming the line).
-        InvalidArgument: a port is missing, or the options differ from the
-            record's.
-        FsmchatError: a port failed; the record keeps every finished step.
-    """
-    # Long only for its signature and docstring; ``locals()`` hands every
-    # keyword argument, by name, to ``_open``, shared with arun_durable.
-    session = _open(spec, record, locals())
+@contextlib.contextmanager
+def _opened(call: RecordedCall) -> Iterator[_Session]:
+    session = _open(call)
     try:
-        if session.resumed.result is not None:
-            return session.finish(session.resumed.result, live=False)
-        try:
-            result = run_chat(session.spec, **session.live())
-        except _Pause:
-            return session.pause()
-        return session.finish(result, live=True)
+        yield session
     finally:
         session.writer.close()
 
 
-async def arun_durable(
-    spec: Spec | str | os.PathLike[str],
-    *,
-    record: str | os.PathLike[str],
-    selector: Any = None,
-    llm: Any = None,
-    human: Any = None,
-    responders: Mapping[str, Any] | None = None,
-    routing: Routing | None = None,
-    message: str | None = None,
-    max_round: int | None = None,
-    selection: tuple[str, int | None] | None = None,
-    answers: Sequence[str] = (),
-    no_wait: bool = False,
-    force: bool = False,
-    on_message: Callable[[Message], object] | None = None,
-    on_decision: Callable[[Decision], object] | None = None,
-    on_warning: Callable[[str], object] | None = None,
-    on_resume: Callable[[Record], object] | None = None,
-    allow: Iterable[str] = (),
-    key: KeyChoice = CONFIGURED,
-    accept_v1: bool = False,
-) -> ChatResult:
-    """The async form of :func:`run_durable`: ``await arun_durable(spec, record=...)``.
+def _public(run: Callable[..., Any], collect: Callable[..., RecordedCall]) -> None:
+    """Show ``collect``'s parameters as ``run``'s (``help()``, IDEs, Sphinx)."""
+    run.__signature__ = inspect.signature(collect).replace(  # type: ignore[attr-defined]
+        return_annotation=ChatResult
+    )
 
-    The live part runs through :func:`~fsmchat.arun_chat` (async ports are
-    awaited); opening, checking and replaying the record do not wait on ports.
-    """
-    session = _open(spec, record, locals())
-    try:
-        if session.resumed.result is not None:
-            return session.finish(session.resumed.result, live=False)
-        try:
-            result = await arun_chat(session.spec, **session.live())
-        except _Pause:
-            return session.pause()
-        return session.finish(result, live=True)
-    finally:
-        session.writer.close()
+
+def _sync_form(collect: Callable[P, RecordedCall]) -> Callable[P, ChatResult]:
+    def run_recorded(*args: P.args, **kwargs: P.kwargs) -> ChatResult:
+        """Start, or continue, the chat recorded in the file ``record``.
+
+        A missing or empty file starts a new chat: a header (spec path and digest,
+        routing, options, ``selection``) is written, then every message and routing
+        decision, each fsynced before the next port is called. A file holding a chat
+        is checked against ``spec`` (its digest; ``force`` lets a changed spec
+        through, still checking every step) and the options, a torn last line is
+        cut, the recorded steps are replayed through the engine with no port call
+        (``on_message`` / ``on_decision`` see them too), and the chat goes on with
+        the live ports. A finished record is replayed and left unchanged. The file
+        is what ``fsmchat run --record`` writes and ``fsmchat replay`` reads.
+
+        Args:
+            spec: a :class:`~fsmchat.Spec` or the path of a spec file.
+            record: the record file (created if missing).
+            selector, llm, human, responders, routing: the ports, as for
+                :func:`~fsmchat.run_chat`.
+            message, max_round: override the spec's; must equal the record's
+                when continuing (``None``: the record's).
+            selection: how open choices are settled without a model, e.g.
+                ``("random", 7)`` or ``("round_robin", None)``: kept in the header,
+                and a different one is refused when continuing.
+            answers: answers to the next human prompts (a paused chat's answer).
+            no_wait: when a person must answer and ``answers`` ran out, write a
+                pause and return instead of asking ``human``.
+            force: continue even if the spec changed since the record was written.
+            on_warning: called with each warning (torn line cut, old format,
+                ``force`` used, answers left unused); default: logged as warnings
+                on the ``fsmchat`` logger.
+            on_resume: called with the record read from disk when it held steps,
+                after they were replayed.
+            allow: module prefixes whose ``function:``/``call:`` code the spec may
+                run, besides ``fsmchat.examples`` (as ``fsmchat run --allow``).
+            key: the record key (default: ``FSMCHAT_RECORD_KEY`` or the key file,
+                see :mod:`fsmchat._record.keys`); a new record written with one is
+                keyed, a keyed record needs it. ``None``: no key.
+            accept_v1: continue a ``fsmchat.record/1`` record (no hash chain)
+                instead of refusing it.
+
+        Returns:
+            The whole chat (recorded and live part), usage included. When a
+            human's turn became a pause, ``finished.reason`` is ``"paused"``
+            (:data:`PAUSED`) and ``finished.detail`` says who is waited for.
+
+        Raises:
+            RecordError: the record is malformed, tampered with, in use by another
+                process, not a record, or does not fit the spec (naming the line).
+            InvalidArgument: a port is missing, or the options differ from the
+                record's.
+            FsmchatError: a port failed; the record keeps every finished step.
+        """
+        with _opened(collect(*args, **kwargs)) as session:
+            try:
+                return session.replayed() or session.finish(
+                    run_chat(**session.live()), live=True
+                )
+            except _Pause:
+                return session.pause()
+
+    _public(run_recorded, collect)
+    return run_recorded
+
+
+def _async_form(
+    collect: Callable[P, RecordedCall],
+) -> Callable[P, Coroutine[Any, Any, ChatResult]]:
+    async def arun_recorded(*args: P.args, **kwargs: P.kwargs) -> ChatResult:
+        """The async form of :func:`run_recorded`: ``await arun_recorded(spec, record=...)``.
+
+        The live part runs through :func:`~fsmchat.arun_chat` (async ports are
+        awaited); opening, checking and replaying the record do not wait on ports.
+        """
+        with _opened(collect(*args, **kwargs)) as session:
+            try:
+                return session.replayed() or session.finish(
+                    await arun_chat(**session.live()), live=True
+                )
+            except _Pause:
+                return session.pause()
+
+    _public(arun_recorded, collect)
+    return arun_recorded
+
+
+# One parameter list (recorded_call's), two drivers: the sync and the async form.
+run_recorded = _sync_form(recorded_call)
+arun_recorded = _async_form(recorded_call)
