@@ -21,7 +21,7 @@ from typing import Any
 import attrs
 
 from fsmchat._core.engine import Routing
-from fsmchat._core.errors import InvalidArgument
+from fsmchat._core.errors import InvalidArgument, RecordError
 from fsmchat._core.spec import Spec
 from fsmchat._core.state import Decision, Message, Usage
 from fsmchat._core.verify import Transcript, load_transcript
@@ -34,7 +34,7 @@ from fsmchat._record.reader import (
     unkeyed_check,
 )
 from fsmchat._record.specfile import spec_file_of
-from fsmchat.adapters._files import parse_json, read_data
+from fsmchat.adapters._files import FileTooBig, parse_json, read_data
 
 __all__ = ["ChatFile", "read_chat", "read_transcript"]
 
@@ -116,14 +116,23 @@ def read_chat(
             the message names the file and the line).
         InvalidArgument: the file cannot be read, is over the data-file size
             cap, is not JSON, or holds none of the accepted shapes (the
-            message names the file, and the line and column for JSON errors).
+            message names the file, and the line and column for JSON errors);
+            with ``record_only``, a file that cannot be read is a RecordError.
     """
     name = os.fspath(path)
     try:
         data = read_data(name)
-    except OSError as exc:
-        msg = f"{name}: cannot read file: {exc.strerror or exc}"
-        raise InvalidArgument(msg) from None
+    except (OSError, FileTooBig) as exc:
+        why = (
+            str(exc)
+            if isinstance(exc, FileTooBig)
+            else f"{name}: cannot read file: {exc.strerror or exc}"
+        )
+        if record_only:  # what replay_record and read_record say
+            raise RecordError(why, path=name) from None
+        if isinstance(exc, FileTooBig):
+            raise
+        raise InvalidArgument(why) from None
     if record_only or _is_record(name, data):
         return _from_record(
             name,
