@@ -18,7 +18,7 @@ Rules / theory of operation
 ---------------------------
 * **Durability.** :class:`~fsmchat._record.writer.RecordWriter` writes each
   line with one ``write``, flushes it and ``os.fsync``s the file before
-  returning, and the durable driver calls it (through ``on_message`` /
+  returning, and :func:`~fsmchat.run_recorded` calls it (through ``on_message`` /
   ``on_decision``) before it calls the next port. So when a model or an agent
   is asked for step *n*, everything up to step *n - 1* is on disk. One process
   at a time appends: the writer holds an exclusive ``flock``.

@@ -77,7 +77,7 @@ async def _acall(port: Any, method: str, arg: Any) -> Any:
 
 
 class PausingHuman:
-    """A human port for durable chats: given answers first, then a person or a pause.
+    """A human port for recorded chats: given answers first, then a person or a pause.
 
     Args:
         human: the port to ask when the answers run out (``None``: nobody).
@@ -215,7 +215,7 @@ def _option_conflict(
 
 @attrs.define
 class _Session:
-    """One opened durable chat: the locked record, the rebuilt engine, the live ports."""
+    """One opened recorded chat: the locked record, the rebuilt engine, the live ports."""
 
     spec: Spec
     writer: RecordWriter
@@ -224,8 +224,7 @@ class _Session:
     tap: _Tap
     ports: dict[str, Any]
     human: Any
-    on_message: Callable[[Message], object] | None
-    on_decision: Callable[[Decision], object] | None
+    options: RecordOptions
     warn: Callable[[str], object]
 
     usage: dict[str, UsageCount] = attrs.Factory(dict)
@@ -235,13 +234,13 @@ class _Session:
         self.writer.write_message(m, usage=used)
         if used is not None:
             self.usage[m.name] = self.usage.get(m.name, UsageCount()).add(used)
-        if self.on_message is not None:
-            self.on_message(m)
+        if self.options.on_message is not None:
+            self.options.on_message(m)
 
     def write_decision(self, d: Decision) -> None:
         self.writer.write_decision(d, answers=self.tap.take_values(len(d.attempts)))
-        if self.on_decision is not None:
-            self.on_decision(d)
+        if self.options.on_decision is not None:
+            self.options.on_decision(d)
 
     def live(self) -> dict[str, Any]:
         """The keyword arguments of ``run_chat`` / ``arun_chat`` for the live part."""
@@ -433,8 +432,7 @@ def _open(call: RecordedCall) -> _Session:
             tap=tap,
             ports=ports,
             human=human,
-            on_message=opts.on_message,
-            on_decision=opts.on_decision,
+            options=opts,
             warn=warn,
             usage=_recorded_usage(read),
         )
