@@ -537,6 +537,8 @@ def replay_record(
         InvalidArgument: the spec the record names is not there.
         SpecError: the spec does not load.
     """
+    # Long for its docstring; the steps: read the record, warn, find and check
+    # the spec, replay.
     if isinstance(record, Spec):
         return _replay_read(record, legacy, on_message, on_decision)
     name = os.fspath(record)

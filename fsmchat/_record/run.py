@@ -559,6 +559,7 @@ def _public(run: Callable[..., Any], collect: Callable[..., RecordedCall]) -> No
 
 
 def _sync_form(collect: Callable[P, RecordedCall]) -> Callable[P, ChatResult]:
+    # Long only for the docstring of the public run_recorded, which lives here.
     def run_recorded(*args: P.args, **kwargs: P.kwargs) -> ChatResult:
         """Start, or continue, the chat recorded in the file ``record``.
 
