@@ -80,7 +80,7 @@ _LAZY: dict[str, str] = {
     "Message": "fsmchat._core.state",
     "NoRoute": "fsmchat._core.errors",
     "Not": "fsmchat._core.guards",
-    "PausingHuman": "fsmchat._record.run",
+    "PausingHuman": "fsmchat._record.ports",
     "Phase": "fsmchat._core.engine",
     "Problem": "fsmchat._core.errors",
     "RandomSelector": "fsmchat._run.selectors",
@@ -138,7 +138,7 @@ __all__ = list(_LAZY)
 #: Deprecated public name -> (the module defining it, what to use instead).
 #: Each still works and warns on every use; none is in ``__all__``.
 _DEPRECATED: dict[str, tuple[str, str]] = {
-    "DurableHuman": ("fsmchat._record.run", "PausingHuman"),
+    "DurableHuman": ("fsmchat._record.ports", "PausingHuman"),
     "arun_durable": ("fsmchat._record.run", "arun_recorded"),
     "read_transcript": ("fsmchat._record.chat", "read_chat(path).transcript()"),
     "replay_durable": ("fsmchat._record.replay", "replay_record"),
@@ -234,13 +234,13 @@ if _TYPE_CHECKING:
     from fsmchat._record.format import Record as Record
     from fsmchat._record.format import RecordHeader as RecordHeader
     from fsmchat._record.format import spec_digest as spec_digest
+    from fsmchat._record.ports import PausingHuman as PausingHuman
     from fsmchat._record.reader import read_record as read_record
     from fsmchat._record.replay import Cassette as Cassette
     from fsmchat._record.replay import replay_record as replay_record
     from fsmchat._record.replay import resume as resume
     from fsmchat._record.replay import resume_engine as resume_engine
     from fsmchat._record.run import PAUSED as PAUSED
-    from fsmchat._record.run import PausingHuman as PausingHuman
     from fsmchat._record.run import arun_recorded as arun_recorded
     from fsmchat._record.run import run_recorded as run_recorded
     from fsmchat._record.writer import RecordWriter as RecordWriter

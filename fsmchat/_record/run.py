@@ -8,7 +8,7 @@ checked), append what the replay produced past the record's end, then drive
 the chat on with the live ports, writing each message and decision (fsynced)
 before the next port is called.
 
-A human's turn can become a *pause*: :class:`PausingHuman` answers from given
+A human's turn can become a *pause*: :class:`~fsmchat.PausingHuman` answers from given
 answers first, then reads its inner human port, or, with ``no_wait``, stops
 the chat. The pause is written to the record and the call returns a
 :class:`~fsmchat.ChatResult` whose ``finished.reason`` is ``"paused"``; a later
@@ -28,15 +28,22 @@ import attrs
 
 from fsmchat._core.engine import UNSET, Engine, Routing
 from fsmchat._core.errors import InvalidArgument
-from fsmchat._core.events import AskAgent, AskHuman, Choose, Finished, Judge, Reply
+from fsmchat._core.events import AskHuman, Choose, Finished, Judge
 from fsmchat._core.spec import Spec
-from fsmchat._core.state import Decision, Message, Usage
+from fsmchat._core.state import Decision, Message
 from fsmchat._record.format import (
     MessageEntry,
     Record,
     RecordHeader,
     StopEntry,
     stop_reason,
+)
+from fsmchat._record.ports import (
+    PauseRequested,
+    PausingHuman,
+    Tap,
+    TappedResponder,
+    TappedSelector,
 )
 from fsmchat._record.reader import CONFIGURED, KeyChoice, record_key
 from fsmchat._record.replay import Resumed, check_header, resume
@@ -49,7 +56,6 @@ from fsmchat.adapters._files import load_spec
 
 __all__ = [
     "PAUSED",
-    "PausingHuman",
     "RecordOptions",
     "RecordedCall",
     "arun_recorded",
@@ -63,121 +69,6 @@ _LOG = logging.getLogger("fsmchat")
 
 #: ``ChatResult.finished.reason`` of a chat that stopped to wait for a person.
 PAUSED = "paused"
-
-
-class _Pause(Exception):
-    """Raised by :class:`PausingHuman` instead of asking its inner human."""
-
-
-async def _acall(port: Any, method: str, arg: Any) -> Any:
-    """Call ``port.a<method>(arg)`` if it has it, else ``port.<method>(arg)`` (awaited if need be)."""
-    amethod = getattr(port, "a" + method, None)
-    out = amethod(arg) if amethod is not None else getattr(port, method)(arg)
-    return await out if inspect.isawaitable(out) else out
-
-
-class PausingHuman:
-    """A human port for recorded chats: given answers first, then a person or a pause.
-
-    Args:
-        human: the port to ask when the answers run out (``None``: nobody).
-        answers: answers to the next prompts, in order (``fsmchat run --answer``).
-        no_wait: when the answers run out, pause the chat instead of asking
-            ``human`` (:func:`run_recorded` writes the pause and returns).
-        echo: called with ``prompt + answer`` for each given answer used
-            (e.g. to show it on the terminal).
-    """
-
-    def __init__(
-        self,
-        human: Any = None,
-        *,
-        answers: Sequence[str] = (),
-        no_wait: bool = False,
-        echo: Callable[[str], object] | None = None,
-    ) -> None:
-        self.human = human
-        self.answers = list(answers)
-        self.no_wait = no_wait
-        self.echo = echo
-
-    def _given(self, prompt: str) -> str | None:
-        if self.answers:
-            text = self.answers.pop(0)
-            if self.echo is not None:
-                self.echo(f"{prompt}{text}")
-            return text
-        if self.no_wait or self.human is None:
-            raise _Pause(prompt)
-        return None
-
-    def input(self, prompt: str) -> str:
-        """The next given answer, else the inner human's; raises the pause with ``no_wait``."""
-        given = self._given(prompt)
-        if given is not None:
-            return given
-        out: str = self.human.input(prompt)
-        return out
-
-    async def ainput(self, prompt: str) -> str:
-        """:meth:`input` for :func:`arun_recorded` (awaits an async inner human)."""
-        given = self._given(prompt)
-        if given is not None:
-            return given
-        out: str = await _acall(self.human, "input", prompt)
-        return out
-
-
-class _Tap:
-    """What a record line needs beyond the engine's own records: the value of
-    each answer a live selector gave (a decision keeps only the raw text) and
-    the usage of each live reply (a message keeps none)."""
-
-    def __init__(self) -> None:
-        self.values: list[Any] = []
-        self.usage: dict[str, Usage] = {}
-
-    def take_values(self, n: int) -> list[Any]:
-        taken, self.values = self.values[:n], self.values[n:]
-        return taken
-
-    def answer(self, answer: Any) -> Any:
-        self.values.append(getattr(answer, "value", None))
-        return answer
-
-    def reply(self, reply: Any) -> Any:
-        if isinstance(reply, Reply) and reply.usage is not None:
-            self.usage[reply.agent] = reply.usage
-        return reply
-
-
-class _TappedSelector:
-    """A live selector whose answers' values are kept for the decision line."""
-
-    def __init__(self, inner: Any, tap: _Tap) -> None:
-        self.inner = inner
-        self.tap = tap
-        self.can_judge = bool(getattr(inner, "can_judge", False))
-
-    def select(self, request: Choose | Judge) -> Any:
-        return self.tap.answer(self.inner.select(request))
-
-    async def aselect(self, request: Choose | Judge) -> Any:
-        return self.tap.answer(await _acall(self.inner, "select", request))
-
-
-class _TappedResponder:
-    """A live responder whose replies' usage is kept for the message line."""
-
-    def __init__(self, inner: Any, tap: _Tap) -> None:
-        self.inner = inner
-        self.tap = tap
-
-    def respond(self, request: AskAgent | AskHuman) -> Any:
-        return self.tap.reply(self.inner.respond(request))
-
-    async def arespond(self, request: AskAgent | AskHuman) -> Any:
-        return self.tap.reply(await _acall(self.inner, "respond", request))
 
 
 def _option_conflict(
@@ -221,7 +112,7 @@ class _Session:
     writer: RecordWriter
     record: Record
     resumed: Resumed
-    tap: _Tap
+    tap: Tap
     ports: dict[str, Any]
     human: Any
     options: RecordOptions
@@ -392,14 +283,14 @@ def _open(call: RecordedCall) -> _Session:
         responders=opts.responders,
     )
     warn: Callable[[str], object] = opts.on_warning or _LOG.warning
-    tap = _Tap()
+    tap = Tap()
     ports = {
         "selector": None
         if opts.selector is None
-        else _TappedSelector(opts.selector, tap),
-        "llm": None if opts.llm is None else _TappedResponder(opts.llm, tap),
+        else TappedSelector(opts.selector, tap),
+        "llm": None if opts.llm is None else TappedResponder(opts.llm, tap),
         "human": human,
-        "responders": {k: _TappedResponder(v, tap) for k, v in opts.responders.items()},
+        "responders": {k: TappedResponder(v, tap) for k, v in opts.responders.items()},
     }
     key = record_key(opts.key)
     writer = RecordWriter.open(opts.record, key=key, accept_v1=opts.accept_v1)
@@ -617,7 +508,7 @@ def _sync_form(collect: Callable[P, RecordedCall]) -> Callable[P, ChatResult]:
                 return session.replayed() or session.finish(
                     run_chat(**session.live()), live=True
                 )
-            except _Pause:
+            except PauseRequested:
                 return session.pause()
 
     _public(run_recorded, collect)
@@ -638,7 +529,7 @@ def _async_form(
                 return session.replayed() or session.finish(
                     await arun_chat(**session.live()), live=True
                 )
-            except _Pause:
+            except PauseRequested:
                 return session.pause()
 
     _public(arun_recorded, collect)

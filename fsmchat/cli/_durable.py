@@ -28,9 +28,10 @@ from fsmchat._core.errors import (
 from fsmchat._core.spec import Spec
 from fsmchat._core.state import Decision, Message
 from fsmchat._record.format import Record
+from fsmchat._record.ports import PausingHuman
 from fsmchat._record.reader import read_record
 from fsmchat._record.replay import replay_record
-from fsmchat._record.run import PAUSED, PausingHuman
+from fsmchat._record.run import PAUSED
 from fsmchat._record.run import run_recorded as record_chat
 from fsmchat._run.driver import EXIT_WORDS, ChatResult
 from fsmchat.adapters._files import write_json
