@@ -444,6 +444,7 @@ def _opened(call: RecordedCall) -> Iterator[_Session]:
 
 def _public(run: Callable[..., Any], collect: Callable[..., RecordedCall]) -> None:
     """Show ``collect``'s parameters as ``run``'s (``help()``, IDEs, Sphinx)."""
+    run.__qualname__ = run.__name__
     run.__signature__ = inspect.signature(collect).replace(  # type: ignore[attr-defined]
         return_annotation=ChatResult
     )

@@ -346,7 +346,7 @@ def test_a_hash_inside_an_old_record_is_an_error(tmp_path: Path, full: bytes) ->
 # -- one reader for every file that holds a chat ------------------------------------------
 
 
-def test_read_transcript_reads_records_json_files_and_autogen_lists(
+def test_read_chat_reads_records_json_files_and_autogen_lists(
     tmp_path: Path, full: bytes
 ) -> None:
     """The same chat as a record, a --json file and an AutoGen list reads to the same messages."""
@@ -395,7 +395,7 @@ def test_replay_refuses_a_transcript_as_not_a_record(tmp_path: Path) -> None:
         replay_record(as_json)
 
 
-def test_read_transcript_keeps_the_complete_lines_of_a_torn_record(
+def test_read_chat_keeps_the_complete_lines_of_a_torn_record(
     tmp_path: Path, full: bytes
 ) -> None:
     """A record with a torn tail reads as its complete lines, with a note saying so."""
@@ -415,7 +415,7 @@ def test_read_transcript_keeps_the_complete_lines_of_a_torn_record(
         (None, RecordError, "the hash chain breaks here"),
     ],
 )
-def test_read_transcript_errors_name_the_file(
+def test_read_chat_errors_name_the_file(
     tmp_path: Path, full: bytes, content: bytes | None, error: type, words: str
 ) -> None:
     """Bad JSON (line and column), unknown shapes and tampered records are clear errors."""
