@@ -493,7 +493,7 @@ def check_header(
 
 
 def replay_record(
-    record: str | os.PathLike[str] | Spec,
+    record: str | os.PathLike[str] | Spec | Record,
     *legacy: Record,
     spec: Spec | str | os.PathLike[str] | None = None,
     allow: Iterable[str] = (),
@@ -541,6 +541,11 @@ def replay_record(
     # the spec, replay.
     if isinstance(record, Spec):
         return _replay_read(record, legacy, on_message, on_decision)
+    if isinstance(record, Record) and isinstance(spec, Spec):  # the same, by keyword
+        return _replay_read(spec, (record,), on_message, on_decision)
+    if isinstance(record, Record):
+        msg = "replay_record(record) takes the path of a record file; resume(spec, record) replays a Record"
+        raise InvalidArgument(msg)
     name = os.fspath(record)
     chat = read_chat(
         name,

@@ -411,6 +411,9 @@ def test_the_old_replay_record_of_a_read_record_warns_and_resumes(
     new = fsmchat.resume(spec, read)
     assert old.result == new.result
     assert old.replayed == new.replayed > 0
+    with pytest.warns(DeprecationWarning, match=r"use resume\(spec, record\)"):
+        by_keyword = replay_record(spec=spec, record=read)
+    assert by_keyword.result == new.result
 
 
 def test_record_decisions_is_deprecated_for_trace(tmp_path: Path) -> None:
