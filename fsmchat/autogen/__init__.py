@@ -12,6 +12,9 @@ public modules mirror AutoGen 0.2's paths: ``agentchat`` (and its
 ``code_utils``, ``exception_utils``, ``graph_utils``, ``oai``, ``version``.
 """
 
+import warnings
+from typing import Any
+
 from fsmchat.adapters._config import (
     config_list_from_dotenv,
     config_list_from_json,
@@ -30,12 +33,12 @@ from fsmchat.autogen import (
 from fsmchat.autogen._agent import ConversableAgent
 from fsmchat.autogen._cache import Cache
 from fsmchat.autogen._chats import (
-    ChatResult,
+    AgentChatResult,
     a_initiate_chats,
     gather_usage_summary,
     initiate_chats,
 )
-from fsmchat.autogen._checks import SELECTION_METHODS
+from fsmchat.autogen._checks import SPEAKER_SELECTION_METHODS
 from fsmchat.autogen._exceptions import (
     AgentNameConflict,
     InvalidCarryOverType,
@@ -65,6 +68,26 @@ from fsmchat.autogen.exception_utils import SenderRequired
 from fsmchat.autogen.oai import ModelClient, OpenAIWrapper, get_config_list
 from fsmchat.autogen.version import __version__
 
+ChatResult = AgentChatResult
+"""AutoGen's name of :class:`AgentChatResult` (what ``initiate_chat`` returns)."""
+
+_DEPRECATED = {"SELECTION_METHODS": "SPEAKER_SELECTION_METHODS"}
+
+
+def __getattr__(name: str) -> Any:
+    """The deprecated names, each with a :class:`DeprecationWarning` naming its successor."""
+    new = _DEPRECATED.get(name)
+    if new is None:
+        msg = f"module {__name__!r} has no attribute {name!r}"
+        raise AttributeError(msg)
+    warnings.warn(
+        f"fsmchat.autogen.{name} is deprecated; use fsmchat.autogen.{new}",
+        DeprecationWarning,
+        stacklevel=2,
+    )
+    return globals()[new]
+
+
 __all__ = [
     "DEFAULT_INTRO_MSG",
     "DEFAULT_MODEL",
@@ -73,8 +96,9 @@ __all__ = [
     "DEFAULT_SELECT_SPEAKER_MESSAGE_TEMPLATE",
     "DEFAULT_SELECT_SPEAKER_PROMPT_TEMPLATE",
     "FAST_MODEL",
-    "SELECTION_METHODS",
+    "SPEAKER_SELECTION_METHODS",
     "Agent",
+    "AgentChatResult",
     "AgentNameConflict",
     "AssistantAgent",
     "Cache",

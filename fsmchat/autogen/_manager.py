@@ -26,8 +26,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from fsmchat._core.errors import SpecError
-from fsmchat._run.driver import ChatResult as EngineResult
-from fsmchat._run.driver import arun_chat, needs_judge, run_chat
+from fsmchat._run.driver import ChatResult, arun_chat, needs_judge, run_chat
 from fsmchat.autogen._agent import ConversableAgent
 from fsmchat.autogen._checks import problem
 from fsmchat.autogen._groupchat import GroupChat
@@ -87,7 +86,7 @@ class GroupChatManager(ConversableAgent):
         self.run_silent = silent
         self._last_speaker: Any = None
         self._speaker_model: Any = None
-        self.group_result: EngineResult | None = None
+        self.group_result: ChatResult | None = None
         if groupchat.agents:
             self._check_model_needed()
             for p in groupchat.check(is_termination_msg=self._is_termination_msg):
@@ -168,7 +167,7 @@ class GroupChatManager(ConversableAgent):
             return self._speaker_model
         return self.chat_model() if self.has_llm else None
 
-    def record_run(self, result: EngineResult, last_speaker: Any) -> None:
+    def record_run(self, result: ChatResult, last_speaker: Any) -> None:
         """Keep the engine's result of a run (``group_result``) and its last speaker."""
         self.group_result = result
         self._last_speaker = last_speaker

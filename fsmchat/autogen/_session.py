@@ -2,7 +2,7 @@
 
 A chat of AutoGen agents runs as an FSM on :func:`fsmchat.run_chat` (or
 :func:`fsmchat.arun_chat`). Whoever starts one (``initiate_chat``, a group chat
-manager) opens a :class:`Session` and gives the engine one :class:`Responder`
+manager) opens a :class:`Session` and gives the engine one :class:`AgentResponder`
 per agent. A responder asks its agent for a reply with the agent's public
 ``generate_reply`` (or ``a_generate_reply``), has the agent ``send`` it to its
 partner (the other agent, or the manager) without asking for a reply, and hands
@@ -31,7 +31,7 @@ from fsmchat.autogen._utils import content_str, message_to_dict
 __all__ = [
     "UNLIMITED_ROUNDS",
     "Agent",
-    "Responder",
+    "AgentResponder",
     "Session",
     "current_session",
     "two_agent_spec",
@@ -130,7 +130,7 @@ def current_session() -> Session | None:
     return _CURRENT.get()
 
 
-class Responder:
+class AgentResponder:
     """The engine's responder for one agent: its reply, sent to ``partner``.
 
     ``partner`` is the other agent of a two-agent chat, or the group chat's

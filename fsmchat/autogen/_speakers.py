@@ -17,7 +17,7 @@ move. The selectors:
   ``agents`` order (AutoGen's fallback), saying so in the trace;
 * :class:`ManualSpeaker` — a person picks (``GroupChat.manual_select_speaker``,
   through ``input()``, or the ``human=`` port); nothing typed falls back;
-* :class:`CallableSelector` — ``func(last_speaker, groupchat)``;
+* :class:`SpeakerFunctionSelector` — ``func(last_speaker, groupchat)``;
 * :class:`FuncCallFilter` — AutoGen's ``func_call_filter``.
 """
 
@@ -48,11 +48,11 @@ from fsmchat.autogen._utils import did_you_mean, name_of, short_repr
 __all__ = [
     "NO_MODEL_REASON",
     "AutoGenAutoSelector",
-    "CallableSelector",
     "FuncCallFilter",
     "ManualSpeaker",
     "ModelSelector",
     "NextAgentSelector",
+    "SpeakerFunctionSelector",
     "agentlist",
     "build_selector",
     "called_functions",
@@ -226,7 +226,7 @@ class ManualSpeaker:
         return Answer(value=chosen.name, raw=f"manual: {chosen.name}")
 
 
-class CallableSelector:
+class SpeakerFunctionSelector:
     """``func(last_speaker, groupchat)`` picks the next speaker (AutoGen's signature).
 
     It returns a member (its choice wins), a method name (``"auto"``,
@@ -426,7 +426,9 @@ def build_selector(
     method = gc.method
     inner: Any
     if method is None:
-        inner = CallableSelector(gc.speaker_selection_method, gc, members, delegate)
+        inner = SpeakerFunctionSelector(
+            gc.speaker_selection_method, gc, members, delegate
+        )
     elif method in ("auto", "fsm"):
         inner = fallback(auto=method == "auto")
     else:

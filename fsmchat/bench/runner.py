@@ -37,6 +37,7 @@ import asyncio
 import platform
 import statistics
 import time
+import warnings
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
@@ -65,7 +66,7 @@ from fsmchat.bench.scenarios import (
 
 __all__ = [
     "DEFAULT_MODELS",
-    "MODES",
+    "DEFAULT_MODES",
     "BenchConfig",
     "BenchResults",
     "CellResult",
@@ -76,13 +77,23 @@ __all__ = [
     "summarize",
 ]
 
-MODES = (
-    "free",
-    "graph",
-    "fsm-nl",
-    "fsm",
-)  # table order; the same names as fsmchat.MODES
+#: The routing modes benchmarked by default, in table order (least structure
+#: first); each is a name of :data:`fsmchat.MODES`.
+DEFAULT_MODES = ("free", "graph", "fsm-nl", "fsm")
 DEFAULT_MODELS = ("oracle", "noisy:0.2", "noisy:0.5")
+
+
+def __getattr__(name: str) -> Any:
+    """``MODES``, the former name of :data:`DEFAULT_MODES` (deprecated)."""
+    if name == "MODES":
+        warnings.warn(
+            "fsmchat.bench.runner.MODES is deprecated; use DEFAULT_MODES",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return DEFAULT_MODES
+    msg = f"module {__name__!r} has no attribute {name!r}"
+    raise AttributeError(msg)
 
 
 def mode_options(mode: str) -> tuple[Routing, dict[str, Any]]:
@@ -119,7 +130,7 @@ class BenchConfig:
     """
 
     scenarios: tuple[str, ...] = attrs.field(default=tuple(SCENARIOS), converter=_names)
-    modes: tuple[str, ...] = attrs.field(default=MODES, converter=_names)
+    modes: tuple[str, ...] = attrs.field(default=DEFAULT_MODES, converter=_names)
     models: tuple[str, ...] = attrs.field(default=DEFAULT_MODELS, converter=_names)
     trials: int = 20
     seed: int = 0
