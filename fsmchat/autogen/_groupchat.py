@@ -482,44 +482,8 @@ class GroupChat:
         Raises:
             SpecError: no members, or ``start`` cannot start this chat.
         """
-        # long: one spec per selection method, written out so each case reads on its own
         start_name, members, outsider = self._members(start)
-        method = self.method
-        routing = Routing()
-        repeat = True
-        edges: list[Edge]
-        if method == "fsm":
-            # the #1400 transitions, in order; `on` texts are judged by a model
-            edges = [
-                e
-                for e in self._fsm_edges
-                if e.source != e.target
-                or may_repeat(self.allow_repeat_speaker, e.source)
-            ]
-        elif method is None:
-            # a callable's choice wins: any member may follow any agent
-            edges = [
-                Edge(source=s, target=t) for s in members for t in self.agent_names
-            ]
-        elif (
-            not explicit
-            and not outsider
-            and not self.has_graph()
-            and isinstance(self.allow_repeat_speaker, bool | None)
-        ):
-            routing = Routing(graph="complete")
-            repeat = self.allow_repeat_speaker is not False
-            edges = []
-        else:
-            edges = [
-                Edge(source=s, target=t)
-                for s in members
-                for t in (
-                    self.agent_names
-                    if outsider and s == start_name
-                    else self.successors(s)
-                )
-            ]
+        edges, routing, repeat = self._edges(start_name, members, outsider, explicit)
         spec = Spec(
             agents=[
                 AgentSpec(
@@ -545,6 +509,51 @@ class GroupChat:
             source="<GroupChat>",
         )
         return Plan(spec=spec, routing=routing, members=members)
+
+    def _edges(
+        self,
+        start_name: str,
+        members: Mapping[str, Any],
+        outsider: bool,
+        explicit: bool,
+    ) -> tuple[list[Edge], Routing, bool]:
+        """The transitions of a run, its routing and whether a speaker may repeat.
+
+        One case per selection method: the #1400 FSM, a callable, the complete
+        graph (no transition graph), or the allowed transitions.
+        """
+        method = self.method
+        if method == "fsm":
+            # the #1400 transitions, in order; `on` texts are judged by a model
+            edges = [
+                e
+                for e in self._fsm_edges
+                if e.source != e.target
+                or may_repeat(self.allow_repeat_speaker, e.source)
+            ]
+            return edges, Routing(), True
+        if method is None:
+            # a callable's choice wins: any member may follow any agent
+            edges = [
+                Edge(source=s, target=t) for s in members for t in self.agent_names
+            ]
+            return edges, Routing(), True
+        if (
+            not explicit
+            and not outsider
+            and not self.has_graph()
+            and isinstance(self.allow_repeat_speaker, bool | None)
+        ):
+            repeat = self.allow_repeat_speaker is not False
+            return [], Routing(graph="complete"), repeat
+        edges = [
+            Edge(source=s, target=t)
+            for s in members
+            for t in (
+                self.agent_names if outsider and s == start_name else self.successors(s)
+            )
+        ]
+        return edges, Routing(), True
 
 
 def termination_guard(

@@ -225,17 +225,7 @@ class GroupChatManager(ConversableAgent):
         Raises:
             Exception: no messages, or messages of the wrong type (AutoGen's).
         """
-        # long: AutoGen's resume, step by step (clear, load, check the last message)
-        if isinstance(messages, str):
-            messages = self.messages_from_string(messages)
-        elif isinstance(messages, list) and all(isinstance(m, dict) for m in messages):
-            messages = copy.deepcopy(messages)
-        else:
-            msg = "Messages is not of type str or List[Dict]"
-            raise Exception(msg)
-        if not messages:
-            msg = "Cannot resume group chat as no messages were provided."
-            raise Exception(msg)
+        messages = self._resume_messages(messages)
         gc = self._groupchat
         for agent in gc.agents:
             clear = getattr(agent, "clear_history", None)
@@ -279,6 +269,22 @@ class GroupChatManager(ConversableAgent):
             )
         gc.send_introductions = False
         return last_agent, last_message
+
+    def _resume_messages(
+        self, messages: list[dict[str, Any]] | str
+    ) -> list[dict[str, Any]]:
+        """The saved messages, as a new list (AutoGen's checks and messages)."""
+        if isinstance(messages, str):
+            loaded = self.messages_from_string(messages)
+        elif isinstance(messages, list) and all(isinstance(m, dict) for m in messages):
+            loaded = copy.deepcopy(messages)
+        else:
+            msg = "Messages is not of type str or List[Dict]"
+            raise Exception(msg)
+        if not loaded:
+            msg = "Cannot resume group chat as no messages were provided."
+            raise Exception(msg)
+        return loaded
 
     async def a_resume(self, *args: Any, **kwargs: Any) -> tuple[Any, dict[str, Any]]:
         """The async form of :meth:`resume` (nothing in it waits)."""

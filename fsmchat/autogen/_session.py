@@ -34,6 +34,8 @@ __all__ = [
     "AgentResponder",
     "Session",
     "current_session",
+    "notice",
+    "stop_chat",
     "two_agent_spec",
 ]
 
@@ -119,15 +121,24 @@ class Session:
         """Record why the replying agent ends the chat."""
         self.stop_reason = reason
 
-    def notice(self, output: Callable[[str], object], text: str) -> None:
-        """Print ``text`` with ``output`` unless the chat is silent."""
-        if not self.silent:
-            output(text)
-
 
 def current_session() -> Session | None:
     """The session of the chat running in this context, or ``None``."""
     return _CURRENT.get()
+
+
+def notice(output: Callable[[str], object], text: str) -> None:
+    """Print ``text`` with ``output`` unless the chat running now is silent."""
+    session = current_session()
+    if session is None or not session.silent:
+        output(text)
+
+
+def stop_chat(reason: str) -> None:
+    """Record why the replying agent ends the chat running now (outside a chat: nothing)."""
+    session = current_session()
+    if session is not None:
+        session.stop(reason)
 
 
 class AgentResponder:

@@ -38,6 +38,7 @@ from fsmchat._run.ports import ChatRequest
 from fsmchat._run.selectors import RandomSelector, RoundRobinSelector
 from fsmchat.autogen._autoselect import (
     AutoGenAutoSelector,
+    ModelChooser,
     agentlist,
     mentioned_agents,
     roles_text,
@@ -67,18 +68,8 @@ SPEAKER_CONTEXT_CHARS = 1500
 NO_MODEL_REASON = "no model configured for speaker selection: the next agent in order, as AutoGen does"
 
 
-class ModelSelector:
+class ModelSelector(ModelChooser):
     """The manager's model picks among the legal names; conditions go to ``judge``."""
-
-    can_judge = True
-
-    def __init__(self, groupchat: Any, model: Any) -> None:
-        from fsmchat._run.llm import LLMSelector
-
-        self.groupchat = groupchat
-        self.model = model
-        self.judge = LLMSelector(model)
-        self.last_raw = ""
 
     def chat_request(self, request: Choose) -> ChatRequest:
         """The model request for a choice among ``request.candidates``."""
@@ -138,15 +129,8 @@ class ModelSelector:
             purpose="choose",
         )
 
-    def select(self, request: Choose | Judge) -> Answer:
-        """Ask the model; return its answer, parsed but never repaired.
-
-        Raises:
-            LLMError: the model could not be reached on any endpoint.
-        """
-        if isinstance(request, Judge):
-            answer: Answer = self.judge.select(request)
-            return answer
+    def choose(self, request: Choose) -> Answer:
+        """Ask the model; return its answer, parsed but never repaired."""
         chat_request = self.chat_request(request)
         response = self.model.complete(chat_request)
         text = response.content or ""
