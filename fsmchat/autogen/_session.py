@@ -22,6 +22,8 @@ from collections.abc import Callable, Iterator, Mapping
 from contextvars import ContextVar
 from typing import Any, Protocol, runtime_checkable
 
+import attrs
+
 from fsmchat._core.events import AskAgent, AskHuman, Reply, Stop
 from fsmchat._core.spec import AgentSpec, Edge, Spec
 from fsmchat._core.state import Usage
@@ -141,6 +143,7 @@ def stop_chat(reason: str) -> None:
         session.stop(reason)
 
 
+@attrs.define(eq=False)
 class AgentResponder:
     """The engine's responder for one agent: its reply, sent to ``partner``.
 
@@ -149,19 +152,13 @@ class AgentResponder:
     agent's ``process_message_before_send`` hooks).
     """
 
-    def __init__(
-        self,
-        agent: Any,
-        partner: Any,
-        session: Session,
-        before_send: Callable[[Any], Any] | None = None,
-        state: str | None = None,
-    ) -> None:
-        self.agent = agent
-        self.partner = partner
-        self.session = session
-        self.before_send = before_send
-        self.state = state or agent.name
+    agent: Any
+    partner: Any
+    session: Session
+    before_send: Callable[[Any], Any] | None = None
+    state: str = attrs.field(
+        default=attrs.Factory(lambda self: self.agent.name, takes_self=True)
+    )
 
     def _messages(self) -> list[dict[str, Any]] | None:
         book = getattr(

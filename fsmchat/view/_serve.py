@@ -68,31 +68,25 @@ def _host_name(header: str | None) -> str:
     return value.rsplit(":", 1)[0] if value.count(":") == 1 else value
 
 
+@attrs.define(eq=False)
 class _Follow:
     """The followed file and the latest page built from it (thread-safe)."""
 
-    def __init__(
-        self,
-        path: str,
-        spec: Spec | None,
-        allow: tuple[str, ...],
-        *,
-        prove: bool = False,
-        label: str | None = None,
-    ) -> None:
-        self.path = path
-        self.spec = spec
-        self.allow = allow
-        self.prove = prove
-        self.label = label or path
-        self.proofs: dict[Any, Any] = {}
-        self.lock = threading.Lock()
-        self.stamp: tuple[int, int] | None = None
-        self.version = 0
-        self.page: Page | None = None
-        self.payload = ""
-        self.svgs: dict[Any, str] = {}
-        self.last_svg: str | None = None
+    path: str
+    spec: Spec | None
+    allow: tuple[str, ...]
+    prove: bool = False
+    label: str = attrs.field(
+        default=attrs.Factory(lambda self: self.path, takes_self=True)
+    )
+    proofs: dict[Any, Any] = attrs.field(init=False, factory=dict)
+    lock: threading.Lock = attrs.field(init=False, factory=threading.Lock)
+    stamp: tuple[int, int] | None = attrs.field(init=False, default=None)
+    version: int = attrs.field(init=False, default=0)
+    page: Page | None = attrs.field(init=False, default=None)
+    payload: str = attrs.field(init=False, default="")
+    svgs: dict[Any, str] = attrs.field(init=False, factory=dict)
+    last_svg: str | None = attrs.field(init=False, default=None)
 
     def refresh(self) -> int:
         """Rebuild the page if the file changed; return the current version."""
@@ -344,7 +338,7 @@ class LiveServer(ViewServer):
         prove: bool = False,
         label: str | None = None,
     ) -> None:
-        follow = _Follow(path, spec, tuple(allow), prove=prove, label=label)
+        follow = _Follow(path, spec, tuple(allow), prove=prove, label=label or path)
         follow.refresh()
         if follow.page is None:  # fail before serving, with the reason
             build_chat_page(path, spec=spec, allow=follow.allow)
