@@ -2,14 +2,24 @@
 
 AutoGen 0.2 / AG2 programs run with only their imports changed; every chat is a
 finite state machine on fsmchat's engine. The modules, by role: ``_agent``
-(ConversableAgent), ``_replies`` (reply functions, hooks, human, model),
-``_tools`` (functions and tools), ``_code`` (code execution), ``_roles``
-(AssistantAgent, UserProxyAgent), ``_session`` (one chat on the engine),
-``_chats`` (results, summaries, sequential chats), ``_groupchat``, ``_checks``,
-``_speakers``, ``_manager``, ``_cache``, ``_utils``, ``_exceptions``. The
-public modules mirror AutoGen 0.2's paths: ``agentchat`` (and its
-``agent``, ``chat``, ``conversable_agent``... modules), ``cache``, ``coding``,
+(ConversableAgent) with its mixins ``_conversation`` (send, receive,
+initiate_chat), ``_replies`` (reply functions, hooks, human, model), ``_tools``
+(functions and tools) and ``_code`` (code execution); ``_roles``
+(AssistantAgent, UserProxyAgent); ``_session`` (one chat on the engine) and
+``_twins`` (one body for a sync and an async method); ``_chats`` (results,
+summaries, sequential chats); ``_groupchat``, ``_checks``, ``_speakers``,
+``_autoselect`` (AutoGen's ``auto``), ``_manager`` and ``_grouprun`` (one run
+of a group chat); ``_printing``, ``_cache``, ``_utils``, ``_exceptions``. The
+public modules mirror AutoGen 0.2's paths: ``agentchat`` (and its ``agent``,
+``chat``, ``conversable_agent``... modules), ``cache``, ``coding``,
 ``code_utils``, ``exception_utils``, ``graph_utils``, ``oai``, ``version``.
+
+Names: AutoGen's ``ChatResult`` (what ``initiate_chat`` returns) is
+:class:`AgentChatResult` here, exported under both names; it is not
+:class:`fsmchat.ChatResult`, the engine's result, which it carries as
+``result``. ``SPEAKER_SELECTION_METHODS`` lists the names
+``speaker_selection_method`` takes (``SELECTION_METHODS`` is its deprecated
+former name).
 """
 
 import warnings

@@ -1,8 +1,8 @@
 """Chat results, summaries, carryover and sequential chats (``initiate_chats``).
 
-:class:`AgentChatResult` is what ``initiate_chat`` returns, with AutoGen's fields
-(``chat_id``, ``chat_history``, ``summary``, ``cost``, ``human_input``) and
-fsmchat's (``finished``: why the chat ended; ``result``: the engine's result
+:class:`AgentChatResult` (AutoGen's ``ChatResult``) is what ``initiate_chat``
+returns, with AutoGen's fields (``chat_id``, ``chat_history``, ``summary``,
+``cost``, ``human_input``) and fsmchat's (``finished``: why the chat ended; ``result``: the engine's result
 with the routing trace). :func:`initiate_chats` runs a queue of chats one after
 the other, each one's summary carried over into the next ones' first message
 (``"\\nContext: \\n"`` + the summaries), as AutoGen does.
@@ -188,9 +188,10 @@ def _prepare_queue(chat_queue: Sequence[Mapping[str, Any]]) -> list[dict[str, An
     return [dict(c) for c in chat_queue]
 
 
-def _with_carryover(
+def _chat_arguments(
     chat: dict[str, Any], finished: Sequence[AgentChatResult]
 ) -> dict[str, Any]:
+    """The ``initiate_chat`` arguments of ``chat``, the summaries of ``finished`` carried over."""
     carry = chat.get("carryover", [])
     carry = [carry] if isinstance(carry, str) else list(carry)
     skip = chat.get("finished_chat_indexes_to_exclude_from_carryover", [])
@@ -208,7 +209,7 @@ def _with_carryover(
                     f"Carryover:\n{chat['carryover']}",
                 ]
             out("\n".join([*lines, "", _RULE]))
-    return chat
+    return {k: v for k, v in chat.items() if k not in _NOT_ARGS}
 
 
 _NOT_ARGS = (
@@ -232,8 +233,7 @@ def initiate_chats(chat_queue: Sequence[Mapping[str, Any]]) -> list[AgentChatRes
     queue = _prepare_queue(chat_queue)
     finished: list[AgentChatResult] = []
     for chat in queue:
-        chat = _with_carryover(chat, finished)
-        kwargs = {k: v for k, v in chat.items() if k not in _NOT_ARGS}
+        kwargs = _chat_arguments(chat, finished)
         finished.append(chat["sender"].initiate_chat(**kwargs))
     return finished
 
@@ -271,8 +271,7 @@ async def a_initiate_chats(
     for chat_id in ids:
         chat = by_id[chat_id]
         before = [results[p] for p in chat.get("prerequisites", [])]
-        chat = _with_carryover(chat, before)
-        kwargs = {k: v for k, v in chat.items() if k not in _NOT_ARGS}
+        kwargs = _chat_arguments(chat, before)
         result = await chat["sender"].a_initiate_chat(**kwargs)
         results[chat_id] = attrs.evolve(result, chat_id=chat_id)
     return results
