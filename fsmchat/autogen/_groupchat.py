@@ -137,7 +137,7 @@ def _seed_or_random(seed: int | None) -> int:
     return seed if seed is not None else secrets.randbits(32)
 
 
-@attrs.define(slots=False, eq=False, repr=False)
+@attrs.define(slots=False, eq=False, repr=False, on_setattr=attrs.setters.NO_OP)
 class GroupChat:
     """A group chat of agents (AutoGen 0.2's arguments), run as a finite state machine.
 
