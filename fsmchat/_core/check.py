@@ -66,7 +66,8 @@ from fsmchat._core.build import parse_spec
 from fsmchat._core.errors import Problem, SpecError
 from fsmchat._core.guards import FIRST, LAST, reads
 from fsmchat._core.source import PathKey
-from fsmchat._core.spec import Edge, Spec, _fmt_path
+from fsmchat._core.spec import Edge, Spec
+from fsmchat._core.text import data_path
 from fsmchat._core.trust import allow_list, unallowed_problems
 
 __all__ = [
@@ -299,7 +300,7 @@ class _Out:
         if not line and len(key) > 2:  # e.g. a field that was not written
             line, col = self.spec.locate(key[:2])
         if not self.spec.locations:
-            message = f"{_fmt_path(key)}: {message}"
+            message = f"{data_path(key)}: {message}"
         self.problems.append(
             Problem(
                 message=message,

@@ -33,6 +33,7 @@ from fsmchat._core.errors import Problem
 
 __all__ = [
     "ALIAS_BUDGET",
+    "FAILED",
     "KEY",
     "MAX_DEPTH",
     "MAX_SPEC_BYTES",
@@ -378,14 +379,15 @@ def load_json(text: str) -> Any | None:
         return None
 
 
-_FAILED: Any = object()
+FAILED: Any = object()
+"""What :func:`load_yaml` returns for text it cannot read fast (never valid data)."""
 
 
 def load_yaml(text: str) -> Any:
     """Parse YAML ``text`` to data without locations (the fast path).
 
     Returns:
-        The data, or ``_FAILED`` when the text has any problem (syntax, repeated
+        The data, or ``FAILED`` when the text has any problem (syntax, repeated
         or complex keys); then :func:`compose` must be used, which reports the
         problem with its location. Both give the same data.
     """
@@ -394,8 +396,8 @@ def load_yaml(text: str) -> Any:
             yaml.parse(text, Loader=_Loader), "<fast>", track=False
         )
     except yaml.YAMLError:
-        return _FAILED
-    return _FAILED if problems else data
+        return FAILED
+    return FAILED if problems else data
 
 
 class LazyLocations(Mapping[PathKey, tuple[int, int]]):
@@ -439,7 +441,7 @@ def why_not_a_spec(text: str) -> str | None:
     data = load_json(text)
     if data is None:
         data = load_yaml(text)
-    if data is _FAILED:
+    if data is FAILED:
         return None
     if isinstance(data, list):
         return "a list (a message list or a config list?), not a spec mapping"

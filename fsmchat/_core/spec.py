@@ -7,7 +7,8 @@ the same validation (so every source gets the same error messages):
 * from plain data with :func:`~fsmchat.spec_from_dict` (problems name the data
   path, e.g. ``transitions[3].to``) — both in :mod:`fsmchat._core.build`;
 * from Python objects: ``Spec(agents=[AgentSpec(...)], transitions=[Edge(...)])``;
-* from the AutoGen-style dict of autogen #1400 with :func:`spec_from_autogen`.
+* from the AutoGen-style dict of autogen #1400 with
+  :func:`~fsmchat.spec_from_autogen` (in :mod:`fsmchat._core.build_autogen`).
 
 Rules of the format (the README's "Spec format" section says the same):
 
@@ -50,6 +51,7 @@ from fsmchat._core.guards import (
 from fsmchat._core.props import Property, parse_property
 from fsmchat._core.refs import ref_problem
 from fsmchat._core.source import TEXT, PathKey
+from fsmchat._core.text import data_path, did_you_mean
 
 __all__ = [
     "AGENT_KINDS",
@@ -58,7 +60,6 @@ __all__ = [
     "Edge",
     "Selection",
     "Spec",
-    "spec_from_autogen",
 ]
 
 AGENT_KINDS = ("llm", "human", "function")
@@ -311,129 +312,10 @@ class Spec:
         )
 
 
-def spec_from_autogen(
-    fsm: Mapping[str, Any],
-    *,
-    start: str | None = None,
-    message: str | None = None,
-    max_round: int = DEFAULT_MAX_ROUND,
-    allow_repeat_speaker: bool = True,
-    terminate_when: Guard | None = None,
-    name: str = "chat",
-) -> Spec:
-    """Build a spec from the dict proposed in autogen #1400.
-
-    ``fsm`` is ``{"agents": [...], "transitions": [{"from", "to", "on"}, ...]}``
-    where agents and endpoints are agent objects (anything with ``.name`` and
-    optionally ``.description`` / ``.system_message``), dicts or plain names.
-
-    Raises:
-        SpecError: unknown agents, duplicate names, malformed entries.
-    """
-    problems: list[Problem] = []
-    agents: list[AgentSpec] = []
-    for i, a in enumerate(fsm.get("agents") or ()):
-        spec = _agent_from_object(a)
-        if spec is None:
-            problems.append(_problem(f"agents[{i}]: not an agent: {a!r:.80}", "<fsm>"))
-        else:
-            agents.append(spec)
-    edges: list[Edge] = []
-    for i, t in enumerate(fsm.get("transitions") or ()):
-        if not isinstance(t, Mapping):
-            msg = f"transitions[{i}]: expected a mapping, got {t!r:.80}"
-            problems.append(_problem(msg, "<fsm>"))
-            continue
-        src, dst = _name_of(t.get("from")), _name_of(t.get("to"))
-        if src is None or dst is None:
-            msg = (
-                f"transitions[{i}]: needs 'from' and 'to' agents, got {dict(t)!r:.120}"
-            )
-            problems.append(_problem(msg, "<fsm>"))
-            continue
-        on = t.get("on")
-        edges.append(Edge(source=src, target=dst, on=None if on is None else str(on)))
-    if problems:
-        raise SpecError(problems)
-    return Spec(
-        agents=agents,
-        transitions=edges,
-        start=start,
-        message=message,
-        max_round=max_round,
-        allow_repeat_speaker=allow_repeat_speaker,
-        terminate_when=terminate_when,
-        name=name,
-        source="<fsm>",
-    )
-
-
-def _name_of(obj: Any) -> str | None:
-    if isinstance(obj, str):
-        return obj
-    if isinstance(obj, Mapping):
-        name = obj.get("name")
-        return name if isinstance(name, str) else None
-    name = getattr(obj, "name", None)
-    return name if isinstance(name, str) else None
-
-
-def _agent_from_object(obj: Any) -> AgentSpec | None:
-    name = _name_of(obj)
-    if name is None:
-        return None
-    if isinstance(obj, Mapping):
-        system_message = obj.get("system_message") or ""
-        description = obj.get("description")
-    else:
-        system_message = getattr(obj, "system_message", None) or ""
-        description = getattr(obj, "description", None)
-    return AgentSpec(
-        name=name,
-        kind="llm",
-        system_message=str(system_message),
-        description=str(description if description is not None else system_message),
-    )
-
-
 def _problem(
     message: str, path: str, line: int = 0, col: int = 0, code: str = "spec"
 ) -> Problem:
     return Problem(message=message, path=path, line=line, column=col, code=code)
-
-
-def _fmt_path(key: PathKey) -> str:
-    out = ""
-    for part in key:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        else:
-            out += f".{part}" if out else str(part)
-    return out or "spec"
-
-
-# Words other frameworks use for fsmchat's keys (not close in spelling).
-_SYNONYMS = {
-    "condition": "on",
-    "if": "when",
-    "guard": "when",
-    "source": "from",
-    "target": "to",
-    "destination": "to",
-    "fallback": "default",
-}
-
-
-def did_you_mean(name: str, choices: Iterable[str]) -> str:
-    """Return ``"; did you mean 'x'?"`` for the closest choice (or synonym), or ``""``."""
-    options = list(choices)
-    synonym = _SYNONYMS.get(name.lower())
-    if synonym in options:
-        return f"; did you mean {synonym!r}?"
-    import difflib  # only for a slip: not imported by a valid spec's run
-
-    close = difflib.get_close_matches(name, options, n=1, cutoff=0.6)
-    return f"; did you mean {close[0]!r}?" if close else ""
 
 
 # --------------------------------------------------------------------------
@@ -474,7 +356,7 @@ def _semantic_problems(spec: Spec) -> list[Problem]:
     def add(key: PathKey, message: str, code: str) -> None:
         line, col = loc.get(key, (0, 0))
         if not loc:
-            message = f"{_fmt_path(key)}: {message}"
+            message = f"{data_path(key)}: {message}"
         problems.append(_problem(message, spec.source, line, col, code))
 
     names: dict[str, int] = {}

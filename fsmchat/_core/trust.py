@@ -25,6 +25,7 @@ from collections.abc import Iterable
 from fsmchat._core.errors import InvalidArgument, Problem
 from fsmchat._core.refs import module_problem
 from fsmchat._core.spec import CodeRef, Spec
+from fsmchat._core.text import data_path
 
 __all__ = [
     "BUILTIN_ALLOW",
@@ -109,7 +110,7 @@ def unallowed_problems(
             f"allow=[{module!r}] in Python"
         )
         if not line:
-            message = f"{_path_text(r)}: {message}"
+            message = f"{data_path(r.key)}: {message}"
         problems.append(
             Problem(
                 message=message,
@@ -126,10 +127,3 @@ def unallowed_problems(
 def _agent_name(spec: Spec, ref: CodeRef) -> str:
     index = ref.key[1]
     return spec.agents[index].name if isinstance(index, int) else "?"
-
-
-def _path_text(ref: CodeRef) -> str:
-    out = ""
-    for part in ref.key:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else part)
-    return out

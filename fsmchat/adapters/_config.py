@@ -21,7 +21,6 @@ API keys never appear in an error message or a ``repr`` from this module.
 
 from __future__ import annotations
 
-import difflib
 import json
 import os
 from collections.abc import Mapping, Sequence
@@ -31,6 +30,7 @@ from typing import Any
 import attrs
 
 from fsmchat._core.errors import InvalidArgument
+from fsmchat._core.text import did_you_mean
 from fsmchat._run.ports import ChatModel
 
 __all__ = [
@@ -393,10 +393,8 @@ class LLMConfig:
         known = (*_LLM_CONFIG_KEYS, *_IGNORED_KEYS, *_ENTRY_KEYS)
         for key in data:
             if key not in known:
-                close = difflib.get_close_matches(str(key), known, n=1)
-                hint = f"; did you mean {close[0]!r}?" if close else ""
                 msg = (
-                    f"unknown llm_config key {key!r}{hint} (known: "
+                    f"unknown llm_config key {key!r}{did_you_mean(str(key), known)} (known: "
                     f"{', '.join(_LLM_CONFIG_KEYS)})"
                 )
                 raise InvalidArgument(msg)

@@ -29,7 +29,8 @@ from fsmchat._core.prompts import (
     parse_verdicts,
 )
 from fsmchat._core.prompts import excerpt as fsmchat_excerpt
-from fsmchat._core.verify import Step, load_transcript, verify_transcript
+from fsmchat._core.transcript import load_transcript
+from fsmchat._core.verify import Step, verify_transcript
 
 
 def spec_of(*edges: Edge, end: tuple[str, ...] = ()) -> Spec:
