@@ -41,7 +41,7 @@ _LAZY: dict[str, str] = {
     "AsyncTurnResponder": "fsmchat._run.ports",
     "Attempt": "fsmchat._core.state",
     "BoundaryError": "fsmchat._core.errors",
-    "CachedChatModel": "fsmchat._run.cache",
+    "CachedChatModel": "fsmchat.adapters._cache",
     "Call": "fsmchat._core.guards",
     "CallableSelector": "fsmchat._run.selectors",
     "Candidate": "fsmchat._core.events",
@@ -222,7 +222,6 @@ if _TYPE_CHECKING:
     from fsmchat._record.replay import resume_engine as resume_engine
     from fsmchat._record.transcript import read_transcript as read_transcript
     from fsmchat._record.writer import RecordWriter as RecordWriter
-    from fsmchat._run.cache import CachedChatModel as CachedChatModel
     from fsmchat._run.driver import ChatResult as ChatResult
     from fsmchat._run.driver import FunctionResponder as FunctionResponder
     from fsmchat._run.driver import UsageCount as UsageCount
@@ -254,6 +253,7 @@ if _TYPE_CHECKING:
     from fsmchat._run.selectors import RandomSelector as RandomSelector
     from fsmchat._run.selectors import RoundRobinSelector as RoundRobinSelector
     from fsmchat._run.selectors import make_selector as make_selector
+    from fsmchat.adapters._cache import CachedChatModel as CachedChatModel
     from fsmchat.adapters._config import LLMConfig as LLMConfig
     from fsmchat.adapters._config import (
         config_list_from_dotenv as config_list_from_dotenv,

@@ -223,7 +223,7 @@ def _dotenv_values(
     dotenv_file_path: str | os.PathLike[str] | None,
 ) -> dict[str, str | None]:
     """The variables of the given ``.env`` file, or of ``./.env`` if there is one."""
-    from fsmchat.adapters._optional import require
+    from fsmchat._run.optional import require
 
     require("dotenv", purpose="config_list_from_dotenv")
     from dotenv import dotenv_values
@@ -424,7 +424,7 @@ def make_chat_model(
 
     Returns:
         An :class:`~fsmchat.adapters.OpenAIChatModel` over the config list,
-        wrapped in a :class:`~fsmchat._run.cache.CachedChatModel` (in ``cache_dir``,
+        wrapped in a :class:`~fsmchat.adapters._cache.CachedChatModel` (in ``cache_dir``,
         default ``fsmchat`` under the user's cache home) unless ``cache_seed`` is ``None``. Both also
         have ``acomplete``, ``close()`` and ``aclose()`` (and work as ``with`` /
         ``async with`` blocks); their HTTP clients are reused across calls.
@@ -448,6 +448,6 @@ def make_chat_model(
     )
     if config.cache_seed is None:
         return model
-    from fsmchat._run.cache import CachedChatModel
+    from fsmchat.adapters._cache import CachedChatModel
 
     return CachedChatModel(model, cache_seed=config.cache_seed, cache_dir=cache_dir)

@@ -77,10 +77,10 @@ from typing import Any
 import attrs
 
 from fsmchat._core.errors import InvalidArgument, LLMError
+from fsmchat._run.optional import require
 from fsmchat._run.ports import ChatRequest, ChatResponse, to_plain
 from fsmchat.adapters import _structured
 from fsmchat.adapters._clients import LoopClient, close_with_loop, new_client
-from fsmchat.adapters._optional import require
 from fsmchat.adapters._wire import (
     _Failure,
     _safe_url,

@@ -208,7 +208,7 @@ def _attempt(a: Attempt) -> dict[str, Any]:
         "error": a.error,
         "tokens": _usage(a.usage),
         "latency": a.latency,
-        # The response cache answers with latency exactly 0 (fsmchat._run.cache).
+        # The response cache answers with latency exactly 0 (fsmchat.adapters._cache).
         "cached": a.latency == 0 and a.usage is not None,
     }
 
