@@ -82,10 +82,10 @@ from fsmchat._run.ports import ChatRequest, ChatResponse, to_plain
 from fsmchat.adapters import _structured
 from fsmchat.adapters._clients import LoopClient, close_with_loop, new_client
 from fsmchat.adapters._wire import (
-    _Failure,
-    _safe_url,
-    _status_failure,
+    Failure,
     parse_response,
+    safe_url,
+    status_failure,
 )
 
 __all__ = ["DEFAULT_BASE_URL", "OpenAIChatModel"]
@@ -161,7 +161,7 @@ def _endpoints(config_list: Sequence[Mapping[str, Any]]) -> list[_Endpoint]:
         if azure and not config.get("api_version"):
             msg = f"config_list[{i}] is api_type azure but has no api_version (e.g. '2024-06-01')"
             raise InvalidArgument(msg)
-        where = _safe_url(base_url) if base_url else DEFAULT_BASE_URL
+        where = safe_url(base_url) if base_url else DEFAULT_BASE_URL
         label = f"{model} at {where}"
         if azure:
             label += f" (azure, api_version {config.get('api_version')})"
@@ -303,10 +303,10 @@ class OpenAIChatModel:
                     step = policy.send(None)
                     continue
                 try:
-                    outcome: ChatResponse | _Failure = self._call(
+                    outcome: ChatResponse | Failure = self._call(
                         step.endpoint, request, step.mode
                     )
-                except _Failure as exc:
+                except Failure as exc:
                     outcome = exc
                 step = policy.send(outcome)
         except StopIteration as done:
@@ -324,10 +324,10 @@ class OpenAIChatModel:
                     step = policy.send(None)
                     continue
                 try:
-                    outcome: ChatResponse | _Failure = await self._acall(
+                    outcome: ChatResponse | Failure = await self._acall(
                         step.endpoint, request, step.mode
                     )
-                except _Failure as exc:
+                except Failure as exc:
                     outcome = exc
                 step = policy.send(outcome)
         except StopIteration as done:
@@ -336,7 +336,7 @@ class OpenAIChatModel:
 
     def _policy(
         self, request: ChatRequest
-    ) -> Generator[_Try | _Sleep, ChatResponse | _Failure | None, ChatResponse]:
+    ) -> Generator[_Try | _Sleep, ChatResponse | Failure | None, ChatResponse]:
         """The fall-over and retry policy, written once for sync and async.
 
         Yields a :class:`_Try` (and is sent the response or the failure) or a
@@ -356,7 +356,7 @@ class OpenAIChatModel:
             mode = self._structured.mode(ep.index)
             while True:
                 outcome = yield _Try(ep, mode)
-                if not isinstance(outcome, _Failure):
+                if not isinstance(outcome, Failure):
                     assert outcome is not None
                     return outcome
                 if outcome.schema_rejected and request.response_format is not None:
@@ -429,7 +429,7 @@ class OpenAIChatModel:
 
     # -- the policy --------------------------------------------------------------
 
-    def _next(self, ep: _Endpoint, failure: _Failure, attempt: int) -> str:
+    def _next(self, ep: _Endpoint, failure: Failure, attempt: int) -> str:
         if failure.retryable and attempt < self._retries(ep):
             return "retry"
         return "fail"
@@ -440,7 +440,7 @@ class OpenAIChatModel:
             return own
         return self.max_retries
 
-    def _wait(self, attempt: int, failure: _Failure) -> float:
+    def _wait(self, attempt: int, failure: Failure) -> float:
         if failure.retry_after is not None:
             return min(max(failure.retry_after, 0.0), self.max_wait)
         return min(self.backoff * float(2**attempt), self.max_wait)
@@ -584,7 +584,7 @@ class OpenAIChatModel:
 
     @contextmanager
     def _translated(self, ep: _Endpoint) -> Iterator[None]:
-        """Turn every ``openai`` exception into a :class:`_Failure` (the one place)."""
+        """Turn every ``openai`` exception into a :class:`Failure` (the one place)."""
         import openai
 
         from fsmchat.adapters._transport import AnswerTooLarge
@@ -593,16 +593,16 @@ class OpenAIChatModel:
             yield
         except (openai.APITimeoutError, asyncio.TimeoutError) as exc:
             msg = f"{ep.label}: timed out after {self._budget(ep):g} s (the request's deadline)"
-            raise _Failure(msg, retryable=True) from exc
+            raise Failure(msg, retryable=True) from exc
         except openai.APIConnectionError as exc:
             cause = exc.__cause__ or exc
             if isinstance(cause, AnswerTooLarge):
                 msg = f"{ep.label}: refused unread: {cause} (max_answer_bytes)"
-                raise _Failure(msg) from exc
+                raise Failure(msg) from exc
             msg = f"{ep.label}: cannot connect ({type(cause).__name__}: {cause})"
-            raise _Failure(msg, retryable=True) from exc
+            raise Failure(msg, retryable=True) from exc
         except openai.APIStatusError as exc:
-            raise _status_failure(ep.label, exc) from exc
+            raise status_failure(ep.label, exc) from exc
         except openai.OpenAIError as exc:
             text = str(exc)
             if "api_key" in text:
@@ -611,7 +611,7 @@ class OpenAIChatModel:
                     "(local servers accept any placeholder key)"
                 )
             msg = f"{ep.label}: {type(exc).__name__}: {text}"
-            raise _Failure(msg) from exc
+            raise Failure(msg) from exc
 
 
 def _verbatim(kwargs: dict[str, Any]) -> dict[str, Any]:
