@@ -353,8 +353,7 @@ class _Builder:
         return edges
 
     def _guard(self, raw: Mapping[str, Any], key: PathKey) -> Guard | None:
-        # One function for every guard kind: each branch is a few lines, and
-        # the kinds read best side by side against the schema's guard table.
+        """The guard written at ``key``: its one kind checked, then built (:meth:`_kind`)."""
         if len(key) > MAX_DEPTH:
             raise _TooDeep
         present = [k for k in _GUARD_KEYS if k in raw]
@@ -382,6 +381,10 @@ class _Builder:
                 "bad-guard",
                 at_key=True,
             )
+        return self._kind(kind, raw, key)
+
+    def _kind(self, kind: str, raw: Mapping[str, Any], key: PathKey) -> Guard | None:
+        """Build a guard of ``kind`` (``None`` after a problem is reported)."""
         of = self._of(raw, kind, key)
         value = raw[kind]
         if kind == "regex":

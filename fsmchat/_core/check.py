@@ -8,7 +8,7 @@ combine both passes, so ``fsmchat check`` reports every problem of a file.
 
 Rules (each problem has a stable code; ``E`` = error, ``W`` = warning)
 ---------------------------------------------------------------------
-The rules of edge order are those of :func:`fsmchat._core.engine.plan_route`: edges
+The rules of edge order are those of :func:`fsmchat._core.routing.plan_route`: edges
 out of an agent are walked in file order, the first conditional edge that holds
 wins, the first unconditional edge stops the walk (all unconditional edges form
 the open set), ``default`` edges are skipped by the walk and are the fallback.

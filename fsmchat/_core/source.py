@@ -85,41 +85,41 @@ def compose(text: str, *, path: str) -> tuple[Any, Locations, list[Problem]]:
     try:
         return _from_events(yaml.parse(text, Loader=_Loader), path)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        what = exc.problem or "invalid YAML"
-        if _char_at(text, line, col) == "\t" or "'\\t'" in what:
-            what = "tab character: indent YAML with spaces, not tabs"
-        detail = f" ({exc.context})" if exc.context else ""
-        problem = Problem(
-            message=f"YAML syntax error: {what}{detail}",
-            path=path,
-            line=line,
-            column=col,
-            code="yaml-syntax",
-        )
-        return None, {}, [problem]
+        line, col, message = _syntax_error(text, exc)
     except yaml.YAMLError as exc:  # reader errors: bad bytes, control characters
-        line, col = 1, 1
-        position = getattr(exc, "position", None)
-        if isinstance(position, int):
-            before = text[:position]
-            line = before.count("\n") + 1
-            col = position - (before.rfind("\n") + 1) + 1
-        char, reason = getattr(exc, "character", None), getattr(exc, "reason", None)
-        what = (
-            f"unacceptable character #x{char:04x}: {reason}; remove it"
-            if isinstance(char, int) and reason
-            else " ".join(str(exc).split())
-        )
-        problem = Problem(
-            message=f"YAML error: {what}",
-            path=path,
-            line=line,
-            column=col,
-            code="yaml-syntax",
-        )
-        return None, {}, [problem]
+        line, col, message = _reader_error(text, exc)
+    problem = Problem(
+        message=message, path=path, line=line, column=col, code="yaml-syntax"
+    )
+    return None, {}, [problem]
+
+
+def _syntax_error(text: str, exc: yaml.MarkedYAMLError) -> tuple[int, int, str]:
+    """Where a YAML syntax error is, and what to say (a tab gets its own advice)."""
+    mark = exc.problem_mark or exc.context_mark
+    line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+    what = exc.problem or "invalid YAML"
+    if _char_at(text, line, col) == "\t" or "'\\t'" in what:
+        what = "tab character: indent YAML with spaces, not tabs"
+    detail = f" ({exc.context})" if exc.context else ""
+    return line, col, f"YAML syntax error: {what}{detail}"
+
+
+def _reader_error(text: str, exc: yaml.YAMLError) -> tuple[int, int, str]:
+    """Where a YAML reader error (bad bytes, a control character) is, and what to say."""
+    line, col = 1, 1
+    position = getattr(exc, "position", None)
+    if isinstance(position, int):
+        before = text[:position]
+        line = before.count("\n") + 1
+        col = position - (before.rfind("\n") + 1) + 1
+    char, reason = getattr(exc, "character", None), getattr(exc, "reason", None)
+    what = (
+        f"unacceptable character #x{char:04x}: {reason}; remove it"
+        if isinstance(char, int) and reason
+        else " ".join(str(exc).split())
+    )
+    return line, col, f"YAML error: {what}"
 
 
 def _char_at(text: str, line: int, col: int) -> str:

@@ -312,12 +312,6 @@ class Spec:
         )
 
 
-def _problem(
-    message: str, path: str, line: int = 0, col: int = 0, code: str = "spec"
-) -> Problem:
-    return Problem(message=message, path=path, line=line, column=col, code=code)
-
-
 # --------------------------------------------------------------------------
 # Semantic validation, shared by every way of building a Spec
 
@@ -348,98 +342,14 @@ def _code_refs(spec: Spec) -> tuple[CodeRef, ...]:
 
 
 def _semantic_problems(spec: Spec) -> list[Problem]:
-    # One pass over agents, names and edges: the rules share the name table
-    # and the located ``add``; split, each would rebuild both.
-    problems: list[Problem] = []
-    loc = spec.locations
-
-    def add(key: PathKey, message: str, code: str) -> None:
-        line, col = loc.get(key, (0, 0))
-        if not loc:
-            message = f"{data_path(key)}: {message}"
-        problems.append(_problem(message, spec.source, line, col, code))
-
-    names: dict[str, int] = {}
-    for i, a in enumerate(spec.agents):
-        if not a.name:
-            add(("agents", i, "name"), "agent names must not be empty", "bad-value")
-        elif a.name in names:
-            add(
-                ("agents", i, "name"),
-                f"duplicate agent name {a.name!r} (first declared as agents[{names[a.name]}])",
-                "duplicate-agent",
-            )
-        else:
-            names[a.name] = i
-        if a.kind not in AGENT_KINDS:
-            add(
-                ("agents", i, "kind"),
-                f"agent {a.name!r}: kind must be one of {', '.join(AGENT_KINDS)}, got {a.kind!r}",
-                "bad-value",
-            )
-        if a.kind == "function" and a.reply is None and a.function is None:
-            add(
-                ("agents", i),
-                f"function agent {a.name!r} has no reply function",
-                "missing-key",
-            )
-
-    if not spec.agents:
-        add(("agents",), "a spec needs at least one agent", "missing-key")
-
-    def check_name(name: str, key: PathKey, what: str) -> None:
-        if name not in names:
-            add(
-                key,
-                f"unknown agent {name!r} in {what}{did_you_mean(name, names)}",
-                "unknown-agent",
-            )
-
-    if spec.start is not None:
-        check_name(spec.start, ("start",), "start")
-    for j, name in enumerate(spec.end):
-        check_name(name, ("end", j), "end")
-    defaults: dict[str, int] = {}
-    for e in spec.transitions:
-        check_name(
-            e.source, ("transitions", e.index, "from"), f"transitions[{e.index}].from"
-        )
-        check_name(
-            e.target, ("transitions", e.index, "to"), f"transitions[{e.index}].to"
-        )
-        if e.default:
-            if e.when is not None or e.on is not None:
-                add(
-                    ("transitions", e.index, "default"),
-                    "a default edge takes no 'when' or 'on': it is the fallback",
-                    "bad-default",
-                )
-            if e.source in defaults:
-                add(
-                    ("transitions", e.index, "default"),
-                    f"agent {e.source!r} already has a default edge (transitions[{defaults[e.source]}])",
-                    "bad-default",
-                )
-            defaults.setdefault(e.source, e.index)
-    guarded: list[tuple[PathKey, Guard | None, str]] = [
-        (("terminate_when",), spec.terminate_when, "terminate_when")
-    ]
-    guarded += [
-        (("transitions", e.index, "when"), e.when, f"transitions[{e.index}].when")
-        for e in spec.transitions
-    ]
-    for key, guard, what in guarded:
-        for m in reads(guard):
-            if m.of not in (FIRST, LAST) and m.of not in names:
-                add(
-                    key,
-                    f"{what} reads 'of: {m.of}', which names no agent (first, last or "
-                    f"an agent's name){did_you_mean(m.of, names)}",
-                    "unknown-agent",
-                )
-    _property_problems(spec, names, problems)
+    """Every problem of ``spec``'s meaning (names, edges, guards, properties, references)."""
+    rules = _Rules(spec)
+    rules.agents()
+    rules.edges()
+    rules.guards()
+    rules.properties()
     if spec.max_round < 1:
-        add(
+        rules.add(
             ("max_round",),
             f"max_round must be at least 1, got {spec.max_round}",
             "bad-value",
@@ -447,34 +357,150 @@ def _semantic_problems(spec: Spec) -> list[Problem]:
     for ref in _code_refs(spec):  # the one rule table of references (refs.py)
         broken = None if ref.bound else ref_problem(ref.ref)
         if broken is not None:
-            add(ref.key, broken[1], broken[0])
-    return problems
+            rules.add(ref.key, broken[1], broken[0])
+    return rules.problems
 
 
-def _property_problems(
-    spec: Spec, names: Mapping[str, int], problems: list[Problem]
-) -> None:
-    """Problems of ``properties:``: duplicate names, and each text's parse errors.
+class _Rules:
+    """The semantic rules of a spec, each a method; they share the name table
+    and report through :meth:`add` (located when the spec came from a file)."""
 
-    A text's problem is located at its line, and at the column of the token
-    (where the text starts plus the offset in it). Locations are looked up only
-    for a problem (a file's are computed on first use).
-    """
-    loc = spec.locations
-    where = "" if loc else "properties[{}].holds: "
-    seen: set[str] = set()
-    for i, prop in enumerate(spec.properties):
-        key: PathKey = ("properties", i, "holds")
-        if prop.name in seen:
-            line, col = loc.get(("properties", i, "name"), (0, 0))
-            msg = f"{where.format(i)}duplicate property name {prop.name!r}"
-            problems.append(_problem(msg, spec.source, line, col, "bad-property"))
-        seen.add(prop.name)
-        _, errors = parse_property(
-            prop.holds, list(names), hint=lambda n: did_you_mean(n, names)
+    def __init__(self, spec: Spec) -> None:
+        self.spec = spec
+        self.problems: list[Problem] = []
+        self.names: dict[str, int] = {}
+
+    def add(self, key: PathKey, message: str, code: str) -> None:
+        """Report ``message`` at ``key`` (its data path when the spec has no file)."""
+        loc = self.spec.locations
+        line, col = loc.get(key, (0, 0))
+        if not loc:
+            message = f"{data_path(key)}: {message}"
+        self.problems.append(
+            Problem(
+                message=message,
+                path=self.spec.source,
+                line=line,
+                column=col,
+                code=code,
+            )
         )
-        for err in errors:
-            line, col = loc.get((*key, TEXT), loc.get(key, (0, 0)))
-            msg = f"{where.format(i)}property {prop.name!r}: {err.message}"
-            at = col + err.offset if line else 0
-            problems.append(_problem(msg, spec.source, line, at, "bad-property"))
+
+    def agents(self) -> None:
+        """Names are present and unique; kinds are known; function agents have code."""
+        for i, a in enumerate(self.spec.agents):
+            if not a.name:
+                self.add(
+                    ("agents", i, "name"), "agent names must not be empty", "bad-value"
+                )
+            elif a.name in self.names:
+                first = self.names[a.name]
+                self.add(
+                    ("agents", i, "name"),
+                    f"duplicate agent name {a.name!r} (first declared as agents[{first}])",
+                    "duplicate-agent",
+                )
+            else:
+                self.names[a.name] = i
+            if a.kind not in AGENT_KINDS:
+                self.add(
+                    ("agents", i, "kind"),
+                    f"agent {a.name!r}: kind must be one of {', '.join(AGENT_KINDS)}, got {a.kind!r}",
+                    "bad-value",
+                )
+            if a.kind == "function" and a.reply is None and a.function is None:
+                self.add(
+                    ("agents", i),
+                    f"function agent {a.name!r} has no reply function",
+                    "missing-key",
+                )
+        if not self.spec.agents:
+            self.add(("agents",), "a spec needs at least one agent", "missing-key")
+
+    def _known(self, name: str, key: PathKey, what: str) -> None:
+        if name not in self.names:
+            hint = did_you_mean(name, self.names)
+            self.add(key, f"unknown agent {name!r} in {what}{hint}", "unknown-agent")
+
+    def edges(self) -> None:
+        """``start``, ``end`` and every edge's ends name agents; a default edge
+        has no condition, and an agent has at most one."""
+        spec = self.spec
+        if spec.start is not None:
+            self._known(spec.start, ("start",), "start")
+        for j, name in enumerate(spec.end):
+            self._known(name, ("end", j), "end")
+        defaults: dict[str, int] = {}
+        for e in spec.transitions:
+            at = ("transitions", e.index)
+            self._known(e.source, (*at, "from"), f"transitions[{e.index}].from")
+            self._known(e.target, (*at, "to"), f"transitions[{e.index}].to")
+            if e.default:
+                self._default(e, defaults)
+
+    def _default(self, e: Edge, defaults: dict[str, int]) -> None:
+        key = ("transitions", e.index, "default")
+        if e.when is not None or e.on is not None:
+            msg = "a default edge takes no 'when' or 'on': it is the fallback"
+            self.add(key, msg, "bad-default")
+        if e.source in defaults:
+            msg = f"agent {e.source!r} already has a default edge (transitions[{defaults[e.source]}])"
+            self.add(key, msg, "bad-default")
+        defaults.setdefault(e.source, e.index)
+
+    def guards(self) -> None:
+        """A guard's ``of:`` names ``first``, ``last`` or an agent."""
+        spec = self.spec
+        guarded: list[tuple[PathKey, Guard | None, str]] = [
+            (("terminate_when",), spec.terminate_when, "terminate_when")
+        ]
+        guarded += [
+            (("transitions", e.index, "when"), e.when, f"transitions[{e.index}].when")
+            for e in spec.transitions
+        ]
+        for key, guard, what in guarded:
+            for m in reads(guard):
+                if m.of not in (FIRST, LAST) and m.of not in self.names:
+                    self.add(
+                        key,
+                        f"{what} reads 'of: {m.of}', which names no agent (first, last or "
+                        f"an agent's name){did_you_mean(m.of, self.names)}",
+                        "unknown-agent",
+                    )
+
+    def properties(self) -> None:
+        """``properties:`` have unique names, and each text parses.
+
+        A text's problem is located at its line, and at the column of the token
+        (where the text starts plus the offset in it). Locations are looked up
+        only for a problem (a file's are computed on first use).
+        """
+        loc = self.spec.locations
+        where = "" if loc else "properties[{}].holds: "
+        seen: set[str] = set()
+        names = self.names
+        for i, prop in enumerate(self.spec.properties):
+            key: PathKey = ("properties", i, "holds")
+            if prop.name in seen:
+                line, col = loc.get(("properties", i, "name"), (0, 0))
+                msg = f"{where.format(i)}duplicate property name {prop.name!r}"
+                self._located(msg, line, col)
+            seen.add(prop.name)
+            _, errors = parse_property(
+                prop.holds, list(names), hint=lambda n: did_you_mean(n, names)
+            )
+            for err in errors:
+                line, col = loc.get((*key, TEXT), loc.get(key, (0, 0)))
+                msg = f"{where.format(i)}property {prop.name!r}: {err.message}"
+                self._located(msg, line, col + err.offset if line else 0)
+
+    def _located(self, message: str, line: int, column: int) -> None:
+        self.problems.append(
+            Problem(
+                message=message,
+                path=self.spec.source,
+                line=line,
+                column=column,
+                code="bad-property",
+            )
+        )

@@ -3,7 +3,7 @@
 :func:`verify_transcript` replays a transcript against a spec, step by step, by
 the same rules the engine runs: for each message ``i`` (after the first) it
 rebuilds the chat as it was after message ``i - 1`` and asks
-:func:`fsmchat._core.engine.plan_route` — the one implementation of the edge-order
+:func:`fsmchat._core.routing.plan_route` — the one implementation of the edge-order
 rules — what the spec allows next. The recorded next speaker is then:
 
 * **legal** when the spec alone settles it: the decisive guard's target, a
@@ -33,8 +33,8 @@ from typing import Any
 import attrs
 
 from fsmchat._core.check import walk_edges
-from fsmchat._core.engine import RoutePlan, Routing, plan_route
 from fsmchat._core.errors import InvalidArgument
+from fsmchat._core.routing import RoutePlan, Routing, plan_route
 from fsmchat._core.spec import Edge, Spec
 from fsmchat._core.state import ChatView, Decision, Message, _Messages
 from fsmchat._core.text import did_you_mean, preview, quoted

@@ -125,13 +125,11 @@ class DockerCodeRunner:
         self.check()
         return run_blocks(self.work_dir, blocks, self._run_one)
 
-    def _run_one(self, directory: Path, block: CodeBlock, index: int) -> CodeResult:
-        # The docker command line, the start, the pump and the kill belong
-        # together: a container left running on any path is a leak.
-        if block.language not in INTERPRETERS:
-            return unsupported(block)
+    def _argv(
+        self, directory: Path, block: CodeBlock, index: int, name: str
+    ) -> list[str]:
+        """The ``docker run`` command line of one block, in a container called ``name``."""
         interpreter = INTERPRETERS[block.language] or "python"
-        name = f"fsmchat-{uuid.uuid4().hex[:12]}"
         argv = [
             self.docker,
             "run",
@@ -151,7 +149,15 @@ class DockerCodeRunner:
             argv += ["--cpus", str(self.cpus)]
         for key, value in self.env.items():
             argv += ["-e", f"{key}={value}"]
-        argv += [self.image, interpreter, block_name(block, index)]
+        return [*argv, self.image, interpreter, block_name(block, index)]
+
+    def _run_one(self, directory: Path, block: CodeBlock, index: int) -> CodeResult:
+        # The start, the pump and the kill belong together: a container left
+        # running on any path is a leak.
+        if block.language not in INTERPRETERS:
+            return unsupported(block)
+        name = f"fsmchat-{uuid.uuid4().hex[:12]}"
+        argv = self._argv(directory, block, index, name)
         capture = OutputCapture(self.max_output)
         try:
             proc = subprocess.Popen(

@@ -1,4 +1,4 @@
-"""The chat-model adapter on the official ``openai`` SDK (the only module importing it).
+"""The chat-model adapter on the official ``openai`` SDK (it and :mod:`._clients` alone import it).
 
 :class:`OpenAIChatModel` implements :class:`~fsmchat.ChatModel` and
 :class:`~fsmchat.AsyncChatModel` for every OpenAI-compatible endpoint: OpenAI,
