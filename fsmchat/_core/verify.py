@@ -32,8 +32,8 @@ from typing import Any
 
 import attrs
 
-from fsmchat._core.check import walk_edges
 from fsmchat._core.errors import InvalidArgument
+from fsmchat._core.graph import walk_edges
 from fsmchat._core.routing import RoutePlan, Routing, plan_route
 from fsmchat._core.spec import Edge, Spec
 from fsmchat._core.state import ChatView, Decision, Message, _Messages

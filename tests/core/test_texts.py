@@ -21,7 +21,8 @@ from fsmchat import (
     Routing,
     Spec,
 )
-from fsmchat._core.check import check_spec, live_out_edges, reachable_from_start
+from fsmchat._core.check import check_spec
+from fsmchat._core.graph import live_out_edges, reachable_from_start
 from fsmchat._core.prompts import (
     _json_values,
     choose_messages,
