@@ -21,6 +21,7 @@ from typing import Any
 
 from fsmchat._core.spec import Spec
 from fsmchat._core.state import Attempt, Decision, Usage
+from fsmchat._core.text import counted
 from fsmchat._core.verify import VerifyReport, verify_transcript
 from fsmchat._run.resolve import resolve_spec
 from fsmchat.view._load import LoadedChat
@@ -147,7 +148,7 @@ def _live_notes(chat: LoadedChat, notes: Sequence[str]) -> list[str]:
         return list(notes)
     kept = [n for n in notes if not n.startswith(_CUT_SHORT)]
     n = len(chat.messages)
-    so_far = f"{n} message{'s' if n != 1 else ''} so far"
+    so_far = f"{counted(n, 'message')} so far"
     if chat.status == "running":
         return [
             *kept,
