@@ -73,8 +73,7 @@ from fsmchat._core.graph import (
 )
 from fsmchat._core.guards import FIRST, LAST, reads
 from fsmchat._core.source import PathKey
-from fsmchat._core.spec import Edge, Spec
-from fsmchat._core.text import data_path
+from fsmchat._core.spec import Edge, Spec, problem_at
 from fsmchat._core.trust import allow_list, unallowed_problems
 
 __all__ = [
@@ -126,21 +125,7 @@ class _Out:
     problems: list[Problem] = attrs.Factory(list)
 
     def add(self, key: PathKey, message: str, code: str, severity: str) -> None:
-        line, col = self.spec.locate(key)
-        if not line and len(key) > 2:  # e.g. a field that was not written
-            line, col = self.spec.locate(key[:2])
-        if not self.spec.locations:
-            message = f"{data_path(key)}: {message}"
-        self.problems.append(
-            Problem(
-                message=message,
-                path=self.spec.source,
-                line=line,
-                column=col,
-                severity=severity,
-                code=code,
-            )
-        )
+        self.problems.append(problem_at(self.spec, key, message, code, severity))
 
     def sorted(self) -> list[Problem]:
         return sorted(self.problems, key=lambda p: (p.line, p.column, p.code))

@@ -60,6 +60,7 @@ __all__ = [
     "Edge",
     "Selection",
     "Spec",
+    "problem_at",
 ]
 
 AGENT_KINDS = ("llm", "human", "function")
@@ -312,6 +313,31 @@ class Spec:
         )
 
 
+def problem_at(
+    spec: Spec, key: PathKey, message: str, code: str, severity: str = "error"
+) -> Problem:
+    """A problem of ``spec`` at the data path ``key``.
+
+    Located at ``key`` in the spec's file (or, for a field that was not
+    written, at the entry holding it); a spec built from data or Python has no
+    file, so the message starts with the data path instead
+    (``transitions[3].to: ...``).
+    """
+    line, col = spec.locate(key)
+    if not line and len(key) > 2:
+        line, col = spec.locate(key[:2])
+    if not spec.locations:
+        message = f"{data_path(key)}: {message}"
+    return Problem(
+        message=message,
+        path=spec.source,
+        line=line,
+        column=col,
+        severity=severity,
+        code=code,
+    )
+
+
 # --------------------------------------------------------------------------
 # Semantic validation, shared by every way of building a Spec
 
@@ -371,20 +397,8 @@ class _Rules:
         self.names: dict[str, int] = {}
 
     def add(self, key: PathKey, message: str, code: str) -> None:
-        """Report ``message`` at ``key`` (its data path when the spec has no file)."""
-        loc = self.spec.locations
-        line, col = loc.get(key, (0, 0))
-        if not loc:
-            message = f"{data_path(key)}: {message}"
-        self.problems.append(
-            Problem(
-                message=message,
-                path=self.spec.source,
-                line=line,
-                column=col,
-                code=code,
-            )
-        )
+        """Report ``message`` at ``key`` (see :func:`problem_at`)."""
+        self.problems.append(problem_at(self.spec, key, message, code))
 
     def agents(self) -> None:
         """Names are present and unique; kinds are known; function agents have code."""

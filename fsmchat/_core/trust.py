@@ -24,8 +24,7 @@ from collections.abc import Iterable
 
 from fsmchat._core.errors import InvalidArgument, Problem
 from fsmchat._core.refs import module_problem
-from fsmchat._core.spec import CodeRef, Spec
-from fsmchat._core.text import data_path
+from fsmchat._core.spec import CodeRef, Spec, problem_at
 
 __all__ = [
     "BUILTIN_ALLOW",
@@ -100,7 +99,6 @@ def unallowed_problems(
     """
     problems = []
     for r in unallowed(spec, allow, kinds=kinds):
-        line, col = spec.locate(r.key)
         what = f"agent {_agent_name(spec, r)!r}" if r.kind == "function" else "guard"
         module = r.module
         message = (
@@ -109,18 +107,7 @@ def unallowed_problems(
             f"fsmchat run --allow {module}, FSMCHAT_ALLOW={module}, or "
             f"allow=[{module!r}] in Python"
         )
-        if not line:
-            message = f"{data_path(r.key)}: {message}"
-        problems.append(
-            Problem(
-                message=message,
-                path=spec.source,
-                line=line,
-                column=col,
-                severity=severity,
-                code="unallowed-code",
-            )
-        )
+        problems.append(problem_at(spec, r.key, message, "unallowed-code", severity))
     return problems
 
 
