@@ -14,7 +14,7 @@ from pathlib import Path
 
 from fsmchat._core.errors import InvalidArgument
 from fsmchat._core.spec import Spec
-from fsmchat._core.verify import Transcript, load_transcript
+from fsmchat._core.transcript import Transcript, load_transcript
 from fsmchat._record.reader import (
     CONFIGURED,
     KeyChoice,
@@ -44,7 +44,7 @@ def read_transcript(
     Accepted: a record (``fsmchat run --record``, ``fsmchat.run_durable``: its
     complete lines; a torn last line is left out with a note), a ``fsmchat run
     --json`` file, and an AutoGen/AG2 message list (``groupchat.messages`` or
-    ``chat_messages[agent]`` saved as JSON; see :func:`fsmchat._core.verify.load_transcript`
+    ``chat_messages[agent]`` saved as JSON; see :func:`fsmchat._core.transcript.load_transcript`
     for how nameless messages are attributed with ``spec``). A record is read
     as :func:`~fsmchat.replay_durable` reads it: ``key``, ``accept_v1`` and
     ``accept_unkeyed`` mean the same there.

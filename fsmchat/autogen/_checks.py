@@ -16,8 +16,9 @@ from typing import Any
 
 import attrs
 
+from fsmchat._core.build_autogen import spec_from_autogen
 from fsmchat._core.errors import Problem, SpecError
-from fsmchat._core.spec import Edge, spec_from_autogen
+from fsmchat._core.spec import Edge
 from fsmchat.autogen._exceptions import InvalidGroupChat
 from fsmchat.autogen._utils import did_you_mean, name_of, short_repr
 

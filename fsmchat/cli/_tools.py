@@ -22,7 +22,8 @@ from fsmchat._core.errors import FsmchatError, InvalidArgument, Problem, UserCod
 from fsmchat._core.paths import covering_paths, format_path, uncovered_edges
 from fsmchat._core.spec import Spec
 from fsmchat._core.trail import Verdict, format_counterexample
-from fsmchat._core.verify import Transcript, VerifyReport, verify_transcript
+from fsmchat._core.transcript import Transcript
+from fsmchat._core.verify import VerifyReport, verify_transcript
 from fsmchat._record.transcript import read_transcript
 from fsmchat._run.files import pick_spec_files, read_text
 from fsmchat.cli._allow import (
@@ -421,7 +422,7 @@ def prove(
     need a message no real chat sends. Nothing the spec names is imported.
     Exit 1 if any property fails (or SPIN or a C compiler is missing).
     """
-    from fsmchat._core.spec import did_you_mean
+    from fsmchat._core.text import did_you_mean
     from fsmchat._core.trail import verdict_data
     from fsmchat.adapters._spin import SpinError
     from fsmchat.adapters._spin import prove as run_prove

@@ -20,7 +20,7 @@ from fsmchat._core.engine import Routing
 from fsmchat._core.errors import InvalidArgument
 from fsmchat._core.spec import Spec
 from fsmchat._core.state import Decision, Message, Usage
-from fsmchat._core.verify import load_transcript
+from fsmchat._core.transcript import load_transcript
 from fsmchat._record.format import MessageEntry
 from fsmchat._record.reader import read_record, record_key, unkeyed_check
 from fsmchat._record.specfile import load_record_spec

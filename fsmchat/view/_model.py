@@ -21,6 +21,7 @@ from typing import Any
 
 from fsmchat._core.spec import Spec
 from fsmchat._core.state import Attempt, Decision, Message, Usage
+from fsmchat._core.text import counted
 from fsmchat._core.verify import Step, VerifyReport, verify_transcript
 from fsmchat._run.resolve import resolve_spec
 from fsmchat.view._load import LoadedChat
@@ -155,7 +156,7 @@ def _live_notes(chat: LoadedChat, notes: Sequence[str]) -> list[str]:
         return list(notes)
     kept = [n for n in notes if not n.startswith(_CUT_SHORT)]
     n = len(chat.messages)
-    so_far = f"{n} message{'s' if n != 1 else ''} so far"
+    so_far = f"{counted(n, 'message')} so far"
     if chat.status == "running":
         return [
             *kept,
@@ -216,7 +217,7 @@ def _attempt(a: Attempt) -> dict[str, Any]:
         "error": a.error,
         "tokens": _usage(a.usage),
         "latency": a.latency,
-        # The response cache answers with latency exactly 0 (fsmchat._run.cache).
+        # The response cache answers with latency exactly 0 (fsmchat.adapters._cache).
         "cached": a.latency == 0 and a.usage is not None,
     }
 
