@@ -41,7 +41,7 @@ _LAZY: dict[str, str] = {
     "AsyncTurnResponder": "fsmchat._run.ports",
     "Attempt": "fsmchat._core.state",
     "BoundaryError": "fsmchat._core.errors",
-    "CachedChatModel": "fsmchat._run.cache",
+    "CachedChatModel": "fsmchat.adapters._cache",
     "Call": "fsmchat._core.guards",
     "CallableSelector": "fsmchat._run.selectors",
     "Candidate": "fsmchat._core.events",
@@ -99,7 +99,7 @@ _LAZY: dict[str, str] = {
     "Spec": "fsmchat._core.spec",
     "SpecError": "fsmchat._core.errors",
     "Stop": "fsmchat._core.events",
-    "Transcript": "fsmchat._core.verify",
+    "Transcript": "fsmchat._core.transcript",
     "TurnResponder": "fsmchat._run.ports",
     "UnallowedCode": "fsmchat._core.errors",
     "Unset": "fsmchat._core.engine",
@@ -129,7 +129,7 @@ _LAZY: dict[str, str] = {
     "run_chat": "fsmchat._run.driver",
     "run_recorded": "fsmchat._record.run",
     "spec_digest": "fsmchat._record.format",
-    "spec_from_autogen": "fsmchat._core.spec",
+    "spec_from_autogen": "fsmchat._core.build_autogen",
     "spec_from_dict": "fsmchat._core.build",
 }
 
@@ -178,6 +178,7 @@ if _TYPE_CHECKING:
     from fsmchat._core.build import load_schema as load_schema
     from fsmchat._core.build import parse_spec as parse_spec
     from fsmchat._core.build import spec_from_dict as spec_from_dict
+    from fsmchat._core.build_autogen import spec_from_autogen as spec_from_autogen
     from fsmchat._core.engine import MODES as MODES
     from fsmchat._core.engine import UNSET as UNSET
     from fsmchat._core.engine import Engine as Engine
@@ -221,14 +222,13 @@ if _TYPE_CHECKING:
     from fsmchat._core.spec import Edge as Edge
     from fsmchat._core.spec import Selection as Selection
     from fsmchat._core.spec import Spec as Spec
-    from fsmchat._core.spec import spec_from_autogen as spec_from_autogen
     from fsmchat._core.state import Attempt as Attempt
     from fsmchat._core.state import ChatView as ChatView
     from fsmchat._core.state import Decision as Decision
     from fsmchat._core.state import GuardResult as GuardResult
     from fsmchat._core.state import Message as Message
     from fsmchat._core.state import Usage as Usage
-    from fsmchat._core.verify import Transcript as Transcript
+    from fsmchat._core.transcript import Transcript as Transcript
     from fsmchat._record.chat import ChatFile as ChatFile
     from fsmchat._record.chat import read_chat as read_chat
     from fsmchat._record.format import Record as Record
@@ -244,7 +244,6 @@ if _TYPE_CHECKING:
     from fsmchat._record.run import arun_recorded as arun_recorded
     from fsmchat._record.run import run_recorded as run_recorded
     from fsmchat._record.writer import RecordWriter as RecordWriter
-    from fsmchat._run.cache import CachedChatModel as CachedChatModel
     from fsmchat._run.driver import ChatResult as ChatResult
     from fsmchat._run.driver import FunctionResponder as FunctionResponder
     from fsmchat._run.driver import UsageCount as UsageCount
@@ -275,6 +274,7 @@ if _TYPE_CHECKING:
     from fsmchat._run.selectors import RandomSelector as RandomSelector
     from fsmchat._run.selectors import RoundRobinSelector as RoundRobinSelector
     from fsmchat._run.selectors import make_selector as make_selector
+    from fsmchat.adapters._cache import CachedChatModel as CachedChatModel
     from fsmchat.adapters._config import LLMConfig as LLMConfig
     from fsmchat.adapters._config import (
         config_list_from_dotenv as config_list_from_dotenv,

@@ -1,6 +1,7 @@
 """Alias of the AutoGen-style agents, kept for programs that import ``fsmchat.agents``."""
 
 from fsmchat.autogen import (
+    AgentChatResult,
     AssistantAgent,
     ChatResult,
     ConversableAgent,
@@ -9,8 +10,6 @@ from fsmchat.autogen import (
     register_function,
 )
 
-AgentChatResult = ChatResult
-"""The former name of :class:`fsmchat.autogen.ChatResult`."""
 DEFAULT_MAX_CONSECUTIVE_AUTO_REPLY = ConversableAgent.MAX_CONSECUTIVE_AUTO_REPLY
 
 __all__ = [

@@ -34,7 +34,7 @@ from fsmchat._core.props import Property
 from fsmchat._core.refs import ref_problem
 from fsmchat._core.schemayes import surely_valid
 from fsmchat._core.source import (
-    _FAILED,
+    FAILED,
     KEY,
     MAX_DEPTH,
     MAX_SPEC_BYTES,
@@ -51,10 +51,8 @@ from fsmchat._core.spec import (
     Edge,
     Selection,
     Spec,
-    _fmt_path,
-    _problem,
-    did_you_mean,
 )
+from fsmchat._core.text import data_path, did_you_mean
 
 __all__ = ["load_schema", "parse_spec", "spec_from_dict"]
 
@@ -79,18 +77,18 @@ def parse_spec(text: str, *, path: str = "<spec>") -> Spec:
         SpecError: listing every problem, each located as ``path:line:col``.
     """
     if len(text) > MAX_SPEC_BYTES:
-        problem = _problem(
-            f"spec text is over the size cap of {MAX_SPEC_BYTES} characters: refused unparsed",
-            path,
-            1,
-            1,
-            "too-big",
+        problem = Problem(
+            message=f"spec text is over the size cap of {MAX_SPEC_BYTES} characters: refused unparsed",
+            path=path,
+            line=1,
+            column=1,
+            code="too-big",
         )
         raise SpecError([problem])
     fast = load_json(text)
     if fast is None:
         fast = load_yaml(text)
-    if fast is not _FAILED:
+    if fast is not FAILED:
         # Locations are computed (a second, slower parse) only if a problem
         # has to be reported. JSON nested too deep for the builder goes to
         # the located parser, which reports how deep (see MAX_DEPTH).
@@ -121,7 +119,7 @@ def spec_from_dict(
         return builder.build(data)
     except (RecursionError, _TooDeep):
         msg = "values nest too deep to build (guards nested hundreds of levels?): flatten the spec"
-        raise SpecError([_problem(msg, path, 0, 0, "too-deep")]) from None
+        raise SpecError([Problem(message=msg, path=path, code="too-deep")]) from None
 
 
 class _Broken:
@@ -133,7 +131,7 @@ class _Broken:
 
     def evaluate(self, view: Any) -> bool:
         msg = "a spec with problems is never run"
-        raise SpecError([_problem(msg, "<spec>", 0, 0, "spec")])
+        raise SpecError([Problem(message=msg)])
 
     def describe(self) -> str:
         return "(a guard with problems)"
@@ -161,8 +159,10 @@ class _Builder:
         if not line:
             line, col = self.locations.get(key, (0, 0))
         if not self.locations:
-            message = f"{_fmt_path(key)}: {message}"
-        self.problems.append(_problem(message, self.path, line, col, code))
+            message = f"{data_path(key)}: {message}"
+        self.problems.append(
+            Problem(message=message, path=self.path, line=line, column=col, code=code)
+        )
 
     def build(self, data: Any) -> Spec:
         self._schema_problems(data)
@@ -227,7 +227,7 @@ class _Builder:
 
     def _schema_error(self, error: Any) -> None:
         key: PathKey = tuple(error.absolute_path)
-        where = _fmt_path(key)
+        where = data_path(key)
         kind = error.validator
         if kind == "additionalProperties":
             allowed = list(error.schema.get("properties", {}))
@@ -353,8 +353,7 @@ class _Builder:
         return edges
 
     def _guard(self, raw: Mapping[str, Any], key: PathKey) -> Guard | None:
-        # One function for every guard kind: each branch is a few lines, and
-        # the kinds read best side by side against the schema's guard table.
+        """The guard written at ``key``: its one kind checked, then built (:meth:`_kind`)."""
         if len(key) > MAX_DEPTH:
             raise _TooDeep
         present = [k for k in _GUARD_KEYS if k in raw]
@@ -382,6 +381,10 @@ class _Builder:
                 "bad-guard",
                 at_key=True,
             )
+        return self._kind(kind, raw, key)
+
+    def _kind(self, kind: str, raw: Mapping[str, Any], key: PathKey) -> Guard | None:
+        """Build a guard of ``kind`` (``None`` after a problem is reported)."""
         of = self._of(raw, kind, key)
         value = raw[kind]
         if kind == "regex":

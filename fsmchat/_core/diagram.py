@@ -11,7 +11,7 @@ The diagram is a view of the same ordered edges the engine walks:
   its ``on`` condition (quoted, wrapped, truncated);
 * ``default`` edges are dashed and labelled ``#i default`` (they are taken
   only when nothing else was);
-* edges that no step can take (see :func:`fsmchat._core.check.dead_edges`) are
+* edges that no step can take (see :func:`fsmchat._core.graph.dead_edges`) are
   dotted and grey;
 * when two agents have edges both ways, the edges from the later-declared
   agent are written reversed with ``dir=back`` (the arrow still points the
@@ -32,7 +32,7 @@ from __future__ import annotations
 import textwrap
 from collections.abc import Mapping
 
-from fsmchat._core.check import dead_edges
+from fsmchat._core.graph import dead_edges
 from fsmchat._core.spec import Edge, Spec
 
 __all__ = ["PNG_DPI", "to_dot"]

@@ -12,7 +12,7 @@ path of ``k`` edges is a chat of ``k + 1`` messages). Then the next path starts
 again from ``start``.
 
 Edges no chat can take are left out and listed by :func:`uncovered_edges`:
-edges that can never fire (see :mod:`fsmchat._core.check`), edges out of agents
+edges that can never fire (see :mod:`fsmchat._core.graph`), edges out of agents
 unreachable from ``start``, and edges that need more than ``max_round``
 messages to reach.
 """
@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections import deque
 
-from fsmchat._core.check import dead_edges, live_out_edges, reachable_from_start
+from fsmchat._core.graph import dead_edges, live_out_edges, reachable_from_start
 from fsmchat._core.spec import Edge, Spec
 
 __all__ = ["covering_paths", "format_path", "uncovered_edges"]

@@ -139,10 +139,21 @@ def excerpt(context: Sequence[Message], *, limit: int = MAX_CONTEXT_CHARS) -> st
     return _excerpt(context, limit)
 
 
-def _problem(problem: str | None) -> list[str]:
-    if not problem:
-        return []
-    return [f"Your previous answer was refused: {problem}. Answer again."]
+def _ask(
+    system: str, lines: Sequence[str], request: Choose | Judge, reply: str
+) -> list[dict[str, Any]]:
+    """The two messages of a request: the rules, then the question, the
+    excerpt, on a re-ask why the last answer was refused, and the answer's form."""
+    parts = ["\n".join(lines), _excerpt(request.context)]
+    if request.problem:
+        parts.append(
+            f"Your previous answer was refused: {request.problem}. Answer again."
+        )
+    parts.append(reply)
+    return [
+        {"role": "system", "content": system},
+        {"role": "user", "content": "\n\n".join(parts)},
+    ]
 
 
 def choose_messages(request: Choose) -> list[dict[str, Any]]:
@@ -160,16 +171,8 @@ def choose_messages(request: Choose) -> list[dict[str, Any]]:
         if c.condition:
             lines.append(f"  Pick only if: {' '.join(c.condition.split())}")
     names = ", ".join(request.names)
-    parts = [
-        "\n".join(lines),
-        _excerpt(request.context),
-        *_problem(request.problem),
-        f'Reply with JSON only: {{"reason": "<one short sentence>", "next": "<one of: {names}>"}}',
-    ]
-    return [
-        {"role": "system", "content": _CHOOSE_SYSTEM},
-        {"role": "user", "content": "\n\n".join(parts)},
-    ]
+    reply = f'Reply with JSON only: {{"reason": "<one short sentence>", "next": "<one of: {names}>"}}'
+    return _ask(_CHOOSE_SYSTEM, lines, request, reply)
 
 
 def choose_schema(names: Sequence[str]) -> dict[str, Any]:
@@ -210,16 +213,8 @@ def judge_messages(request: Judge) -> list[dict[str, Any]]:
     fields = ", ".join(
         f'"condition_{i}": true|false' for i in range(1, len(request.conditions) + 1)
     )
-    parts = [
-        "\n".join(lines),
-        _excerpt(request.context),
-        *_problem(request.problem),
-        f'Reply with JSON only: {{"reason": "<one short sentence>", {fields}}}',
-    ]
-    return [
-        {"role": "system", "content": _JUDGE_SYSTEM},
-        {"role": "user", "content": "\n\n".join(parts)},
-    ]
+    reply = f'Reply with JSON only: {{"reason": "<one short sentence>", {fields}}}'
+    return _ask(_JUDGE_SYSTEM, lines, request, reply)
 
 
 def judge_schema(n: int) -> dict[str, Any]:

@@ -29,6 +29,7 @@ import attrs
 from fsmchat._core.errors import InvalidArgument
 from fsmchat._core.spec import Edge, Spec, one_of
 from fsmchat._core.state import ChatView, GuardResult
+from fsmchat._core.text import did_you_mean, quoted, short_repr
 
 __all__ = [
     "MODES",
@@ -99,11 +100,7 @@ def routing_for_mode(mode: str) -> Routing:
         return Routing(conditions="ignore")
     if mode == "free":
         return Routing(graph="complete", conditions="ignore")
-    import difflib
-
-    close = difflib.get_close_matches(mode, MODES, n=1)
-    hint = f"; did you mean {close[0]!r}?" if close else ""
-    msg = f"unknown mode {mode!r}{hint} (expected one of {', '.join(MODES)})"
+    msg = f"unknown mode {mode!r}{did_you_mean(mode, MODES)} (expected one of {', '.join(MODES)})"
     raise InvalidArgument(msg)
 
 
@@ -353,27 +350,18 @@ def out_edges(spec: Spec, edges: Sequence[Edge]) -> dict[str, tuple[Edge, ...]]:
 def choice_error(value: object, names: Sequence[str]) -> str | None:
     """Why ``value`` is not a legal pick among ``names`` (``None``: it is one)."""
     if not isinstance(value, str):
-        return f"expected one agent name, got {_short(value)}; answer exactly one of {_quoted(names)}"
+        return f"expected one agent name, got {short_repr(value)}; answer exactly one of {quoted(names)}"
     if value not in names:
         folded = [n for n in names if n.casefold() == value.strip().casefold()]
         hint = f" (names are exact: did you mean {folded[0]!r}?)" if folded else ""
-        return f"{_short(value)} is not a legal next speaker{hint}; answer exactly one of {_quoted(names)}"
+        return f"{short_repr(value)} is not a legal next speaker{hint}; answer exactly one of {quoted(names)}"
     return None
 
 
 def verdicts_error(value: object, n: int) -> str | None:
     """Why ``value`` is not ``n`` true/false verdicts (``None``: it is)."""
     if isinstance(value, str | bytes) or not isinstance(value, Sequence):
-        return f"expected {n} true/false verdicts, got {_short(value)}"
+        return f"expected {n} true/false verdicts, got {short_repr(value)}"
     if len(value) != n or not all(isinstance(v, bool) for v in value):
-        return f"expected exactly {n} true/false verdicts, got {_short(value)}"
+        return f"expected exactly {n} true/false verdicts, got {short_repr(value)}"
     return None
-
-
-def _short(value: object) -> str:
-    text = repr(value)
-    return text if len(text) <= 80 else text[:77] + "..."
-
-
-def _quoted(names: Sequence[str]) -> str:
-    return ", ".join(repr(n) for n in names)

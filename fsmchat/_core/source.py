@@ -33,6 +33,7 @@ from fsmchat._core.errors import Problem
 
 __all__ = [
     "ALIAS_BUDGET",
+    "FAILED",
     "KEY",
     "MAX_DEPTH",
     "MAX_SPEC_BYTES",
@@ -84,41 +85,41 @@ def compose(text: str, *, path: str) -> tuple[Any, Locations, list[Problem]]:
     try:
         return _from_events(yaml.parse(text, Loader=_Loader), path)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        what = exc.problem or "invalid YAML"
-        if _char_at(text, line, col) == "\t" or "'\\t'" in what:
-            what = "tab character: indent YAML with spaces, not tabs"
-        detail = f" ({exc.context})" if exc.context else ""
-        problem = Problem(
-            message=f"YAML syntax error: {what}{detail}",
-            path=path,
-            line=line,
-            column=col,
-            code="yaml-syntax",
-        )
-        return None, {}, [problem]
+        line, col, message = _syntax_error(text, exc)
     except yaml.YAMLError as exc:  # reader errors: bad bytes, control characters
-        line, col = 1, 1
-        position = getattr(exc, "position", None)
-        if isinstance(position, int):
-            before = text[:position]
-            line = before.count("\n") + 1
-            col = position - (before.rfind("\n") + 1) + 1
-        char, reason = getattr(exc, "character", None), getattr(exc, "reason", None)
-        what = (
-            f"unacceptable character #x{char:04x}: {reason}; remove it"
-            if isinstance(char, int) and reason
-            else " ".join(str(exc).split())
-        )
-        problem = Problem(
-            message=f"YAML error: {what}",
-            path=path,
-            line=line,
-            column=col,
-            code="yaml-syntax",
-        )
-        return None, {}, [problem]
+        line, col, message = _reader_error(text, exc)
+    problem = Problem(
+        message=message, path=path, line=line, column=col, code="yaml-syntax"
+    )
+    return None, {}, [problem]
+
+
+def _syntax_error(text: str, exc: yaml.MarkedYAMLError) -> tuple[int, int, str]:
+    """Where a YAML syntax error is, and what to say (a tab gets its own advice)."""
+    mark = exc.problem_mark or exc.context_mark
+    line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+    what = exc.problem or "invalid YAML"
+    if _char_at(text, line, col) == "\t" or "'\\t'" in what:
+        what = "tab character: indent YAML with spaces, not tabs"
+    detail = f" ({exc.context})" if exc.context else ""
+    return line, col, f"YAML syntax error: {what}{detail}"
+
+
+def _reader_error(text: str, exc: yaml.YAMLError) -> tuple[int, int, str]:
+    """Where a YAML reader error (bad bytes, a control character) is, and what to say."""
+    line, col = 1, 1
+    position = getattr(exc, "position", None)
+    if isinstance(position, int):
+        before = text[:position]
+        line = before.count("\n") + 1
+        col = position - (before.rfind("\n") + 1) + 1
+    char, reason = getattr(exc, "character", None), getattr(exc, "reason", None)
+    what = (
+        f"unacceptable character #x{char:04x}: {reason}; remove it"
+        if isinstance(char, int) and reason
+        else " ".join(str(exc).split())
+    )
+    return line, col, f"YAML error: {what}"
 
 
 def _char_at(text: str, line: int, col: int) -> str:
@@ -378,14 +379,15 @@ def load_json(text: str) -> Any | None:
         return None
 
 
-_FAILED: Any = object()
+FAILED: Any = object()
+"""What :func:`load_yaml` returns for text it cannot read fast (never valid data)."""
 
 
 def load_yaml(text: str) -> Any:
     """Parse YAML ``text`` to data without locations (the fast path).
 
     Returns:
-        The data, or ``_FAILED`` when the text has any problem (syntax, repeated
+        The data, or ``FAILED`` when the text has any problem (syntax, repeated
         or complex keys); then :func:`compose` must be used, which reports the
         problem with its location. Both give the same data.
     """
@@ -394,8 +396,8 @@ def load_yaml(text: str) -> Any:
             yaml.parse(text, Loader=_Loader), "<fast>", track=False
         )
     except yaml.YAMLError:
-        return _FAILED
-    return _FAILED if problems else data
+        return FAILED
+    return FAILED if problems else data
 
 
 class LazyLocations(Mapping[PathKey, tuple[int, int]]):
@@ -439,7 +441,7 @@ def why_not_a_spec(text: str) -> str | None:
     data = load_json(text)
     if data is None:
         data = load_yaml(text)
-    if data is _FAILED:
+    if data is FAILED:
         return None
     if isinstance(data, list):
         return "a list (a message list or a config list?), not a spec mapping"

@@ -7,7 +7,8 @@ the same validation (so every source gets the same error messages):
 * from plain data with :func:`~fsmchat.spec_from_dict` (problems name the data
   path, e.g. ``transitions[3].to``) — both in :mod:`fsmchat._core.build`;
 * from Python objects: ``Spec(agents=[AgentSpec(...)], transitions=[Edge(...)])``;
-* from the AutoGen-style dict of autogen #1400 with :func:`spec_from_autogen`.
+* from the AutoGen-style dict of autogen #1400 with
+  :func:`~fsmchat.spec_from_autogen` (in :mod:`fsmchat._core.build_autogen`).
 
 Rules of the format (the README's "Spec format" section says the same):
 
@@ -50,6 +51,7 @@ from fsmchat._core.guards import (
 from fsmchat._core.props import Property, parse_property
 from fsmchat._core.refs import ref_problem
 from fsmchat._core.source import TEXT, PathKey
+from fsmchat._core.text import data_path, did_you_mean
 
 __all__ = [
     "AGENT_KINDS",
@@ -58,7 +60,7 @@ __all__ = [
     "Edge",
     "Selection",
     "Spec",
-    "spec_from_autogen",
+    "problem_at",
 ]
 
 AGENT_KINDS = ("llm", "human", "function")
@@ -311,129 +313,29 @@ class Spec:
         )
 
 
-def spec_from_autogen(
-    fsm: Mapping[str, Any],
-    *,
-    start: str | None = None,
-    message: str | None = None,
-    max_round: int = DEFAULT_MAX_ROUND,
-    allow_repeat_speaker: bool = True,
-    terminate_when: Guard | None = None,
-    name: str = "chat",
-) -> Spec:
-    """Build a spec from the dict proposed in autogen #1400.
-
-    ``fsm`` is ``{"agents": [...], "transitions": [{"from", "to", "on"}, ...]}``
-    where agents and endpoints are agent objects (anything with ``.name`` and
-    optionally ``.description`` / ``.system_message``), dicts or plain names.
-
-    Raises:
-        SpecError: unknown agents, duplicate names, malformed entries.
-    """
-    problems: list[Problem] = []
-    agents: list[AgentSpec] = []
-    for i, a in enumerate(fsm.get("agents") or ()):
-        spec = _agent_from_object(a)
-        if spec is None:
-            problems.append(_problem(f"agents[{i}]: not an agent: {a!r:.80}", "<fsm>"))
-        else:
-            agents.append(spec)
-    edges: list[Edge] = []
-    for i, t in enumerate(fsm.get("transitions") or ()):
-        if not isinstance(t, Mapping):
-            msg = f"transitions[{i}]: expected a mapping, got {t!r:.80}"
-            problems.append(_problem(msg, "<fsm>"))
-            continue
-        src, dst = _name_of(t.get("from")), _name_of(t.get("to"))
-        if src is None or dst is None:
-            msg = (
-                f"transitions[{i}]: needs 'from' and 'to' agents, got {dict(t)!r:.120}"
-            )
-            problems.append(_problem(msg, "<fsm>"))
-            continue
-        on = t.get("on")
-        edges.append(Edge(source=src, target=dst, on=None if on is None else str(on)))
-    if problems:
-        raise SpecError(problems)
-    return Spec(
-        agents=agents,
-        transitions=edges,
-        start=start,
-        message=message,
-        max_round=max_round,
-        allow_repeat_speaker=allow_repeat_speaker,
-        terminate_when=terminate_when,
-        name=name,
-        source="<fsm>",
-    )
-
-
-def _name_of(obj: Any) -> str | None:
-    if isinstance(obj, str):
-        return obj
-    if isinstance(obj, Mapping):
-        name = obj.get("name")
-        return name if isinstance(name, str) else None
-    name = getattr(obj, "name", None)
-    return name if isinstance(name, str) else None
-
-
-def _agent_from_object(obj: Any) -> AgentSpec | None:
-    name = _name_of(obj)
-    if name is None:
-        return None
-    if isinstance(obj, Mapping):
-        system_message = obj.get("system_message") or ""
-        description = obj.get("description")
-    else:
-        system_message = getattr(obj, "system_message", None) or ""
-        description = getattr(obj, "description", None)
-    return AgentSpec(
-        name=name,
-        kind="llm",
-        system_message=str(system_message),
-        description=str(description if description is not None else system_message),
-    )
-
-
-def _problem(
-    message: str, path: str, line: int = 0, col: int = 0, code: str = "spec"
+def problem_at(
+    spec: Spec, key: PathKey, message: str, code: str, severity: str = "error"
 ) -> Problem:
-    return Problem(message=message, path=path, line=line, column=col, code=code)
+    """A problem of ``spec`` at the data path ``key``.
 
-
-def _fmt_path(key: PathKey) -> str:
-    out = ""
-    for part in key:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        else:
-            out += f".{part}" if out else str(part)
-    return out or "spec"
-
-
-# Words other frameworks use for fsmchat's keys (not close in spelling).
-_SYNONYMS = {
-    "condition": "on",
-    "if": "when",
-    "guard": "when",
-    "source": "from",
-    "target": "to",
-    "destination": "to",
-    "fallback": "default",
-}
-
-
-def did_you_mean(name: str, choices: Iterable[str]) -> str:
-    """Return ``"; did you mean 'x'?"`` for the closest choice (or synonym), or ``""``."""
-    options = list(choices)
-    synonym = _SYNONYMS.get(name.lower())
-    if synonym in options:
-        return f"; did you mean {synonym!r}?"
-    import difflib  # only for a slip: not imported by a valid spec's run
-
-    close = difflib.get_close_matches(name, options, n=1, cutoff=0.6)
-    return f"; did you mean {close[0]!r}?" if close else ""
+    Located at ``key`` in the spec's file (or, for a field that was not
+    written, at the entry holding it); a spec built from data or Python has no
+    file, so the message starts with the data path instead
+    (``transitions[3].to: ...``).
+    """
+    line, col = spec.locate(key)
+    if not line and len(key) > 2:
+        line, col = spec.locate(key[:2])
+    if not spec.locations:
+        message = f"{data_path(key)}: {message}"
+    return Problem(
+        message=message,
+        path=spec.source,
+        line=line,
+        column=col,
+        severity=severity,
+        code=code,
+    )
 
 
 # --------------------------------------------------------------------------
@@ -466,98 +368,14 @@ def _code_refs(spec: Spec) -> tuple[CodeRef, ...]:
 
 
 def _semantic_problems(spec: Spec) -> list[Problem]:
-    # One pass over agents, names and edges: the rules share the name table
-    # and the located ``add``; split, each would rebuild both.
-    problems: list[Problem] = []
-    loc = spec.locations
-
-    def add(key: PathKey, message: str, code: str) -> None:
-        line, col = loc.get(key, (0, 0))
-        if not loc:
-            message = f"{_fmt_path(key)}: {message}"
-        problems.append(_problem(message, spec.source, line, col, code))
-
-    names: dict[str, int] = {}
-    for i, a in enumerate(spec.agents):
-        if not a.name:
-            add(("agents", i, "name"), "agent names must not be empty", "bad-value")
-        elif a.name in names:
-            add(
-                ("agents", i, "name"),
-                f"duplicate agent name {a.name!r} (first declared as agents[{names[a.name]}])",
-                "duplicate-agent",
-            )
-        else:
-            names[a.name] = i
-        if a.kind not in AGENT_KINDS:
-            add(
-                ("agents", i, "kind"),
-                f"agent {a.name!r}: kind must be one of {', '.join(AGENT_KINDS)}, got {a.kind!r}",
-                "bad-value",
-            )
-        if a.kind == "function" and a.reply is None and a.function is None:
-            add(
-                ("agents", i),
-                f"function agent {a.name!r} has no reply function",
-                "missing-key",
-            )
-
-    if not spec.agents:
-        add(("agents",), "a spec needs at least one agent", "missing-key")
-
-    def check_name(name: str, key: PathKey, what: str) -> None:
-        if name not in names:
-            add(
-                key,
-                f"unknown agent {name!r} in {what}{did_you_mean(name, names)}",
-                "unknown-agent",
-            )
-
-    if spec.start is not None:
-        check_name(spec.start, ("start",), "start")
-    for j, name in enumerate(spec.end):
-        check_name(name, ("end", j), "end")
-    defaults: dict[str, int] = {}
-    for e in spec.transitions:
-        check_name(
-            e.source, ("transitions", e.index, "from"), f"transitions[{e.index}].from"
-        )
-        check_name(
-            e.target, ("transitions", e.index, "to"), f"transitions[{e.index}].to"
-        )
-        if e.default:
-            if e.when is not None or e.on is not None:
-                add(
-                    ("transitions", e.index, "default"),
-                    "a default edge takes no 'when' or 'on': it is the fallback",
-                    "bad-default",
-                )
-            if e.source in defaults:
-                add(
-                    ("transitions", e.index, "default"),
-                    f"agent {e.source!r} already has a default edge (transitions[{defaults[e.source]}])",
-                    "bad-default",
-                )
-            defaults.setdefault(e.source, e.index)
-    guarded: list[tuple[PathKey, Guard | None, str]] = [
-        (("terminate_when",), spec.terminate_when, "terminate_when")
-    ]
-    guarded += [
-        (("transitions", e.index, "when"), e.when, f"transitions[{e.index}].when")
-        for e in spec.transitions
-    ]
-    for key, guard, what in guarded:
-        for m in reads(guard):
-            if m.of not in (FIRST, LAST) and m.of not in names:
-                add(
-                    key,
-                    f"{what} reads 'of: {m.of}', which names no agent (first, last or "
-                    f"an agent's name){did_you_mean(m.of, names)}",
-                    "unknown-agent",
-                )
-    _property_problems(spec, names, problems)
+    """Every problem of ``spec``'s meaning (names, edges, guards, properties, references)."""
+    rules = _Rules(spec)
+    rules.agents()
+    rules.edges()
+    rules.guards()
+    rules.properties()
     if spec.max_round < 1:
-        add(
+        rules.add(
             ("max_round",),
             f"max_round must be at least 1, got {spec.max_round}",
             "bad-value",
@@ -565,34 +383,138 @@ def _semantic_problems(spec: Spec) -> list[Problem]:
     for ref in _code_refs(spec):  # the one rule table of references (refs.py)
         broken = None if ref.bound else ref_problem(ref.ref)
         if broken is not None:
-            add(ref.key, broken[1], broken[0])
-    return problems
+            rules.add(ref.key, broken[1], broken[0])
+    return rules.problems
 
 
-def _property_problems(
-    spec: Spec, names: Mapping[str, int], problems: list[Problem]
-) -> None:
-    """Problems of ``properties:``: duplicate names, and each text's parse errors.
+class _Rules:
+    """The semantic rules of a spec, each a method; they share the name table
+    and report through :meth:`add` (located when the spec came from a file)."""
 
-    A text's problem is located at its line, and at the column of the token
-    (where the text starts plus the offset in it). Locations are looked up only
-    for a problem (a file's are computed on first use).
-    """
-    loc = spec.locations
-    where = "" if loc else "properties[{}].holds: "
-    seen: set[str] = set()
-    for i, prop in enumerate(spec.properties):
-        key: PathKey = ("properties", i, "holds")
-        if prop.name in seen:
-            line, col = loc.get(("properties", i, "name"), (0, 0))
-            msg = f"{where.format(i)}duplicate property name {prop.name!r}"
-            problems.append(_problem(msg, spec.source, line, col, "bad-property"))
-        seen.add(prop.name)
-        _, errors = parse_property(
-            prop.holds, list(names), hint=lambda n: did_you_mean(n, names)
+    def __init__(self, spec: Spec) -> None:
+        self.spec = spec
+        self.problems: list[Problem] = []
+        self.names: dict[str, int] = {}
+
+    def add(self, key: PathKey, message: str, code: str) -> None:
+        """Report ``message`` at ``key`` (see :func:`problem_at`)."""
+        self.problems.append(problem_at(self.spec, key, message, code))
+
+    def agents(self) -> None:
+        """Names are present and unique; kinds are known; function agents have code."""
+        for i, a in enumerate(self.spec.agents):
+            if not a.name:
+                self.add(
+                    ("agents", i, "name"), "agent names must not be empty", "bad-value"
+                )
+            elif a.name in self.names:
+                first = self.names[a.name]
+                self.add(
+                    ("agents", i, "name"),
+                    f"duplicate agent name {a.name!r} (first declared as agents[{first}])",
+                    "duplicate-agent",
+                )
+            else:
+                self.names[a.name] = i
+            if a.kind not in AGENT_KINDS:
+                self.add(
+                    ("agents", i, "kind"),
+                    f"agent {a.name!r}: kind must be one of {', '.join(AGENT_KINDS)}, got {a.kind!r}",
+                    "bad-value",
+                )
+            if a.kind == "function" and a.reply is None and a.function is None:
+                self.add(
+                    ("agents", i),
+                    f"function agent {a.name!r} has no reply function",
+                    "missing-key",
+                )
+        if not self.spec.agents:
+            self.add(("agents",), "a spec needs at least one agent", "missing-key")
+
+    def _known(self, name: str, key: PathKey, what: str) -> None:
+        if name not in self.names:
+            hint = did_you_mean(name, self.names)
+            self.add(key, f"unknown agent {name!r} in {what}{hint}", "unknown-agent")
+
+    def edges(self) -> None:
+        """``start``, ``end`` and every edge's ends name agents; a default edge
+        has no condition, and an agent has at most one."""
+        spec = self.spec
+        if spec.start is not None:
+            self._known(spec.start, ("start",), "start")
+        for j, name in enumerate(spec.end):
+            self._known(name, ("end", j), "end")
+        defaults: dict[str, int] = {}
+        for e in spec.transitions:
+            at = ("transitions", e.index)
+            self._known(e.source, (*at, "from"), f"transitions[{e.index}].from")
+            self._known(e.target, (*at, "to"), f"transitions[{e.index}].to")
+            if e.default:
+                self._default(e, defaults)
+
+    def _default(self, e: Edge, defaults: dict[str, int]) -> None:
+        key = ("transitions", e.index, "default")
+        if e.when is not None or e.on is not None:
+            msg = "a default edge takes no 'when' or 'on': it is the fallback"
+            self.add(key, msg, "bad-default")
+        if e.source in defaults:
+            msg = f"agent {e.source!r} already has a default edge (transitions[{defaults[e.source]}])"
+            self.add(key, msg, "bad-default")
+        defaults.setdefault(e.source, e.index)
+
+    def guards(self) -> None:
+        """A guard's ``of:`` names ``first``, ``last`` or an agent."""
+        spec = self.spec
+        guarded: list[tuple[PathKey, Guard | None, str]] = [
+            (("terminate_when",), spec.terminate_when, "terminate_when")
+        ]
+        guarded += [
+            (("transitions", e.index, "when"), e.when, f"transitions[{e.index}].when")
+            for e in spec.transitions
+        ]
+        for key, guard, what in guarded:
+            for m in reads(guard):
+                if m.of not in (FIRST, LAST) and m.of not in self.names:
+                    self.add(
+                        key,
+                        f"{what} reads 'of: {m.of}', which names no agent (first, last or "
+                        f"an agent's name){did_you_mean(m.of, self.names)}",
+                        "unknown-agent",
+                    )
+
+    def properties(self) -> None:
+        """``properties:`` have unique names, and each text parses.
+
+        A text's problem is located at its line, and at the column of the token
+        (where the text starts plus the offset in it). Locations are looked up
+        only for a problem (a file's are computed on first use).
+        """
+        loc = self.spec.locations
+        where = "" if loc else "properties[{}].holds: "
+        seen: set[str] = set()
+        names = self.names
+        for i, prop in enumerate(self.spec.properties):
+            key: PathKey = ("properties", i, "holds")
+            if prop.name in seen:
+                line, col = loc.get(("properties", i, "name"), (0, 0))
+                msg = f"{where.format(i)}duplicate property name {prop.name!r}"
+                self._located(msg, line, col)
+            seen.add(prop.name)
+            _, errors = parse_property(
+                prop.holds, list(names), hint=lambda n: did_you_mean(n, names)
+            )
+            for err in errors:
+                line, col = loc.get((*key, TEXT), loc.get(key, (0, 0)))
+                msg = f"{where.format(i)}property {prop.name!r}: {err.message}"
+                self._located(msg, line, col + err.offset if line else 0)
+
+    def _located(self, message: str, line: int, column: int) -> None:
+        self.problems.append(
+            Problem(
+                message=message,
+                path=self.spec.source,
+                line=line,
+                column=column,
+                code="bad-property",
+            )
         )
-        for err in errors:
-            line, col = loc.get((*key, TEXT), loc.get(key, (0, 0)))
-            msg = f"{where.format(i)}property {prop.name!r}: {err.message}"
-            at = col + err.offset if line else 0
-            problems.append(_problem(msg, spec.source, line, at, "bad-property"))

@@ -24,7 +24,7 @@ from collections.abc import Iterable
 
 from fsmchat._core.errors import InvalidArgument, Problem
 from fsmchat._core.refs import module_problem
-from fsmchat._core.spec import CodeRef, Spec
+from fsmchat._core.spec import CodeRef, Spec, problem_at
 
 __all__ = [
     "BUILTIN_ALLOW",
@@ -99,7 +99,6 @@ def unallowed_problems(
     """
     problems = []
     for r in unallowed(spec, allow, kinds=kinds):
-        line, col = spec.locate(r.key)
         what = f"agent {_agent_name(spec, r)!r}" if r.kind == "function" else "guard"
         module = r.module
         message = (
@@ -108,28 +107,10 @@ def unallowed_problems(
             f"fsmchat run --allow {module}, FSMCHAT_ALLOW={module}, or "
             f"allow=[{module!r}] in Python"
         )
-        if not line:
-            message = f"{_path_text(r)}: {message}"
-        problems.append(
-            Problem(
-                message=message,
-                path=spec.source,
-                line=line,
-                column=col,
-                severity=severity,
-                code="unallowed-code",
-            )
-        )
+        problems.append(problem_at(spec, r.key, message, "unallowed-code", severity))
     return problems
 
 
 def _agent_name(spec: Spec, ref: CodeRef) -> str:
     index = ref.key[1]
     return spec.agents[index].name if isinstance(index, int) else "?"
-
-
-def _path_text(ref: CodeRef) -> str:
-    out = ""
-    for part in ref.key:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else part)
-    return out

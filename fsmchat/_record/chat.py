@@ -24,7 +24,7 @@ from fsmchat._core.engine import Routing
 from fsmchat._core.errors import InvalidArgument, RecordError
 from fsmchat._core.spec import Spec
 from fsmchat._core.state import Decision, Message, Usage
-from fsmchat._core.verify import Transcript, load_transcript
+from fsmchat._core.transcript import Transcript, load_transcript
 from fsmchat._record.format import MessageEntry, Record
 from fsmchat._record.reader import (
     CONFIGURED,
@@ -104,7 +104,7 @@ def read_chat(
     file is a chat not started yet), a ``fsmchat run --json`` file, and an
     AutoGen/AG2 message list (``groupchat.messages`` or
     ``chat_messages[agent]`` saved as JSON; nameless messages are attributed
-    with ``spec``, see :func:`fsmchat._core.verify.load_transcript`). A record
+    with ``spec``, see :func:`fsmchat._core.transcript.load_transcript`). A record
     is read as :func:`~fsmchat.replay_record` reads it: ``key``, ``accept_v1``
     and ``accept_unkeyed`` mean the same there. ``record_only``: every file
     is read as a record (what ``replay`` needs), so any other file is refused

@@ -82,6 +82,7 @@ from fsmchat._core.events import Finished
 from fsmchat._core.source import compose
 from fsmchat._core.spec import Spec
 from fsmchat._core.state import Decision, Message, Usage
+from fsmchat._core.text import counted
 
 __all__ = [
     "FORMATS",
@@ -292,11 +293,10 @@ class TornLine:
 
     def describe(self, path: str) -> str:
         """The warning to show, e.g. ``record X: line 7 is incomplete ...``."""
-        kept = self.line - 1
-        s = "" if kept == 1 else "s"
+        kept = counted(self.line - 1, "complete record")
         return (
             f"record {path}: line {self.line} is incomplete (torn write: {self.why}); "
-            f"keeping the {kept} complete record{s}"
+            f"keeping the {kept}"
         )
 
 

@@ -15,6 +15,7 @@ from collections.abc import Iterable
 
 from fsmchat._core.errors import InvalidArgument, RecordError, SpecError
 from fsmchat._core.spec import Spec
+from fsmchat._core.text import counted
 from fsmchat._record.format import Record, spec_digest, spec_object_digest
 from fsmchat._run.resolve import resolve_spec
 from fsmchat.adapters._files import load_spec, read_text
@@ -99,7 +100,7 @@ def load_record_spec(record_path: str, spec_path: str) -> Spec:
         n = len(exc.problems)
         msg = (
             f"record {record_path} names {spec_path!r} as its spec, but that file is "
-            f"not a readable fsmchat spec ({n} problem{'s' if n != 1 else ''}, not "
+            f"not a readable fsmchat spec ({counted(n, 'problem')}, not "
             f"shown: the record chose the file, not you). Give the spec yourself "
             f"with --spec SPEC"
         )

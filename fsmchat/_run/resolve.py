@@ -36,7 +36,8 @@ import attrs
 
 from fsmchat._core.errors import Problem, SpecError, UnallowedCode
 from fsmchat._core.refs import ref_problem
-from fsmchat._core.spec import CodeRef, Spec, did_you_mean
+from fsmchat._core.spec import CodeRef, Spec
+from fsmchat._core.text import did_you_mean
 from fsmchat._core.trust import KINDS, allow_list, is_allowed, unallowed_problems
 
 __all__ = ["ALLOW_ENV", "RefRefused", "allow_from_env", "resolve_ref", "resolve_spec"]

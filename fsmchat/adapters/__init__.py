@@ -1,8 +1,15 @@
-"""Adapters: the ports' implementations that talk to the outside world.
+"""Adapters: every outside system fsmchat talks to, one module (or a few) each.
 
-* ``OpenAIChatModel`` — any OpenAI-compatible chat endpoint (``_openai``);
-* ``LocalCodeRunner``, ``DockerCodeRunner``, ``CodeResult`` — code execution
-  (``_code``).
+* a model endpoint: ``OpenAIChatModel`` (``_openai``, on the ``openai`` SDK;
+  its clients ``_clients``, transports ``_transport``, wire format ``_wire``,
+  structured output ``_structured``, config-list entries ``_endpoints``),
+  config lists ``_config``, token counting ``_tokens``, the SQLite response
+  cache ``_cache``;
+* code execution: ``LocalCodeRunner`` (``_code``: the host or a bubblewrap
+  sandbox, ``_sandbox``, ``_cgroup``), ``DockerCodeRunner`` (``_docker``), and
+  what both share (``_blocks``, the work dir ``_workdir``); ``CodeResult``;
+* a person at the terminal (``_console``), SPIN and the C compiler (``_spin``),
+  a local Temporal dev server (``_temporal_dev``).
 
 Every name is imported lazily, on first use: ``import fsmchat.adapters`` imports
 neither ``openai`` nor ``subprocess``, and the openai SDK itself is imported

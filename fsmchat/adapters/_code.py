@@ -1,32 +1,22 @@
-"""Running code blocks: the code-runner port and its local and Docker adapters.
-
-This is the only fsmchat module that imports :mod:`subprocess`.
+"""Running code blocks as local processes: on the host, or in a bubblewrap sandbox.
 
 Rules
 -----
 * :class:`CodeRunner` is the port: ``run(blocks) -> tuple[CodeResult, ...]``.
-  Blocks run in order and the run stops at the first block that fails (its
-  result is the last one returned), so a later block never runs on the wreck
-  of an earlier one.
+  What every runner does alike (languages, one work dir per run, stop at the
+  first failure, capped output, the whole process group killed at the end) is
+  in :mod:`._blocks`; this module says how a local block is started.
 * ``python`` blocks run with the interpreter running fsmchat
   (``sys.executable``, or ``python=``); ``sh`` blocks with ``sh``; ``bash``
-  blocks with ``bash``. Any other language is answered, without running
-  anything, as ``unsupported language 'X'`` (exit code 1).
-* All blocks of one ``run`` share one work directory: a fresh temporary
-  directory, deleted afterwards, unless ``work_dir`` is configured (then it is
-  created if needed and kept, so files persist across runs). Every block's
-  file is written before the first block runs, never through a link a block
-  could have planted, and a kept work dir goes back to its owner with safe
-  modes after the run (:mod:`._workdir`). Any OS error of the runner (a full
-  disk included) is a :class:`~fsmchat.CodeRunError`.
+  blocks with ``bash``.
+* The work dir is a fresh temporary directory, deleted afterwards, unless
+  ``work_dir`` is configured (then it is created if needed and kept, so files
+  persist across runs); a kept work dir goes back to its owner with safe modes
+  after the run (:mod:`._workdir`). Any OS error of the runner (a full disk
+  included) is a :class:`~fsmchat.CodeRunError`.
 * :class:`LocalCodeRunner` starts each block in a new session (its own process
   group). When the block's time is up (``timeout`` seconds of wall time) the
-  whole group is killed with SIGKILL and the result says ``timed_out``. When the
-  block's main process exits, anything it left running in its group is killed
-  too: a block's processes never outlive it.
-* stdout and stderr are captured together, in the order written, and capped at
-  ``max_output`` bytes: the head and the tail are kept and the middle replaced
-  by ``[output truncated: N bytes dropped]``.
+  whole group is killed with SIGKILL and the result says ``timed_out``.
 * By default each block runs in a bubblewrap sandbox (:mod:`._sandbox`): no
   network, no parent secret (the environment is an allow-list plus ``env=``),
   the system read-only, the work dir the only writable place, every descendant
@@ -53,26 +43,33 @@ Rules
 
 from __future__ import annotations
 
-import collections
 import math
 import os
-import selectors
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
-from contextlib import suppress
 from pathlib import Path
 
 from fsmchat._core.codeblocks import CodeBlock
 from fsmchat._core.errors import CodeRunError, InvalidArgument
 from fsmchat._run.ports import CodeResult, CodeRunner
+from fsmchat.adapters._blocks import (
+    DEFAULT_MAX_OUTPUT,
+    DEFAULT_MEMORY_MB,
+    INTERPRETERS,
+    TIMEOUT_EXIT_CODE,
+    OutputCapture,
+    check_options,
+    kill_group,
+    pump,
+    run_blocks,
+    unsupported,
+)
 from fsmchat.adapters._cgroup import BlockCgroup, make_cgroup
 from fsmchat.adapters._sandbox import (
-    NOBODY,
     SECRET_MARKERS,
     bwrap_argv,
     check_sandbox,
@@ -81,179 +78,20 @@ from fsmchat.adapters._sandbox import (
     scrub_env,
     warn_host_mode,
 )
-from fsmchat.adapters._workdir import block_name, hand_back, open_work_dir, write_blocks
+from fsmchat.adapters._workdir import block_name
 
 __all__ = [
     "SECRET_MARKERS",
     "CodeResult",
     "CodeRunner",
     "LocalCodeRunner",
-    "format_results",
     "scrub_env",
 ]
 
 DEFAULT_MAX_PROCESSES = 256
-TIMEOUT_EXIT_CODE = 124  # what GNU timeout(1) reports
-DEFAULT_MAX_OUTPUT = 64 * 1024
-DEFAULT_MEMORY_MB = 2048
 DEFAULT_TMP_MB = 256
 DEFAULT_FILE_MB = 1024
 _MIB = 1024 * 1024
-_GRACE = 0.2  # seconds to wait for the pipe to close after the main process exits
-
-_INTERPRETERS = {"python": None, "sh": "sh", "bash": "bash"}
-
-
-def _run_blocks(
-    work_dir: str | os.PathLike[str] | None,
-    blocks: Sequence[CodeBlock],
-    run_one: Callable[[Path, CodeBlock, int], CodeResult],
-    *,
-    as_nobody: bool = False,
-) -> tuple[CodeResult, ...]:
-    """Run ``blocks`` in order in one work dir, stopping after the first failure.
-
-    Every block's file is written before the first block runs (see
-    :mod:`._workdir`); with ``as_nobody`` the work dir belongs to ``nobody``
-    while the blocks run and a kept one is given back to its owner after.
-    """
-    results: list[CodeResult] = []
-    with open_work_dir(work_dir) as held:
-        write_blocks(held.path, blocks)
-        if as_nobody:
-            _chown(held.path, NOBODY, NOBODY)
-        try:
-            for i, block in enumerate(blocks):
-                result = run_one(held.path, block, i)
-                results.append(result)
-                if not result.ok:
-                    break
-        finally:
-            if as_nobody and held.kept:
-                hand_back(held.path, _owner(held.path, held.owner))
-    return tuple(results)
-
-
-def _owner(path: Path, before: tuple[int, int]) -> tuple[int, int]:
-    """Who gets a kept work dir back: its owner before the run, unless that was
-    ``nobody`` (a run killed before it could hand back): then its parent's owner."""
-    if before[0] != NOBODY:
-        return before
-    try:
-        st = os.stat(path.parent)
-    except OSError:
-        return (os.geteuid(), os.getegid())
-    return (st.st_uid, st.st_gid)
-
-
-def _chown(path: Path, uid: int, gid: int) -> None:
-    try:
-        os.chown(path, uid, gid)
-    except OSError as exc:
-        msg = f"cannot hand the work dir {os.fspath(path)!r} to the sandbox user: {exc}"
-        raise CodeRunError(msg) from exc
-
-
-def format_results(results: Sequence[CodeResult]) -> str:
-    """Turn the results of one run into the message sent back to the coder.
-
-    Returns:
-        ``exitcode: N (execution succeeded|failed)`` then ``Code output:`` and
-        each block's output; a timed-out or unsupported block says so.
-    """
-    if not results:
-        return "exitcode: 0 (execution succeeded)\nCode output: (no code block was run)"
-    last = results[-1]
-    status = "execution succeeded" if last.ok else "execution failed"
-    if last.timed_out:
-        status = "execution failed: timed out"
-    parts = []
-    for i, r in enumerate(results, 1):
-        lines = []
-        if len(results) > 1:
-            lines.append(f"[block {i}: {r.language}, exit code {r.exit_code}]")
-        lines.append(r.output if r.output else "(no output)")
-        note = _signal_note(r)
-        if note:
-            lines.append(note)
-        parts.append("\n".join(lines))
-    return f"exitcode: {last.exit_code} ({status})\nCode output:\n" + "\n".join(parts)
-
-
-def _signal_note(r: CodeResult) -> str:
-    if r.timed_out or r.exit_code >= 0:
-        return ""
-    try:
-        name = signal.Signals(-r.exit_code).name
-    except ValueError:
-        name = f"signal {-r.exit_code}"
-    why = {
-        "SIGXCPU": " (CPU time limit reached)",
-        "SIGKILL": " (killed)",
-        "SIGSEGV": " (crashed; the memory limit may be too low)",
-        "SIGXFSZ": " (file size limit reached: max_file_mb)",
-    }
-    return f"[the process was killed by {name}{why.get(name, '')}]"
-
-
-class _Capture:
-    """Keeps the head and the tail of a byte stream, counting what it drops."""
-
-    def __init__(self, limit: int) -> None:
-        self.head_limit = limit // 2
-        self.tail_limit = limit - self.head_limit
-        self.head = bytearray()
-        self.tail: collections.deque[bytes] = collections.deque()
-        self.tail_size = 0
-        self.dropped = 0
-
-    def add(self, data: bytes) -> None:
-        room = self.head_limit - len(self.head)
-        if room > 0:
-            self.head += data[:room]
-            data = data[room:]
-        if not data:
-            return
-        self.tail.append(data)
-        self.tail_size += len(data)
-        while self.tail_size > self.tail_limit:
-            first = self.tail[0]
-            excess = self.tail_size - self.tail_limit
-            if len(first) <= excess:
-                self.tail.popleft()
-                self.tail_size -= len(first)
-                self.dropped += len(first)
-            else:
-                self.tail[0] = first[excess:]
-                self.tail_size -= excess
-                self.dropped += excess
-
-    def text(self) -> str:
-        head = bytes(self.head).decode("utf-8", errors="replace")
-        tail = b"".join(self.tail).decode("utf-8", errors="replace")
-        if self.dropped:
-            marker = f"\n[output truncated: {self.dropped} bytes dropped]\n"
-            return head + marker + tail
-        return head + tail
-
-
-def _check_options(timeout: float, max_output: int) -> None:
-    if not (isinstance(timeout, int | float) and timeout > 0):
-        msg = f"timeout must be a positive number of seconds, got {timeout!r}"
-        raise InvalidArgument(msg)
-    if not (isinstance(max_output, int) and max_output >= 64):
-        msg = f"max_output must be an int >= 64 (bytes), got {max_output!r}"
-        raise InvalidArgument(msg)
-
-
-def _unsupported(block: CodeBlock) -> CodeResult:
-    lang = block.language or "unknown"
-    supported = ", ".join(sorted(_INTERPRETERS))
-    return CodeResult(
-        language=lang,
-        exit_code=1,
-        output=f"unsupported language {lang!r}: only {supported} blocks are run",
-    )
 
 
 class LocalCodeRunner:
@@ -296,7 +134,7 @@ class LocalCodeRunner:
         tmp_mb: int = DEFAULT_TMP_MB,
         max_file_mb: int = DEFAULT_FILE_MB,
     ) -> None:
-        _check_options(timeout, max_output)
+        check_options(timeout, max_output)
         for name, value in (("tmp_mb", tmp_mb), ("max_file_mb", max_file_mb)):
             if not (
                 isinstance(value, int) and not isinstance(value, bool) and value >= 1
@@ -374,7 +212,7 @@ class LocalCodeRunner:
             check_sandbox()
         else:
             warn_host_mode()
-        return _run_blocks(
+        return run_blocks(
             self.work_dir,
             blocks,
             self._run_one,
@@ -382,9 +220,9 @@ class LocalCodeRunner:
         )
 
     def _run_one(self, directory: Path, block: CodeBlock, index: int) -> CodeResult:
-        if block.language not in _INTERPRETERS:
-            return _unsupported(block)
-        interpreter = _INTERPRETERS[block.language] or self.python
+        if block.language not in INTERPRETERS:
+            return unsupported(block)
+        interpreter = INTERPRETERS[block.language] or self.python
         exe = shutil.which(interpreter)
         if exe is None:
             return CodeResult(
@@ -428,7 +266,7 @@ class LocalCodeRunner:
     def _execute(self, argv: list[str], cwd: Path, language: str) -> CodeResult:
         # The cgroup, the start, the pump and the kill belong together: a
         # group or a process left behind on any path is a leak.
-        capture = _Capture(self.max_output)
+        capture = OutputCapture(self.max_output)
         memory = None if self.memory_mb is None else self.memory_mb * _MIB
         group = make_cgroup(memory, self.max_processes)
         try:
@@ -448,9 +286,9 @@ class LocalCodeRunner:
                 raise CodeRunError(msg) from exc
             assert proc.stdout is not None
             try:
-                timed_out = _pump(proc, capture, time.monotonic() + self.timeout)
+                timed_out = pump(proc, capture, time.monotonic() + self.timeout)
             finally:
-                _kill_group(proc)
+                kill_group(proc)
                 proc.stdout.close()
         finally:
             if group is not None:
@@ -468,53 +306,3 @@ class LocalCodeRunner:
             timed_out=timed_out,
             dropped=capture.dropped,
         )
-
-
-def _pump(proc: subprocess.Popen[bytes], capture: _Capture, deadline: float) -> bool:
-    """Read the child's output until it is done; return True on timeout.
-
-    Raises:
-        CodeRunError: reading the output failed (an OS error).
-    """
-    try:
-        return _read_until_done(proc, capture, deadline)
-    except OSError as exc:
-        msg = f"reading the output of a code block failed: {exc}"
-        raise CodeRunError(msg) from exc
-
-
-def _read_until_done(
-    proc: subprocess.Popen[bytes], capture: _Capture, deadline: float
-) -> bool:
-    assert proc.stdout is not None
-    fd = proc.stdout.fileno()
-    exited_at: float | None = None
-    with selectors.DefaultSelector() as sel:
-        sel.register(fd, selectors.EVENT_READ)
-        while True:
-            now = time.monotonic()
-            if exited_at is None and proc.poll() is not None:
-                exited_at = now
-            if exited_at is not None and now - exited_at > _GRACE:
-                return False  # the main process is done; stragglers hold the pipe
-            if now >= deadline:
-                return exited_at is None
-            wait = min(deadline - now, 0.1)
-            if not sel.select(timeout=wait):
-                continue
-            data = os.read(fd, 65536)
-            if not data:
-                break
-            capture.add(data)
-    try:
-        proc.wait(timeout=max(0.0, deadline - time.monotonic()))
-    except subprocess.TimeoutExpired:
-        return True
-    return False
-
-
-def _kill_group(proc: subprocess.Popen[bytes]) -> None:
-    """SIGKILL the child's whole process group (it leads its own session)."""
-    with suppress(ProcessLookupError, PermissionError):
-        os.killpg(proc.pid, signal.SIGKILL)
-    proc.wait()

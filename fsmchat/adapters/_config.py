@@ -21,7 +21,6 @@ API keys never appear in an error message or a ``repr`` from this module.
 
 from __future__ import annotations
 
-import difflib
 import json
 import os
 from collections.abc import Mapping, Sequence
@@ -31,6 +30,7 @@ from typing import Any
 import attrs
 
 from fsmchat._core.errors import InvalidArgument
+from fsmchat._core.text import did_you_mean
 from fsmchat._run.ports import ChatModel
 
 __all__ = [
@@ -223,7 +223,7 @@ def _dotenv_values(
     dotenv_file_path: str | os.PathLike[str] | None,
 ) -> dict[str, str | None]:
     """The variables of the given ``.env`` file, or of ``./.env`` if there is one."""
-    from fsmchat.adapters._optional import require
+    from fsmchat._run.optional import require
 
     require("dotenv", purpose="config_list_from_dotenv")
     from dotenv import dotenv_values
@@ -393,10 +393,8 @@ class LLMConfig:
         known = (*_LLM_CONFIG_KEYS, *_IGNORED_KEYS, *_ENTRY_KEYS)
         for key in data:
             if key not in known:
-                close = difflib.get_close_matches(str(key), known, n=1)
-                hint = f"; did you mean {close[0]!r}?" if close else ""
                 msg = (
-                    f"unknown llm_config key {key!r}{hint} (known: "
+                    f"unknown llm_config key {key!r}{did_you_mean(str(key), known)} (known: "
                     f"{', '.join(_LLM_CONFIG_KEYS)})"
                 )
                 raise InvalidArgument(msg)
@@ -426,7 +424,7 @@ def make_chat_model(
 
     Returns:
         An :class:`~fsmchat.adapters.OpenAIChatModel` over the config list,
-        wrapped in a :class:`~fsmchat._run.cache.CachedChatModel` (in ``cache_dir``,
+        wrapped in a :class:`~fsmchat.adapters._cache.CachedChatModel` (in ``cache_dir``,
         default ``fsmchat`` under the user's cache home) unless ``cache_seed`` is ``None``. Both also
         have ``acomplete``, ``close()`` and ``aclose()`` (and work as ``with`` /
         ``async with`` blocks); their HTTP clients are reused across calls.
@@ -450,6 +448,6 @@ def make_chat_model(
     )
     if config.cache_seed is None:
         return model
-    from fsmchat._run.cache import CachedChatModel
+    from fsmchat.adapters._cache import CachedChatModel
 
     return CachedChatModel(model, cache_seed=config.cache_seed, cache_dir=cache_dir)

@@ -19,17 +19,17 @@ from pathlib import Path
 from fsmchat._core.codeblocks import CodeBlock
 from fsmchat._core.errors import CodeRunError
 from fsmchat._run.ports import CodeResult
-from fsmchat.adapters._code import (
-    _INTERPRETERS,
+from fsmchat.adapters._blocks import (
     DEFAULT_MAX_OUTPUT,
     DEFAULT_MEMORY_MB,
+    INTERPRETERS,
     TIMEOUT_EXIT_CODE,
-    _Capture,
-    _check_options,
-    _kill_group,
-    _pump,
-    _run_blocks,
-    _unsupported,
+    OutputCapture,
+    check_options,
+    kill_group,
+    pump,
+    run_blocks,
+    unsupported,
 )
 from fsmchat.adapters._workdir import block_name
 
@@ -63,7 +63,7 @@ class DockerCodeRunner:
         env: Mapping[str, str] | None = None,
         docker: str = "docker",
     ) -> None:
-        _check_options(timeout, max_output)
+        check_options(timeout, max_output)
         self.image = image
         self.work_dir = work_dir
         self.timeout = float(timeout)
@@ -123,15 +123,13 @@ class DockerCodeRunner:
             CodeRunError: Docker is unavailable (see :meth:`check`).
         """
         self.check()
-        return _run_blocks(self.work_dir, blocks, self._run_one)
+        return run_blocks(self.work_dir, blocks, self._run_one)
 
-    def _run_one(self, directory: Path, block: CodeBlock, index: int) -> CodeResult:
-        # The docker command line, the start, the pump and the kill belong
-        # together: a container left running on any path is a leak.
-        if block.language not in _INTERPRETERS:
-            return _unsupported(block)
-        interpreter = _INTERPRETERS[block.language] or "python"
-        name = f"fsmchat-{uuid.uuid4().hex[:12]}"
+    def _argv(
+        self, directory: Path, block: CodeBlock, index: int, name: str
+    ) -> list[str]:
+        """The ``docker run`` command line of one block, in a container called ``name``."""
+        interpreter = INTERPRETERS[block.language] or "python"
         argv = [
             self.docker,
             "run",
@@ -151,8 +149,16 @@ class DockerCodeRunner:
             argv += ["--cpus", str(self.cpus)]
         for key, value in self.env.items():
             argv += ["-e", f"{key}={value}"]
-        argv += [self.image, interpreter, block_name(block, index)]
-        capture = _Capture(self.max_output)
+        return [*argv, self.image, interpreter, block_name(block, index)]
+
+    def _run_one(self, directory: Path, block: CodeBlock, index: int) -> CodeResult:
+        # The start, the pump and the kill belong together: a container left
+        # running on any path is a leak.
+        if block.language not in INTERPRETERS:
+            return unsupported(block)
+        name = f"fsmchat-{uuid.uuid4().hex[:12]}"
+        argv = self._argv(directory, block, index, name)
+        capture = OutputCapture(self.max_output)
         try:
             proc = subprocess.Popen(
                 argv,
@@ -166,7 +172,7 @@ class DockerCodeRunner:
             raise CodeRunError(msg) from exc
         assert proc.stdout is not None
         try:
-            timed_out = _pump(proc, capture, time.monotonic() + self.timeout)
+            timed_out = pump(proc, capture, time.monotonic() + self.timeout)
         finally:
             if proc.poll() is None:
                 subprocess.run(
@@ -175,7 +181,7 @@ class DockerCodeRunner:
                     timeout=30,
                     check=False,
                 )
-            _kill_group(proc)
+            kill_group(proc)
             proc.stdout.close()
         output = capture.text()
         if timed_out:

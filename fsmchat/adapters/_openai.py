@@ -1,4 +1,4 @@
-"""The chat-model adapter on the official ``openai`` SDK (the only module importing it).
+"""The chat-model adapter on the official ``openai`` SDK (it and :mod:`._clients` alone import it).
 
 :class:`OpenAIChatModel` implements :class:`~fsmchat.ChatModel` and
 :class:`~fsmchat.AsyncChatModel` for every OpenAI-compatible endpoint: OpenAI,
@@ -77,22 +77,20 @@ from typing import Any
 import attrs
 
 from fsmchat._core.errors import InvalidArgument, LLMError
+from fsmchat._run.optional import require
 from fsmchat._run.ports import ChatRequest, ChatResponse, to_plain
 from fsmchat.adapters import _structured
 from fsmchat.adapters._clients import LoopClient, close_with_loop, new_client
-from fsmchat.adapters._optional import require
+from fsmchat.adapters._endpoints import Endpoint, endpoints
 from fsmchat.adapters._wire import (
-    _Failure,
-    _safe_url,
-    _status_failure,
+    Failure,
     parse_response,
+    status_failure,
 )
 
-__all__ = ["DEFAULT_BASE_URL", "OpenAIChatModel"]
+__all__ = ["OpenAIChatModel"]
 DEFAULT_TIMEOUT, DEFAULT_TOTAL_TIMEOUT = 60.0, 180.0  # seconds: a request, a call
 DEFAULT_MAX_ANSWER_BYTES = 8 * 1024 * 1024  # the largest response body read
-
-DEFAULT_BASE_URL = "https://api.openai.com/v1"
 
 # Config keys passed through to ``chat.completions.create`` when present.
 _PASS_THROUGH = (
@@ -109,81 +107,11 @@ _PASS_THROUGH = (
 _KEYISH = re.compile(r"\b(sk-[A-Za-z0-9_\-]{6,}|[A-Za-z0-9]{32,})\b")
 
 
-@attrs.define(repr=False)
-class _Endpoint:
-    """One config-list entry, ready to call (the key is kept out of ``repr``)."""
-
-    index: int
-    config: Mapping[str, Any]
-    model: str
-    base_url: str | None
-    azure: bool
-    label: str
-    client: Any = None
-    #: The async client of each event loop, with the generator that closes it.
-    aclients: dict[asyncio.AbstractEventLoop, LoopClient] = attrs.Factory(dict)
-
-    def __repr__(self) -> str:
-        return f"<endpoint {self.label}>"
-
-
-def _endpoints(config_list: Sequence[Mapping[str, Any]]) -> list[_Endpoint]:
-    if isinstance(config_list, Mapping) or not isinstance(config_list, Sequence):
-        msg = (
-            f"config_list must be a list of dicts (AutoGen's OAI_CONFIG_LIST shape), "
-            f"got {type(config_list).__name__}"
-        )
-        raise InvalidArgument(msg)
-    if not config_list:
-        msg = (
-            "config_list is empty: give at least one {'model': ..., 'api_key': ...} "
-            "entry (check a filter_dict or --model that matched nothing)"
-        )
-        raise InvalidArgument(msg)
-    out = []
-    for i, config in enumerate(config_list):
-        if not isinstance(config, Mapping):
-            msg = f"config_list[{i}] must be a dict, got {type(config).__name__}"
-            raise InvalidArgument(msg)
-        model = config.get("model")
-        if not isinstance(model, str) or not model:
-            msg = f"config_list[{i}] has no 'model' (a non-empty string is required)"
-            raise InvalidArgument(msg)
-        api_type = str(config.get("api_type") or "openai").lower()
-        azure = api_type == "azure"
-        base_url = config.get("base_url") or config.get("azure_endpoint")
-        if base_url is not None and not isinstance(base_url, str):
-            msg = f"config_list[{i}].base_url must be a string"
-            raise InvalidArgument(msg)
-        if azure and not base_url:
-            msg = f"config_list[{i}] is api_type azure but has no base_url (your Azure endpoint)"
-            raise InvalidArgument(msg)
-        if azure and not config.get("api_version"):
-            msg = f"config_list[{i}] is api_type azure but has no api_version (e.g. '2024-06-01')"
-            raise InvalidArgument(msg)
-        where = _safe_url(base_url) if base_url else DEFAULT_BASE_URL
-        label = f"{model} at {where}"
-        if azure:
-            label += f" (azure, api_version {config.get('api_version')})"
-        _structured.forced_mode(config, i)  # a bad value fails on construction
-        out.append(
-            _Endpoint(
-                index=i,
-                config=dict(config),
-                model=model,
-                base_url=base_url,
-                azure=azure,
-                label=label,
-            )
-        )
-    return out
-
-
 @attrs.frozen
 class _Try:
     """The policy asks for a call to ``endpoint``."""
 
-    endpoint: _Endpoint
+    endpoint: Endpoint
     mode: _structured.Mode
 
 
@@ -243,7 +171,7 @@ class OpenAIChatModel:
                 f"max_wait={max_wait!r} must all be >= 0"
             )
             raise InvalidArgument(msg)
-        self._endpoints = _endpoints(config_list)
+        self._endpoints = endpoints(config_list)
         require("openai", purpose="a model endpoint (OpenAIChatModel)")
         self._structured = _structured.Negotiator()
         for ep in self._endpoints:
@@ -303,10 +231,10 @@ class OpenAIChatModel:
                     step = policy.send(None)
                     continue
                 try:
-                    outcome: ChatResponse | _Failure = self._call(
+                    outcome: ChatResponse | Failure = self._call(
                         step.endpoint, request, step.mode
                     )
-                except _Failure as exc:
+                except Failure as exc:
                     outcome = exc
                 step = policy.send(outcome)
         except StopIteration as done:
@@ -324,10 +252,10 @@ class OpenAIChatModel:
                     step = policy.send(None)
                     continue
                 try:
-                    outcome: ChatResponse | _Failure = await self._acall(
+                    outcome: ChatResponse | Failure = await self._acall(
                         step.endpoint, request, step.mode
                     )
-                except _Failure as exc:
+                except Failure as exc:
                     outcome = exc
                 step = policy.send(outcome)
         except StopIteration as done:
@@ -336,7 +264,7 @@ class OpenAIChatModel:
 
     def _policy(
         self, request: ChatRequest
-    ) -> Generator[_Try | _Sleep, ChatResponse | _Failure | None, ChatResponse]:
+    ) -> Generator[_Try | _Sleep, ChatResponse | Failure | None, ChatResponse]:
         """The fall-over and retry policy, written once for sync and async.
 
         Yields a :class:`_Try` (and is sent the response or the failure) or a
@@ -356,7 +284,7 @@ class OpenAIChatModel:
             mode = self._structured.mode(ep.index)
             while True:
                 outcome = yield _Try(ep, mode)
-                if not isinstance(outcome, _Failure):
+                if not isinstance(outcome, Failure):
                     assert outcome is not None
                     return outcome
                 if outcome.schema_rejected and request.response_format is not None:
@@ -429,18 +357,18 @@ class OpenAIChatModel:
 
     # -- the policy --------------------------------------------------------------
 
-    def _next(self, ep: _Endpoint, failure: _Failure, attempt: int) -> str:
+    def _next(self, ep: Endpoint, failure: Failure, attempt: int) -> str:
         if failure.retryable and attempt < self._retries(ep):
             return "retry"
         return "fail"
 
-    def _retries(self, ep: _Endpoint) -> int:
+    def _retries(self, ep: Endpoint) -> int:
         own = ep.config.get("max_retries")
         if isinstance(own, int) and not isinstance(own, bool) and own >= 0:
             return own
         return self.max_retries
 
-    def _wait(self, attempt: int, failure: _Failure) -> float:
+    def _wait(self, attempt: int, failure: Failure) -> float:
         if failure.retry_after is not None:
             return min(max(failure.retry_after, 0.0), self.max_wait)
         return min(self.backoff * float(2**attempt), self.max_wait)
@@ -462,7 +390,7 @@ class OpenAIChatModel:
     # -- building a request ----------------------------------------------------------
 
     def _kwargs(
-        self, ep: _Endpoint, request: ChatRequest, mode: _structured.Mode
+        self, ep: Endpoint, request: ChatRequest, mode: _structured.Mode
     ) -> dict[str, Any]:
         response_format, messages = _structured.apply(
             request.response_format, mode, request.messages
@@ -487,7 +415,7 @@ class OpenAIChatModel:
                 kwargs[key] = ep.config[key]
         return kwargs
 
-    def _client_options(self, ep: _Endpoint) -> dict[str, Any]:
+    def _client_options(self, ep: Endpoint) -> dict[str, Any]:
         config = ep.config
         options: dict[str, Any] = {"max_retries": 0}
         if config.get("api_key") is not None:
@@ -508,7 +436,7 @@ class OpenAIChatModel:
 
     # -- clients (one per endpoint, reused; see "Clients" in the module doc) ----------
 
-    def _new_client(self, ep: _Endpoint, *, asynchronous: bool) -> Any:
+    def _new_client(self, ep: Endpoint, *, asynchronous: bool) -> Any:
         with self._translated(ep):
             return new_client(
                 self._client_options(ep),
@@ -518,17 +446,17 @@ class OpenAIChatModel:
                 max_bytes=self.max_answer_bytes,
             )
 
-    def _budget(self, ep: _Endpoint) -> float:
+    def _budget(self, ep: Endpoint) -> float:
         """The wall-clock seconds one request to ``ep`` may take."""
         return float(ep.config.get("timeout") or self.timeout)
 
-    def _connections(self, ep: _Endpoint) -> int:
+    def _connections(self, ep: Endpoint) -> int:
         own = ep.config.get("max_connections")
         if isinstance(own, int) and not isinstance(own, bool) and own >= 1:
             return own
         return self.max_connections
 
-    def _sync_client(self, ep: _Endpoint) -> Any:
+    def _sync_client(self, ep: Endpoint) -> Any:
         client = ep.client
         if client is None:
             with self._lock:
@@ -537,7 +465,7 @@ class OpenAIChatModel:
                 client = ep.client
         return client
 
-    async def _async_client(self, ep: _Endpoint) -> LoopClient:
+    async def _async_client(self, ep: Endpoint) -> LoopClient:
         loop = asyncio.get_running_loop()
         held = ep.aclients.get(loop)
         if held is not None:
@@ -554,7 +482,7 @@ class OpenAIChatModel:
     # -- one attempt ---------------------------------------------------------------
 
     def _call(
-        self, ep: _Endpoint, request: ChatRequest, mode: _structured.Mode
+        self, ep: Endpoint, request: ChatRequest, mode: _structured.Mode
     ) -> ChatResponse:
         client = self._sync_client(ep)
         kwargs = self._kwargs(ep, request, mode)
@@ -566,7 +494,7 @@ class OpenAIChatModel:
         return parse_response(ep.label, kwargs, text, latency)
 
     async def _acall(
-        self, ep: _Endpoint, request: ChatRequest, mode: _structured.Mode
+        self, ep: Endpoint, request: ChatRequest, mode: _structured.Mode
     ) -> ChatResponse:
         held = await self._async_client(ep)
         kwargs = self._kwargs(ep, request, mode)
@@ -583,8 +511,8 @@ class OpenAIChatModel:
         return parse_response(ep.label, kwargs, text, latency)
 
     @contextmanager
-    def _translated(self, ep: _Endpoint) -> Iterator[None]:
-        """Turn every ``openai`` exception into a :class:`_Failure` (the one place)."""
+    def _translated(self, ep: Endpoint) -> Iterator[None]:
+        """Turn every ``openai`` exception into a :class:`Failure` (the one place)."""
         import openai
 
         from fsmchat.adapters._transport import AnswerTooLarge
@@ -593,16 +521,16 @@ class OpenAIChatModel:
             yield
         except (openai.APITimeoutError, asyncio.TimeoutError) as exc:
             msg = f"{ep.label}: timed out after {self._budget(ep):g} s (the request's deadline)"
-            raise _Failure(msg, retryable=True) from exc
+            raise Failure(msg, retryable=True) from exc
         except openai.APIConnectionError as exc:
             cause = exc.__cause__ or exc
             if isinstance(cause, AnswerTooLarge):
                 msg = f"{ep.label}: refused unread: {cause} (max_answer_bytes)"
-                raise _Failure(msg) from exc
+                raise Failure(msg) from exc
             msg = f"{ep.label}: cannot connect ({type(cause).__name__}: {cause})"
-            raise _Failure(msg, retryable=True) from exc
+            raise Failure(msg, retryable=True) from exc
         except openai.APIStatusError as exc:
-            raise _status_failure(ep.label, exc) from exc
+            raise status_failure(ep.label, exc) from exc
         except openai.OpenAIError as exc:
             text = str(exc)
             if "api_key" in text:
@@ -611,7 +539,7 @@ class OpenAIChatModel:
                     "(local servers accept any placeholder key)"
                 )
             msg = f"{ep.label}: {type(exc).__name__}: {text}"
-            raise _Failure(msg) from exc
+            raise Failure(msg) from exc
 
 
 def _verbatim(kwargs: dict[str, Any]) -> dict[str, Any]:

@@ -6,7 +6,7 @@
 for each property ``./pan -a -i -N p<k>`` (``-a``: acceptance cycles, so
 ``eventually`` is checked too; ``-i``: keep shortening a counterexample). A
 failing property leaves ``model.pml.trail``; ``spin -t`` replays it and the
-model's ``@`` lines become a :class:`~fsmchat._core.promela.Counterexample`.
+model's ``@`` lines become a :class:`~fsmchat._core.trail.Counterexample`.
 
 Every program runs with a timeout, in its own process group (killed whole on
 timeout). A missing program is :class:`SpinUnavailable` with the install line.
@@ -142,7 +142,7 @@ def prove(
     """Prove ``spec.properties`` (or the ones named in ``only``) with SPIN.
 
     Returns:
-        One :class:`~fsmchat._core.promela.Verdict` per property, in spec order.
+        One :class:`~fsmchat._core.trail.Verdict` per property, in spec order.
 
     Raises:
         SpinUnavailable: ``spin`` or a C compiler is missing (says how to install).

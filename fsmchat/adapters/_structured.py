@@ -54,7 +54,7 @@ from fsmchat._run.ports import to_plain
 
 __all__ = [
     "CONFIG_KEY",
-    "MODES",
+    "OUTPUT_MODES",
     "Mode",
     "Negotiator",
     "apply",
@@ -63,7 +63,7 @@ __all__ = [
 ]
 
 Mode = Literal["json_schema", "json_object", "none"]
-MODES: tuple[Mode, ...] = ("json_schema", "json_object", "none")
+OUTPUT_MODES: tuple[Mode, ...] = ("json_schema", "json_object", "none")
 """The modes, most structured first: negotiation only ever moves right."""
 
 CONFIG_KEY = "structured_output"
@@ -84,13 +84,13 @@ def forced_mode(config: Mapping[str, Any], index: int) -> Mode | None:
 
     Raises:
         InvalidArgument: ``structured_output`` is set to something else than
-            one of :data:`MODES`.
+            one of :data:`OUTPUT_MODES`.
     """
     value = config.get(CONFIG_KEY)
     if value is None:
         return None
-    if value not in MODES:
-        choices = ", ".join(repr(m) for m in MODES)
+    if value not in OUTPUT_MODES:
+        choices = ", ".join(repr(m) for m in OUTPUT_MODES)
         msg = (
             f"config_list[{index}].{CONFIG_KEY} is {value!r}; use one of {choices} "
             f"(or leave it out to negotiate)"
@@ -108,7 +108,7 @@ class Negotiator:
     """What each endpoint settled on, shared by every request of one chat model.
 
     Endpoints are named by any hashable key (the adapter uses the config-list
-    index). Thread-safe; modes only move down :data:`MODES`.
+    index). Thread-safe; modes only move down :data:`OUTPUT_MODES`.
     """
 
     def __init__(self) -> None:
@@ -142,11 +142,11 @@ class Negotiator:
             if key in self._forced:
                 return None
             current = self._modes.get(key, "json_schema")
-            if MODES.index(current) > MODES.index(rejected):
+            if OUTPUT_MODES.index(current) > OUTPUT_MODES.index(rejected):
                 return current
-            if rejected == MODES[-1]:
+            if rejected == OUTPUT_MODES[-1]:
                 return None
-            following = MODES[MODES.index(rejected) + 1]
+            following = OUTPUT_MODES[OUTPUT_MODES.index(rejected) + 1]
             self._modes[key] = following
         level = logging.WARNING if following == "none" else logging.INFO
         _LOG.log(

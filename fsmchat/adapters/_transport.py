@@ -119,21 +119,25 @@ class _DeadlineBackend(httpcore2.NetworkBackend):
         self._inner.sleep(seconds)
 
 
-#: httpcore's errors and the httpx errors the ``openai`` SDK understands.
-_ERRORS: tuple[tuple[type[Exception], type[Exception]], ...] = (
-    (httpcore2.ConnectTimeout, httpx2.ConnectTimeout),
-    (httpcore2.ReadTimeout, httpx2.ReadTimeout),
-    (httpcore2.WriteTimeout, httpx2.WriteTimeout),
-    (httpcore2.PoolTimeout, httpx2.PoolTimeout),
-    (httpcore2.TimeoutException, httpx2.TimeoutException),
-    (httpcore2.ConnectError, httpx2.ConnectError),
-    (httpcore2.ReadError, httpx2.ReadError),
-    (httpcore2.WriteError, httpx2.WriteError),
-    (httpcore2.RemoteProtocolError, httpx2.RemoteProtocolError),
-    (httpcore2.LocalProtocolError, httpx2.LocalProtocolError),
-    (httpcore2.UnsupportedProtocol, httpx2.UnsupportedProtocol),
-    (httpcore2.ProtocolError, httpx2.ProtocolError),
-    (httpcore2.NetworkError, httpx2.NetworkError),
+#: httpcore's errors and the httpx errors the ``openai`` SDK understands, which
+#: have the same names; most specific first (the first match translates).
+_ERRORS: tuple[tuple[type[Exception], type[Exception]], ...] = tuple(
+    (getattr(httpcore2, name), getattr(httpx2, name))
+    for name in (
+        "ConnectTimeout",
+        "ReadTimeout",
+        "WriteTimeout",
+        "PoolTimeout",
+        "TimeoutException",
+        "ConnectError",
+        "ReadError",
+        "WriteError",
+        "RemoteProtocolError",
+        "LocalProtocolError",
+        "UnsupportedProtocol",
+        "ProtocolError",
+        "NetworkError",
+    )
 )
 
 

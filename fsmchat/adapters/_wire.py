@@ -1,8 +1,8 @@
 """What goes over the wire to an OpenAI-compatible endpoint, as plain functions.
 
 Parsing a raw chat-completion body into a :class:`~fsmchat.ChatResponse` (or a
-:class:`_Failure` saying what is wrong with it), an HTTP error status into a
-:class:`_Failure` (retryable or not, and how long ``Retry-After`` asks to wait),
+:class:`Failure` saying what is wrong with it), an HTTP error status into a
+:class:`Failure` (retryable or not, and how long ``Retry-After`` asks to wait),
 error texts from error bodies, usage (from the body, or counted offline), and
 URLs safe to show. Nothing here
 imports ``openai`` or does IO; :mod:`fsmchat.adapters._openai` calls it.
@@ -18,16 +18,17 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from fsmchat._core.state import Usage
+from fsmchat._core.text import preview
 from fsmchat._run.ports import ChatResponse
 from fsmchat.adapters import _structured
 
-__all__ = ["parse_response"]
+__all__ = ["Failure", "parse_response", "safe_url", "status_failure"]
 
 _RETRYABLE_STATUS = frozenset({408, 409, 429})
 
 
-class _Failure(Exception):
-    """One failed attempt at one endpoint (internal; never leaves the adapter)."""
+class Failure(Exception):
+    """One failed attempt at one endpoint (never leaves the adapter)."""
 
     def __init__(
         self,
@@ -44,7 +45,7 @@ class _Failure(Exception):
         self.schema_rejected = schema_rejected
 
 
-def _safe_url(url: str) -> str:
+def safe_url(url: str) -> str:
     """The URL without user info, query or fragment (they may carry secrets)."""
     parts = urlsplit(url)
     host = parts.hostname or ""
@@ -59,42 +60,42 @@ def parse_response(
     try:
         body = json.loads(text)
     except ValueError:
-        msg = f"{label}: malformed response: not JSON ({_preview(text)})"
-        raise _Failure(msg) from None
+        msg = f"{label}: malformed response: not JSON ({preview(text)})"
+        raise Failure(msg) from None
     if not isinstance(body, dict):
         msg = (
-            f"{label}: malformed response: expected a JSON object, got {_preview(text)}"
+            f"{label}: malformed response: expected a JSON object, got {preview(text)}"
         )
-        raise _Failure(msg)
+        raise Failure(msg)
     if "error" in body and "choices" not in body:
         msg = f"{label}: error in a 200 response: {_error_text(body)}"
-        raise _Failure(msg)
+        raise Failure(msg)
     choices = body.get("choices")
     if not isinstance(choices, list) or not choices:
-        msg = f"{label}: malformed response: no 'choices' ({_preview(text)})"
-        raise _Failure(msg)
+        msg = f"{label}: malformed response: no 'choices' ({preview(text)})"
+        raise Failure(msg)
     first = choices[0]
     message = first.get("message") if isinstance(first, dict) else None
     if not isinstance(message, dict):
         msg = f"{label}: malformed response: choices[0] has no 'message'"
-        raise _Failure(msg)
+        raise Failure(msg)
     content = message.get("content")
     if content is not None and not isinstance(content, str):
         msg = f"{label}: malformed response: message content is {type(content).__name__}, not a string"
-        raise _Failure(msg)
+        raise Failure(msg)
     tool_calls = message.get("tool_calls") or []
     if not isinstance(tool_calls, list) or not all(
         isinstance(c, dict) for c in tool_calls
     ):
         msg = f"{label}: malformed response: tool_calls is not a list of objects"
-        raise _Failure(msg)
+        raise Failure(msg)
     function_call = message.get("function_call") or None
     if function_call is not None and not isinstance(function_call, dict):
         msg = f"{label}: malformed response: function_call is not an object"
-        raise _Failure(msg)
+        raise Failure(msg)
     if content is None and not tool_calls and function_call is None:
         msg = f"{label}: malformed response: the message has neither content nor tool_calls"
-        raise _Failure(msg)
+        raise Failure(msg)
     return ChatResponse(
         content=content,
         tool_calls=tuple(tool_calls),
@@ -103,11 +104,6 @@ def parse_response(
         model=str(body.get("model") or kwargs["model"]),
         latency=latency,
     )
-
-
-def _preview(text: str) -> str:
-    one = " ".join(text.split())
-    return repr(one if len(one) <= 80 else one[:77] + "...")
 
 
 def _error_text(body: Any) -> str:
@@ -119,7 +115,7 @@ def _error_text(body: Any) -> str:
             return err
         if body.get("message"):
             return str(body["message"])
-    return _preview(json.dumps(body))
+    return preview(json.dumps(body))
 
 
 def _usage(
@@ -164,25 +160,25 @@ def _retry_after(headers: Any) -> float | None:
     return float(when.timestamp() - time.time())
 
 
-def _status_failure(label: str, exc: Any) -> _Failure:
+def status_failure(label: str, exc: Any) -> Failure:
     status = int(exc.status_code)
     response = getattr(exc, "response", None)
     if 300 <= status < 400:  # redirects are never followed (see _clients)
         where = response.headers.get("location") if response is not None else None
         msg = (
             f"{label}: HTTP {status}: redirected to "
-            f"{_safe_url(where) if where else 'another address'}, not followed (a "
+            f"{safe_url(where) if where else 'another address'}, not followed (a "
             f"redirect would re-send the prompt and the key): set base_url to the final address"
         )
-        return _Failure(msg)
+        return Failure(msg)
     try:
         detail = _error_text(response.json()) if response is not None else str(exc)
     except ValueError:
-        detail = _preview(response.text) if response is not None else str(exc)
+        detail = preview(response.text) if response is not None else str(exc)
     msg = f"{label}: HTTP {status}: {detail}"
     retryable = status in _RETRYABLE_STATUS or status >= 500
     schema_rejected = _structured.is_rejection(status, detail)
-    return _Failure(
+    return Failure(
         msg,
         retryable=retryable,
         retry_after=_retry_after(getattr(response, "headers", None))

@@ -2,15 +2,28 @@
 
 AutoGen 0.2 / AG2 programs run with only their imports changed; every chat is a
 finite state machine on fsmchat's engine. The modules, by role: ``_agent``
-(ConversableAgent), ``_replies`` (reply functions, hooks, human, model),
-``_tools`` (functions and tools), ``_code`` (code execution), ``_roles``
-(AssistantAgent, UserProxyAgent), ``_session`` (one chat on the engine),
-``_chats`` (results, summaries, sequential chats), ``_groupchat``, ``_checks``,
-``_speakers``, ``_manager``, ``_cache``, ``_utils``, ``_exceptions``. The
-public modules mirror AutoGen 0.2's paths: ``agentchat`` (and its
-``agent``, ``chat``, ``conversable_agent``... modules), ``cache``, ``coding``,
+(ConversableAgent) with its mixins ``_conversation`` (send, receive,
+initiate_chat), ``_replies`` (reply functions, hooks, human, model), ``_tools``
+(functions and tools) and ``_code`` (code execution); ``_roles``
+(AssistantAgent, UserProxyAgent); ``_session`` (one chat on the engine) and
+``_twins`` (one body for a sync and an async method); ``_chats`` (results,
+summaries, sequential chats); ``_groupchat``, ``_checks``, ``_speakers``,
+``_autoselect`` (AutoGen's ``auto``), ``_manager`` and ``_grouprun`` (one run
+of a group chat); ``_printing``, ``_cache``, ``_utils``, ``_exceptions``. The
+public modules mirror AutoGen 0.2's paths: ``agentchat`` (and its ``agent``,
+``chat``, ``conversable_agent``... modules), ``cache``, ``coding``,
 ``code_utils``, ``exception_utils``, ``graph_utils``, ``oai``, ``version``.
+
+Names: AutoGen's ``ChatResult`` (what ``initiate_chat`` returns) is
+:class:`AgentChatResult` here, exported under both names; it is not
+:class:`fsmchat.ChatResult`, the engine's result, which it carries as
+``result``. ``SPEAKER_SELECTION_METHODS`` lists the names
+``speaker_selection_method`` takes (``SELECTION_METHODS`` is its deprecated
+former name).
 """
+
+import warnings
+from typing import Any
 
 from fsmchat.adapters._config import (
     config_list_from_dotenv,
@@ -30,12 +43,12 @@ from fsmchat.autogen import (
 from fsmchat.autogen._agent import ConversableAgent
 from fsmchat.autogen._cache import Cache
 from fsmchat.autogen._chats import (
-    ChatResult,
+    AgentChatResult,
     a_initiate_chats,
     gather_usage_summary,
     initiate_chats,
 )
-from fsmchat.autogen._checks import SELECTION_METHODS
+from fsmchat.autogen._checks import SPEAKER_SELECTION_METHODS
 from fsmchat.autogen._exceptions import (
     AgentNameConflict,
     InvalidCarryOverType,
@@ -65,6 +78,26 @@ from fsmchat.autogen.exception_utils import SenderRequired
 from fsmchat.autogen.oai import ModelClient, OpenAIWrapper, get_config_list
 from fsmchat.autogen.version import __version__
 
+ChatResult = AgentChatResult
+"""AutoGen's name of :class:`AgentChatResult` (what ``initiate_chat`` returns)."""
+
+_DEPRECATED = {"SELECTION_METHODS": "SPEAKER_SELECTION_METHODS"}
+
+
+def __getattr__(name: str) -> Any:
+    """The deprecated names, each with a :class:`DeprecationWarning` naming its successor."""
+    new = _DEPRECATED.get(name)
+    if new is None:
+        msg = f"module {__name__!r} has no attribute {name!r}"
+        raise AttributeError(msg)
+    warnings.warn(
+        f"fsmchat.autogen.{name} is deprecated; use fsmchat.autogen.{new}",
+        DeprecationWarning,
+        stacklevel=2,
+    )
+    return globals()[new]
+
+
 __all__ = [
     "DEFAULT_INTRO_MSG",
     "DEFAULT_MODEL",
@@ -73,8 +106,9 @@ __all__ = [
     "DEFAULT_SELECT_SPEAKER_MESSAGE_TEMPLATE",
     "DEFAULT_SELECT_SPEAKER_PROMPT_TEMPLATE",
     "FAST_MODEL",
-    "SELECTION_METHODS",
+    "SPEAKER_SELECTION_METHODS",
     "Agent",
+    "AgentChatResult",
     "AgentNameConflict",
     "AssistantAgent",
     "Cache",

@@ -40,15 +40,6 @@ from fsmchat.autogen._utils import (
 __all__ = ["ConversableAgent"]
 
 HUMAN_INPUT_MODES = ("ALWAYS", "TERMINATE", "NEVER")
-_KEYS = (
-    "content",
-    "function_call",
-    "tool_calls",
-    "tool_responses",
-    "tool_call_id",
-    "name",
-    "context",
-)
 
 
 def _default_is_termination(message: Mapping[str, Any]) -> bool:
@@ -104,7 +95,8 @@ class ConversableAgent(ConversationMixin, CodeMixin, ToolMixin, ReplyMixin):
         cache_dir: str | None = None,
     ) -> None:
         """Set the agent up (the arguments are described on the class)."""
-        # long: it sets every attribute AutoGen's ConversableAgent has, in one place
+        # Long because an agent's whole state is set here, in AutoGen's attribute
+        # names, which the reply, tool, code and conversation mixins all read.
         self._check_options(
             name, human_input_mode, max_consecutive_auto_reply, llm_config
         )

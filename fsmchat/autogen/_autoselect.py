@@ -21,6 +21,7 @@ re-ask: legal successors only).
 
 from __future__ import annotations
 
+import abc
 import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -30,7 +31,13 @@ from fsmchat._run.ports import ChatRequest
 from fsmchat.autogen._printing import llm_messages
 from fsmchat.autogen._utils import content_str
 
-__all__ = ["AutoGenAutoSelector", "agentlist", "mentioned_agents", "roles_text"]
+__all__ = [
+    "AutoGenAutoSelector",
+    "ModelChooser",
+    "agentlist",
+    "mentioned_agents",
+    "roles_text",
+]
 
 _CHECKER = "checking_agent"
 _SELECTOR = "speaker_selection_agent"
@@ -94,21 +101,48 @@ def _next_after(speaker: str, names: Sequence[str], order: Sequence[str]) -> str
     return names[0]
 
 
-class AutoGenAutoSelector:
-    """``auto`` without a graph, as AutoGen 0.2 picks (see the module docstring)."""
+class ModelChooser(abc.ABC):
+    """A speaker selector that asks a group chat's model: a subclass answers
+    :meth:`choose`; the spec's conditions go to ``judge`` (the engine's own
+    model judge, on the same model).
+
+    ``last_raw`` is the model's last answer, as it wrote it.
+    """
 
     can_judge = True
 
-    def __init__(
-        self, groupchat: Any, model: Any, output: Callable[[str], object]
-    ) -> None:
+    def __init__(self, groupchat: Any, model: Any) -> None:
         from fsmchat._run.llm import LLMSelector
 
         self.groupchat = groupchat
         self.model = model
-        self.output = output
         self.judge = LLMSelector(model)
         self.last_raw = ""
+
+    def select(self, request: Choose | Judge) -> Answer:
+        """Choose a speaker, or judge a condition.
+
+        Raises:
+            LLMError: the model could not be reached on any endpoint.
+        """
+        if isinstance(request, Judge):
+            answer: Answer = self.judge.select(request)
+            return answer
+        return self.choose(request)
+
+    @abc.abstractmethod
+    def choose(self, request: Choose) -> Answer:
+        """The model's pick among ``request.candidates``."""
+
+
+class AutoGenAutoSelector(ModelChooser):
+    """``auto`` without a graph, as AutoGen 0.2 picks (see the module docstring)."""
+
+    def __init__(
+        self, groupchat: Any, model: Any, output: Callable[[str], object]
+    ) -> None:
+        super().__init__(groupchat, model)
+        self.output = output
 
     def _say(self, text: str) -> None:
         if self.groupchat.select_speaker_auto_verbose:
@@ -146,15 +180,8 @@ class AutoGenAutoSelector:
         )
         return [{"role": "system", "content": system}, *llm_messages(chat)]
 
-    def select(self, request: Choose | Judge) -> Answer:
-        """Ask, count the mentions, ask again; return the pick (or the next agent).
-
-        Raises:
-            LLMError: the model could not be reached on any endpoint.
-        """
-        if isinstance(request, Judge):
-            answer: Answer = self.judge.select(request)
-            return answer
+    def choose(self, request: Choose) -> Answer:
+        """Ask, count the mentions, ask again; return the pick (or the next agent)."""
         gc = self.groupchat
         names = list(request.names)
         messages = self.conversation(names)

@@ -3,7 +3,7 @@
 ``with Cache.disk(cache_seed=42) as cache: user.initiate_chat(..., cache=cache)``
 answers the chat's repeated model requests from
 ``<cache_path_root>/responses.sqlite3`` (a
-:class:`~fsmchat._run.cache.CachedChatModel` around each agent's model).
+:class:`~fsmchat.adapters._cache.CachedChatModel` around each agent's model).
 ``cache.get(key)`` / ``cache.set(key, value)`` keep values of your own in
 ``<cache_path_root>/values.sqlite3``, per ``cache_seed``, as JSON: AutoGen pickles
 them, but a cache file is data and unpickling runs code, so values must be JSON
@@ -19,7 +19,7 @@ from contextlib import closing
 from typing import Any
 
 from fsmchat._core.errors import BoundaryError, InvalidArgument
-from fsmchat._run.cache import CachedChatModel
+from fsmchat.adapters._cache import CachedChatModel
 
 __all__ = ["Cache"]
 

@@ -1,8 +1,8 @@
 """Chat results, summaries, carryover and sequential chats (``initiate_chats``).
 
-:class:`ChatResult` is what ``initiate_chat`` returns, with AutoGen's fields
-(``chat_id``, ``chat_history``, ``summary``, ``cost``, ``human_input``) and
-fsmchat's (``finished``: why the chat ended; ``result``: the engine's result
+:class:`AgentChatResult` (AutoGen's ``ChatResult``) is what ``initiate_chat``
+returns, with AutoGen's fields (``chat_id``, ``chat_history``, ``summary``,
+``cost``, ``human_input``) and fsmchat's (``finished``: why the chat ended; ``result``: the engine's result
 with the routing trace). :func:`initiate_chats` runs a queue of chats one after
 the other, each one's summary carried over into the next ones' first message
 (``"\\nContext: \\n"`` + the summaries), as AutoGen does.
@@ -23,7 +23,7 @@ from fsmchat.autogen._utils import consolidate_chat_info, content_str
 
 __all__ = [
     "DEFAULT_SUMMARY_PROMPT",
-    "ChatResult",
+    "AgentChatResult",
     "a_initiate_chats",
     "add_carryover",
     "carryover_item",
@@ -40,8 +40,8 @@ _RULE = "*" * 80
 
 
 @attrs.frozen(kw_only=True)
-class ChatResult:
-    """What ``initiate_chat`` returns (AutoGen's ``ChatResult``).
+class AgentChatResult:
+    """What ``initiate_chat`` returns (AutoGen's ``AgentChatResult``).
 
     Attributes:
         chat_id: the chat's id in ``initiate_chats`` (``None`` otherwise).
@@ -188,9 +188,10 @@ def _prepare_queue(chat_queue: Sequence[Mapping[str, Any]]) -> list[dict[str, An
     return [dict(c) for c in chat_queue]
 
 
-def _with_carryover(
-    chat: dict[str, Any], finished: Sequence[ChatResult]
+def _chat_arguments(
+    chat: dict[str, Any], finished: Sequence[AgentChatResult]
 ) -> dict[str, Any]:
+    """The ``initiate_chat`` arguments of ``chat``, the summaries of ``finished`` carried over."""
     carry = chat.get("carryover", [])
     carry = [carry] if isinstance(carry, str) else list(carry)
     skip = chat.get("finished_chat_indexes_to_exclude_from_carryover", [])
@@ -208,7 +209,7 @@ def _with_carryover(
                     f"Carryover:\n{chat['carryover']}",
                 ]
             out("\n".join([*lines, "", _RULE]))
-    return chat
+    return {k: v for k, v in chat.items() if k not in _NOT_ARGS}
 
 
 _NOT_ARGS = (
@@ -220,34 +221,33 @@ _NOT_ARGS = (
 )
 
 
-def initiate_chats(chat_queue: Sequence[Mapping[str, Any]]) -> list[ChatResult]:
+def initiate_chats(chat_queue: Sequence[Mapping[str, Any]]) -> list[AgentChatResult]:
     """Run the chats of ``chat_queue`` one after the other (AutoGen's function).
 
     Each chat is a dict of ``sender.initiate_chat`` arguments plus ``sender``;
     the summaries of the finished chats are carried over into the next ones.
 
     Returns:
-        One :class:`ChatResult` per chat, in order.
+        One :class:`AgentChatResult` per chat, in order.
     """
     queue = _prepare_queue(chat_queue)
-    finished: list[ChatResult] = []
+    finished: list[AgentChatResult] = []
     for chat in queue:
-        chat = _with_carryover(chat, finished)
-        kwargs = {k: v for k, v in chat.items() if k not in _NOT_ARGS}
+        kwargs = _chat_arguments(chat, finished)
         finished.append(chat["sender"].initiate_chat(**kwargs))
     return finished
 
 
 async def a_initiate_chats(
     chat_queue: Sequence[Mapping[str, Any]],
-) -> dict[int, ChatResult]:
+) -> dict[int, AgentChatResult]:
     """The async form of :func:`initiate_chats`, keyed by ``chat_id``.
 
     A chat runs after the chats its ``prerequisites`` (chat ids) name; their
     summaries are its carryover.
 
     Returns:
-        ``{chat_id: ChatResult}``.
+        ``{chat_id: AgentChatResult}``.
 
     Raises:
         ValueError: a chat without ``chat_id``, or a prerequisite cycle.
@@ -267,12 +267,11 @@ async def a_initiate_chats(
     except graphlib.CycleError as exc:
         msg = f"the chats' prerequisites form a cycle: {exc.args[1]}"
         raise ValueError(msg) from exc
-    results: dict[int, ChatResult] = {}
+    results: dict[int, AgentChatResult] = {}
     for chat_id in ids:
         chat = by_id[chat_id]
         before = [results[p] for p in chat.get("prerequisites", [])]
-        chat = _with_carryover(chat, before)
-        kwargs = {k: v for k, v in chat.items() if k not in _NOT_ARGS}
+        kwargs = _chat_arguments(chat, before)
         result = await chat["sender"].a_initiate_chat(**kwargs)
         results[chat_id] = attrs.evolve(result, chat_id=chat_id)
     return results

@@ -16,14 +16,15 @@ from typing import Any
 
 import attrs
 
+from fsmchat._core.build_autogen import spec_from_autogen
 from fsmchat._core.errors import Problem, SpecError
-from fsmchat._core.spec import Edge, spec_from_autogen
+from fsmchat._core.spec import Edge
 from fsmchat.autogen._exceptions import InvalidGroupChat
 from fsmchat.autogen._utils import did_you_mean, name_of, short_repr
 
-__all__ = ["SELECTION_METHODS", "Graph", "may_repeat", "problem", "validate"]
+__all__ = ["SPEAKER_SELECTION_METHODS", "Graph", "may_repeat", "problem", "validate"]
 
-SELECTION_METHODS = ("auto", "fsm", "manual", "random", "round_robin")
+SPEAKER_SELECTION_METHODS = ("auto", "fsm", "manual", "random", "round_robin")
 """The speaker-selection methods a group chat accepts by name (any case)."""
 
 _TRANSITION_TYPES = ("allowed", "disallowed")
@@ -212,12 +213,12 @@ def _check_numbers(gc: Any, add: Callable[[Problem], object]) -> None:
 def _check_method(gc: Any, add: Callable[[Problem], object]) -> None:
     method = gc.speaker_selection_method
     if isinstance(method, str):
-        if method.lower() not in SELECTION_METHODS:
-            hint = did_you_mean(method.lower(), SELECTION_METHODS)
+        if method.lower() not in SPEAKER_SELECTION_METHODS:
+            hint = did_you_mean(method.lower(), SPEAKER_SELECTION_METHODS)
             add(
                 problem(
                     f"speaker_selection_method={method!r} is not a selection method; "
-                    f"expected one of {', '.join(repr(m) for m in SELECTION_METHODS)} "
+                    f"expected one of {', '.join(repr(m) for m in SPEAKER_SELECTION_METHODS)} "
                     f"(any case) or a callable{hint}"
                 )
             )

@@ -13,6 +13,7 @@ this agent last spoke), runs the first message's fenced code blocks with a
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal
@@ -20,7 +21,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from fsmchat._core.codeblocks import CodeBlock, extract_code_blocks
 from fsmchat._core.errors import InvalidArgument
 from fsmchat._run.ports import CodeResult
-from fsmchat.autogen._session import current_session
+from fsmchat.autogen._session import notice
 from fsmchat.autogen._utils import content_str, did_you_mean
 from fsmchat.autogen.coding import CodeExecutor, CodeExecutorFactory
 from fsmchat.autogen.coding._run import executor_reply
@@ -99,20 +100,14 @@ class CodeMixin:
             msg = f"agent {self.name!r} has no code execution (code_execution_config=False)"
             raise InvalidArgument(msg)
         blocks = [CodeBlock(language=lang, code=code) for lang, code in code_blocks]
-        self._say(
+        notice(
+            self.output,
             "\n".join(
                 f"\n>>>>>>>> EXECUTING CODE BLOCK {i} (inferred language is {b.language or 'unknown'})..."
                 for i, b in enumerate(blocks)
-            )
+            ),
         )
         return code_output(self._runner.run(blocks))
-
-    def _say(self, text: str) -> None:
-        session = current_session()
-        if session is None:
-            self.output(text)
-        else:
-            session.notice(self.output, text)
 
     def generate_code_execution_reply(
         self,
@@ -147,7 +142,9 @@ class CodeMixin:
             if not content or callable(content):
                 continue
             if isinstance(self._runner, CodeExecutor):  # AutoGen's executor API
-                done, reply = executor_reply(self._runner, content, self._say)
+                done, reply = executor_reply(
+                    self._runner, content, functools.partial(notice, self.output)
+                )
                 if done:
                     return True, reply
                 continue

@@ -18,10 +18,9 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from fsmchat._core.errors import InvalidArgument
-from fsmchat._run.driver import ChatResult as EngineResult
-from fsmchat._run.driver import arun_chat, run_chat
+from fsmchat._run.driver import ChatResult, arun_chat, run_chat
 from fsmchat.autogen._chats import (
-    ChatResult,
+    AgentChatResult,
     a_initiate_chats,
     add_carryover,
     gather_usage_summary,
@@ -30,7 +29,12 @@ from fsmchat.autogen._chats import (
 )
 from fsmchat.autogen._exceptions import InvalidMessage
 from fsmchat.autogen._printing import print_received
-from fsmchat.autogen._session import Responder, Session, state_names, two_agent_spec
+from fsmchat.autogen._session import (
+    AgentResponder,
+    Session,
+    state_names,
+    two_agent_spec,
+)
 from fsmchat.autogen._twins import IS_ASYNC, Call, Steps, call, run_sync, twins
 from fsmchat.autogen._utils import consolidate_chat_info, content_str, message_to_dict
 
@@ -192,8 +196,8 @@ class ConversationMixin:
         session.last_message = self._oai_messages[sender][-1]
         kwargs: dict[str, Any] = {
             "responders": {
-                first: Responder(sender, self, session, state=first),
-                second: Responder(self, sender, session, state=second),
+                first: AgentResponder(sender, self, session, state=first),
+                second: AgentResponder(self, sender, session, state=second),
             },
             "message": content_str(session.last_message.get("content")),
             "max_round": spec.max_round,
@@ -202,7 +206,7 @@ class ConversationMixin:
 
     def _continue_chat(
         self, sender: Any, silent: bool = False, max_turns: int | None = None
-    ) -> Steps[EngineResult]:
+    ) -> Steps[ChatResult]:
         """Reply to ``sender``'s last message and go on, as a two-agent FSM chat, until one side stops.
 
         Returns:
@@ -210,7 +214,7 @@ class ConversationMixin:
         """
         session, kwargs = self._chat_run(sender, silent, max_turns)
         with session.active():
-            result: EngineResult = yield Call(run_chat, arun_chat, kwargs=kwargs)
+            result: ChatResult = yield Call(run_chat, arun_chat, kwargs=kwargs)
         return result
 
     continue_chat, a_continue_chat = twins(_continue_chat)
@@ -265,14 +269,14 @@ class ConversationMixin:
     def _finish(
         self,
         recipient: Any,
-        result: EngineResult,
+        result: ChatResult,
         summary_method: Any,
         summary_args: Any,
-    ) -> ChatResult:
+    ) -> AgentChatResult:
         summary = summarize(self, recipient, summary_method, summary_args)
         for agent in (self, recipient):
             agent.client_cache, agent.previous_cache = agent.previous_cache, None
-        return ChatResult(
+        return AgentChatResult(
             chat_history=self._oai_messages[recipient],
             summary=summary,
             cost=gather_usage_summary([self, recipient]),
@@ -292,14 +296,14 @@ class ConversationMixin:
         summary_args: dict[str, Any] | None = None,
         message: dict[str, Any] | str | Callable[..., Any] | None = None,
         **kwargs: Any,
-    ) -> Steps[ChatResult]:
+    ) -> Steps[AgentChatResult]:
         """Chat with ``recipient`` from ``message`` until one side has no reply (or ``max_turns``).
 
         In the async form (``a_initiate_chat``) async reply functions and
         tools are awaited.
 
         Returns:
-            The :class:`ChatResult`.
+            The :class:`AgentChatResult`.
 
         Raises:
             RuntimeError: an async-only reply function (use ``a_initiate_chat``).
@@ -360,7 +364,7 @@ class ConversationMixin:
         )
         return out
 
-    def initiate_chats(self, chat_queue: list[dict[str, Any]]) -> list[ChatResult]:
+    def initiate_chats(self, chat_queue: list[dict[str, Any]]) -> list[AgentChatResult]:
         """Run ``chat_queue`` one chat after the other, this agent sending each."""
         return initiate_chats([{**c, "sender": self} for c in chat_queue])
 

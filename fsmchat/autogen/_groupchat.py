@@ -111,6 +111,33 @@ class Plan:
     members: Mapping[str, Any] = attrs.field(eq=False)
 
 
+def _as_list(agents: Any) -> Any:
+    """The members as a list (anything else is kept for :func:`validate` to report)."""
+    return list(agents) if isinstance(agents, Iterable) else agents
+
+
+def _new_if_none(messages: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
+    """The list given (kept, not copied, as AutoGen keeps it), or a new one."""
+    return [] if messages is None else messages
+
+
+def _none_if_empty(template: str | None) -> str | None:
+    """AutoGen: an empty prompt template means none."""
+    return template or None
+
+
+def _transforms(_gc: Any, _field: Any, value: Any) -> None:
+    if value is not None and not callable(getattr(value, "add_to_agent", None)):
+        msg = "select_speaker_transform_messages must be None or MessageTransforms."
+        raise ValueError(msg)
+
+
+def _seed_or_random(seed: int | None) -> int:
+    """The seed of ``"random"``: the one given, or a fresh one."""
+    return seed if seed is not None else secrets.randbits(32)
+
+
+@attrs.define(slots=False, eq=False, repr=False, on_setattr=attrs.setters.NO_OP)
 class GroupChat:
     """A group chat of agents (AutoGen 0.2's arguments), run as a finite state machine.
 
@@ -127,79 +154,47 @@ class GroupChat:
 
     DEFAULT_INTRO_MSG = DEFAULT_INTRO_MSG
 
-    def __init__(
-        self,
-        agents: Sequence[Any],
-        messages: list[dict[str, Any]] | None = None,
-        max_round: int = 10,
-        admin_name: str = "Admin",
-        func_call_filter: bool = True,
-        speaker_selection_method: str | Callable[..., Any] = "auto",
-        max_retries_for_selecting_speaker: int = 2,
-        allow_repeat_speaker: bool | Sequence[Any] | None = None,
-        allowed_or_disallowed_speaker_transitions: Mapping[Any, Any] | None = None,
-        speaker_transitions_type: str | None = None,
-        enable_clear_history: bool = False,
-        send_introductions: bool = False,
-        select_speaker_message_template: str = DEFAULT_SELECT_SPEAKER_MESSAGE_TEMPLATE,
-        select_speaker_prompt_template: str
-        | None = DEFAULT_SELECT_SPEAKER_PROMPT_TEMPLATE,
-        select_speaker_auto_multiple_template: str = DEFAULT_SELECT_SPEAKER_AUTO_MULTIPLE_TEMPLATE,
-        select_speaker_auto_none_template: str = DEFAULT_SELECT_SPEAKER_AUTO_NONE_TEMPLATE,
-        select_speaker_transform_messages: Any = None,
-        select_speaker_auto_verbose: bool = False,
-        select_speaker_auto_model_client_cls: Any = None,
-        select_speaker_auto_llm_config: Mapping[str, Any] | None = None,
-        role_for_select_speaker_messages: str = "system",
-        *,
-        finite_state_machine: Mapping[str, Any] | None = None,
-        graph_dict: Mapping[Any, Any] | None = None,
-        select_speaker_context: int | None = 1,
-        seed: int | None = None,
-        human: Any = None,
-    ) -> None:
-        """Keep and check the arguments (described on the class)."""
-        # long: AutoGen's arguments, kept as attributes, then checked all at once
-        self.agents = list(agents) if isinstance(agents, Iterable) else agents
-        self.messages: list[dict[str, Any]] = messages if messages is not None else []
-        self.max_round = max_round
-        self.admin_name = admin_name
-        self.func_call_filter = func_call_filter
-        self.speaker_selection_method = speaker_selection_method
-        self.max_retries_for_selecting_speaker = max_retries_for_selecting_speaker
-        self.allow_repeat_speaker = allow_repeat_speaker
-        self.allowed_or_disallowed_speaker_transitions = (
-            allowed_or_disallowed_speaker_transitions
-        )
-        self.speaker_transitions_type = speaker_transitions_type
-        self.enable_clear_history = enable_clear_history
-        self.send_introductions = send_introductions
-        self.select_speaker_message_template = select_speaker_message_template
-        # AutoGen: an empty prompt template means none
-        self.select_speaker_prompt_template = select_speaker_prompt_template or None
-        self.select_speaker_auto_multiple_template = (
-            select_speaker_auto_multiple_template
-        )
-        self.select_speaker_auto_none_template = select_speaker_auto_none_template
-        if select_speaker_transform_messages is not None and not callable(
-            getattr(select_speaker_transform_messages, "add_to_agent", None)
-        ):
-            msg = "select_speaker_transform_messages must be None or MessageTransforms."
-            raise ValueError(msg)
-        self.select_speaker_transform_messages = select_speaker_transform_messages
-        self._speaker_selection_transforms = select_speaker_transform_messages
-        self.select_speaker_auto_verbose = select_speaker_auto_verbose
-        self.select_speaker_auto_model_client_cls = select_speaker_auto_model_client_cls
-        self.select_speaker_auto_llm_config = select_speaker_auto_llm_config
-        self.role_for_select_speaker_messages = role_for_select_speaker_messages
-        self.finite_state_machine = finite_state_machine
-        self.graph_dict = graph_dict
-        self.select_speaker_context = select_speaker_context
-        self.human = human
-        self.seed = seed if seed is not None else secrets.randbits(32)
+    agents: list[Any] = attrs.field(converter=_as_list)
+    messages: list[dict[str, Any]] = attrs.field(factory=list, converter=_new_if_none)
+    max_round: int = 10
+    admin_name: str = "Admin"
+    func_call_filter: bool = True
+    speaker_selection_method: str | Callable[..., Any] = "auto"
+    max_retries_for_selecting_speaker: int = 2
+    allow_repeat_speaker: bool | Sequence[Any] | None = None
+    allowed_or_disallowed_speaker_transitions: Mapping[Any, Any] | None = None
+    speaker_transitions_type: str | None = None
+    enable_clear_history: bool = False
+    send_introductions: bool = False
+    select_speaker_message_template: str = DEFAULT_SELECT_SPEAKER_MESSAGE_TEMPLATE
+    select_speaker_prompt_template: str | None = attrs.field(
+        default=DEFAULT_SELECT_SPEAKER_PROMPT_TEMPLATE, converter=_none_if_empty
+    )
+    select_speaker_auto_multiple_template: str = (
+        DEFAULT_SELECT_SPEAKER_AUTO_MULTIPLE_TEMPLATE
+    )
+    select_speaker_auto_none_template: str = DEFAULT_SELECT_SPEAKER_AUTO_NONE_TEMPLATE
+    select_speaker_transform_messages: Any = attrs.field(
+        default=None, validator=_transforms
+    )
+    select_speaker_auto_verbose: bool = False
+    select_speaker_auto_model_client_cls: Any = None
+    select_speaker_auto_llm_config: Mapping[str, Any] | None = None
+    role_for_select_speaker_messages: str = "system"
+    finite_state_machine: Mapping[str, Any] | None = attrs.field(
+        default=None, kw_only=True
+    )
+    graph_dict: Mapping[Any, Any] | None = attrs.field(default=None, kw_only=True)
+    select_speaker_context: int | None = attrs.field(default=1, kw_only=True)
+    seed: int = attrs.field(default=None, kw_only=True, converter=_seed_or_random)
+    human: Any = attrs.field(default=None, kw_only=True)
+
+    def __attrs_post_init__(self) -> None:
+        """Check the arguments all at once, then settle the transition graph."""
+        self._speaker_selection_transforms = self.select_speaker_transform_messages
         graph: Graph = validate(self)
-        if isinstance(speaker_transitions_type, str):
-            self.speaker_transitions_type = speaker_transitions_type.lower()
+        if isinstance(self.speaker_transitions_type, str):
+            self.speaker_transitions_type = self.speaker_transitions_type.lower()
         self.allowed_speaker_transitions_dict: dict[Any, list[Any]] = dict(
             graph.transitions
         )
@@ -487,44 +482,8 @@ class GroupChat:
         Raises:
             SpecError: no members, or ``start`` cannot start this chat.
         """
-        # long: one spec per selection method, written out so each case reads on its own
         start_name, members, outsider = self._members(start)
-        method = self.method
-        routing = Routing()
-        repeat = True
-        edges: list[Edge]
-        if method == "fsm":
-            # the #1400 transitions, in order; `on` texts are judged by a model
-            edges = [
-                e
-                for e in self._fsm_edges
-                if e.source != e.target
-                or may_repeat(self.allow_repeat_speaker, e.source)
-            ]
-        elif method is None:
-            # a callable's choice wins: any member may follow any agent
-            edges = [
-                Edge(source=s, target=t) for s in members for t in self.agent_names
-            ]
-        elif (
-            not explicit
-            and not outsider
-            and not self.has_graph()
-            and isinstance(self.allow_repeat_speaker, bool | None)
-        ):
-            routing = Routing(graph="complete")
-            repeat = self.allow_repeat_speaker is not False
-            edges = []
-        else:
-            edges = [
-                Edge(source=s, target=t)
-                for s in members
-                for t in (
-                    self.agent_names
-                    if outsider and s == start_name
-                    else self.successors(s)
-                )
-            ]
+        edges, routing, repeat = self._edges(start_name, members, outsider, explicit)
         spec = Spec(
             agents=[
                 AgentSpec(
@@ -550,6 +509,51 @@ class GroupChat:
             source="<GroupChat>",
         )
         return Plan(spec=spec, routing=routing, members=members)
+
+    def _edges(
+        self,
+        start_name: str,
+        members: Mapping[str, Any],
+        outsider: bool,
+        explicit: bool,
+    ) -> tuple[list[Edge], Routing, bool]:
+        """The transitions of a run, its routing and whether a speaker may repeat.
+
+        One case per selection method: the #1400 FSM, a callable, the complete
+        graph (no transition graph), or the allowed transitions.
+        """
+        method = self.method
+        if method == "fsm":
+            # the #1400 transitions, in order; `on` texts are judged by a model
+            edges = [
+                e
+                for e in self._fsm_edges
+                if e.source != e.target
+                or may_repeat(self.allow_repeat_speaker, e.source)
+            ]
+            return edges, Routing(), True
+        if method is None:
+            # a callable's choice wins: any member may follow any agent
+            edges = [
+                Edge(source=s, target=t) for s in members for t in self.agent_names
+            ]
+            return edges, Routing(), True
+        if (
+            not explicit
+            and not outsider
+            and not self.has_graph()
+            and isinstance(self.allow_repeat_speaker, bool | None)
+        ):
+            repeat = self.allow_repeat_speaker is not False
+            return [], Routing(graph="complete"), repeat
+        edges = [
+            Edge(source=s, target=t)
+            for s in members
+            for t in (
+                self.agent_names if outsider and s == start_name else self.successors(s)
+            )
+        ]
+        return edges, Routing(), True
 
 
 def termination_guard(

@@ -4,7 +4,7 @@ A :class:`GroupRun` is made by ``run_chat`` on its host (the
 :class:`~fsmchat.autogen.GroupChatManager`, or any agent that registered
 ``GroupChatManager.run_chat`` with a group chat as config). It plans the FSM,
 picks the selector (see :mod:`fsmchat.autogen._speakers`), gives every member a
-:class:`~fsmchat.autogen._session.Responder`, appends each message to
+:class:`~fsmchat.autogen._session.AgentResponder`, appends each message to
 ``groupchat.messages`` and broadcasts it to the other members, as AutoGen's
 ``run_chat`` loop does.
 """
@@ -16,10 +16,10 @@ from typing import Any
 
 from fsmchat._core.errors import SpecError
 from fsmchat._core.state import Decision, Message
-from fsmchat._run.driver import ChatResult as EngineResult
+from fsmchat._run.driver import ChatResult
 from fsmchat.autogen._checks import problem
 from fsmchat.autogen._groupchat import GroupChat, termination_guard
-from fsmchat.autogen._session import Responder, Session, current_session
+from fsmchat.autogen._session import AgentResponder, Session, current_session
 from fsmchat.autogen._speakers import (
     NO_MODEL_REASON,
     build_selector,
@@ -71,7 +71,7 @@ class GroupRun:
             "spec": plan.spec,
             "selector": self._selector(),
             "responders": {
-                n: Responder(a, host, self.session, self.before_send)
+                n: AgentResponder(a, host, self.session, self.before_send)
                 for n, a in plan.members.items()
             },
             "routing": plan.routing,
@@ -153,7 +153,7 @@ class GroupRun:
         if self.announce:
             self.host.output(f"\nNext speaker: {d.target}\n")
 
-    def done(self, result: EngineResult) -> None:
+    def done(self, result: ChatResult) -> None:
         """Report the end: keep the result on the host, tell the outer chat why it ends."""
         record = getattr(self.host, "record_run", None)
         if callable(record):

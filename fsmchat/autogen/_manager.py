@@ -26,8 +26,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from fsmchat._core.errors import SpecError
-from fsmchat._run.driver import ChatResult as EngineResult
-from fsmchat._run.driver import arun_chat, needs_judge, run_chat
+from fsmchat._run.driver import ChatResult, arun_chat, needs_judge, run_chat
 from fsmchat.autogen._agent import ConversableAgent
 from fsmchat.autogen._checks import problem
 from fsmchat.autogen._groupchat import GroupChat
@@ -87,7 +86,7 @@ class GroupChatManager(ConversableAgent):
         self.run_silent = silent
         self._last_speaker: Any = None
         self._speaker_model: Any = None
-        self.group_result: EngineResult | None = None
+        self.group_result: ChatResult | None = None
         if groupchat.agents:
             self._check_model_needed()
             for p in groupchat.check(is_termination_msg=self._is_termination_msg):
@@ -168,7 +167,7 @@ class GroupChatManager(ConversableAgent):
             return self._speaker_model
         return self.chat_model() if self.has_llm else None
 
-    def record_run(self, result: EngineResult, last_speaker: Any) -> None:
+    def record_run(self, result: ChatResult, last_speaker: Any) -> None:
         """Keep the engine's result of a run (``group_result``) and its last speaker."""
         self.group_result = result
         self._last_speaker = last_speaker
@@ -226,17 +225,7 @@ class GroupChatManager(ConversableAgent):
         Raises:
             Exception: no messages, or messages of the wrong type (AutoGen's).
         """
-        # long: AutoGen's resume, step by step (clear, load, check the last message)
-        if isinstance(messages, str):
-            messages = self.messages_from_string(messages)
-        elif isinstance(messages, list) and all(isinstance(m, dict) for m in messages):
-            messages = copy.deepcopy(messages)
-        else:
-            msg = "Messages is not of type str or List[Dict]"
-            raise Exception(msg)
-        if not messages:
-            msg = "Cannot resume group chat as no messages were provided."
-            raise Exception(msg)
+        messages = self._resume_messages(messages)
         gc = self._groupchat
         for agent in gc.agents:
             clear = getattr(agent, "clear_history", None)
@@ -280,6 +269,22 @@ class GroupChatManager(ConversableAgent):
             )
         gc.send_introductions = False
         return last_agent, last_message
+
+    def _resume_messages(
+        self, messages: list[dict[str, Any]] | str
+    ) -> list[dict[str, Any]]:
+        """The saved messages, as a new list (AutoGen's checks and messages)."""
+        if isinstance(messages, str):
+            loaded = self.messages_from_string(messages)
+        elif isinstance(messages, list) and all(isinstance(m, dict) for m in messages):
+            loaded = copy.deepcopy(messages)
+        else:
+            msg = "Messages is not of type str or List[Dict]"
+            raise Exception(msg)
+        if not loaded:
+            msg = "Cannot resume group chat as no messages were provided."
+            raise Exception(msg)
+        return loaded
 
     async def a_resume(self, *args: Any, **kwargs: Any) -> tuple[Any, dict[str, Any]]:
         """The async form of :meth:`resume` (nothing in it waits)."""

@@ -29,7 +29,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
 from fsmchat._run.ports import ChatModel, ChatRequest, ChatResponse, Human, to_plain
-from fsmchat.autogen._session import current_session
+from fsmchat.autogen._session import notice, stop_chat
 from fsmchat.autogen._twins import IS_ASYNC, Call, Steps, call, twins
 from fsmchat.autogen._utils import oai_name, short_repr
 from fsmchat.autogen.exception_utils import SenderRequired
@@ -419,7 +419,7 @@ class ReplyMixin:
             self._consecutive_auto_reply_counter[sender] = 0
             return True, None
         if reply is not None and not reply:
-            _notice(self.output, "\n>>>>>>>> NO HUMAN INPUT RECEIVED.")
+            notice(self.output, "\n>>>>>>>> NO HUMAN INPUT RECEIVED.")
             if bool(message) and self._is_termination_msg(message):
                 reply = "exit"
         if reply == "exit":
@@ -431,7 +431,7 @@ class ReplyMixin:
             return True, _human_message(reply or "", message)
         self._consecutive_auto_reply_counter[sender] += 1
         if self.human_input_mode != "NEVER":
-            _notice(self.output, "\n>>>>>>>> USING AUTO REPLY...")
+            notice(self.output, "\n>>>>>>>> USING AUTO REPLY...")
         return False, None
 
     # -- the model ---------------------------------------------------------------------
@@ -499,9 +499,7 @@ class ReplyMixin:
 
 
 def _stop(reason: str) -> Literal[True]:
-    session = current_session()
-    if session is not None:
-        session.stop(reason)
+    stop_chat(reason)
     return True
 
 
@@ -518,14 +516,6 @@ def _sdk_order(call: Any) -> Any:
             **rest,
         }
     return {**ordered, **{k: v for k, v in call.items() if k not in ordered}}
-
-
-def _notice(output: Callable[[str], object], text: str) -> None:
-    session = current_session()
-    if session is None:
-        output(text)
-    else:
-        session.notice(output, text)
 
 
 def _human_message(reply: str, received: Mapping[str, Any]) -> dict[str, Any]:

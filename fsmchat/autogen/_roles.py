@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, ClassVar, Literal
 
 from fsmchat.autogen._agent import ConversableAgent
-from fsmchat.autogen._session import current_session
+from fsmchat.autogen._session import stop_chat
 
 __all__ = ["AssistantAgent", "FunctionAgent", "UserProxyAgent"]
 
@@ -144,9 +144,7 @@ class FunctionAgent(ConversableAgent):
         ) -> tuple[bool, Any]:
             out = reply(messages, sender)
             if out is None:
-                session = current_session()
-                if session is not None:
-                    session.stop(f"{recipient.name}'s function returned None")
+                stop_chat(f"{recipient.name}'s function returned None")
             return True, out
 
         # after the human/termination check, before tools, code and the model

@@ -2,7 +2,7 @@
 
 A chat of AutoGen agents runs as an FSM on :func:`fsmchat.run_chat` (or
 :func:`fsmchat.arun_chat`). Whoever starts one (``initiate_chat``, a group chat
-manager) opens a :class:`Session` and gives the engine one :class:`Responder`
+manager) opens a :class:`Session` and gives the engine one :class:`AgentResponder`
 per agent. A responder asks its agent for a reply with the agent's public
 ``generate_reply`` (or ``a_generate_reply``), has the agent ``send`` it to its
 partner (the other agent, or the manager) without asking for a reply, and hands
@@ -22,6 +22,8 @@ from collections.abc import Callable, Iterator, Mapping
 from contextvars import ContextVar
 from typing import Any, Protocol, runtime_checkable
 
+import attrs
+
 from fsmchat._core.events import AskAgent, AskHuman, Reply, Stop
 from fsmchat._core.spec import AgentSpec, Edge, Spec
 from fsmchat._core.state import Usage
@@ -31,9 +33,11 @@ from fsmchat.autogen._utils import content_str, message_to_dict
 __all__ = [
     "UNLIMITED_ROUNDS",
     "Agent",
-    "Responder",
+    "AgentResponder",
     "Session",
     "current_session",
+    "notice",
+    "stop_chat",
     "two_agent_spec",
 ]
 
@@ -119,18 +123,28 @@ class Session:
         """Record why the replying agent ends the chat."""
         self.stop_reason = reason
 
-    def notice(self, output: Callable[[str], object], text: str) -> None:
-        """Print ``text`` with ``output`` unless the chat is silent."""
-        if not self.silent:
-            output(text)
-
 
 def current_session() -> Session | None:
     """The session of the chat running in this context, or ``None``."""
     return _CURRENT.get()
 
 
-class Responder:
+def notice(output: Callable[[str], object], text: str) -> None:
+    """Print ``text`` with ``output`` unless the chat running now is silent."""
+    session = current_session()
+    if session is None or not session.silent:
+        output(text)
+
+
+def stop_chat(reason: str) -> None:
+    """Record why the replying agent ends the chat running now (outside a chat: nothing)."""
+    session = current_session()
+    if session is not None:
+        session.stop(reason)
+
+
+@attrs.define(eq=False)
+class AgentResponder:
     """The engine's responder for one agent: its reply, sent to ``partner``.
 
     ``partner`` is the other agent of a two-agent chat, or the group chat's
@@ -138,19 +152,13 @@ class Responder:
     agent's ``process_message_before_send`` hooks).
     """
 
-    def __init__(
-        self,
-        agent: Any,
-        partner: Any,
-        session: Session,
-        before_send: Callable[[Any], Any] | None = None,
-        state: str | None = None,
-    ) -> None:
-        self.agent = agent
-        self.partner = partner
-        self.session = session
-        self.before_send = before_send
-        self.state = state or agent.name
+    agent: Any
+    partner: Any
+    session: Session
+    before_send: Callable[[Any], Any] | None = None
+    state: str = attrs.field(
+        default=attrs.Factory(lambda self: self.agent.name, takes_self=True)
+    )
 
     def _messages(self) -> list[dict[str, Any]] | None:
         book = getattr(

@@ -17,7 +17,7 @@ move. The selectors:
   ``agents`` order (AutoGen's fallback), saying so in the trace;
 * :class:`ManualSpeaker` — a person picks (``GroupChat.manual_select_speaker``,
   through ``input()``, or the ``human=`` port); nothing typed falls back;
-* :class:`CallableSelector` — ``func(last_speaker, groupchat)``;
+* :class:`SpeakerFunctionSelector` — ``func(last_speaker, groupchat)``;
 * :class:`FuncCallFilter` — AutoGen's ``func_call_filter``.
 """
 
@@ -38,6 +38,7 @@ from fsmchat._run.ports import ChatRequest
 from fsmchat._run.selectors import RandomSelector, RoundRobinSelector
 from fsmchat.autogen._autoselect import (
     AutoGenAutoSelector,
+    ModelChooser,
     agentlist,
     mentioned_agents,
     roles_text,
@@ -48,11 +49,11 @@ from fsmchat.autogen._utils import did_you_mean, name_of, short_repr
 __all__ = [
     "NO_MODEL_REASON",
     "AutoGenAutoSelector",
-    "CallableSelector",
     "FuncCallFilter",
     "ManualSpeaker",
     "ModelSelector",
     "NextAgentSelector",
+    "SpeakerFunctionSelector",
     "agentlist",
     "build_selector",
     "called_functions",
@@ -67,18 +68,8 @@ SPEAKER_CONTEXT_CHARS = 1500
 NO_MODEL_REASON = "no model configured for speaker selection: the next agent in order, as AutoGen does"
 
 
-class ModelSelector:
+class ModelSelector(ModelChooser):
     """The manager's model picks among the legal names; conditions go to ``judge``."""
-
-    can_judge = True
-
-    def __init__(self, groupchat: Any, model: Any) -> None:
-        from fsmchat._run.llm import LLMSelector
-
-        self.groupchat = groupchat
-        self.model = model
-        self.judge = LLMSelector(model)
-        self.last_raw = ""
 
     def chat_request(self, request: Choose) -> ChatRequest:
         """The model request for a choice among ``request.candidates``."""
@@ -138,15 +129,8 @@ class ModelSelector:
             purpose="choose",
         )
 
-    def select(self, request: Choose | Judge) -> Answer:
-        """Ask the model; return its answer, parsed but never repaired.
-
-        Raises:
-            LLMError: the model could not be reached on any endpoint.
-        """
-        if isinstance(request, Judge):
-            answer: Answer = self.judge.select(request)
-            return answer
+    def choose(self, request: Choose) -> Answer:
+        """Ask the model; return its answer, parsed but never repaired."""
         chat_request = self.chat_request(request)
         response = self.model.complete(chat_request)
         text = response.content or ""
@@ -226,7 +210,7 @@ class ManualSpeaker:
         return Answer(value=chosen.name, raw=f"manual: {chosen.name}")
 
 
-class CallableSelector:
+class SpeakerFunctionSelector:
     """``func(last_speaker, groupchat)`` picks the next speaker (AutoGen's signature).
 
     It returns a member (its choice wins), a method name (``"auto"``,
@@ -426,7 +410,9 @@ def build_selector(
     method = gc.method
     inner: Any
     if method is None:
-        inner = CallableSelector(gc.speaker_selection_method, gc, members, delegate)
+        inner = SpeakerFunctionSelector(
+            gc.speaker_selection_method, gc, members, delegate
+        )
     elif method in ("auto", "fsm"):
         inner = fallback(auto=method == "auto")
     else:

@@ -33,7 +33,7 @@ import weakref
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
-from fsmchat.autogen._session import current_session
+from fsmchat.autogen._session import notice
 from fsmchat.autogen._twins import IS_ASYNC, Call, Steps, call, twins
 from fsmchat.autogen._utils import short_repr
 
@@ -331,12 +331,7 @@ class ToolMixin:
 
     def _executing(self, name: str, is_async: bool) -> None:
         kind = "ASYNC FUNCTION" if is_async else "FUNCTION"
-        text = f"\n>>>>>>>> EXECUTING {kind} {name}..."
-        session = current_session()
-        if session is None:
-            self.output(text)
-        else:
-            session.notice(self.output, text)
+        notice(self.output, f"\n>>>>>>>> EXECUTING {kind} {name}...")
 
     def _execute_function(
         self, func_call: Mapping[str, Any], verbose: bool = False

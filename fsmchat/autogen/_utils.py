@@ -3,8 +3,8 @@
 ``content_str``, ``parse_tags_from_content`` and ``consolidate_chat_info`` are
 AutoGen's (``autogen.agentchat.utils``). The others are the facade's single
 helper for each idea: an OpenAI-name sanitiser (:func:`oai_name`), a
-"did you mean" (:func:`did_you_mean`, the core's), a short repr
-(:func:`short_repr`) and a message normaliser (:func:`message_to_dict`).
+"did you mean" (:func:`did_you_mean`) and a short repr (:func:`short_repr`),
+both the core's (:mod:`fsmchat._core.text`), and a message normaliser (:func:`message_to_dict`).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from fsmchat._core.spec import did_you_mean
+from fsmchat._core.text import did_you_mean, short_repr
 from fsmchat.autogen._exceptions import InvalidMessage
 
 __all__ = [
@@ -30,18 +30,11 @@ __all__ = [
 
 SUMMARY_METHODS = ("last_msg", "reflection_with_llm")
 _OAI_NAME = re.compile(r"[^A-Za-z0-9_-]")
-_SHORT = 80
 
 
 def oai_name(name: str) -> str:
     """``name`` as OpenAI accepts it in a message or a tool: ``[A-Za-z0-9_-]{1,64}``."""
     return _OAI_NAME.sub("_", name)[:64] or "_"
-
-
-def short_repr(value: Any, limit: int = _SHORT) -> str:
-    """``repr(value)`` cut to ``limit`` characters (for error messages)."""
-    text = repr(value)
-    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def name_of(obj: Any) -> str | None:

@@ -29,7 +29,6 @@ cl100k): the same for every model, so costs compare across modes.
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import json
 import random
@@ -42,6 +41,7 @@ import attrs
 
 from fsmchat import Answer, ChatView, Choose, Judge, Message, Spec
 from fsmchat._core.errors import FsmchatError, InvalidArgument
+from fsmchat._core.text import did_you_mean
 from fsmchat.adapters._files import read_json
 from fsmchat.bench.scenarios import NoGroundTruth, truth_next
 
@@ -171,8 +171,7 @@ def parse_model(text: str) -> ModelSpec:
         name = arg or DEFAULT_OPENAI_MODEL
         return ModelSpec(label=f"openai:{name}", kind="openai", model=name)
     forms = ("oracle", "noisy:P", "replay:FILE", "openai[:MODEL]")
-    close = difflib.get_close_matches(kind, MODEL_KINDS, n=1)
-    hint = f"; did you mean {close[0]!r}?" if close else ""
+    hint = did_you_mean(kind, MODEL_KINDS)
     msg = f"unknown model {text!r}{hint} (expected one of {', '.join(forms)})"
     raise InvalidArgument(msg)
 

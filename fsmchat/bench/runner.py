@@ -37,7 +37,8 @@ import asyncio
 import platform
 import statistics
 import time
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+import warnings
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import attrs
@@ -65,7 +66,7 @@ from fsmchat.bench.scenarios import (
 
 __all__ = [
     "DEFAULT_MODELS",
-    "MODES",
+    "DEFAULT_MODES",
     "BenchConfig",
     "BenchResults",
     "CellResult",
@@ -76,13 +77,23 @@ __all__ = [
     "summarize",
 ]
 
-MODES = (
-    "free",
-    "graph",
-    "fsm-nl",
-    "fsm",
-)  # table order; the same names as fsmchat.MODES
+#: The routing modes benchmarked by default, in table order (least structure
+#: first); each is a name of :data:`fsmchat.MODES`.
+DEFAULT_MODES = ("free", "graph", "fsm-nl", "fsm")
 DEFAULT_MODELS = ("oracle", "noisy:0.2", "noisy:0.5")
+
+
+def __getattr__(name: str) -> Any:
+    """``MODES``, the former name of :data:`DEFAULT_MODES` (deprecated)."""
+    if name == "MODES":
+        warnings.warn(
+            "fsmchat.bench.runner.MODES is deprecated; use DEFAULT_MODES",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return DEFAULT_MODES
+    msg = f"module {__name__!r} has no attribute {name!r}"
+    raise AttributeError(msg)
 
 
 def mode_options(mode: str) -> tuple[Routing, dict[str, Any]]:
@@ -119,7 +130,7 @@ class BenchConfig:
     """
 
     scenarios: tuple[str, ...] = attrs.field(default=tuple(SCENARIOS), converter=_names)
-    modes: tuple[str, ...] = attrs.field(default=MODES, converter=_names)
+    modes: tuple[str, ...] = attrs.field(default=DEFAULT_MODES, converter=_names)
     models: tuple[str, ...] = attrs.field(default=DEFAULT_MODELS, converter=_names)
     trials: int = 20
     seed: int = 0
@@ -437,6 +448,14 @@ TrialRunner = Callable[
 ]
 
 
+def _close(factories: Iterable[Any]) -> None:
+    """Close every model factory that holds something open (clients, caches)."""
+    for factory in factories:
+        close = getattr(factory, "close", None)
+        if close is not None:
+            close()
+
+
 async def run_benchmark(
     config: BenchConfig,
     *,
@@ -455,17 +474,14 @@ async def run_benchmark(
             config, an unreadable recording).
         NoGroundTruth: a scenario's ground-truth run needs a decision.
     """
-    # Long because the models' set-up, the concurrent trials and the closing of
-    # every model (even when a trial raised) belong to one try/finally.
+    # Long because every model opened is closed, even when a trial or a later
+    # model's set-up raises: opening, the trials and closing share one try/finally.
     started = time.perf_counter()
     models = config.model_specs()
-    factories = {
-        m.label: make_factory(m, config=config.config, cache_dir=config.cache_dir)
-        for m in models
-    }
-    for scenario in config.scenarios:
+    for scenario in config.scenarios:  # before any model is opened
         for trial in range(config.trials):
             ground_truth(scenario, trial)
+    factories: dict[str, Any] = {}
     gate = asyncio.Semaphore(config.concurrency)
 
     async def one(
@@ -482,30 +498,31 @@ async def run_benchmark(
             progress(out[0])
         return out
 
-    jobs = [
-        one(scenario, mode, model, trial)
-        for scenario in config.scenarios
-        for mode in config.modes
-        for model in models
-        for trial in range(config.trials)
-    ]
     try:
-        outcomes = await asyncio.gather(*jobs)
+        for m in models:
+            factories[m.label] = make_factory(
+                m, config=config.config, cache_dir=config.cache_dir
+            )
+        outcomes = await asyncio.gather(
+            *(
+                one(scenario, mode, model, trial)
+                for scenario in config.scenarios
+                for mode in config.modes
+                for model in models
+                for trial in range(config.trials)
+            )
+        )
     finally:
-        for factory in factories.values():
-            close = getattr(factory, "close", None)
-            if close is not None:
-                close()
+        _close(factories.values())
     trials = tuple(t for t, _ in outcomes)
-    cells = tuple(
-        summarize(trials, scenario, mode, model.label)
-        for scenario in config.scenarios
-        for mode in config.modes
-        for model in models
-    )
     return BenchResults(
         config=config,
-        cells=cells,
+        cells=tuple(
+            summarize(trials, scenario, mode, model.label)
+            for scenario in config.scenarios
+            for mode in config.modes
+            for model in models
+        ),
         trials=trials,
         answers=_answers_by_model(outcomes),
         seconds=time.perf_counter() - started,

@@ -27,7 +27,6 @@ benchmark can judge any chat, including one that left the ground-truth path.
 
 from __future__ import annotations
 
-import difflib
 import functools
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -37,6 +36,7 @@ import attrs
 
 from fsmchat import ChatView, Message, Routing, Spec, load_spec, run_chat
 from fsmchat._core.errors import FsmchatError, InvalidArgument, SpecError
+from fsmchat._core.text import did_you_mean
 from fsmchat.examples import review, triage
 
 __all__ = [
@@ -121,8 +121,7 @@ def _read_replies(
     problems = []
     for name, lines in data.items():
         if name not in scripted:
-            close = difflib.get_close_matches(str(name), scripted, n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            hint = did_you_mean(str(name), scripted)
             problems.append(f"{name!r} is not an llm or human agent of the spec{hint}")
         elif not isinstance(lines, list) or not all(isinstance(x, str) for x in lines):
             problems.append(f"{name!r}: expected a list of strings")
@@ -218,8 +217,7 @@ def get_scenario(name: str) -> Scenario:
         return SCENARIOS[name]
     if name.endswith((".yaml", ".yml", ".json")):
         return _file_scenario(name)
-    close = difflib.get_close_matches(name, list(SCENARIOS), n=1)
-    hint = f"; did you mean {close[0]!r}?" if close else ""
+    hint = did_you_mean(name, SCENARIOS)
     msg = f"unknown scenario {name!r}{hint} (expected one of {', '.join(SCENARIOS)}, or the path of a spec file)"
     raise InvalidArgument(msg)
 

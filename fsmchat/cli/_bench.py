@@ -198,7 +198,7 @@ def _chart_possible(cfg: Any, *, no_chart: bool) -> bool:
     needs ``matplotlib``: without it everything else is still written, and a
     note says how to get the chart.
     """
-    from fsmchat.adapters._optional import MissingDependency, missing, require
+    from fsmchat._run.optional import MissingDependency, missing, require
 
     if any(m.kind == "openai" for m in cfg.model_specs()):
         try:

@@ -419,7 +419,7 @@ def prove(
     need a message no real chat sends. Nothing the spec names is imported.
     Exit 1 if any property fails (or SPIN or a C compiler is missing).
     """
-    from fsmchat._core.spec import did_you_mean
+    from fsmchat._core.text import did_you_mean
     from fsmchat._core.trail import verdict_data
     from fsmchat.adapters._spin import SpinError
     from fsmchat.adapters._spin import prove as run_prove

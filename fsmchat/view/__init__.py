@@ -11,8 +11,7 @@ from fsmchat.view._load import SpecNeeded, is_bench_folder
 from fsmchat.view._page import Page, build_chat_page, build_page
 from fsmchat.view._render import render_html
 from fsmchat.view._runs import Runs, build_runs
-from fsmchat.view._serve import LiveServer
-from fsmchat.view._serve_runs import RunsServer
+from fsmchat.view._serve import LiveServer, RunsServer
 
 __all__ = [
     "LiveServer",

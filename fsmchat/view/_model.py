@@ -20,8 +20,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from fsmchat._core.spec import Spec
-from fsmchat._core.state import Attempt, Decision, Usage
-from fsmchat._core.verify import VerifyReport, verify_transcript
+from fsmchat._core.state import Attempt, Decision, Message, Usage
+from fsmchat._core.text import counted
+from fsmchat._core.verify import Step, VerifyReport, verify_transcript
 from fsmchat._record.chat import ChatFile
 from fsmchat._run.resolve import resolve_spec
 
@@ -74,8 +75,6 @@ def chat_model(
     ``allow``: module prefixes whose ``call:`` guards may run to judge the moves
     (``fsmchat.examples`` always may).
     """
-    # One pass building the page's plain data, step by step: it is long because
-    # the page shows many fields, not because it decides much.
     routing, notes = chat.routing, list(chat.notes)
     if routing is not None and routing.graph != "spec":
         notes.append(
@@ -90,29 +89,12 @@ def chat_model(
     by_round = {d.round: d for d in chat.trace}
     usage = dict(chat.usage)
     edge_text = {e.index: _condition_text(e.when, e.on) for e in spec.transitions}
-    steps = []
-    for i, (msg, verdict) in enumerate(zip(chat.messages, report.steps, strict=True)):
-        decision = by_round.get(i) if i else None
-        edge = verdict.edge
-        if edge is None and decision is not None and verdict.ok:
-            edge = decision.edge
-        steps.append(
-            {
-                "index": i,
-                "speaker": msg.name,
-                "role": msg.role,
-                "content": msg.content,
-                "from": verdict.source,
-                "edge": edge,
-                "ok": verdict.ok,
-                "checked": verdict.checked,
-                "why": verdict.why,
-                "tokens": _usage(usage.get(i)),
-                "decision": None
-                if decision is None
-                else _decision(decision, edge_text),
-            }
+    steps = [
+        _step(i, msg, verdict, by_round.get(i) if i else None, usage.get(i), edge_text)
+        for i, (msg, verdict) in enumerate(
+            zip(chat.messages, report.steps, strict=True)
         )
+    ]
     final = by_round.get(len(chat.messages)) if chat.messages else None
     notes.extend(_live_notes(chat, report.notes))
     return {
@@ -132,6 +114,33 @@ def chat_model(
     }
 
 
+def _step(
+    i: int,
+    msg: Message,
+    verdict: Step,
+    decision: Decision | None,
+    usage: Usage | None,
+    edge_text: Mapping[int, str],
+) -> dict[str, Any]:
+    """The page model of step ``i``: its message, its verdict, its routing decision."""
+    edge = verdict.edge
+    if edge is None and decision is not None and verdict.ok:
+        edge = decision.edge
+    return {
+        "index": i,
+        "speaker": msg.name,
+        "role": msg.role,
+        "content": msg.content,
+        "from": verdict.source,
+        "edge": edge,
+        "ok": verdict.ok,
+        "checked": verdict.checked,
+        "why": verdict.why,
+        "tokens": _usage(usage),
+        "decision": None if decision is None else _decision(decision, edge_text),
+    }
+
+
 #: How :func:`fsmchat._core.verify.verify_transcript` opens its note on a
 #: transcript that stops before the chat ended ("it may have been cut short").
 _CUT_SHORT = "the transcript stops after message"
@@ -147,7 +156,7 @@ def _live_notes(chat: ChatFile, notes: Sequence[str]) -> list[str]:
         return list(notes)
     kept = [n for n in notes if not n.startswith(_CUT_SHORT)]
     n = len(chat.messages)
-    so_far = f"{n} message{'s' if n != 1 else ''} so far"
+    so_far = f"{counted(n, 'message')} so far"
     if chat.status == "running":
         return [
             *kept,
@@ -208,7 +217,7 @@ def _attempt(a: Attempt) -> dict[str, Any]:
         "error": a.error,
         "tokens": _usage(a.usage),
         "latency": a.latency,
-        # The response cache answers with latency exactly 0 (fsmchat._run.cache).
+        # The response cache answers with latency exactly 0 (fsmchat.adapters._cache).
         "cached": a.latency == 0 and a.usage is not None,
     }
 

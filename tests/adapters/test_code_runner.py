@@ -13,13 +13,8 @@ import pytest
 
 from fsmchat import CodeRunError, InvalidArgument
 from fsmchat._core.codeblocks import CodeBlock
-from fsmchat.adapters._code import (
-    TIMEOUT_EXIT_CODE,
-    CodeResult,
-    LocalCodeRunner,
-    format_results,
-    scrub_env,
-)
+from fsmchat.adapters._blocks import TIMEOUT_EXIT_CODE, format_results
+from fsmchat.adapters._code import CodeResult, LocalCodeRunner, scrub_env
 from fsmchat.adapters._docker import DockerCodeRunner
 from tests.helpers import skip_if_docker_engine
 

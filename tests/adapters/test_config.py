@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from fsmchat import InvalidArgument
-from fsmchat._run.cache import CachedChatModel
 from fsmchat.adapters import OpenAIChatModel
+from fsmchat.adapters._cache import CachedChatModel
 from fsmchat.adapters._config import (
     LLMConfig,
     config_list_from_dotenv,

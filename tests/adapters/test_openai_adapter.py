@@ -541,7 +541,7 @@ def test_cached_model_aclose_closes_the_wrapped_clients(
     server: FakeOpenAIServer, tmp_path: Any
 ) -> None:
     """CachedChatModel forwards aclose / async with to the OpenAI model it wraps."""
-    from fsmchat._run.cache import CachedChatModel
+    from fsmchat.adapters._cache import CachedChatModel
 
     server.handler = lambda body: completion("ok")
     inner = OpenAIChatModel([config(server)])

@@ -7,6 +7,7 @@ model-free method.
 
 from __future__ import annotations
 
+import inspect
 import itertools
 import json
 import re
@@ -931,3 +932,29 @@ def test_check_reports_a_condition_naming_the_wrong_agent(
     with caplog.at_level("WARNING", logger="fsmchat.autogen"):
         GroupChatManager(gc, model=FnModel(first_legal))
     assert "names 'C', which is neither its source nor its target" in caplog.text
+
+
+def test_group_chat_takes_autogens_positional_arguments_and_keeps_them() -> None:
+    """GroupChat(agents, messages, max_round, admin_name, ...) in AutoGen's order; the list given is kept."""
+    a = ConversableAgent("a", llm_config=False)
+    b = ConversableAgent("b", llm_config=False)
+    history: list[dict[str, Any]] = []
+    gc = GroupChat((a, b), history, 7, "Boss", False, "round_robin")
+    assert gc.agents == [a, b]
+    assert gc.messages is history
+    assert (gc.max_round, gc.admin_name, gc.func_call_filter) == (7, "Boss", False)
+    assert gc.speaker_selection_method == "round_robin"
+    assert GroupChat([a, b], messages=None).messages == []
+    assert GroupChat([a, b], seed=5).seed == 5
+    params = inspect.signature(GroupChat).parameters
+    positional = [n for n, p in params.items() if p.kind is p.POSITIONAL_OR_KEYWORD]
+    assert positional[0] == "agents"
+    assert positional[-1] == "role_for_select_speaker_messages"
+    extras = (
+        "finite_state_machine",
+        "graph_dict",
+        "select_speaker_context",
+        "seed",
+        "human",
+    )
+    assert all(params[n].kind is inspect.Parameter.KEYWORD_ONLY for n in extras)

@@ -207,6 +207,27 @@ def test_the_names_are_the_same_objects_on_every_path() -> None:
     assert SenderRequired is autogen.SenderRequired
 
 
+def test_chat_result_is_autogens_name_of_agent_chat_result() -> None:
+    """AutoGen's `ChatResult` is the facade's `AgentChatResult`, not the engine's `fsmchat.ChatResult`."""
+    import fsmchat
+    import fsmchat.autogen as autogen
+
+    assert autogen.ChatResult is autogen.AgentChatResult
+    assert autogen.ChatResult is not fsmchat.ChatResult
+
+
+def test_selection_methods_is_a_deprecated_name() -> None:
+    """`autogen.SELECTION_METHODS` still answers, with a warning naming `SPEAKER_SELECTION_METHODS`."""
+    import fsmchat.autogen as autogen
+
+    with pytest.warns(DeprecationWarning, match="SPEAKER_SELECTION_METHODS"):
+        old = autogen.SELECTION_METHODS
+    assert old is autogen.SPEAKER_SELECTION_METHODS
+    assert "round_robin" in old
+    with pytest.raises(AttributeError, match="NO_SUCH_NAME"):
+        _ = autogen.NO_SUCH_NAME
+
+
 def test_version_is_the_autogen_release_followed() -> None:
     """`autogen.__version__` names the AutoGen release whose API the facade follows."""
     import fsmchat

@@ -399,3 +399,15 @@ def test_a_spec_file_can_be_a_scenario(tmp_path: Path) -> None:
     )
     assert refused.exit_code == 2
     assert "has no 'when' guard" in refused.output
+
+
+def test_default_modes_are_mode_names_and_modes_is_deprecated() -> None:
+    """Every default benchmark mode is a routing mode; the old name `MODES` warns."""
+    from fsmchat.bench import runner
+
+    assert set(runner.DEFAULT_MODES) == set(fsmchat.MODES)
+    assert BenchConfig().modes == runner.DEFAULT_MODES
+    with pytest.warns(DeprecationWarning, match="DEFAULT_MODES"):
+        assert runner.MODES is runner.DEFAULT_MODES
+    with pytest.raises(AttributeError, match="NO_SUCH_NAME"):
+        _ = runner.NO_SUCH_NAME

@@ -197,7 +197,7 @@ def test_replies_file_problems_are_listed(tmp_path: Path) -> None:
     )
     assert result.exit_code == 2
     assert (
-        "'Autor' is not an llm or human agent of the spec (did you mean 'Author'?)"
+        "'Autor' is not an llm or human agent of the spec; did you mean 'Author'?"
         in (result.output)
     )
     assert "'Reviewer': expected a list of strings" in result.output

@@ -10,8 +10,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import fsmchat
-from fsmchat._core.check import check_spec, check_text, dead_edges
+from fsmchat._core.check import check_spec, check_text
 from fsmchat._core.engine import Routing, plan_route
+from fsmchat._core.graph import dead_edges
 from fsmchat._core.state import ChatView, Message
 from fsmchat.adapters._files import check_paths, collect_spec_files
 from fsmchat.testing import FunctionSelector

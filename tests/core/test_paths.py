@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import fsmchat
-from fsmchat._core.check import dead_edges
+from fsmchat._core.graph import dead_edges
 from fsmchat._core.paths import covering_paths, format_path, uncovered_edges
 from tests.helpers import SPECS
 

@@ -21,7 +21,8 @@ from fsmchat import (
     Routing,
     Spec,
 )
-from fsmchat._core.check import check_spec, live_out_edges, reachable_from_start
+from fsmchat._core.check import check_spec
+from fsmchat._core.graph import live_out_edges, reachable_from_start
 from fsmchat._core.prompts import (
     _json_values,
     choose_messages,
@@ -29,7 +30,8 @@ from fsmchat._core.prompts import (
     parse_verdicts,
 )
 from fsmchat._core.prompts import excerpt as fsmchat_excerpt
-from fsmchat._core.verify import Step, load_transcript, verify_transcript
+from fsmchat._core.transcript import load_transcript
+from fsmchat._core.verify import Step, verify_transcript
 
 
 def spec_of(*edges: Edge, end: tuple[str, ...] = ()) -> Spec:

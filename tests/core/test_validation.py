@@ -28,7 +28,8 @@ from fsmchat import (
 )
 from fsmchat._core.check import check_spec
 from fsmchat._core.prompts import judge_schema, parse_choice, parse_verdicts
-from fsmchat._core.verify import load_transcript, verify_transcript
+from fsmchat._core.transcript import load_transcript
+from fsmchat._core.verify import verify_transcript
 from tests.helpers import agents
 
 # --------------------------------------------------------------------------

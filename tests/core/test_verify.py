@@ -11,7 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import fsmchat
-from fsmchat._core.verify import load_transcript, verify_transcript
+from fsmchat._core.transcript import load_transcript
+from fsmchat._core.verify import verify_transcript
 from fsmchat.testing import FunctionSelector
 from tests.helpers import ROOT, SPECS
 

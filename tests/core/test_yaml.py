@@ -15,11 +15,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from fsmchat._core.source import (
-    _FAILED,
     _TAG_BOOL,
     _TAG_FLOAT,
     _TAG_INT,
     _TAG_NULL,
+    FAILED,
     KEY,
     TEXT,
     compose,
@@ -94,7 +94,7 @@ def agree(text: str) -> None:
         data, _, problems = compose(text, path="t")
         assert data is None
         assert len(problems) == 1
-        assert load_yaml(text) is _FAILED
+        assert load_yaml(text) is FAILED
         return
     data, locations, problems = compose(text, path="t")
     assert data == expected[0]
@@ -103,7 +103,7 @@ def agree(text: str) -> None:
     # The fast path (no locations) gives the same data, or defers to compose().
     fast = load_yaml(text)
     if problems:
-        assert fast is _FAILED
+        assert fast is FAILED
     else:
         assert fast == data
 
@@ -195,7 +195,7 @@ def test_alias_budget_counts_every_expanded_value() -> None:
     data, _, problems = compose(over, path="over.yaml")
     assert data is None
     assert [(p.code, p.line) for p in problems] == [("alias-budget", 2)]
-    assert load_yaml(over) is _FAILED
+    assert load_yaml(over) is FAILED
 
 
 def test_nesting_deeper_than_the_limit_is_a_problem() -> None:

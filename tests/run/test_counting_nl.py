@@ -15,9 +15,9 @@ import pytest
 
 from fsmchat import Judge, Message, load_spec, run_chat
 from fsmchat._core.prompts import judge_messages
-from fsmchat._run.cache import CachedChatModel
 from fsmchat._run.llm import LLMSelector
 from fsmchat.adapters import OpenAIChatModel
+from fsmchat.adapters._cache import CachedChatModel
 from fsmchat.adapters._tokens import count_message_tokens
 from fsmchat.testing._fakeserver import FakeOpenAIServer, json_completion
 from tests.helpers import judge_counting

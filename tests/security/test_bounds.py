@@ -67,7 +67,7 @@ def test_writing_a_3_gib_file_in_the_work_dir_stops_at_max_file_mb(
 @needs_bwrap
 def test_a_shell_killed_by_the_file_size_limit_is_explained(tmp_path: Path) -> None:
     """dd past max_file_mb dies of SIGXFSZ; the result names the limit."""
-    from fsmchat.adapters._code import format_results
+    from fsmchat.adapters._blocks import format_results
 
     block = CodeBlock(
         language="sh", code="dd if=/dev/zero of=big bs=1M count=3072 2>/dev/null"

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from fsmchat import ChatRequest
-from fsmchat._run.cache import CachedChatModel, default_cache_dir
+from fsmchat.adapters._cache import CachedChatModel, default_cache_dir
 from fsmchat.testing import ScriptedChatModel
 
 ASK = ChatRequest(messages=[{"role": "user", "content": "hi"}], temperature=0)

@@ -20,7 +20,8 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 
-from fsmchat._core.verify import load_transcript, verify_transcript
+from fsmchat._core.transcript import load_transcript
+from fsmchat._core.verify import verify_transcript
 from fsmchat.adapters._files import load_spec
 from fsmchat.testing import FakeOpenAIServer, FakeResponse
 from fsmchat.view import LiveServer, build_page, render_html

@@ -144,3 +144,31 @@ def test_cli_serve_refuses_a_bench_folder(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["view", str(tmp_path), "--serve"])
     assert result.exit_code == 2
     assert "bench folder" in result.output
+
+
+def _status(url: str, path: str, host: str) -> int:
+    """The HTTP status of a GET of ``path`` with ``Host: host``."""
+    request = urllib.request.Request(url + path, headers={"Host": host})
+    try:
+        with urllib.request.urlopen(request, timeout=5) as answer:
+            return int(answer.status)
+    except urllib.error.HTTPError as err:
+        err.close()
+        return err.code
+
+
+def test_folder_server_shares_the_chat_servers_request_handling(
+    served: RunsServer,
+) -> None:
+    """`--serve DIR` refuses foreign Host names (421), answers the favicon and streams each chat."""
+    port = served.url.rsplit(":", 1)[1].rstrip("/")
+    assert _status(served.url, "", "evil.example") == 421
+    assert _status(served.url, "chat/finished.jsonl", f"evil.example:{port}") == 421
+    assert _status(served.url, "favicon.ico", f"localhost:{port}") == 204
+    assert _status(served.url, "chat/finished.jsonl/other", "localhost") == 404
+    with urllib.request.urlopen(
+        served.url + "chat/finished.jsonl/events", timeout=10
+    ) as events:
+        assert events.headers["Content-Type"].startswith("text/event-stream")
+        assert events.readline() == b"event: model\n"
+        assert b'"steps"' in events.readline()

@@ -2,7 +2,9 @@
 
 from fsmchat.autogen._agent import ConversableAgent
 from fsmchat.autogen._chats import (
-    ChatResult,
+    AgentChatResult as ChatResult,
+)
+from fsmchat.autogen._chats import (
     a_initiate_chats,
     gather_usage_summary,
     initiate_chats,

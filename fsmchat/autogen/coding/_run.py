@@ -46,14 +46,25 @@ def run_blocks(runner: Any, code_blocks: Sequence[CodeBlock]) -> CommandLineCode
 class CommandLineExecutor:
     """What AutoGen's command-line executors share: a runner over a work dir.
 
-    Subclasses set ``_runner`` (one of fsmchat's code runners), ``_work_dir``
-    and ``_timeout`` in ``__init__``.
+    Subclasses call ``__init__`` first, then set ``_runner`` (one of
+    fsmchat's code runners).
     """
 
     SUPPORTED_LANGUAGES: ClassVar[list[str]] = list(SUPPORTED_LANGUAGES)
     _runner: Any
-    _work_dir: Path
-    _timeout: int
+
+    def __init__(self, timeout: int, work_dir: Path | str) -> None:
+        """Check ``timeout`` and make ``work_dir`` (AutoGen's checks and messages).
+
+        Raises:
+            ValueError: ``timeout`` is under 1 second.
+        """
+        if timeout < 1:
+            msg = "Timeout must be greater than or equal to 1."
+            raise ValueError(msg)
+        self._work_dir = Path(work_dir)
+        self._work_dir.mkdir(parents=True, exist_ok=True)
+        self._timeout = timeout
 
     @property
     def timeout(self) -> int:

@@ -36,17 +36,12 @@ class DockerCommandLineCodeExecutor(CommandLineExecutor):
         stop_container: bool = True,
         execution_policies: Any = None,
     ) -> None:
-        if timeout < 1:
-            msg = "Timeout must be greater than or equal to 1."
-            raise ValueError(msg)
+        super().__init__(timeout, work_dir)
         refuse_unsupported(
             "DockerCommandLineCodeExecutor",
             bind_dir=bind_dir,
             execution_policies=execution_policies,
         )
-        self._work_dir = Path(work_dir)
-        self._work_dir.mkdir(parents=True, exist_ok=True)
-        self._timeout = timeout
         self._image = image
         self.container_name = container_name
         self.auto_remove = auto_remove

@@ -43,18 +43,13 @@ class LocalCommandLineCodeExecutor(CommandLineExecutor):
         *,
         sandbox: bool = True,
     ) -> None:
-        if timeout < 1:
-            msg = "Timeout must be greater than or equal to 1."
-            raise ValueError(msg)
+        super().__init__(timeout, work_dir)
         refuse_unsupported(
             "LocalCommandLineCodeExecutor",
             virtual_env_context=virtual_env_context,
             functions=list(functions),
             execution_policies=execution_policies,
         )
-        self._work_dir = Path(work_dir)
-        self._work_dir.mkdir(parents=True, exist_ok=True)
-        self._timeout = timeout
         self._functions_module = functions_module
         self._runner = LocalCodeRunner(
             os.fspath(self._work_dir), timeout=timeout, sandbox=sandbox

@@ -17,8 +17,8 @@ from fsmchat import (
     LLMError,
     Usage,
 )
-from fsmchat._run.cache import CachedChatModel, cache_key
 from fsmchat.adapters import OpenAIChatModel
+from fsmchat.adapters._cache import CachedChatModel, cache_key
 from fsmchat.testing import ScriptedChatModel
 from fsmchat.testing._fakeserver import FakeOpenAIServer, FakeResponse, completion
 

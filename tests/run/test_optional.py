@@ -9,9 +9,9 @@ import pytest
 import tomllib
 
 from fsmchat import FsmchatError
+from fsmchat._run.optional import MissingDependency, missing, require
 from fsmchat.adapters import OpenAIChatModel
 from fsmchat.adapters._config import config_list_from_dotenv
-from fsmchat.adapters._optional import MissingDependency, missing, require
 
 ROOT = Path(__file__).resolve().parents[2]
 
