@@ -74,9 +74,7 @@ class ChatFile:
 
     def transcript(self) -> Transcript:
         """The messages, trace and notes as a :class:`~fsmchat.Transcript` (what ``verify`` checks)."""
-        return Transcript(
-            messages=self.messages, decisions=self.trace, notes=self.notes
-        )
+        return Transcript(messages=self.messages, trace=self.trace, notes=self.notes)
 
 
 #: How a record starts: the writer puts ``type`` first on every line.
@@ -165,7 +163,7 @@ def _from_json(name: str, data: Any, spec: Spec | None) -> ChatFile:
     return ChatFile(
         kind="transcript" if isinstance(data, Mapping) else "messages",
         messages=transcript.messages,
-        trace=transcript.decisions,
+        trace=transcript.trace,
         status=status,
         detail=detail,
         spec_path=None

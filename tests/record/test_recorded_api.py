@@ -427,6 +427,20 @@ def test_record_decisions_is_deprecated_for_trace(tmp_path: Path) -> None:
     assert len(read.trace) > 0
 
 
+def test_transcript_decisions_is_deprecated_for_trace(tmp_path: Path) -> None:
+    """Transcript.decisions (attribute and keyword) warns and means Transcript.trace."""
+    record = tmp_path / "r.jsonl"
+    run_recorded(COUNTING, record=record)
+    new = fsmchat.read_chat(record).transcript()
+    assert len(new.trace) > 0
+    with pytest.warns(DeprecationWarning, match="use Transcript.trace"):
+        old = new.decisions
+    assert old == new.trace
+    with pytest.warns(DeprecationWarning, match="use Transcript.trace"):
+        built = fsmchat.Transcript(messages=new.messages, decisions=new.trace)
+    assert built == fsmchat.Transcript(messages=new.messages, trace=new.trace)
+
+
 def test_warnings_go_to_the_fsmchat_logger_by_default(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
