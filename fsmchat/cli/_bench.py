@@ -74,6 +74,17 @@ def _list_option(name: str, default: str, help: str) -> Callable[[_F], _F]:
     return click.option(f"--{name}", default=default, show_default=True, help=help)
 
 
+def _count_option(name: str, default: int, help: str) -> Callable[[_F], _F]:
+    """``--NAME N``: how many (at least 1)."""
+    return click.option(
+        f"--{name}",
+        type=click.IntRange(min=1),
+        default=default,
+        show_default=True,
+        help=help,
+    )
+
+
 @click.command()
 @_list_option(
     "scenarios",
@@ -95,21 +106,9 @@ def _list_option(name: str, default: str, help: str) -> Callable[[_F], _F]:
     "with probability P), replay:FILE (recorded answers), openai[:MODEL] (a real "
     "endpoint; needs --config).",
 )
-@click.option(
-    "--trials",
-    type=click.IntRange(min=1),
-    default=20,
-    show_default=True,
-    help="Trials per scenario × mode × model.",
-)
+@_count_option("trials", 20, "Trials per scenario × mode × model.")
 @seed_option("Seed of simulated models.", default=0)
-@click.option(
-    "--concurrency",
-    type=click.IntRange(min=1),
-    default=8,
-    show_default=True,
-    help="Trials run at once (asyncio).",
-)
+@_count_option("concurrency", 8, "Trials run at once (asyncio).")
 @click.option(
     "--out",
     type=click.Path(file_okay=False, path_type=Path),

@@ -145,7 +145,6 @@ def allow_option(what: str) -> Callable[[_F], _F]:
     """The repeatable ``--allow MODULE_PREFIX`` option; ``what`` ends its help."""
     return click.option(
         "--allow",
-        "allow",
         metavar="MODULE_PREFIX",
         multiple=True,
         help="Allow the spec's function:/call: references under this module "
@@ -184,7 +183,10 @@ def temporal_options(
     required where ``--temporal`` is); ``chat_id`` adds ``--id``.
     """
     required = what is None
-    with_it = "" if required else "With --temporal: "
+
+    def with_it(text: str) -> str:
+        return text[0].upper() + text[1:] if required else f"With --temporal: {text}"
+
     options = [
         click.option(
             "--temporal",
@@ -199,7 +201,7 @@ def temporal_options(
             "--namespace",
             default="default",
             show_default=True,
-            help=f"{with_it}The Temporal namespace.",
+            help=with_it("the Temporal namespace."),
         ),
     ]
     if queue is not None:
@@ -209,7 +211,7 @@ def temporal_options(
                 metavar="QUEUE",
                 required=required,
                 default=None,
-                help=f"{with_it}{queue}",
+                help=with_it(queue),
             )
         )
     if chat_id:
@@ -219,7 +221,7 @@ def temporal_options(
                 "chat_id",
                 metavar="ID",
                 default=None,
-                help=f"{with_it}the chat's id (one that runs is attached to).",
+                help=with_it("the chat's id (one that runs is attached to)."),
             )
         )
 

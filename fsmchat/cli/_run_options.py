@@ -148,6 +148,33 @@ def _with(options: list[Callable[[_Command], _Command]], command: _Command) -> _
     return command
 
 
+#: The options :func:`chat_options` adds, in their ``--help`` order.
+_CHAT: list[Callable[[_Command], _Command]] = [
+    click.option(
+        "--select",
+        type=_SelectChoice(SELECT_CHOICES, case_sensitive=False),
+        default="guards",
+        show_default=True,
+        help="How open choices are settled: guards (only the spec's guards "
+        "decide, or the model of --config; a spec whose guards can leave a "
+        "choice open is refused without one), round_robin, random (needs "
+        "--seed), or manual (you choose at the terminal).",
+    ),
+    seed_option("Seed for --select random."),
+    click.option(
+        "--mode",
+        type=click.Choice(list(MODES)),
+        default="fsm",
+        show_default=True,
+        help="How edges and conditions are used: fsm (guards decide), fsm-nl "
+        "(a model judges every 'on' text), graph (any successor, conditions "
+        "ignored), free (any agent: AutoGen's unconstrained auto).",
+    ),
+    click.option("--message", default=None, help="Override the spec's first message."),
+    max_round_option("Override the spec's max_round."),
+]
+
+
 def chat_options(command: _Command) -> _Command:
     """``--select``, ``--seed``, ``--mode``, ``--message``, ``--max-round`` as ``chat=ChatOptions``."""
 
@@ -170,35 +197,20 @@ def chat_options(command: _Command) -> _Command:
         )
         command(*args, chat=chat, **rest)
 
-    return _with(
-        [
-            click.option(
-                "--select",
-                type=_SelectChoice(SELECT_CHOICES, case_sensitive=False),
-                default="guards",
-                show_default=True,
-                help="How open choices are settled when no model is configured: "
-                "guards (none: the spec's guards must settle every choice; with "
-                "--config the model settles the rest), round_robin, random "
-                "(needs --seed), or manual (you choose at the terminal).",
-            ),
-            seed_option("Seed for --select random."),
-            click.option(
-                "--mode",
-                type=click.Choice(list(MODES)),
-                default="fsm",
-                show_default=True,
-                help="How edges and conditions are used: fsm (guards decide), fsm-nl "
-                "(a model judges every 'on' text), graph (any successor, conditions "
-                "ignored), free (any agent: AutoGen's unconstrained auto).",
-            ),
-            click.option(
-                "--message", default=None, help="Override the spec's first message."
-            ),
-            max_round_option("Override the spec's max_round."),
-        ],
-        gathered,
-    )
+    return _with(_CHAT, gathered)
+
+
+#: The options :func:`output_options` adds, in their ``--help`` order.
+_OUTPUT: list[Callable[[_Command], _Command]] = [
+    json_option(),
+    trace_option,
+    click.option(
+        "--usage",
+        "show_usage",
+        is_flag=True,
+        help="After the chat, print model calls and tokens per agent and for routing.",
+    ),
+]
 
 
 def output_options(command: _Command) -> _Command:
@@ -215,20 +227,36 @@ def output_options(command: _Command) -> _Command:
         output = OutputOptions(json_out=json_out, trace=show_trace, usage=show_usage)
         command(*args, output=output, **rest)
 
-    return _with(
-        [
-            json_option(),
-            trace_option,
-            click.option(
-                "--usage",
-                "show_usage",
-                is_flag=True,
-                help="After the chat, print model calls and tokens per agent and "
-                "for routing.",
-            ),
-        ],
-        gathered,
-    )
+    return _with(_OUTPUT, gathered)
+
+
+#: The options :func:`model_options` adds, in their ``--help`` order.
+_MODEL: list[Callable[[_Command], _Command]] = [
+    config_option(
+        "Model config list: the name of an environment variable holding the "
+        "JSON list, or a JSON file (as AutoGen's config_list_from_json). "
+        "Enables LLM agents and routing by the model."
+    ),
+    click.option(
+        "--model",
+        "model_name",
+        metavar="NAME",
+        default=None,
+        help="Use only the configs of this model (needs --config).",
+    ),
+    click.option(
+        "--cache-seed",
+        type=int,
+        default=None,
+        help="Seed of the response cache (default: the spec's "
+        "llm.cache_seed, else 41).",
+    ),
+    click.option("--no-cache", is_flag=True, help="Do not use the response cache."),
+    cache_dir_option(
+        "Directory of the response cache (default: $FSMCHAT_CACHE_DIR, "
+        "else $XDG_CACHE_HOME/fsmchat or ~/.cache/fsmchat)."
+    ),
+]
 
 
 def model_options(command: _Command) -> _Command:
@@ -253,37 +281,43 @@ def model_options(command: _Command) -> _Command:
         )
         command(*args, model=model, **rest)
 
-    return _with(
-        [
-            config_option(
-                "Model config list: the name of an environment variable holding the "
-                "JSON list, or a JSON file (as AutoGen's config_list_from_json). "
-                "Enables LLM agents and model decisions."
-            ),
-            click.option(
-                "--model",
-                "model_name",
-                metavar="NAME",
-                default=None,
-                help="Use only the configs of this model (needs --config).",
-            ),
-            click.option(
-                "--cache-seed",
-                type=int,
-                default=None,
-                help="Seed of the response cache (default: the spec's "
-                "llm.cache_seed, else 41).",
-            ),
-            click.option(
-                "--no-cache", is_flag=True, help="Do not use the response cache."
-            ),
-            cache_dir_option(
-                "Directory of the response cache (default: $FSMCHAT_CACHE_DIR, "
-                "else $XDG_CACHE_HOME/fsmchat or ~/.cache/fsmchat)."
-            ),
-        ],
-        gathered,
-    )
+    return _with(_MODEL, gathered)
+
+
+#: The options :func:`record_options` adds, in their ``--help`` order.
+_RECORD: list[Callable[[_Command], _Command]] = [
+    click.option(
+        "--record",
+        "record_path",
+        metavar="FILE",
+        type=click.Path(dir_okay=False),
+        default=None,
+        help="Append every message and routing decision to FILE (JSONL, fsynced per "
+        "step); if FILE holds a chat, continue it where it stopped.",
+    ),
+    click.option(
+        "--no-wait",
+        is_flag=True,
+        help="With --record: when a human must answer, save the pause and "
+        "exit 3 instead of reading the terminal.",
+    ),
+    click.option(
+        "--answer",
+        "answers",
+        metavar="TEXT",
+        multiple=True,
+        help="With --record: the human's answer to a paused chat (repeat "
+        "for several prompts).",
+    ),
+    force_option(
+        "With --record: continue a record even if the spec changed (every "
+        "step is re-checked)."
+    ),
+    accept_v1_option(
+        "With --record: continue a record of the old format 1 (no hash "
+        "chain; refused otherwise)."
+    ),
+]
 
 
 def record_options(command: _Command) -> _Command:
@@ -308,42 +342,7 @@ def record_options(command: _Command) -> _Command:
         )
         command(*args, record=record, **rest)
 
-    return _with(
-        [
-            click.option(
-                "--record",
-                "record_path",
-                metavar="FILE",
-                type=click.Path(dir_okay=False),
-                default=None,
-                help="Append every message and decision to FILE (JSONL, fsynced per "
-                "step); if FILE holds a chat, continue it where it stopped.",
-            ),
-            click.option(
-                "--no-wait",
-                is_flag=True,
-                help="With --record: when a human must answer, save the pause and "
-                "exit 3 instead of reading the terminal.",
-            ),
-            click.option(
-                "--answer",
-                "answers",
-                metavar="TEXT",
-                multiple=True,
-                help="With --record: the human's answer to a paused chat (repeat "
-                "for several prompts).",
-            ),
-            force_option(
-                "With --record: continue a record even if the spec changed (every "
-                "step is re-checked)."
-            ),
-            accept_v1_option(
-                "With --record: continue a record of the old format 1 (no hash "
-                "chain; refused otherwise)."
-            ),
-        ],
-        gathered,
-    )
+    return _with(_RECORD, gathered)
 
 
 def temporal_run_options(command: _Command) -> _Command:
