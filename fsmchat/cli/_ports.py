@@ -24,13 +24,13 @@ from fsmchat.cli._run_options import ChatOptions, ModelOptions
 __all__ = ["Ports", "Shown"]
 
 
-@attrs.define
 class Shown:
     """Prints each message (and decision, with ``--trace``) and keeps them for a partial ``--json``."""
 
-    trace: bool
-    messages: list[Message] = attrs.field(factory=list)
-    decisions: list[Decision] = attrs.field(factory=list)
+    def __init__(self, *, trace: bool) -> None:
+        self.trace = trace
+        self.messages: list[Message] = []
+        self.decisions: list[Decision] = []
 
     def message(self, m: Message) -> None:
         """Print and keep one message (the chat's ``on_message``)."""
