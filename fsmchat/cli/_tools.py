@@ -22,7 +22,6 @@ from fsmchat._core.paths import covering_paths, format_path, uncovered_edges
 from fsmchat._core.spec import Spec
 from fsmchat._core.trail import Verdict, format_counterexample
 from fsmchat._core.verify import Transcript, VerifyReport, verify_transcript
-from fsmchat._record.transcript import read_transcript
 from fsmchat._run.files import pick_spec_files, read_text
 from fsmchat.cli._allow import allowed, resolve_or_exit
 from fsmchat.cli._common import count, load_spec_or_exit
@@ -298,6 +297,9 @@ def _verify_file(
 def _load_transcript(
     spec: Spec, path: str, *, accept_v1: bool, accept_unkeyed: bool
 ) -> Transcript:
+    # The record layer (and the JSON Schema library behind it) only for commands that read a chat.
+    from fsmchat._record.transcript import read_transcript
+
     try:
         return read_transcript(
             path, spec=spec, accept_v1=accept_v1, accept_unkeyed=accept_unkeyed

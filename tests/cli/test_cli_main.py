@@ -77,6 +77,53 @@ def test_help_lists_every_command_without_importing_one() -> None:
     assert [line.split()[0] for line in listed] == _COMMAND_NAMES
 
 
+#: What the offline spec tools (``check``, ``paths``, ``schema``) must not import:
+#: the record layer and its JSON Schema library (only ``verify`` and ``draw
+#: --trace`` read a chat), and the other commands' modules.
+_NOT_IMPORTED_BY_TOOLS = (
+    "fsmchat._record",
+    "jsonschema",
+    "fsmchat.cli._run",
+    "fsmchat.cli._recorded",
+    "fsmchat.cli._temporal",
+    "fsmchat.cli._bench",
+    "fsmchat.cli._view",
+)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["check", str(SPECS / "counting.yaml")],
+        ["paths", str(SPECS / "counting.yaml")],
+        ["schema"],
+    ],
+)
+def test_spec_tools_import_no_record_layer(args: list[str]) -> None:
+    """`fsmchat check/paths/schema` in a fresh interpreter load neither the record layer nor other commands."""
+    code = (
+        "import sys\n"
+        "from fsmchat.cli import main\n"
+        f"sys.argv = ['fsmchat', *{args!r}]\n"
+        "try:\n"
+        "    main()\n"
+        "except SystemExit as exc:\n"
+        "    assert not exc.code, exc.code\n"
+        f"names = {_NOT_IMPORTED_BY_TOOLS!r}\n"
+        "print('LOADED', sorted(n for n in names if n in sys.modules), 'TOOLS', "
+        "'fsmchat.cli._tools' in sys.modules)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+        timeout=120,
+    )
+    assert done.stdout.splitlines()[-1] == "LOADED [] TOOLS True"
+
+
 def test_help_lists_each_commands_own_short_help() -> None:
     """The help listing equals what click prints from the imported commands themselves."""
     listed = CliRunner().invoke(main, ["--help"]).stdout
