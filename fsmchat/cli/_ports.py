@@ -55,7 +55,7 @@ class Shown:
         ).to_dict()
 
 
-@attrs.frozen
+@attrs.frozen(eq=False, repr=False)
 class Ports:
     """The selector, model responder and human of a chat run here (``chat_model`` to close)."""
 
