@@ -10,8 +10,7 @@ rest (exit 1, nothing imported); ``check`` reports references outside it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from typing import Any, TypeVar
+from collections.abc import Iterable
 
 import click
 
@@ -19,15 +18,9 @@ from fsmchat._core.errors import InvalidArgument, SpecError
 from fsmchat._core.spec import Spec
 from fsmchat._core.trust import allow_list
 from fsmchat._run.resolve import allow_from_env, resolve_spec
-from fsmchat.cli._common import fail
+from fsmchat.cli._common import SpecProblems
 
-__all__ = [
-    "RECORD_SPEC_NOTE",
-    "accept_options",
-    "allow_option",
-    "allowed",
-    "resolve_or_exit",
-]
+__all__ = ["RECORD_SPEC_NOTE", "allowed", "resolve_or_exit"]
 
 #: Said when a spec a record names is refused for its code.
 RECORD_SPEC_NOTE = (
@@ -35,36 +28,6 @@ RECORD_SPEC_NOTE = (
     "only from fsmchat.examples and --allow on this command line (FSMCHAT_ALLOW does "
     "not apply); or give the spec yourself with --spec SPEC"
 )
-
-_F = TypeVar("_F", bound=Callable[..., Any])
-
-
-def allow_option(what: str) -> Callable[[_F], _F]:
-    """The repeatable ``--allow MODULE_PREFIX`` option; ``what`` ends its help."""
-    return click.option(
-        "--allow",
-        "allow",
-        metavar="MODULE_PREFIX",
-        multiple=True,
-        help="Allow the spec's function:/call: references under this module "
-        "(repeatable; also FSMCHAT_ALLOW=a,b; fsmchat.examples is always allowed) "
-        + what,
-    )
-
-
-def accept_options(command: _F) -> _F:
-    """``--accept-v1`` and ``--accept-unkeyed``: read a record the trust rules refuse by default."""
-    command = click.option(
-        "--accept-unkeyed",
-        is_flag=True,
-        help="Accept a record without a MAC although a record key is configured "
-        "(FSMCHAT_RECORD_KEY or the key file); refused otherwise.",
-    )(command)
-    return click.option(
-        "--accept-v1",
-        is_flag=True,
-        help="Accept a record of the old format 1 (no hash chain); refused otherwise.",
-    )(command)
 
 
 def allowed(cli: Iterable[str], *, env: bool = True) -> tuple[str, ...]:
@@ -90,12 +53,12 @@ def resolve_or_exit(
     *,
     kinds: Iterable[str] = ("function", "call"),
 ) -> Spec:
-    """Bind ``spec``'s code references from the allow-list; on problems print them, exit 1."""
+    """Bind ``spec``'s code references from the allow-list.
+
+    Raises:
+        SpecProblems: a reference outside the list, or one that does not bind (exit 1).
+    """
     try:
         return resolve_spec(spec, allow=prefixes, kinds=kinds)
     except SpecError as exc:
-        for problem in exc.problems:
-            click.echo(str(problem), err=True)
-        n = len(exc.problems)
-        fail(f"{path}: {n} problem{'s' if n != 1 else ''} with the code the spec names")
-        raise  # unreachable; keeps type checkers happy
+        raise SpecProblems.counted(exc, path, "with the code the spec names") from None

@@ -16,15 +16,23 @@ from __future__ import annotations
 import asyncio
 import os
 import shlex
-import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 
 from fsmchat._core.errors import FsmchatError, InvalidArgument
+from fsmchat.cli._options import (
+    cache_dir_option,
+    config_option,
+    seed_option,
+    temporal_options,
+)
 
 __all__ = ["bench"]
+
+_F = TypeVar("_F", bound=Callable[..., Any])
 
 _DEFAULT_SCENARIOS = "counting,review,triage"
 _DEFAULT_MODES = "free,graph,fsm-nl,fsm"
@@ -61,47 +69,46 @@ def _command(params: dict[str, Any]) -> str:
     return " ".join(shlex.quote(p) for p in parts)
 
 
+def _list_option(name: str, default: str, help: str) -> Callable[[_F], _F]:
+    """``--NAME a,b,c``: a comma-separated list of the benchmark's axes."""
+    return click.option(f"--{name}", default=default, show_default=True, help=help)
+
+
+def _count_option(name: str, default: int, help: str) -> Callable[[_F], _F]:
+    """``--NAME N``: how many (at least 1)."""
+    return click.option(
+        f"--{name}",
+        type=click.IntRange(min=1),
+        default=default,
+        show_default=True,
+        help=help,
+    )
+
+
 @click.command()
-@click.option(
-    "--scenarios",
-    default=_DEFAULT_SCENARIOS,
-    show_default=True,
-    help="Comma-separated scenarios: counting, review, triage, or paths of spec "
+@_list_option(
+    "scenarios",
+    _DEFAULT_SCENARIOS,
+    "Comma-separated scenarios: counting, review, triage, or paths of spec "
     "files whose conditional edges all have `when` guards and `on` texts.",
 )
-@click.option(
-    "--modes",
-    default=_DEFAULT_MODES,
-    show_default=True,
-    help="Comma-separated modes: free (all agents, full history: the AutoGen "
+@_list_option(
+    "modes",
+    _DEFAULT_MODES,
+    "Comma-separated modes: free (all agents, full history: the AutoGen "
     "baseline), graph (spec successors, conditions ignored), fsm-nl (conditions "
     "judged by the model), fsm (deterministic guards).",
 )
-@click.option(
-    "--models",
-    default=_DEFAULT_MODELS,
-    show_default=True,
-    help="Comma-separated selectors: oracle, noisy:P (a seeded simulation, wrong "
+@_list_option(
+    "models",
+    _DEFAULT_MODELS,
+    "Comma-separated selectors: oracle, noisy:P (a seeded simulation, wrong "
     "with probability P), replay:FILE (recorded answers), openai[:MODEL] (a real "
     "endpoint; needs --config).",
 )
-@click.option(
-    "--trials",
-    type=click.IntRange(min=1),
-    default=20,
-    show_default=True,
-    help="Trials per scenario × mode × model.",
-)
-@click.option(
-    "--seed", type=int, default=0, show_default=True, help="Seed of simulated models."
-)
-@click.option(
-    "--concurrency",
-    type=click.IntRange(min=1),
-    default=8,
-    show_default=True,
-    help="Trials run at once (asyncio).",
-)
+@_count_option("trials", 20, "Trials per scenario × mode × model.")
+@seed_option("Seed of simulated models.", default=0)
+@_count_option("concurrency", 8, "Trials run at once (asyncio).")
 @click.option(
     "--out",
     type=click.Path(file_okay=False, path_type=Path),
@@ -118,32 +125,19 @@ def _command(params: dict[str, Any]) -> str:
     "and a round, a model call and a CLI run beside their floors: one transitions "
     "trigger, a bare HTTP POST, python -c pass) instead of the accuracy benchmark.",
 )
-@click.option(
-    "--config",
-    default=None,
-    metavar="OAI_CONFIG_LIST",
-    help="Config list for openai models: a JSON file or an environment variable holding it.",
+@config_option(
+    "Config list for openai models: a JSON file or an environment variable holding it."
 )
-@click.option(
-    "--cache-dir",
-    default=None,
-    type=click.Path(file_okay=False),
-    help="Cache openai answers on disk in this directory: a request identical to "
+@cache_dir_option(
+    "Cache openai answers on disk in this directory: a request identical to "
     "an earlier one (temperature 0) is answered once, e.g. the repeated trials of a "
-    "scenario whose first message never changes. Off by default.",
+    "scenario whose first message never changes. Off by default."
 )
 @click.option("--no-chart", is_flag=True, help="Do not draw results.png.")
-@click.option(
-    "--temporal",
-    "temporal",
-    metavar="HOST:PORT",
-    default=None,
-    help="Run every trial as a Temporal workflow on the workers of --task-queue "
+@temporal_options(
+    "Run every trial as a Temporal workflow on the workers of --task-queue "
     "(simulated models only; the scores are the local run's).",
-)
-@click.option("--namespace", default="default", help="With --temporal: the namespace.")
-@click.option(
-    "--task-queue", metavar="QUEUE", default=None, help="With --temporal: the queue."
+    queue="the queue of the workers.",
 )
 def bench(
     scenarios: str,
@@ -157,7 +151,7 @@ def bench(
     config: str | None,
     cache_dir: str | None,
     no_chart: bool,
-    temporal: str | None,
+    target: str | None,
     namespace: str,
     task_queue: str | None,
 ) -> None:
@@ -182,10 +176,10 @@ def bench(
         )
     except InvalidArgument as exc:
         raise click.UsageError(str(exc)) from None
-    if (temporal is None) != (task_queue is None):
+    if (target is None) != (task_queue is None):
         msg = "--temporal HOST:PORT and --task-queue QUEUE go together"
         raise click.UsageError(msg)
-    where = None if temporal is None else (temporal, namespace, str(task_queue))
+    where = None if target is None else (target, namespace, str(task_queue))
     _run_bench(
         cfg, out, command, chart=_chart_possible(cfg, no_chart=no_chart), where=where
     )
@@ -204,8 +198,7 @@ def _chart_possible(cfg: Any, *, no_chart: bool) -> bool:
         try:
             require("openai", purpose="fsmchat bench --models openai")
         except MissingDependency as exc:
-            click.echo(f"Error: {exc}", err=True)
-            sys.exit(1)
+            raise click.ClickException(str(exc)) from None
     if no_chart:
         return False
     gone = missing("matplotlib")
@@ -266,8 +259,7 @@ def _run_bench(
         except InvalidArgument as exc:
             raise click.UsageError(str(exc)) from None
         except FsmchatError as exc:
-            click.echo(f"Error: {exc}", err=True)
-            sys.exit(1)
+            raise click.ClickException(str(exc)) from None
     paths = write_results(results, out, command=command, chart=chart)
     click.echo(markdown_table(results.cells))
     click.echo("")
@@ -283,10 +275,8 @@ def _run_bench(
     )
     if results.errors:
         firsts = sorted({c.first_error for c in results.cells if c.first_error})
-        click.echo(
-            f"Error: {results.errors} trial(s) failed; first: {firsts[0]}", err=True
-        )
-        sys.exit(1)
+        msg = f"{results.errors} trial(s) failed; first: {firsts[0]}"
+        raise click.ClickException(msg)
 
 
 def _run_perf(out: Path, command: str) -> None:

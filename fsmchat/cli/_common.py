@@ -1,19 +1,64 @@
-"""What the CLI's commands share: printing messages and decisions, failing, common options."""
+"""What the CLI's commands share: printing messages and decisions, errors, loading a spec.
+
+Errors are click's own exceptions, so click prints them and picks the exit
+code: :class:`click.ClickException` (``Error: ...``, exit 1) for a failure,
+:class:`click.UsageError` (exit 2) for bad arguments, and :class:`SpecProblems`
+for a spec with problems (each ``file:line:col: ...`` line first).
+"""
 
 from __future__ import annotations
 
 import logging
 import os
-import sys
-from typing import Any
+from collections.abc import Iterable
+from typing import IO, TYPE_CHECKING, Any
 
 import click
 
-from fsmchat._core.errors import SpecError
-from fsmchat._core.spec import Spec
+from fsmchat._core.errors import Problem, SpecError
 from fsmchat._core.state import Decision, Message
-from fsmchat._run.driver import ChatResult
 from fsmchat.adapters._files import load_spec, write_json
+
+if TYPE_CHECKING:
+    from fsmchat._core.spec import Spec
+    from fsmchat._run.driver import ChatResult
+
+__all__ = [
+    "SpecProblems",
+    "count",
+    "finish_chat",
+    "load_spec_or_exit",
+    "named_spec",
+    "print_decision",
+    "print_message",
+    "print_usage",
+    "show_warnings",
+]
+
+
+class SpecProblems(click.ClickException):
+    """Spec problems: each printed as ``file:line:col: ...``, then ``Error: summary``; exit 1."""
+
+    def __init__(
+        self, problems: Iterable[Problem], summary: str, *, note: str | None = None
+    ) -> None:
+        super().__init__(summary)
+        self.problems = tuple(problems)
+        self.note = note
+
+    @classmethod
+    def counted(cls, exc: SpecError, path: str, what: str) -> SpecProblems:
+        """``path: N problem(s) <what>`` for the problems of ``exc``."""
+        n = len(exc.problems)
+        return cls(exc.problems, f"{path}: {count(n, 'problem')} {what}")
+
+    def show(self, file: IO[Any] | None = None) -> None:
+        """Print the problems, the note if any, then ``Error: summary`` (all on stderr)."""
+        for problem in self.problems:
+            click.echo(str(problem), err=True, file=file)
+        if self.note is not None:
+            click.echo(self.note, err=True, file=file)
+        super().show(file)
 
 
 class _StderrWarnings(logging.Handler):
@@ -26,7 +71,7 @@ class _StderrWarnings(logging.Handler):
 _WARNINGS = _StderrWarnings(logging.WARNING)
 
 
-def _show_warnings() -> None:
+def show_warnings() -> None:
     """Print the library's warnings (refused model answers, fallbacks) on stderr."""
     logger = logging.getLogger("fsmchat")
     if _WARNINGS not in logger.handlers:
@@ -43,7 +88,7 @@ def print_message(message: Message) -> None:
 
 
 def print_decision(decision: Decision) -> None:
-    """Print one routing step to stderr (for ``--trace``)."""
+    """Print one routing decision to stderr (for ``--trace``)."""
     who = decision.target or "-"
     extra = f" retries={decision.retries}" if decision.retries else ""
     click.echo(
@@ -69,38 +114,19 @@ def named_spec(data: dict[str, Any], spec_path: str | None) -> dict[str, Any]:
     return {**data, "spec_path": spec_path, "spec_abspath": os.path.abspath(spec_path)}
 
 
-def fail(message: str, code: int = 1) -> None:
-    """Print ``Error: message`` to stderr and exit with ``code``."""
-    click.echo(f"Error: {message}", err=True)
-    sys.exit(code)
-
-
 def load_spec_or_exit(path: str) -> Spec:
-    """Load a spec; on problems print them all and exit 1."""
+    """Load a spec.
+
+    Raises:
+        SpecProblems: the spec's problems, all at once (exit 1).
+    """
     try:
         return load_spec(path)
     except SpecError as exc:
-        for problem in exc.problems:
-            click.echo(str(problem), err=True)
-        n = len(exc.problems)
-        fail(f"{path}: {n} problem{'s' if n != 1 else ''} in the spec")
-        raise  # unreachable; keeps type checkers happy
+        raise SpecProblems.counted(exc, path, "in the spec") from None
 
 
-json_option = click.option(
-    "--json",
-    "json_out",
-    type=click.Path(dir_okay=False, writable=True),
-    help="Write the transcript and trace to this JSON file.",
-)
-
-
-trace_option = click.option(
-    "--trace", "show_trace", is_flag=True, help="Print each routing decision to stderr."
-)
-
-
-def _print_usage(result: ChatResult) -> None:
+def print_usage(result: ChatResult) -> None:
     """Print model calls and tokens per agent and for routing (stderr)."""
     rows = [(name, u) for name, u in sorted(result.agent_usage.items())]
     rows.append(("(routing)", result.routing_usage))
@@ -119,12 +145,16 @@ def _print_usage(result: ChatResult) -> None:
 def finish_chat(
     result: ChatResult, json_out: str | None, spec_path: str | None = None
 ) -> None:
-    """Write ``--json`` if asked, then say how the chat ended (exit 1 on no route)."""
+    """Write ``--json`` if asked, then say how the chat ended.
+
+    Raises:
+        click.ClickException: the chat ended with no route (exit 1).
+    """
     if json_out:
         write_json(json_out, named_spec(result.to_dict(), spec_path))
     end = result.finished
     if end.reason == "no route":
-        fail(end.detail)
+        raise click.ClickException(end.detail)
     click.echo(
         f"-- chat ended: {end.reason} ({end.detail}) after {count(end.round, 'message')}",
         err=True,

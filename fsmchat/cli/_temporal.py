@@ -23,13 +23,29 @@ import click
 from fsmchat._core.errors import FsmchatError, InvalidArgument, SpecError
 from fsmchat._core.state import Decision, Message
 from fsmchat.adapters._files import write_json
-from fsmchat.cli._allow import allow_option, allowed
+from fsmchat.cli._allow import allowed
 from fsmchat.cli._common import (
-    _print_usage,
-    fail,
+    SpecProblems,
+    count,
     finish_chat,
     print_decision,
     print_message,
+    print_usage,
+)
+from fsmchat.cli._options import (
+    allow_option,
+    cache_dir_option,
+    config_option,
+    json_option,
+    output_option,
+    temporal_options,
+)
+from fsmchat.cli._run_options import (
+    ChatOptions,
+    ModelOptions,
+    OutputOptions,
+    RecordOptions,
+    TemporalOptions,
 )
 
 __all__ = [
@@ -37,43 +53,24 @@ __all__ = [
     "bench_on_temporal",
     "export",
     "run_on_temporal",
-    "run_temporal",
     "status",
     "worker",
 ]
 
 _T = TypeVar("_T")
-_F = TypeVar("_F", bound=Callable[..., Any])
 
 #: Seconds between two looks at a running chat.
 POLL = 0.25
 
 
 def _import_temporal() -> Any:
+    """:mod:`fsmchat.temporal`, or a failure naming the extra to install."""
     try:
         import fsmchat.temporal as temporal
     except ImportError as exc:
-        fail(
-            f"the Temporal integration needs its extra: pip install 'fsmchat[temporal]' ({exc})"
-        )
+        msg = f"the Temporal integration needs its extra: pip install 'fsmchat[temporal]' ({exc})"
+        raise click.ClickException(msg) from None
     return temporal
-
-
-def temporal_options(func: _F) -> _F:
-    """``--temporal HOST:PORT`` (required) and ``--namespace NS``."""
-    func = click.option(
-        "--namespace",
-        default="default",
-        show_default=True,
-        help="The Temporal namespace.",
-    )(func)
-    return click.option(
-        "--temporal",
-        "target",
-        metavar="HOST:PORT",
-        required=True,
-        help="The Temporal service's frontend address (e.g. 127.0.0.1:7233).",
-    )(func)
 
 
 def _run(make: Callable[[Any], Coroutine[Any, Any, _T]]) -> _T:
@@ -91,8 +88,7 @@ def _run(make: Callable[[Any], Coroutine[Any, Any, _T]]) -> _T:
     except InvalidArgument as exc:
         raise click.UsageError(str(exc)) from None
     except FsmchatError as exc:
-        fail(str(exc))
-        raise  # unreachable
+        raise click.ClickException(str(exc)) from None
     finally:
         del runtime
         gc.collect()
@@ -102,21 +98,13 @@ def _run(make: Callable[[Any], Coroutine[Any, Any, _T]]) -> _T:
 
 
 @click.command()
-@temporal_options
-@click.option(
-    "--task-queue", required=True, metavar="QUEUE", help="The queue to serve."
+@temporal_options(queue="The queue to serve.")
+@config_option(
+    "Model config list for chats that ask a model (as fsmchat run --config)."
 )
-@click.option(
-    "--config",
-    metavar="OAI_CONFIG_LIST",
-    default=None,
-    help="Model config list for chats that ask a model (as fsmchat run --config).",
-)
-@click.option(
-    "--cache-dir",
-    type=click.Path(file_okay=False),
-    default=None,
-    help="Directory of the response cache (default: $FSMCHAT_CACHE_DIR, else .cache/fsmchat).",
+@cache_dir_option(
+    "Directory of the response cache (default: $FSMCHAT_CACHE_DIR, else "
+    "$XDG_CACHE_HOME/fsmchat or ~/.cache/fsmchat)."
 )
 @allow_option("(chats naming other code fail; nothing they name is imported).")
 def worker(
@@ -174,101 +162,100 @@ def worker(
 
 # -- run --temporal ---------------------------------------------------------------
 
-#: ``run`` options that belong to the worker (or to --record) with --temporal.
-_NOT_WITH_TEMPORAL = {
-    "config": "--config (the model is the worker's: fsmchat worker --config)",
-    "cache_dir": "--cache-dir (the cache is the worker's: fsmchat worker --cache-dir)",
-    "record_path": "--record (the workflow history is the record: fsmchat export)",
-    "answers": "--answer (answer a waiting chat with: fsmchat answer)",
-    "force": "--force",
-    "allow": "--allow (the allow-list is the worker's: fsmchat worker --allow)",
-}
 
-
-def run_on_temporal(spec_path: str, opts: dict[str, Any]) -> None:
-    """``fsmchat run`` with ``--temporal``: check the options, then :func:`run_temporal`.
+def run_on_temporal(
+    spec_path: str,
+    where: TemporalOptions,
+    chat: ChatOptions,
+    model: ModelOptions,
+    output: OutputOptions,
+    record: RecordOptions,
+    *,
+    allow: tuple[str, ...],
+) -> None:
+    """``fsmchat run SPEC --temporal``: start (or attach to) the chat, print it as ``run`` does.
 
     Raises:
         click.UsageError: an option that does not go with ``--temporal``.
     """
-    if opts["temporal"] is None:
+    # Long for the options refused with --temporal, one line each; then a start and a follow.
+    if where.target is None:
         msg = "--task-queue and --id need --temporal HOST:PORT"
         raise click.UsageError(msg)
-    for key, what in _NOT_WITH_TEMPORAL.items():
-        if opts[key]:
+    refused = (
+        (model.config, "--config (the model is the worker's: fsmchat worker --config)"),
+        (
+            model.cache_dir,
+            "--cache-dir (the cache is the worker's: fsmchat worker --cache-dir)",
+        ),
+        (record.path, "--record (the workflow history is the record: fsmchat export)"),
+        (record.answers, "--answer (answer a waiting chat with: fsmchat answer)"),
+        (record.force, "--force"),
+        (allow, "--allow (the allow-list is the worker's: fsmchat worker --allow)"),
+    )
+    for given, what in refused:
+        if given:
             msg = f"--temporal does not take {what}"
             raise click.UsageError(msg)
-    method = opts["method"].lower()
-    if method == "manual":
+    if chat.select == "manual":
         msg = (
             "--select manual does not go with --temporal (a model or a policy decides)"
         )
         raise click.UsageError(msg)
-    llm: dict[str, Any] = {}
-    if opts["model_name"] is not None:
-        llm["model"] = opts["model_name"]
-    if opts["cache_seed"] is not None:
-        llm["cache_seed"] = opts["cache_seed"]
-    if opts["no_cache"]:
-        llm["cache_seed"] = None
-    run_temporal(
-        spec_path,
-        target=opts["temporal"],
-        namespace=opts["namespace"],
-        task_queue=opts["task_queue"],
-        chat_id=opts["chat_id"],
-        no_wait=opts["no_wait"],
-        json_out=opts["json_out"],
-        show_trace=opts["show_trace"],
-        show_usage=opts["show_usage"],
-        options={
-            "mode": opts["mode"],
-            "method": method,
-            "seed": opts["seed"],
-            "message": opts["message"],
-            "max_round": opts["max_round"],
-        },
-        llm=llm,
-    )
-
-
-def run_temporal(
-    spec_path: str,
-    *,
-    target: str,
-    namespace: str,
-    task_queue: str | None,
-    chat_id: str | None,
-    no_wait: bool,
-    json_out: str | None,
-    show_trace: bool,
-    show_usage: bool,
-    options: dict[str, Any],
-    llm: dict[str, Any],
-) -> None:
-    """``fsmchat run SPEC --temporal``: start (or attach to) the chat, print it as ``run`` does."""
-    if task_queue is None:
+    if where.task_queue is None:
         msg = "--temporal needs --task-queue QUEUE (the queue your workers serve)"
         raise click.UsageError(msg)
     temporal = _import_temporal()
+    method = chat.selection[0]  # the word Temporal chat inputs store
     try:
-        chat = temporal.chat_input(spec_path, llm=llm, **options)
+        chat_input = temporal.chat_input(
+            spec_path,
+            llm=_llm_overrides(model),
+            mode=chat.mode,
+            method=method,
+            seed=chat.seed,
+            message=chat.message,
+            max_round=chat.max_round,
+        )
     except SpecError as exc:
-        for problem in exc.problems:
-            click.echo(str(problem), err=True)
-        fail(f"{spec_path}: cannot start this spec")
-        return
+        msg = f"{spec_path}: cannot start this spec"
+        raise SpecProblems(exc.problems, msg) from None
     except InvalidArgument as exc:
         raise click.UsageError(str(exc)) from None
+    _start_and_follow(temporal, chat_input, where, record.no_wait, output)
+
+
+def _llm_overrides(model: ModelOptions) -> dict[str, Any]:
+    """The spec's ``llm`` keys that ``--model``, ``--cache-seed`` and ``--no-cache`` override."""
+    llm: dict[str, Any] = {}
+    if model.name is not None:
+        llm["model"] = model.name
+    if model.cache_seed is not None:
+        llm["cache_seed"] = model.cache_seed
+    if model.no_cache:
+        llm["cache_seed"] = None
+    return llm
+
+
+def _start_and_follow(
+    temporal: Any,
+    chat_input: Any,
+    where: TemporalOptions,
+    no_wait: bool,
+    output: OutputOptions,
+) -> None:
+    """Start the chat (print its id with ``--no-wait``), else print it as it goes."""
 
     async def start(runtime: Any) -> Any:
-        client = await temporal.connect(target, namespace=namespace, runtime=runtime)
+        client = await temporal.connect(
+            where.target, namespace=where.namespace, runtime=runtime
+        )
         handle = await temporal.start_chat(
-            client, chat, task_queue=task_queue, id=chat_id
+            client, chat_input, task_queue=where.task_queue, id=where.chat_id
         )
         if no_wait:
             return handle.id
-        return await _follow(temporal, handle, show_trace)
+        return await _follow(temporal, handle, output.trace)
 
     out = _run(start)
     if no_wait:
@@ -277,12 +264,13 @@ def run_temporal(
     state, error = out
     result = temporal.chat_result(state)
     if error is not None:
-        if json_out:
-            write_json(json_out, result.to_dict())
-        fail(f"chat {state['id']} failed: {error}")
-    if show_usage:
-        _print_usage(result)
-    finish_chat(result, json_out)
+        if output.json_out:
+            write_json(output.json_out, result.to_dict())
+        msg = f"chat {state['id']} failed: {error}"
+        raise click.ClickException(msg)
+    if output.usage:
+        print_usage(result)
+    finish_chat(result, output.json_out)
 
 
 async def _follow(
@@ -365,7 +353,7 @@ def bench_on_temporal(
 
 def _describe(state: dict[str, Any]) -> str:
     n, d = len(state["messages"]), len(state["trace"])
-    so_far = f"{n} message{'s' if n != 1 else ''}, {d} decision{'s' if d != 1 else ''}"
+    so_far = f"{count(n, 'message')}, {count(d, 'decision')}"
     end, waiting = state.get("finished"), state.get("waiting")
     if end is not None:
         what = f"ended: {end['reason']} ({end['detail']})"
@@ -378,18 +366,8 @@ def _describe(state: dict[str, Any]) -> str:
     return f"{state['id']}: {state['status']}, {what}; {so_far}"
 
 
-@click.command()
-@temporal_options
-@click.argument("chat_id", metavar="ID")
-@click.option(
-    "--json",
-    "json_out",
-    type=click.Path(dir_okay=False, writable=True),
-    help="Write the chat's state (messages, trace, ...) to this JSON file.",
-)
-def status(target: str, namespace: str, chat_id: str, json_out: str | None) -> None:
-    """Say where the chat ID is: running, waiting for a person, ended, or failed."""
-    temporal = _import_temporal()
+def _chat_state(temporal: Any, target: str, namespace: str, chat_id: str) -> Any:
+    """The state of chat ``chat_id`` (``status`` and ``export``)."""
 
     async def look(runtime: Any) -> dict[str, Any]:
         client = await temporal.connect(target, namespace=namespace, runtime=runtime)
@@ -398,14 +376,23 @@ def status(target: str, namespace: str, chat_id: str, json_out: str | None) -> N
         )
         return state
 
-    state = _run(look)
+    return _run(look)
+
+
+@click.command()
+@temporal_options()
+@click.argument("chat_id", metavar="ID")
+@json_option("Write the chat's state (messages, trace, ...) to this JSON file.")
+def status(target: str, namespace: str, chat_id: str, json_out: str | None) -> None:
+    """Say where the chat ID is: running, waiting for a person, ended, or failed."""
+    state = _chat_state(_import_temporal(), target, namespace, chat_id)
     if json_out:
         write_json(json_out, state)
     click.echo(_describe(state))
 
 
 @click.command()
-@temporal_options
+@temporal_options()
 @click.argument("chat_id", metavar="ID")
 @click.argument("text")
 def answer(target: str, namespace: str, chat_id: str, text: str) -> None:
@@ -427,33 +414,20 @@ def answer(target: str, namespace: str, chat_id: str, text: str) -> None:
 
 
 @click.command()
-@temporal_options
+@temporal_options()
 @click.argument("chat_id", metavar="ID")
-@click.option(
-    "-o",
-    "--output",
-    "out_path",
-    required=True,
-    type=click.Path(dir_okay=False),
-    help="The record file to write (JSONL, as run --record writes).",
+@output_option(
+    "The record file to write (JSONL, as run --record writes).", required=True
 )
-def export(target: str, namespace: str, chat_id: str, out_path: str) -> None:
+def export(target: str, namespace: str, chat_id: str, output: str) -> None:
     """Write chat ID as an fsmchat record that verify, view, replay and draw --trace read."""
     temporal = _import_temporal()
-
-    async def look(runtime: Any) -> dict[str, Any]:
-        client = await temporal.connect(target, namespace=namespace, runtime=runtime)
-        state: dict[str, Any] = await temporal.chat_state(
-            client.get_workflow_handle(chat_id)
-        )
-        return state
-
-    state = _run(look)
+    state = _chat_state(temporal, target, namespace, chat_id)
     try:
-        temporal.export_record(state, out_path)
+        temporal.export_record(state, output)
     except InvalidArgument as exc:
         raise click.UsageError(str(exc)) from None
     except FsmchatError as exc:
-        fail(str(exc))
-    click.echo(f"-- wrote {out_path}: {_describe(state)}", err=True)
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"-- wrote {output}: {_describe(state)}", err=True)
     sys.stdout.flush()

@@ -8,9 +8,8 @@ Registered lazily by :mod:`fsmchat.cli._main`. Exit codes follow click: 0 succes
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 import attrs
 import click
@@ -22,21 +21,23 @@ from fsmchat._core.errors import FsmchatError, InvalidArgument, Problem, UserCod
 from fsmchat._core.paths import covering_paths, format_path, uncovered_edges
 from fsmchat._core.spec import Spec
 from fsmchat._core.trail import Verdict, format_counterexample
+from fsmchat._core.transcript import Transcript
 from fsmchat._core.verify import VerifyReport, verify_transcript
-from fsmchat._record.chat import ChatFile, read_chat
 from fsmchat.adapters._files import pick_spec_files, read_text
-from fsmchat.cli._allow import (
+from fsmchat.cli._allow import allowed, resolve_or_exit
+from fsmchat.cli._common import count, load_spec_or_exit
+from fsmchat.cli._options import (
     accept_options,
     allow_option,
-    allowed,
-    resolve_or_exit,
+    existing_file,
+    format_option,
+    max_round_option,
+    output_option,
+    spec_argument,
+    verbose_option,
 )
-from fsmchat.cli._common import count, load_spec_or_exit
 
 __all__ = ["check", "draw", "paths", "prove", "schema", "verify"]
-
-_EXISTING = click.Path(exists=True, dir_okay=False)
-
 
 # --------------------------------------------------------------------------
 # check
@@ -46,14 +47,7 @@ _EXISTING = click.Path(exists=True, dir_okay=False)
 @click.argument(
     "targets", metavar="PATH...", nargs=-1, required=True, type=click.Path()
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="One diagnostic per line, or one JSON document.",
-)
+@format_option("One diagnostic per line, or one JSON document.")
 @click.option("--strict", is_flag=True, help="Exit 1 on warnings too.")
 @allow_option("(references outside the list are unallowed-code warnings).")
 def check(
@@ -107,7 +101,7 @@ def check(
         err=True,
     )
     if errors or (strict and warnings):
-        sys.exit(1)
+        raise click.exceptions.Exit(1)
 
 
 def _problem_dict(p: Problem) -> dict[str, Any]:
@@ -119,11 +113,6 @@ def _problem_dict(p: Problem) -> dict[str, Any]:
         "code": p.code,
         "message": p.message,
     }
-
-
-def _fail(message: str) -> NoReturn:
-    click.echo(f"Error: {message}", err=True)
-    sys.exit(1)
 
 
 # --------------------------------------------------------------------------
@@ -143,18 +132,12 @@ _FORMATS = ("dot", "gv", "svg", "png", "pdf")
 
 
 @click.command()
-@click.argument("spec_path", metavar="SPEC", type=_EXISTING)
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False, writable=True),
-    default=None,
-    help="Write to FILE.dot, .svg, .png or .pdf (default: DOT on stdout).",
-)
+@spec_argument
+@output_option("Write to FILE.dot, .svg, .png or .pdf (default: DOT on stdout).")
 @click.option(
     "--trace",
     "trace_path",
-    type=_EXISTING,
+    type=existing_file,
     default=None,
     help="A chat (a --record file, a --json transcript or an AutoGen message list): highlight the edges it took.",
 )
@@ -179,44 +162,37 @@ def draw(
             # Drawing only colours edges: an old or unkeyed record is shown, with a note.
             report = _verify_file(spec, trace_path, accept_v1=True, accept_unkeyed=True)
         except UserCodeError as exc:
-            _fail(f"{spec_path}: {exc}")
+            msg = f"{spec_path}: {exc}"
+            raise click.ClickException(msg) from None
         counts, extra = report.edge_counts(), report.illegal_moves()
-    dot = to_dot(spec, trace_counts=counts, extra_moves=extra)
     if output is None:
-        click.echo(dot, nl=False)
+        click.echo(to_dot(spec, trace_counts=counts, extra_moves=extra), nl=False)
         return
-    fmt = Path(output).suffix.lower().lstrip(".")
-    if fmt not in _FORMATS:
-        msg = f"cannot tell the format from {output!r}: use a .dot, .svg, .png or .pdf file"
-        raise click.UsageError(msg)
-    if fmt in ("dot", "gv"):
-        Path(output).write_text(dot, encoding="utf-8")
-    else:
-        if fmt == "png":  # a bitmap: at a readable resolution
-            dot = to_dot(spec, trace_counts=counts, extra_moves=extra, dpi=PNG_DPI)
-        Path(output).write_bytes(_render(dot, fmt))
-    click.echo(f"wrote {output}", err=True)
+    _write_drawing(spec, output, counts=counts, extra=extra)
 
 
 def _render(dot: str, fmt: str) -> bytes:
     try:
         import graphviz
     except ImportError:
-        _fail(
+        msg = (
             "rendering svg/png needs the 'graphviz' Python package: "
             "pip install 'fsmchat[diagrams]' (or write a .dot file)"
         )
+        raise click.ClickException(msg) from None
     try:
         data: bytes = graphviz.Source(dot).pipe(format=fmt)
     except graphviz.ExecutableNotFound:
-        _fail(
+        msg = (
             "the Graphviz 'dot' program was not found on PATH: install Graphviz "
             "(apt install graphviz, brew install graphviz, or https://graphviz.org), "
             "or write a .dot file"
         )
+        raise click.ClickException(msg) from None
     except graphviz.CalledProcessError as exc:
         stderr = exc.stderr.decode("utf-8", "replace") if exc.stderr else str(exc)
-        _fail(f"Graphviz 'dot' failed: {stderr.strip()}")
+        msg = f"Graphviz 'dot' failed: {stderr.strip()}"
+        raise click.ClickException(msg) from None
     return data
 
 
@@ -225,23 +201,13 @@ def _render(dot: str, fmt: str) -> bytes:
 
 
 @click.command()
-@click.argument("spec_path", metavar="SPEC", type=_EXISTING)
-@click.argument("transcript_path", metavar="CHAT", type=_EXISTING)
+@spec_argument
+@click.argument("transcript_path", metavar="CHAT", type=existing_file)
 @click.option("--all", "show_all", is_flag=True, help="Show every illegal step.")
-@click.option("-v", "--verbose", is_flag=True, help="Show every step, legal or not.")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="Steps as text lines, or the whole report as one JSON document.",
-)
-@click.option(
-    "--max-round",
-    type=click.IntRange(min=1),
-    default=None,
-    help="The max_round the chat ran with, if not the spec's (fsmchat run --max-round).",
+@verbose_option("Show every step, legal or not.")
+@format_option("Steps as text lines, or the whole report as one JSON document.")
+@max_round_option(
+    "The max_round the chat ran with, if not the spec's (fsmchat run --max-round)."
 )
 @accept_options
 @allow_option("(verify runs the spec's call: guards, from this list only).")
@@ -280,7 +246,8 @@ def verify(
             accept_unkeyed=accept_unkeyed,
         )
     except UserCodeError as exc:
-        _fail(f"{spec_path}: {exc}")
+        msg = f"{spec_path}: {exc}"
+        raise click.ClickException(msg) from None
     if fmt == "json":
         doc = {
             "ok": report.ok,
@@ -288,7 +255,7 @@ def verify(
             "notes": list(report.notes),
         }
         click.echo(json.dumps(doc, indent=2, ensure_ascii=False))
-        sys.exit(0 if report.ok else 1)
+        raise click.exceptions.Exit(0 if report.ok else 1)
     for note in report.notes:
         click.echo(f"note: {note}", err=True)
     illegal = report.illegal
@@ -307,7 +274,7 @@ def verify(
             f"{extra}{more}",
             err=True,
         )
-        sys.exit(1)
+        raise click.exceptions.Exit(1)
     click.echo(
         f"{transcript_path}: ok: {count(n, 'message')}, every step legal{extra}",
         err=True,
@@ -328,13 +295,17 @@ def _verify_file(
 
 def _load_transcript(
     spec: Spec, path: str, *, accept_v1: bool, accept_unkeyed: bool
-) -> ChatFile:
+) -> Transcript:
+    # The record layer (and the JSON Schema library behind it) only for commands that read a chat.
+    from fsmchat._record.chat import read_chat
+
     try:
-        return read_chat(
+        chat = read_chat(
             path, spec=spec, accept_v1=accept_v1, accept_unkeyed=accept_unkeyed
         )
     except FsmchatError as exc:
-        _fail(str(exc))
+        raise click.ClickException(str(exc)) from None
+    return chat.transcript()
 
 
 # --------------------------------------------------------------------------
@@ -342,10 +313,8 @@ def _load_transcript(
 
 
 @click.command()
-@click.argument("spec_path", metavar="SPEC", type=_EXISTING)
-@click.option(
-    "-v", "--verbose", is_flag=True, help="Show each edge's index and condition."
-)
+@spec_argument
+@verbose_option("Show each edge's index and condition.")
 def paths(spec_path: str, verbose: bool) -> None:
     """Print a few paths from the start that together take every edge.
 
@@ -375,21 +344,14 @@ def paths(spec_path: str, verbose: bool) -> None:
 
 
 @click.command()
-@click.argument("spec_path", metavar="SPEC", type=_EXISTING)
+@spec_argument
 @click.option(
     "--property",
     "names",
     multiple=True,
     help="Prove only this property (by name; repeatable).",
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="Verdicts as text, or one JSON document.",
-)
+@format_option("Verdicts as text, or one JSON document.")
 @click.option(
     "--draw",
     "draw_path",
@@ -427,7 +389,8 @@ def prove(
     spec = load_spec_or_exit(spec_path)
     known = [p.name for p in spec.properties]
     if not known:
-        _fail(f"{spec_path}: the spec has no properties: to prove (see the README)")
+        msg = f"{spec_path}: the spec has no properties: to prove (see the README)"
+        raise click.ClickException(msg)
     for name in names:
         if name not in known:
             msg = f"no property {name!r} in {spec_path}{did_you_mean(name, known)}"
@@ -435,7 +398,7 @@ def prove(
     try:
         verdicts = run_prove(spec, only=names, timeout=timeout)
     except SpinError as exc:
-        _fail(str(exc))
+        raise click.ClickException(str(exc)) from None
     if fmt == "json":
         data = [verdict_data(v, spec) for v in verdicts]
         doc = {"spec": spec_path, "properties": data}
@@ -451,7 +414,7 @@ def prove(
         err=True,
     )
     if failed:
-        sys.exit(1)
+        raise click.exceptions.Exit(1)
 
 
 def _print_verdicts(verdicts: list[Verdict], spec: Spec) -> None:
@@ -476,15 +439,24 @@ def _draw_counterexample(verdicts: list[Verdict], spec: Spec, output: str) -> No
     counts: dict[int, int] = {}
     for i in shown.counterexample.path:
         counts[i] = counts.get(i, 0) + 1
-    _write_drawing(spec, counts, output)
+    _write_drawing(spec, output, counts=counts)
 
 
-def _write_drawing(spec: Spec, counts: dict[int, int], output: str) -> None:
+def _write_drawing(
+    spec: Spec,
+    output: str,
+    *,
+    counts: dict[int, int] | None,
+    extra: dict[tuple[str, str], int] | None = None,
+) -> None:
+    """Write the diagram to ``output``, in the format its suffix names (``draw -o``, ``prove --draw``)."""
     fmt = Path(output).suffix.lower().lstrip(".")
     if fmt not in _FORMATS:
         msg = f"cannot tell the format from {output!r}: use a .dot, .svg, .png or .pdf file"
         raise click.UsageError(msg)
-    dot = to_dot(spec, trace_counts=counts, dpi=PNG_DPI if fmt == "png" else None)
+    # A bitmap is drawn at a readable resolution.
+    dpi = PNG_DPI if fmt == "png" else None
+    dot = to_dot(spec, trace_counts=counts, extra_moves=extra, dpi=dpi)
     if fmt in ("dot", "gv"):
         Path(output).write_text(dot, encoding="utf-8")
     else:

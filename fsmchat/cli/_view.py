@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sys
 import urllib.parse
+from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -16,8 +17,14 @@ import click
 
 from fsmchat._core.errors import FsmchatError, UnallowedCode
 from fsmchat.adapters._files import load_spec
-from fsmchat.cli._allow import RECORD_SPEC_NOTE, allow_option, allowed
-from fsmchat.cli._common import count, fail
+from fsmchat.cli._allow import RECORD_SPEC_NOTE, allowed
+from fsmchat.cli._common import count
+from fsmchat.cli._options import (
+    allow_option,
+    output_option,
+    spec_option,
+    temporal_options,
+)
 
 __all__ = ["view"]
 
@@ -28,21 +35,12 @@ _TEMPORAL_USAGE = (
 
 @click.command()
 @click.argument("source", metavar="SOURCE")
-@click.option(
-    "-o",
-    "--output",
+@output_option(
+    "Write the page to FILE.html (one self-contained file, works offline).",
     metavar="FILE.html",
-    type=click.Path(dir_okay=False, writable=True),
-    default=None,
-    help="Write the page to FILE.html (one self-contained file, works offline).",
 )
-@click.option(
-    "--spec",
-    "spec_path",
-    metavar="SPEC",
-    type=click.Path(exists=True, dir_okay=False),
-    default=None,
-    help="The spec the chat follows (needed for a transcript; a record names its own).",
+@spec_option(
+    "The spec the chat follows (needed for a transcript; a record names its own)."
 )
 @click.option(
     "--serve",
@@ -61,18 +59,8 @@ _TEMPORAL_USAGE = (
     is_flag=True,
     help="Prove the spec's properties with SPIN and show PROVED/FAILS (needs spin and cc).",
 )
-@click.option(
-    "--temporal",
-    "target",
-    metavar="HOST:PORT",
-    default=None,
-    help="With --serve: SOURCE is the ID of a chat running on this Temporal service; follow it.",
-)
-@click.option(
-    "--namespace",
-    default="default",
-    show_default=True,
-    help="With --temporal: the Temporal namespace.",
+@temporal_options(
+    "With --serve: SOURCE is the ID of a chat running on this Temporal service; follow it."
 )
 @allow_option("(their call: guards run to judge each move; nothing else is imported).")
 def view(
@@ -126,8 +114,7 @@ def view(
     except FsmchatError as exc:
         if spec_path is None and isinstance(exc, UnallowedCode):
             click.echo(RECORD_SPEC_NOTE, err=True)
-        fail(str(exc))
-        return
+        raise click.ClickException(str(exc)) from None
     for note in page.notes:
         click.echo(f"warning: {note}", err=True)
     Path(output).write_text(viewer.render_html(page), encoding="utf-8")
@@ -171,8 +158,8 @@ def _viewer() -> ModuleType:
     try:
         import fsmchat.view
     except ImportError as exc:
-        fail(f"fsmchat view needs {exc.name or 'jinja2'}: pip install 'fsmchat[view]'")
-        raise  # not reached: fail() exits
+        msg = f"fsmchat view needs {exc.name or 'jinja2'}: pip install 'fsmchat[view]'"
+        raise click.ClickException(msg) from None
     return fsmchat.view
 
 
@@ -187,26 +174,46 @@ def _serve(
     if Path(source).is_dir() and viewer.is_bench_folder(source):
         msg = "--serve follows chats; write a bench folder's page with -o FILE.html"
         raise click.UsageError(msg)
-    try:
+
+    def make() -> Any:
         spec = None if spec_path is None else load_spec(spec_path)
         if Path(source).is_dir():
-            server = viewer.RunsServer(source, port=port, allow=allow)
-        else:
-            server = viewer.LiveServer(
-                source, spec=spec, port=port, allow=allow, prove=prove
-            )
-    except viewer.SpecNeeded as exc:
-        raise click.UsageError(str(exc)) from None
-    except FsmchatError as exc:
-        fail(str(exc))
-        return
-    except OSError as exc:
-        fail(f"cannot listen on 127.0.0.1:{port}: {exc.strerror or exc}")
-        return
+            return viewer.RunsServer(source, port=port, allow=allow)
+        return viewer.LiveServer(source, spec=spec, port=port, allow=allow, prove=prove)
+
+    server = _start(make, port, usage=(viewer.SpecNeeded,))
     if not Path(source).is_dir():
         for note in server.notes:
             click.echo(f"warning: {note}", err=True)
     _serve_until_stopped(server, source)
+
+
+def _start(
+    make: Callable[[], Any],
+    port: int,
+    *,
+    usage: tuple[type[Exception], ...] = (),
+    cleanup: Callable[[], object] | None = None,
+) -> Any:
+    """``make()``, the server; its failures as click's errors (``usage`` ones exit 2).
+
+    Raises:
+        click.UsageError: ``make`` raised one of ``usage``.
+        click.ClickException: an fsmchat error, or the port cannot be listened on.
+    """
+    try:
+        return make()
+    except usage as exc:
+        raise click.UsageError(str(exc)) from None
+    except (FsmchatError, OSError) as exc:
+        if cleanup is not None:
+            cleanup()
+        msg = (
+            f"cannot listen on 127.0.0.1:{port}: {exc.strerror or exc}"
+            if isinstance(exc, OSError)
+            else str(exc)
+        )
+        raise click.ClickException(msg) from None
 
 
 def _serve_until_stopped(server: Any, source: str) -> None:
@@ -236,14 +243,13 @@ def _serve_temporal(
 
         from fsmchat.view._temporal import TemporalFeed
     except ImportError as exc:
-        fail(
-            f"view --temporal needs the Temporal extra: pip install 'fsmchat[temporal]' ({exc})"
-        )
-        return
+        msg = f"view --temporal needs the Temporal extra: pip install 'fsmchat[temporal]' ({exc})"
+        raise click.ClickException(msg) from None
     feed = TemporalFeed(target, chat_id, namespace=namespace)
-    try:
+
+    def make() -> Any:
         feed.start()
-        server = viewer.LiveServer(
+        return viewer.LiveServer(
             feed.path,
             spec=feed.spec,
             port=port,
@@ -251,14 +257,8 @@ def _serve_temporal(
             prove=prove,
             label=feed.label,
         )
-    except FsmchatError as exc:
-        feed.close()
-        fail(str(exc))
-        return
-    except OSError as exc:
-        feed.close()
-        fail(f"cannot listen on 127.0.0.1:{port}: {exc.strerror or exc}")
-        return
+
+    server = _start(make, port, cleanup=feed.close)
     for note in server.notes:
         click.echo(f"warning: {note}", err=True)
     try:

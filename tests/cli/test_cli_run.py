@@ -166,7 +166,8 @@ def test_run_shows_refused_answers_as_warnings() -> None:
 #: model SDK and its HTTP stack, the schema libraries (only to explain errors, or
 #: when the quick schema yes is unsure) with what jsonschema-rs loads,
 #: terminal tables, the checker, the record layer, the benchmark, the viewer, the
-#: AutoGen facade, seeded selectors, and importlib.resources with its tempfile.
+#: AutoGen facade, seeded selectors, importlib.resources with its tempfile, and
+#: the other commands' modules (only the run command's module is imported).
 _NOT_IMPORTED_BY_RUN = (
     "openai",
     "httpx",
@@ -190,6 +191,22 @@ _NOT_IMPORTED_BY_RUN = (
     "fsmchat.testing",
     "importlib.resources",
     "tempfile",
+    # the other commands' modules and what only they load
+    "fsmchat.cli._bench",
+    "fsmchat.cli._recorded",
+    "fsmchat.cli._temporal",
+    "fsmchat.cli._tools",
+    "fsmchat.cli._view",
+    "fsmchat.temporal",
+    "temporalio",
+    "fsmchat._core.paths",
+    "fsmchat._core.trail",
+    "fsmchat.adapters._config",
+    "fsmchat.adapters._spin",
+    "graphviz",
+    "jinja2",
+    "asyncio",
+    "sqlite3",
 )
 
 
@@ -218,3 +235,107 @@ def test_run_imports_only_what_the_command_needs() -> None:
         f"{n}: {c}" for n, c in COUNTING_TRANSCRIPT
     ]
     assert done.stdout.splitlines()[-1] == "LOADED []"
+
+
+#: The modules the ``fsmchat run`` above must have loaded: the proof that the
+#: list of modules it did not load was read from a run that happened.
+_IMPORTED_BY_RUN = ("fsmchat.cli._run", "fsmchat._run.driver", "click")
+
+
+def test_run_imports_its_own_command_module() -> None:
+    """`fsmchat run` imports the run command's module (the set above is checked against a real run)."""
+    code = (
+        "import sys\n"
+        "from fsmchat.cli import main\n"
+        f"sys.argv = ['fsmchat', 'run', {str(SPECS / 'counting.yaml')!r}]\n"
+        "try:\n"
+        "    main()\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        f"print('LOADED', sorted(n for n in {_IMPORTED_BY_RUN!r} if n in sys.modules))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+        timeout=120,
+    )
+    assert done.stdout.splitlines()[-1] == f"LOADED {sorted(_IMPORTED_BY_RUN)}"
+
+
+def test_select_guards_is_the_default_and_fsm_its_deprecated_alias() -> None:
+    """--select guards is the default; --select fsm still works, with a one-line note on stderr."""
+    spec = str(SPECS / "counting.yaml")
+    default = CliRunner().invoke(main, ["run", spec])
+    guards = CliRunner().invoke(main, ["run", spec, "--select", "guards"])
+    old = CliRunner().invoke(main, ["run", spec, "--select", "fsm"])
+    assert default.exit_code == guards.exit_code == old.exit_code == 0, old.output
+    assert default.stdout == guards.stdout == old.stdout
+    assert "deprecated" not in default.stderr + guards.stderr
+    notes = [line for line in old.stderr.splitlines() if "deprecated" in line]
+    assert notes == [
+        "warning: --select fsm is deprecated: use --select guards (the same behaviour)"
+    ]
+    helped = CliRunner().invoke(main, ["run", "--help"]).stdout
+    assert "[guards|round_robin|random|manual]" in helped
+    assert "fsm|" not in helped.split("--mode")[0]
+
+
+def test_record_keeps_the_old_word_for_guards(tmp_path: Path) -> None:
+    """A record started with --select guards continues with --select fsm and back: records keep 'fsm'."""
+    from fsmchat._record.reader import read_record
+
+    spec = str(SPECS / "counting.yaml")
+    record = tmp_path / "r.jsonl"
+    first = CliRunner().invoke(
+        main, ["run", spec, "--record", str(record), "--max-round", "21"]
+    )
+    assert first.exit_code == 0, first.output
+    header = read_record(str(record)).header
+    assert header is not None
+    assert header.selection == ("fsm", None)
+    again = CliRunner().invoke(
+        main,
+        ["run", spec, "--record", str(record), "--select", "fsm", "--max-round", "21"],
+    )
+    assert again.exit_code == 0, again.output
+    assert "resumed" in again.stderr
+
+
+def test_run_options_keep_their_names() -> None:
+    """`fsmchat run` takes the same options as before the option objects (CLI compatibility)."""
+    from fsmchat.cli._main import COMMANDS
+
+    ctx = main.make_context("fsmchat", ["run", "--help"], resilient_parsing=True)
+    command = main.get_command(ctx, "run")
+    assert command is not None
+    assert "run" in COMMANDS
+    names = {name for p in command.params for name in p.opts}
+    assert names == {
+        "spec_path",
+        "--json",
+        "--select",
+        "--seed",
+        "--mode",
+        "--message",
+        "--max-round",
+        "--trace",
+        "--config",
+        "--model",
+        "--cache-seed",
+        "--no-cache",
+        "--cache-dir",
+        "--usage",
+        "--record",
+        "--no-wait",
+        "--answer",
+        "--force",
+        "--accept-v1",
+        "--allow",
+        "--temporal",
+        "--namespace",
+        "--task-queue",
+        "--id",
+    }

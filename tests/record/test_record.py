@@ -43,7 +43,7 @@ from fsmchat._record.run import run_recorded
 from fsmchat._record.writer import RecordWriter
 from fsmchat._run.llm import LLMResponder, LLMSelector
 from fsmchat.cli import main
-from fsmchat.cli._durable import replay
+from fsmchat.cli._recorded import replay
 from fsmchat.testing import FunctionSelector, ScriptedChatModel
 from tests.helpers import COUNTING_TRANSCRIPT, SPECS
 from tests.record.chain import rechain

@@ -1,10 +1,11 @@
 """Recorded chats on the command line: ``run --record``, pauses, and ``replay``.
 
-``fsmchat run SPEC --record FILE`` is :func:`fsmchat.run_recorded` with the
-terminal as the human and stderr for warnings; ``--no-wait`` turns a human's
-turn into a pause (exit code 3), ``--answer TEXT`` answers it.
-``fsmchat replay FILE`` is :func:`fsmchat.replay_record` printing the
-transcript. Both only translate arguments and print: the library does the work.
+``fsmchat run SPEC --record FILE`` runs the chat through the record layer
+(:func:`fsmchat.run_recorded`) with the terminal as the human and stderr for
+warnings; ``--no-wait`` turns a human's turn into a pause (exit code 3),
+``--answer TEXT`` answers it. ``fsmchat replay FILE`` replays a record
+(:func:`fsmchat.replay_record`) printing the transcript. Both only translate
+arguments and print: the library does the work.
 
 Exit codes: 0 done, 1 a failure (the record is intact), 2 a usage error,
 3 paused waiting for a person.
@@ -12,21 +13,11 @@ Exit codes: 0 done, 1 a failure (the record is intact), 2 a usage error,
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Callable, Sequence
-from typing import Any
-
 import click
 
-from fsmchat._core.engine import Routing
-from fsmchat._core.errors import (
-    FsmchatError,
-    InvalidArgument,
-    SpecError,
-    UnallowedCode,
-)
+from fsmchat._core.engine import routing_for_mode
+from fsmchat._core.errors import FsmchatError, InvalidArgument, SpecError, UnallowedCode
 from fsmchat._core.spec import Spec
-from fsmchat._core.state import Decision, Message
 from fsmchat._record.format import Record
 from fsmchat._record.ports import PausingHuman
 from fsmchat._record.reader import read_record
@@ -34,25 +25,30 @@ from fsmchat._record.replay import replay_record
 from fsmchat._record.run import PAUSED
 from fsmchat._record.run import run_recorded as record_chat
 from fsmchat._run.driver import EXIT_WORDS, ChatResult
+from fsmchat._run.ports import Human
 from fsmchat.adapters._files import write_json
-from fsmchat.cli._allow import (
-    RECORD_SPEC_NOTE,
-    accept_options,
-    allow_option,
-    allowed,
-)
+from fsmchat.cli._allow import RECORD_SPEC_NOTE, allowed
 from fsmchat.cli._common import (
+    SpecProblems,
     count,
-    fail,
     finish_chat,
-    json_option,
     named_spec,
     print_decision,
     print_message,
+)
+from fsmchat.cli._options import (
+    accept_options,
+    allow_option,
+    existing_file,
+    force_option,
+    json_option,
+    spec_option,
     trace_option,
 )
+from fsmchat.cli._ports import Ports, Shown
+from fsmchat.cli._run_options import ChatOptions, RecordOptions
 
-__all__ = ["EXIT_PAUSED", "durable_human", "replay", "run_recorded"]
+__all__ = ["EXIT_PAUSED", "recorded_human", "replay", "run_with_record"]
 
 #: Exit code of a chat that stopped to wait for a person (``--no-wait``).
 EXIT_PAUSED = 3
@@ -62,79 +58,62 @@ def _warn(text: str) -> None:
     click.echo(f"Warning: {text}", err=True)
 
 
-def durable_human(
-    console: Any,
-    *,
-    record: str | None,
-    answers: Sequence[str] = (),
-    no_wait: bool = False,
-) -> Any:
+def recorded_human(console: Human, record: RecordOptions) -> Human:
     """The human port of ``fsmchat run``: ``console`` unless pause options are given.
 
     Raises:
         click.UsageError: ``--answer`` or ``--no-wait`` without ``--record``.
     """
-    if (answers or no_wait) and record is None:
-        opt = "--no-wait" if no_wait else "--answer"
+    if (record.answers or record.no_wait) and record.path is None:
+        opt = "--no-wait" if record.no_wait else "--answer"
         msg = f"{opt} needs --record FILE: a pause and its answer live in the record"
         raise click.UsageError(msg)
-    if not answers and not no_wait:
+    if not record.answers and not record.no_wait:
         return console
     return PausingHuman(
         console,
-        answers=answers,
-        no_wait=no_wait,
+        answers=record.answers,
+        no_wait=record.no_wait,
         echo=lambda text: click.echo(text, err=True),
     )
 
 
-def run_recorded(
-    spec: Spec,
-    *,
-    record_path: str,
-    selector: Any,
-    llm: Any,
-    human: Any,
-    routing: Routing,
-    message: str | None,
-    max_round: int | None,
-    on_message: Callable[[Message], object],
-    on_decision: Callable[[Decision], object],
-    force: bool,
-    selection: tuple[str, int | None],
-    accept_v1: bool = False,
+def run_with_record(
+    spec: Spec, record: RecordOptions, chat: ChatOptions, ports: Ports, shown: Shown
 ) -> ChatResult:
-    """``run --record``: :func:`fsmchat.run_recorded`; a pause prints how to go on and exits 3.
+    """``run --record``: the chat through the record layer; a pause prints how to go on and exits 3.
 
     Raises:
         click.UsageError: the options differ from the record's, or a port is missing.
+        click.exceptions.Exit: the chat paused for a person (exit 3).
         FsmchatError: the record or a port failed.
     """
-    # Long for passing each option through by name; it only calls and prints.
+    assert record.path is not None
+    path = record.path
 
-    def resumed(record: Record) -> None:
-        n, d = len(record.messages), len(record.trace)
+    def resumed(done: Record) -> None:
+        n, d = len(done.messages), len(done.trace)
         click.echo(
-            f"-- resumed {record_path}: replayed {n} message{'s' if n != 1 else ''} "
-            f"and {d} decision{'s' if d != 1 else ''} from the record (no model calls)",
+            f"-- resumed {path}: replayed {count(n, 'message')} and "
+            f"{count(d, 'decision')} from the record (no model calls)",
             err=True,
         )
 
     try:
         result = record_chat(
             spec,
-            record=record_path,
-            selector=selector,
-            llm=llm,
-            human=human,
-            routing=routing,
-            message=message,
-            max_round=max_round,
-            selection=selection,
-            force=force,
-            accept_v1=accept_v1,
-            on_message=on_message,
-            on_decision=on_decision,
+            record=path,
+            selector=ports.selector,
+            llm=ports.llm,
+            human=ports.human,
+            routing=routing_for_mode(chat.mode),
+            message=chat.message,
+            max_round=chat.max_round,
+            selection=chat.selection,
+            force=record.force,
+            accept_v1=record.accept_v1,
+            on_message=shown.message,
+            on_decision=shown.decision,
             on_warning=_warn,
             on_resume=resumed,
         )
@@ -142,7 +121,7 @@ def run_recorded(
         raise click.UsageError(str(exc)) from None
     if result.finished.reason != PAUSED:
         return result
-    pause = read_record(record_path, accept_v1=accept_v1).pause
+    pause = read_record(path, accept_v1=record.accept_v1).pause
     words = " or ".join(repr(w) for w in EXIT_WORDS)
     hint = (
         ""
@@ -151,35 +130,25 @@ def run_recorded(
     )
     click.echo(
         f"{result.finished.detail}: resume with --answer TEXT\n"
-        f"  fsmchat run {spec.source} --record {record_path} --answer TEXT"
+        f"  fsmchat run {spec.source} --record {path} --answer TEXT"
         f"   (with this run's other options{hint})",
         err=True,
     )
-    sys.exit(EXIT_PAUSED)
+    raise click.exceptions.Exit(EXIT_PAUSED)
 
 
 @click.command()
-@click.argument(
-    "record_path", metavar="FILE", type=click.Path(exists=True, dir_okay=False)
-)
-@click.option(
-    "--spec",
-    "spec_path",
-    type=click.Path(exists=True, dir_okay=False),
-    default=None,
-    help="The spec the chat was recorded with (default: the path in the record).",
-)
-@click.option(
-    "--force",
-    is_flag=True,
-    help="Replay even if the spec changed since the recording (every step is still checked).",
+@click.argument("record_path", metavar="FILE", type=existing_file)
+@spec_option("The spec the chat was recorded with (default: the path in the record).")
+@force_option(
+    "Replay even if the spec changed since the recording (every step is still checked)."
 )
 @accept_options
 @allow_option(
     "(replaying re-evaluates the spec's call: guards; FSMCHAT_ALLOW counts only with --spec)."
 )
 @trace_option
-@json_option
+@json_option()
 def replay(
     record_path: str,
     spec_path: str | None,
@@ -211,17 +180,17 @@ def replay(
             on_warning=_warn,
         )
     except SpecError as exc:
-        for problem in exc.problems:
-            click.echo(str(problem), err=True)
-        if spec_path is None and isinstance(exc, UnallowedCode):
-            click.echo(RECORD_SPEC_NOTE, err=True)
-        fail(f"{spec_path or 'the spec'}: cannot load the spec of this record")
-        return
+        note = (
+            RECORD_SPEC_NOTE
+            if spec_path is None and isinstance(exc, UnallowedCode)
+            else None
+        )
+        summary = f"{spec_path or 'the spec'}: cannot load the spec of this record"
+        raise SpecProblems(exc.problems, summary, note=note) from None
     except InvalidArgument as exc:
         raise click.UsageError(str(exc)) from None
     except FsmchatError as exc:
-        fail(str(exc))
-        return
+        raise click.ClickException(str(exc)) from None
     if done.result is not None:
         finish_chat(done.result, json_out, done.spec_path)
         return
