@@ -56,10 +56,9 @@ from fsmchat.adapters._files import load_spec
 
 __all__ = [
     "PAUSED",
-    "RecordOptions",
-    "RecordedCall",
+    "RecordedRun",
     "arun_recorded",
-    "recorded_call",
+    "recorded_run",
     "run_recorded",
 ]
 
@@ -115,7 +114,7 @@ class _Session:
     tap: Tap
     ports: dict[str, Any]
     human: Any
-    options: RecordOptions
+    options: RecordedRun
     warn: Callable[[str], object]
 
     usage: dict[str, UsageCount] = attrs.Factory(dict)
@@ -219,12 +218,13 @@ def _strings(given: Iterable[str]) -> tuple[str, ...]:
 
 
 @attrs.frozen(kw_only=True)
-class RecordOptions:
-    """Everything :func:`run_recorded` is given besides the spec, checked once.
+class RecordedRun:
+    """A call of :func:`run_recorded` or :func:`arun_recorded`: its arguments, checked once.
 
-    The fields are the keyword arguments of :func:`run_recorded` (see there).
+    The fields are the arguments of :func:`run_recorded` (see there).
     """
 
+    spec: Spec | str | os.PathLike[str]
     record: str | os.PathLike[str]
     selector: Any = None
     llm: Any = None
@@ -246,15 +246,7 @@ class RecordOptions:
     accept_v1: bool = False
 
 
-@attrs.frozen
-class RecordedCall:
-    """A call of :func:`run_recorded` or :func:`arun_recorded`: the spec and its options."""
-
-    spec: Spec | str | os.PathLike[str]
-    options: RecordOptions
-
-
-def _human(opts: RecordOptions) -> Any:
+def _human(opts: RecordedRun) -> Any:
     """The human port: the caller's, wrapped when answers or no_wait are given."""
     if not opts.answers and not opts.no_wait:
         return opts.human
@@ -264,12 +256,11 @@ def _human(opts: RecordOptions) -> Any:
     return PausingHuman(opts.human, answers=opts.answers, no_wait=opts.no_wait)
 
 
-def _open(call: RecordedCall) -> _Session:
+def _open(opts: RecordedRun) -> _Session:
     """Open, check and replay the record: everything before the live part."""
     # One straight sequence on purpose: each step may refuse the run, and the
     # order (ports, then header, then options, then replay) is what users see.
-    opts = call.options
-    spec = call.spec if isinstance(call.spec, Spec) else load_spec(call.spec)
+    spec = opts.spec if isinstance(opts.spec, Spec) else load_spec(opts.spec)
     # Binds fsmchat.examples and the caller's allow= prefixes; other unbound code
     # is refused before anything is written.
     spec = resolve_spec(spec, allow=opts.allow)
@@ -340,7 +331,7 @@ def _open(call: RecordedCall) -> _Session:
     return session
 
 
-def _header(spec: Spec, opts: RecordOptions) -> RecordHeader:
+def _header(spec: Spec, opts: RecordedRun) -> RecordHeader:
     """The header of a new record: the spec, and the engine the options build."""
     engine = Engine(
         spec,
@@ -359,7 +350,7 @@ def _header(spec: Spec, opts: RecordOptions) -> RecordHeader:
 def _check_existing(
     read: Record,
     spec: Spec,
-    opts: RecordOptions,
+    opts: RecordedRun,
     *,
     keyed: bool,
     warn: Callable[[str], object],
@@ -383,7 +374,7 @@ def _check_existing(
         raise InvalidArgument(conflict)
 
 
-def recorded_call(
+def recorded_run(
     spec: Spec | str | os.PathLike[str],
     *,
     record: str | os.PathLike[str],
@@ -405,11 +396,12 @@ def recorded_call(
     allow: Iterable[str] = (),
     key: KeyChoice = CONFIGURED,
     accept_v1: bool = False,
-) -> RecordedCall:
+) -> RecordedRun:
     """The arguments of :func:`run_recorded` and :func:`arun_recorded`, as one value."""
     # Long for its signature: the one list of run_recorded's (and
     # arun_recorded's) arguments, so the two forms cannot drift apart.
-    options = RecordOptions(
+    return RecordedRun(
+        spec=spec,
         record=record,
         selector=selector,
         llm=llm,
@@ -430,19 +422,18 @@ def recorded_call(
         key=key,
         accept_v1=accept_v1,
     )
-    return RecordedCall(spec, options)
 
 
 @contextlib.contextmanager
-def _opened(call: RecordedCall) -> Iterator[_Session]:
-    session = _open(call)
+def _opened(run: RecordedRun) -> Iterator[_Session]:
+    session = _open(run)
     try:
         yield session
     finally:
         session.writer.close()
 
 
-def _public(run: Callable[..., Any], collect: Callable[..., RecordedCall]) -> None:
+def _public(run: Callable[..., Any], collect: Callable[..., RecordedRun]) -> None:
     """Show ``collect``'s parameters as ``run``'s (``help()``, IDEs, Sphinx)."""
     run.__qualname__ = run.__name__
     run.__signature__ = inspect.signature(collect).replace(  # type: ignore[attr-defined]
@@ -450,7 +441,7 @@ def _public(run: Callable[..., Any], collect: Callable[..., RecordedCall]) -> No
     )
 
 
-def _sync_form(collect: Callable[P, RecordedCall]) -> Callable[P, ChatResult]:
+def _sync_form(collect: Callable[P, RecordedRun]) -> Callable[P, ChatResult]:
     # Long only for the docstring of the public run_recorded, which lives here.
     def run_recorded(*args: P.args, **kwargs: P.kwargs) -> ChatResult:
         """Start, or continue, the chat recorded in the file ``record``.
@@ -517,7 +508,7 @@ def _sync_form(collect: Callable[P, RecordedCall]) -> Callable[P, ChatResult]:
 
 
 def _async_form(
-    collect: Callable[P, RecordedCall],
+    collect: Callable[P, RecordedRun],
 ) -> Callable[P, Coroutine[Any, Any, ChatResult]]:
     async def arun_recorded(*args: P.args, **kwargs: P.kwargs) -> ChatResult:
         """The async form of :func:`run_recorded`: ``await arun_recorded(spec, record=...)``.
@@ -537,6 +528,6 @@ def _async_form(
     return arun_recorded
 
 
-# One parameter list (recorded_call's), two drivers: the sync and the async form.
-run_recorded = _sync_form(recorded_call)
-arun_recorded = _async_form(recorded_call)
+# One parameter list (recorded_run's), two drivers: the sync and the async form.
+run_recorded = _sync_form(recorded_run)
+arun_recorded = _async_form(recorded_run)
