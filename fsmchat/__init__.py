@@ -26,7 +26,7 @@ _logging.getLogger("fsmchat").addHandler(_logging.NullHandler())
 #: (constants, classes, functions; each group sorted).
 _LAZY: dict[str, str] = {
     "MODES": "fsmchat._core.engine",
-    "PAUSED": "fsmchat._record.durable",
+    "PAUSED": "fsmchat._record.run",
     "UNSET": "fsmchat._core.engine",
     "AgentSpec": "fsmchat._core.spec",
     "AllOf": "fsmchat._core.guards",
@@ -46,6 +46,7 @@ _LAZY: dict[str, str] = {
     "CallableSelector": "fsmchat._run.selectors",
     "Candidate": "fsmchat._core.events",
     "Cassette": "fsmchat._record.replay",
+    "ChatFile": "fsmchat._record.chat",
     "ChatModel": "fsmchat._run.ports",
     "ChatRequest": "fsmchat._run.ports",
     "ChatResponse": "fsmchat._run.ports",
@@ -58,7 +59,6 @@ _LAZY: dict[str, str] = {
     "Condition": "fsmchat._core.events",
     "Contains": "fsmchat._core.guards",
     "Decision": "fsmchat._core.state",
-    "DurableHuman": "fsmchat._record.durable",
     "Edge": "fsmchat._core.spec",
     "EndsWith": "fsmchat._core.guards",
     "Engine": "fsmchat._core.engine",
@@ -80,6 +80,7 @@ _LAZY: dict[str, str] = {
     "Message": "fsmchat._core.state",
     "NoRoute": "fsmchat._core.errors",
     "Not": "fsmchat._core.guards",
+    "PausingHuman": "fsmchat._record.ports",
     "Phase": "fsmchat._core.engine",
     "Problem": "fsmchat._core.errors",
     "RandomSelector": "fsmchat._run.selectors",
@@ -106,28 +107,27 @@ _LAZY: dict[str, str] = {
     "UsageCount": "fsmchat._run.driver",
     "UserCodeError": "fsmchat._core.errors",
     "arun_chat": "fsmchat._run.driver",
-    "arun_durable": "fsmchat._record.durable",
+    "arun_recorded": "fsmchat._record.run",
     "check_ports": "fsmchat._run.driver",
     "config_list_from_dotenv": "fsmchat.adapters._config",
     "config_list_from_json": "fsmchat.adapters._config",
     "filter_config": "fsmchat.adapters._config",
     "load_schema": "fsmchat._core.build",
-    "load_spec": "fsmchat._run.files",
+    "load_spec": "fsmchat.adapters._files",
     "make_chat_model": "fsmchat.adapters._config",
     "make_selector": "fsmchat._run.selectors",
     "needs_choice": "fsmchat._run.driver",
     "needs_judge": "fsmchat._run.driver",
     "parse_spec": "fsmchat._core.build",
+    "read_chat": "fsmchat._record.chat",
     "read_record": "fsmchat._record.reader",
-    "read_transcript": "fsmchat._record.transcript",
-    "replay_durable": "fsmchat._record.replay",
     "replay_record": "fsmchat._record.replay",
     "resolve_spec": "fsmchat._run.resolve",
     "resume": "fsmchat._record.replay",
     "resume_engine": "fsmchat._record.replay",
     "routing_for_mode": "fsmchat._core.engine",
     "run_chat": "fsmchat._run.driver",
-    "run_durable": "fsmchat._record.durable",
+    "run_recorded": "fsmchat._record.run",
     "spec_digest": "fsmchat._record.format",
     "spec_from_autogen": "fsmchat._core.build_autogen",
     "spec_from_dict": "fsmchat._core.build",
@@ -135,14 +135,36 @@ _LAZY: dict[str, str] = {
 
 __all__ = list(_LAZY)
 
+#: Deprecated public name -> (the module defining it, what to use instead).
+#: Each still works and warns on every use; none is in ``__all__``.
+_DEPRECATED: dict[str, tuple[str, str]] = {
+    "DurableHuman": ("fsmchat._record.ports", "PausingHuman"),
+    "arun_durable": ("fsmchat._record.run", "arun_recorded"),
+    "read_transcript": ("fsmchat._record.chat", "read_chat(path).transcript()"),
+    "replay_durable": ("fsmchat._record.replay", "replay_record"),
+    "run_durable": ("fsmchat._record.run", "run_recorded"),
+}
+
 
 def __getattr__(name: str) -> _Any:
+    import importlib
+
+    old = _DEPRECATED.get(name)
+    if old is not None:
+        home, new = old
+        import warnings
+
+        warnings.warn(
+            f"fsmchat.{name} is deprecated: use fsmchat.{new}",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        found = importlib.import_module(home)
+        return getattr(found, name if name == "read_transcript" else new)
     module = _LAZY.get(name)
     if module is None:
         msg = f"module 'fsmchat' has no attribute {name!r}"
         raise AttributeError(msg)
-    import importlib
-
     value = getattr(importlib.import_module(module), name)
     globals()[name] = value  # later lookups skip __getattr__
     return value
@@ -207,20 +229,20 @@ if _TYPE_CHECKING:
     from fsmchat._core.state import Message as Message
     from fsmchat._core.state import Usage as Usage
     from fsmchat._core.transcript import Transcript as Transcript
-    from fsmchat._record.durable import PAUSED as PAUSED
-    from fsmchat._record.durable import DurableHuman as DurableHuman
-    from fsmchat._record.durable import arun_durable as arun_durable
-    from fsmchat._record.durable import run_durable as run_durable
+    from fsmchat._record.chat import ChatFile as ChatFile
+    from fsmchat._record.chat import read_chat as read_chat
     from fsmchat._record.format import Record as Record
     from fsmchat._record.format import RecordHeader as RecordHeader
     from fsmchat._record.format import spec_digest as spec_digest
+    from fsmchat._record.ports import PausingHuman as PausingHuman
     from fsmchat._record.reader import read_record as read_record
     from fsmchat._record.replay import Cassette as Cassette
-    from fsmchat._record.replay import replay_durable as replay_durable
     from fsmchat._record.replay import replay_record as replay_record
     from fsmchat._record.replay import resume as resume
     from fsmchat._record.replay import resume_engine as resume_engine
-    from fsmchat._record.transcript import read_transcript as read_transcript
+    from fsmchat._record.run import PAUSED as PAUSED
+    from fsmchat._record.run import arun_recorded as arun_recorded
+    from fsmchat._record.run import run_recorded as run_recorded
     from fsmchat._record.writer import RecordWriter as RecordWriter
     from fsmchat._run.driver import ChatResult as ChatResult
     from fsmchat._run.driver import FunctionResponder as FunctionResponder
@@ -230,7 +252,6 @@ if _TYPE_CHECKING:
     from fsmchat._run.driver import needs_choice as needs_choice
     from fsmchat._run.driver import needs_judge as needs_judge
     from fsmchat._run.driver import run_chat as run_chat
-    from fsmchat._run.files import load_spec as load_spec
     from fsmchat._run.llm import LLMResponder as LLMResponder
     from fsmchat._run.llm import LLMSelector as LLMSelector
     from fsmchat._run.ports import AsyncChatModel as AsyncChatModel
@@ -261,3 +282,4 @@ if _TYPE_CHECKING:
     from fsmchat.adapters._config import config_list_from_json as config_list_from_json
     from fsmchat.adapters._config import filter_config as filter_config
     from fsmchat.adapters._config import make_chat_model as make_chat_model
+    from fsmchat.adapters._files import load_spec as load_spec

@@ -3,7 +3,7 @@
 The builder (:func:`fsmchat.parse_spec`) already rejects what cannot run —
 schema errors, YAML errors, unknown or duplicate agents, malformed code
 references — all at once, with locations. Nothing a spec names is imported. :func:`check_spec` looks at the
-*graph* of a spec that built, and :func:`check_text` (and :func:`fsmchat._run.files.check_paths`, for files)
+*graph* of a spec that built, and :func:`check_text` (and :func:`fsmchat.adapters._files.check_paths`, for files)
 combine both passes, so ``fsmchat check`` reports every problem of a file.
 
 Rules (each problem has a stable code; ``E`` = error, ``W`` = warning)

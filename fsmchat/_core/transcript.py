@@ -11,6 +11,7 @@ same thing. Plain data in, a value out: reading the file is the caller's.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping
 from typing import Any
 
@@ -26,13 +27,42 @@ TRANSCRIPT_FORMAT = "fsmchat.transcript/1"
 """The ``format`` field of fsmchat's own transcript JSON."""
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, init=False)
 class Transcript:
-    """Messages (and, for fsmchat's own format, the trace) read from JSON data."""
+    """Messages (and, for fsmchat's own format, the trace) read from JSON data.
+
+    Attributes:
+        messages: the chat, oldest first.
+        trace: the routing trace, one :class:`~fsmchat.Decision` per step
+            (empty for an AutoGen list).
+        notes: remarks about reading it (e.g. inferred speakers).
+    """
 
     messages: tuple[Message, ...]
-    decisions: tuple[Decision, ...] = ()
+    trace: tuple[Decision, ...] = ()
     notes: tuple[str, ...] = ()
+
+    def __init__(
+        self,
+        *,
+        messages: tuple[Message, ...],
+        trace: tuple[Decision, ...] = (),
+        notes: tuple[str, ...] = (),
+        decisions: tuple[Decision, ...] | None = None,
+    ) -> None:
+        if decisions is not None:  # the name before "trace" (deprecated)
+            warnings.warn(_DECISIONS, DeprecationWarning, stacklevel=2)
+            trace = decisions
+        self.__attrs_init__(messages=messages, trace=trace, notes=notes)
+
+    @property
+    def decisions(self) -> tuple[Decision, ...]:
+        """Deprecated: :attr:`trace`."""
+        warnings.warn(_DECISIONS, DeprecationWarning, stacklevel=2)
+        return self.trace
+
+
+_DECISIONS = "Transcript.decisions is deprecated: use Transcript.trace"
 
 
 def load_transcript(data: Any, *, spec: Spec | None = None) -> Transcript:
@@ -77,7 +107,7 @@ def load_transcript(data: Any, *, spec: Spec | None = None) -> Transcript:
     if any(not m.name for m in messages):
         messages, note = _infer_names(messages, spec)
         notes.append(note)
-    return Transcript(messages=tuple(messages), decisions=decisions, notes=tuple(notes))
+    return Transcript(messages=tuple(messages), trace=decisions, notes=tuple(notes))
 
 
 def _decisions(trace: Any) -> tuple[Decision, ...]:

@@ -18,7 +18,7 @@ Rules / theory of operation
 ---------------------------
 * **Durability.** :class:`~fsmchat._record.writer.RecordWriter` writes each
   line with one ``write``, flushes it and ``os.fsync``s the file before
-  returning, and the durable driver calls it (through ``on_message`` /
+  returning, and :func:`~fsmchat.run_recorded` calls it (through ``on_message`` /
   ``on_decision``) before it calls the next port. So when a model or an agent
   is asked for step *n*, everything up to step *n - 1* is on disk. One process
   at a time appends: the writer holds an exclusive ``flock``.
@@ -70,14 +70,14 @@ import hmac
 import json
 import os
 import re
+import warnings
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 import attrs
 
 from fsmchat._core.engine import Engine, Routing
-from fsmchat._core.errors import InvalidArgument, RecordError
+from fsmchat._core.errors import RecordError
 from fsmchat._core.events import Finished
 from fsmchat._core.source import compose
 from fsmchat._core.spec import Spec
@@ -101,7 +101,6 @@ __all__ = [
     "TornLine",
     "chain_hash",
     "decode_value",
-    "digest_of",
     "dumps",
     "encode_value",
     "normal",
@@ -333,9 +332,19 @@ class Record:
         return tuple(e.message for e in self.entries if isinstance(e, MessageEntry))
 
     @property
-    def decisions(self) -> tuple[Decision, ...]:
-        """The recorded trace."""
+    def trace(self) -> tuple[Decision, ...]:
+        """The recorded trace: one :class:`~fsmchat.Decision` per routing step."""
         return tuple(e.decision for e in self.entries if isinstance(e, DecisionEntry))
+
+    @property
+    def decisions(self) -> tuple[Decision, ...]:
+        """Deprecated: :attr:`trace`."""
+        warnings.warn(
+            "Record.decisions is deprecated: use Record.trace",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return self.trace
 
     @property
     def end(self) -> EndEntry | None:
@@ -548,23 +557,3 @@ def spec_object_digest(spec: Spec) -> str:
     }
     text = json.dumps(data, sort_keys=True, default=_stable, separators=(",", ":"))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def digest_of(spec: Spec, path: str | os.PathLike[str] | None = None) -> str:
-    """The digest a record's header keeps for ``spec``.
-
-    The :func:`~fsmchat._record.format.spec_digest` of the spec's file
-    (``path``, else ``spec.source`` when that is a file), or, for a spec built
-    in Python, :func:`~fsmchat._record.format.spec_object_digest`.
-
-    Raises:
-        InvalidArgument: ``path`` cannot be read as UTF-8 text.
-    """
-    name = os.fspath(path) if path is not None else spec.source
-    if path is None and not os.path.isfile(name):
-        return spec_object_digest(spec)
-    try:
-        return spec_digest(Path(name).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
-        msg = f"cannot read spec {name} to hash it: {exc}"
-        raise InvalidArgument(msg) from exc

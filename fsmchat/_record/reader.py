@@ -18,7 +18,6 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any, Final, Literal
 
 import jsonschema
@@ -44,6 +43,7 @@ from fsmchat._record.format import (
     split_hash,
 )
 from fsmchat._record.keys import RecordKey, configured_key, key_file
+from fsmchat.adapters._files import FileTooBig, read_data
 
 __all__ = [
     "CONFIGURED",
@@ -257,8 +257,9 @@ def read_record(
         The :class:`~fsmchat.Record`; an empty file gives a record without header.
 
     Raises:
-        RecordError: the file cannot be read, is not an fsmchat record, a line
-            is malformed or breaks the hash chain (or its MAC), the record is
+        RecordError: the file cannot be read, is over the data-file size
+            cap, is not an fsmchat record, a line is malformed or breaks the
+            hash chain (or its MAC), the record is
             keyed and no key is configured, it is of format 1 and
             ``accept_v1`` is false, or it is corrupt before its last line (the
             message names the file and the line).
@@ -266,7 +267,9 @@ def read_record(
     name = os.fspath(path)
     chosen = record_key(key)
     try:
-        data = Path(name).read_bytes()
+        data = read_data(name)
+    except FileTooBig as exc:
+        raise RecordError(str(exc), path=name) from None
     except FileNotFoundError as exc:
         msg = f"record {name} does not exist"
         raise RecordError(msg, path=name) from exc
@@ -297,6 +300,8 @@ def parse_record(
         try:
             obj = json.loads(raw.decode("utf-8"))
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            if lineno == 1 and not _header_like(data):
+                raise _not_a_record(name, data) from None
             if data[offset + len(raw) + 1 :].strip(b"\0 \t\r\n"):
                 msg = (
                     f"record {name}: line {lineno} is not valid JSON ({exc}) but complete "
@@ -315,12 +320,7 @@ def parse_record(
         parser.add(obj, raw, lineno)
         offset += len(raw) + 1
     if torn is not None and torn.line == 1 and not _header_like(data):
-        msg = (
-            f"{name} is not an fsmchat record: its first line is not a record header "
-            f"(it starts {data[:40]!r}); refusing to read or change it. Pass the path "
-            f"of a record file, or a new path to start one"
-        )
-        raise RecordError(msg, path=name, line=1)
+        raise _not_a_record(name, data)
     return Record(
         path=name,
         header=parser.header,
@@ -334,6 +334,15 @@ def parse_record(
 
 
 _HEADER_START = b'{"type":"header"'
+
+
+def _not_a_record(name: str, data: bytes) -> RecordError:
+    msg = (
+        f"{name} is not an fsmchat record: its first line is not a record header "
+        f"(it starts {data[:40]!r}); refusing to read or change it. Pass the path "
+        f"of a record file, or a new path to start one"
+    )
+    return RecordError(msg, path=name, line=1)
 
 
 def _header_like(data: bytes) -> bool:

@@ -9,7 +9,7 @@ not fit the spec (edited, or written by another spec) fails at the first line
 that does not fit, with the line number, the round and why. What the engine
 produces past the end of the record (the routing step after a last message
 whose decision line was lost) is handed back as ``tail`` for the caller to
-append. :func:`replay_durable` is ``fsmchat replay``: a record file in, the
+append. :func:`replay_record` is ``fsmchat replay``: a record file in, the
 replayed chat out, with no model call and no agent code.
 """
 
@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import warnings
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
@@ -38,6 +39,7 @@ from fsmchat._core.events import (
 )
 from fsmchat._core.spec import Spec
 from fsmchat._core.state import Decision, Message
+from fsmchat._record.chat import read_chat
 from fsmchat._record.format import (
     DecisionEntry,
     EndEntry,
@@ -47,24 +49,16 @@ from fsmchat._record.format import (
     Record,
     StopEntry,
     decode_value,
-    digest_of,
     normal,
 )
-from fsmchat._record.reader import (
-    CONFIGURED,
-    KeyChoice,
-    read_record,
-    record_key,
-    unkeyed_check,
-)
-from fsmchat._record.specfile import find_spec
+from fsmchat._record.reader import CONFIGURED, KeyChoice
+from fsmchat._record.specfile import digest_of, find_spec
 from fsmchat._run.driver import ChatResult, run_chat
 
 __all__ = [
     "Cassette",
     "Resumed",
     "check_header",
-    "replay_durable",
     "replay_record",
     "resume",
     "resume_engine",
@@ -323,7 +317,7 @@ class Resumed:
         finished: the engine's :class:`~fsmchat.Finished`, or ``None``.
         replayed: requests answered from the record.
         result: the finished chat, when the record holds its end.
-        spec_path: the spec file replayed through (:func:`replay_durable`).
+        spec_path: the spec file replayed through (:func:`replay_record`).
     """
 
     engine: Engine
@@ -458,25 +452,6 @@ def resume_engine(spec: Spec, record: Record, routing: Routing | None = None) ->
     return resume(spec, record, routing=routing).engine
 
 
-def replay_record(
-    spec: Spec,
-    record: Record,
-    *,
-    on_message: Callable[[Message], object] | None = None,
-    on_decision: Callable[[Decision], object] | None = None,
-) -> Resumed:
-    """Re-run a recorded chat from its recorded answers: no model call, no agent code.
-
-    Returns:
-        :class:`Resumed` (``finished`` is ``None`` when the record stops before
-        the chat does).
-
-    Raises:
-        RecordError: a line does not fit ``spec``.
-    """
-    return resume(spec, record, on_message=on_message, on_decision=on_decision)
-
-
 def check_header(
     record: Record, spec: Spec, spec_hash: str, *, force: bool = False
 ) -> list[str]:
@@ -517,9 +492,9 @@ def check_header(
     raise RecordError(msg, path=record.path, line=1)
 
 
-def replay_durable(
-    record: str | os.PathLike[str],
-    *,
+def replay_record(
+    record: str | os.PathLike[str] | Spec | Record,
+    *legacy: Record,
     spec: Spec | str | os.PathLike[str] | None = None,
     allow: Iterable[str] = (),
     force: bool = False,
@@ -533,7 +508,9 @@ def replay_durable(
     """Re-run the chat recorded in the file ``record``: no model call, no agent code.
 
     This is ``fsmchat replay``. The spec is ``spec`` (a :class:`~fsmchat.Spec`
-    or a file), else the file the record's header names.
+    or a file), else the file the record's header names. (Deprecated form:
+    ``replay_record(spec, record)`` with a :class:`~fsmchat.Record` read
+    already is :func:`resume`.)
 
     Args:
         allow: module prefixes whose ``call:`` guards may run (see
@@ -560,20 +537,50 @@ def replay_durable(
         InvalidArgument: the spec the record names is not there.
         SpecError: the spec does not load.
     """
-    chosen_key = record_key(key)
-    read = read_record(record, key=chosen_key, accept_v1=accept_v1)
+    # Long for its docstring; the steps: read the record, warn, find and check
+    # the spec, replay.
+    if isinstance(record, Spec):
+        return _replay_read(record, legacy, on_message, on_decision)
+    if isinstance(record, Record) and isinstance(spec, Spec):  # the same, by keyword
+        return _replay_read(spec, (record,), on_message, on_decision)
+    if isinstance(record, Record):
+        msg = "replay_record(record) takes the path of a record file; resume(spec, record) replays a Record"
+        raise InvalidArgument(msg)
+    name = os.fspath(record)
+    chat = read_chat(
+        name,
+        key=key,
+        accept_v1=accept_v1,
+        accept_unkeyed=accept_unkeyed,
+        record_only=True,
+    )
+    read = chat.record
+    assert read is not None  # record_only: a record, or RecordError
     warn = on_warning or logging.getLogger("fsmchat").warning
-    unkeyed = unkeyed_check(read, chosen_key, accept_unkeyed=accept_unkeyed)
-    if unkeyed is not None:
-        warn(unkeyed)
-    if read.torn is not None:
-        warn(read.torn.describe(read.path))
-    unverified = read.unverified_warning()
-    if unverified is not None:
-        warn(unverified)
+    for note in chat.notes:
+        warn(note)
     path, chosen = find_spec(read, spec, allow=allow)
     digest = digest_of(chosen, None if isinstance(spec, Spec) else path)
     for warning in check_header(read, chosen, digest, force=force):
         warn(warning)
-    done = replay_record(chosen, read, on_message=on_message, on_decision=on_decision)
+    done = resume(chosen, read, on_message=on_message, on_decision=on_decision)
     return attrs.evolve(done, spec_path=path)
+
+
+def _replay_read(
+    spec: Spec,
+    legacy: tuple[Record, ...],
+    on_message: Callable[[Message], object] | None,
+    on_decision: Callable[[Decision], object] | None,
+) -> Resumed:
+    """The old ``replay_record(spec, record)``: :func:`resume`, with a warning."""
+    warnings.warn(
+        "replay_record(spec, record) is deprecated: use resume(spec, record); "
+        "replay_record(path) replays a record file",
+        DeprecationWarning,
+        stacklevel=3,
+    )
+    if len(legacy) != 1:
+        msg = f"replay_record(spec, record) takes one record, got {len(legacy)}"
+        raise InvalidArgument(msg)
+    return resume(spec, legacy[0], on_message=on_message, on_decision=on_decision)

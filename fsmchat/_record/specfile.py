@@ -16,11 +16,11 @@ from collections.abc import Iterable
 from fsmchat._core.errors import InvalidArgument, RecordError, SpecError
 from fsmchat._core.spec import Spec
 from fsmchat._core.text import counted
-from fsmchat._record.format import Record
-from fsmchat._run.files import load_spec
+from fsmchat._record.format import Record, spec_digest, spec_object_digest
 from fsmchat._run.resolve import resolve_spec
+from fsmchat.adapters._files import load_spec, read_text
 
-__all__ = ["find_spec", "load_record_spec"]
+__all__ = ["digest_of", "find_spec", "load_record_spec", "spec_file_of"]
 
 
 def find_spec(
@@ -54,9 +54,7 @@ def find_spec(
     if isinstance(spec, Spec):
         return spec.source, resolve_spec(spec, allow=allow, kinds=("call",))
     if spec is None:
-        tried = [header.spec_path, header.spec_abspath]
-        if not os.path.isabs(header.spec_path):
-            tried.append(os.path.join(os.path.dirname(record.path), header.spec_path))
+        tried = _candidates(record.path, header.spec_path, header.spec_abspath)
         found = next((p for p in tried if os.path.isfile(p)), None)
         if found is None:
             msg = (
@@ -69,6 +67,21 @@ def find_spec(
         )
     path = os.fspath(spec)
     return path, resolve_spec(load_spec(path), allow=allow, kinds=("call",))
+
+
+def _candidates(chat_path: str, spec_path: str, abspath: str) -> list[str]:
+    """Where a spec a chat file names may be: as written, absolute, beside the file."""
+    tried = [spec_path, abspath]
+    if not os.path.isabs(spec_path):
+        tried.append(os.path.join(os.path.dirname(chat_path), spec_path))
+    return list(dict.fromkeys(tried))
+
+
+def spec_file_of(chat_path: str, spec_path: str, abspath: str) -> str:
+    """The spec file a chat file names: the first of :func:`_candidates` that
+    is a file, else ``abspath`` (for a message saying it is gone)."""
+    tried = _candidates(chat_path, spec_path, abspath)
+    return next((p for p in tried if os.path.isfile(p)), abspath)
 
 
 def load_record_spec(record_path: str, spec_path: str) -> Spec:
@@ -92,3 +105,24 @@ def load_record_spec(record_path: str, spec_path: str) -> Spec:
             f"with --spec SPEC"
         )
         raise RecordError(msg, path=record_path, line=1) from None
+
+
+def digest_of(spec: Spec, path: str | os.PathLike[str] | None = None) -> str:
+    """The digest a record's header keeps for ``spec``.
+
+    The :func:`~fsmchat._record.format.spec_digest` of the spec's file
+    (``path``, else ``spec.source`` when that is a file), or, for a spec built
+    in Python, :func:`~fsmchat._record.format.spec_object_digest`.
+
+    Raises:
+        InvalidArgument: the file cannot be read as UTF-8 text (or is over the
+            spec size cap).
+    """
+    name = os.fspath(path) if path is not None else spec.source
+    if path is None and not os.path.isfile(name):
+        return spec_object_digest(spec)
+    text, problem = read_text(name)
+    if problem is not None:
+        msg = f"cannot read spec {name} to hash it: {problem.message}"
+        raise InvalidArgument(msg)
+    return spec_digest(text)

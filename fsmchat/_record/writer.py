@@ -60,7 +60,7 @@ class RecordWriter:
         keyed = key is not None and (record.header is None or record.keyed)
         self._key = key.secret if keyed and key is not None else None
         self._messages = len(record.messages)
-        self._decisions = len(record.decisions)
+        self._decisions = len(record.trace)
         self._chained = record.header is None or record.verified
         self._last_hash = record.last_hash
         self.lines = record.lines

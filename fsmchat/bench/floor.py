@@ -46,7 +46,7 @@ import attrs
 
 from fsmchat._core.engine import build_machine
 from fsmchat._run.driver import run_chat
-from fsmchat._run.files import load_spec
+from fsmchat.adapters._files import load_spec
 from fsmchat.bench.scenarios import SPECS_DIR
 
 __all__ = ["FloorConfig", "floor_goals", "render_floor", "run_floor"]

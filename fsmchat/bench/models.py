@@ -42,6 +42,7 @@ import attrs
 from fsmchat import Answer, ChatView, Choose, Judge, Message, Spec
 from fsmchat._core.errors import FsmchatError, InvalidArgument
 from fsmchat._core.text import did_you_mean
+from fsmchat.adapters._files import read_json
 from fsmchat.bench.scenarios import NoGroundTruth, truth_next
 
 __all__ = [
@@ -372,10 +373,10 @@ class ReplayBook:
             InvalidArgument: the file is unreadable or not a recording.
         """
         try:
-            data = json.loads(Path(path).read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-            msg = f"cannot read recorded answers from {path!r}: {exc}"
-            raise InvalidArgument(msg) from exc
+            data = read_json(path)
+        except InvalidArgument as exc:
+            msg = f"cannot read recorded answers: {exc}"
+            raise InvalidArgument(msg) from None
         if (
             not isinstance(data, dict)
             or data.get("format") != REPLAY_FORMAT

@@ -40,7 +40,7 @@ from fsmchat._core.build import parse_spec
 from fsmchat._core.engine import Engine, Routing
 from fsmchat._core.events import AskAgent, Choose, Judge, Reply
 from fsmchat._run.driver import run_chat
-from fsmchat._run.files import load_spec
+from fsmchat.adapters._files import load_spec
 from fsmchat.bench.floor import FloorConfig, floor_goals, render_floor, run_floor
 from fsmchat.bench.models import OracleSelector, Recorder, TrialContext, prompt_tokens
 from fsmchat.bench.scale import ScaleConfig, render_scale, run_scale, scale_goals

@@ -17,7 +17,7 @@ import click
 
 from fsmchat._core.errors import Problem, SpecError
 from fsmchat._core.state import Decision, Message
-from fsmchat._run.files import load_spec, write_json
+from fsmchat.adapters._files import load_spec, write_json
 
 if TYPE_CHECKING:
     from fsmchat._core.spec import Spec

@@ -1,10 +1,10 @@
 """Recorded chats on the command line: ``run --record``, pauses, and ``replay``.
 
 ``fsmchat run SPEC --record FILE`` runs the chat through the record layer
-(:func:`fsmchat.run_durable`) with the terminal as the human and stderr for
+(:func:`fsmchat.run_recorded`) with the terminal as the human and stderr for
 warnings; ``--no-wait`` turns a human's turn into a pause (exit code 3),
 ``--answer TEXT`` answers it. ``fsmchat replay FILE`` replays a record
-(:func:`fsmchat.replay_durable`) printing the transcript. Both only translate
+(:func:`fsmchat.replay_record`) printing the transcript. Both only translate
 arguments and print: the library does the work.
 
 Exit codes: 0 done, 1 a failure (the record is intact), 2 a usage error,
@@ -18,13 +18,15 @@ import click
 from fsmchat._core.engine import routing_for_mode
 from fsmchat._core.errors import FsmchatError, InvalidArgument, SpecError, UnallowedCode
 from fsmchat._core.spec import Spec
-from fsmchat._record.durable import PAUSED, DurableHuman, run_durable
 from fsmchat._record.format import Record
+from fsmchat._record.ports import PausingHuman
 from fsmchat._record.reader import read_record
-from fsmchat._record.replay import replay_durable
+from fsmchat._record.replay import replay_record
+from fsmchat._record.run import PAUSED
+from fsmchat._record.run import run_recorded as record_chat
 from fsmchat._run.driver import EXIT_WORDS, ChatResult
-from fsmchat._run.files import write_json
 from fsmchat._run.ports import Human
+from fsmchat.adapters._files import write_json
 from fsmchat.cli._allow import RECORD_SPEC_NOTE, allowed
 from fsmchat.cli._common import (
     SpecProblems,
@@ -68,7 +70,7 @@ def recorded_human(console: Human, record: RecordOptions) -> Human:
         raise click.UsageError(msg)
     if not record.answers and not record.no_wait:
         return console
-    return DurableHuman(
+    return PausingHuman(
         console,
         answers=record.answers,
         no_wait=record.no_wait,
@@ -90,7 +92,7 @@ def run_with_record(
     path = record.path
 
     def resumed(done: Record) -> None:
-        n, d = len(done.messages), len(done.decisions)
+        n, d = len(done.messages), len(done.trace)
         click.echo(
             f"-- resumed {path}: replayed {count(n, 'message')} and "
             f"{count(d, 'decision')} from the record (no model calls)",
@@ -98,7 +100,7 @@ def run_with_record(
         )
 
     try:
-        result = run_durable(
+        result = record_chat(
             spec,
             record=path,
             selector=ports.selector,
@@ -166,7 +168,7 @@ def replay(
     """
     # Long for its options: each one is passed through by name, then printed.
     try:
-        done = replay_durable(
+        done = replay_record(
             record_path,
             spec=spec_path,
             allow=allowed(allow, env=spec_path is not None),

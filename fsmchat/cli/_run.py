@@ -12,9 +12,9 @@ import click
 from fsmchat._core.engine import UNSET, routing_for_mode
 from fsmchat._core.errors import FsmchatError, InvalidArgument
 from fsmchat._run.driver import run_chat
-from fsmchat._run.files import write_json
 from fsmchat._run.ports import Human
 from fsmchat.adapters._console import ConsoleHuman
+from fsmchat.adapters._files import write_json
 from fsmchat.cli._allow import allowed, resolve_or_exit
 from fsmchat.cli._common import (
     finish_chat,

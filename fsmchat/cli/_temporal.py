@@ -22,7 +22,7 @@ import click
 
 from fsmchat._core.errors import FsmchatError, InvalidArgument, SpecError
 from fsmchat._core.state import Decision, Message
-from fsmchat._run.files import write_json
+from fsmchat.adapters._files import write_json
 from fsmchat.cli._allow import allowed
 from fsmchat.cli._common import (
     SpecProblems,

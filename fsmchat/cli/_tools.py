@@ -23,7 +23,7 @@ from fsmchat._core.spec import Spec
 from fsmchat._core.trail import Verdict, format_counterexample
 from fsmchat._core.transcript import Transcript
 from fsmchat._core.verify import VerifyReport, verify_transcript
-from fsmchat._run.files import pick_spec_files, read_text
+from fsmchat.adapters._files import pick_spec_files, read_text
 from fsmchat.cli._allow import allowed, resolve_or_exit
 from fsmchat.cli._common import count, load_spec_or_exit
 from fsmchat.cli._options import (
@@ -287,9 +287,7 @@ def _verify_file(
     transcript = _load_transcript(
         spec, path, accept_v1=accept_v1, accept_unkeyed=accept_unkeyed
     )
-    report = verify_transcript(
-        spec, transcript.messages, decisions=transcript.decisions
-    )
+    report = verify_transcript(spec, transcript.messages, decisions=transcript.trace)
     if transcript.notes:
         return VerifyReport(steps=report.steps, notes=transcript.notes + report.notes)
     return report
@@ -299,14 +297,15 @@ def _load_transcript(
     spec: Spec, path: str, *, accept_v1: bool, accept_unkeyed: bool
 ) -> Transcript:
     # The record layer (and the JSON Schema library behind it) only for commands that read a chat.
-    from fsmchat._record.transcript import read_transcript
+    from fsmchat._record.chat import read_chat
 
     try:
-        return read_transcript(
+        chat = read_chat(
             path, spec=spec, accept_v1=accept_v1, accept_unkeyed=accept_unkeyed
         )
     except FsmchatError as exc:
         raise click.ClickException(str(exc)) from None
+    return chat.transcript()
 
 
 # --------------------------------------------------------------------------

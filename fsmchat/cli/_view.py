@@ -16,7 +16,7 @@ from typing import Any
 import click
 
 from fsmchat._core.errors import FsmchatError, UnallowedCode
-from fsmchat._run.files import load_spec
+from fsmchat.adapters._files import load_spec
 from fsmchat.cli._allow import RECORD_SPEC_NOTE, allowed
 from fsmchat.cli._common import count
 from fsmchat.cli._options import (

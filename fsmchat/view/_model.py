@@ -23,8 +23,8 @@ from fsmchat._core.spec import Spec
 from fsmchat._core.state import Attempt, Decision, Message, Usage
 from fsmchat._core.text import counted
 from fsmchat._core.verify import Step, VerifyReport, verify_transcript
+from fsmchat._record.chat import ChatFile
 from fsmchat._run.resolve import resolve_spec
-from fsmchat.view._load import LoadedChat
 
 __all__ = ["REASONS", "chat_model", "spec_model"]
 
@@ -68,7 +68,7 @@ def spec_model(spec: Spec) -> dict[str, Any]:
 
 
 def chat_model(
-    spec: Spec, chat: LoadedChat, *, source: str, allow: Iterable[str] = ()
+    spec: Spec, chat: ChatFile, *, source: str, allow: Iterable[str] = ()
 ) -> dict[str, Any]:
     """Return the page model of ``chat`` (read from ``source``) under ``spec``.
 
@@ -84,9 +84,9 @@ def chat_model(
         routing = None
     spec = resolve_spec(spec, allow=allow, kinds=("call",))  # judging runs guards
     report = verify_transcript(
-        spec, chat.messages, decisions=chat.decisions, routing=routing
+        spec, chat.messages, decisions=chat.trace, routing=routing
     )
-    by_round = {d.round: d for d in chat.decisions}
+    by_round = {d.round: d for d in chat.trace}
     usage = dict(chat.usage)
     edge_text = {e.index: _condition_text(e.when, e.on) for e in spec.transitions}
     steps = [
@@ -110,7 +110,7 @@ def chat_model(
         "final": None if final is None else _decision(final, edge_text),
         "counts": {str(k): v for k, v in sorted(report.edge_counts().items())},
         "illegal": [[s, d, n] for (s, d), n in sorted(report.illegal_moves().items())],
-        "summary": _summary(report, chat.decisions),
+        "summary": _summary(report, chat.trace),
     }
 
 
@@ -146,7 +146,7 @@ def _step(
 _CUT_SHORT = "the transcript stops after message"
 
 
-def _live_notes(chat: LoadedChat, notes: Sequence[str]) -> list[str]:
+def _live_notes(chat: ChatFile, notes: Sequence[str]) -> list[str]:
     """The verifier's notes, with a running or paused chat's status said right.
 
     A chat still being written (or waiting for a person) has not ended, which is

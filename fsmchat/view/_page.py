@@ -15,9 +15,9 @@ from typing import Any
 import attrs
 
 from fsmchat._core.spec import Spec
-from fsmchat._run.files import load_spec
+from fsmchat.adapters._files import load_spec
 from fsmchat.view._bench import bench_model, scenario_specs
-from fsmchat.view._load import find_spec, is_bench_folder, read_bench, read_chat
+from fsmchat.view._load import find_spec, is_bench_folder, read_bench, show_chat
 from fsmchat.view._model import chat_model
 from fsmchat.view._prove import property_rows
 from fsmchat.view._svg import DiagramUnavailable, diagram_svg
@@ -79,7 +79,7 @@ def build_chat_page(
     ``svg_cache`` keeps drawings between calls (a live page redraws only when
     the lit edges change); ``proofs`` keeps the verdicts of ``prove``.
     """
-    chat = read_chat(source, spec=spec)
+    chat = show_chat(source, spec=spec)
     if spec is None:
         spec = find_spec(None, chat, source)
     model = chat_model(spec, chat, source=source, allow=allow)

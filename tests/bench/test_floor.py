@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from fsmchat._run.driver import run_chat
-from fsmchat._run.files import load_spec
+from fsmchat.adapters._files import load_spec
 from fsmchat.bench.floor import (
     FloorConfig,
     _ratio,

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 import fsmchat
 import fsmchat.cli
-from fsmchat._run.files import collect_spec_files
+from fsmchat.adapters._files import collect_spec_files
 from fsmchat.cli import _tools as tools
 from tests.helpers import ROOT, SPECS
 

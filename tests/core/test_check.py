@@ -14,7 +14,7 @@ from fsmchat._core.check import check_spec, check_text
 from fsmchat._core.engine import Routing, plan_route
 from fsmchat._core.graph import dead_edges
 from fsmchat._core.state import ChatView, Message
-from fsmchat._run.files import check_paths, collect_spec_files
+from fsmchat.adapters._files import check_paths, collect_spec_files
 from fsmchat.testing import FunctionSelector
 from tests.core.test_verify import chats
 from tests.helpers import ROOT, SPECS

@@ -118,7 +118,7 @@ def test_recorded_decisions_make_nl_steps_checkable() -> None:
     spec = fsmchat.parse_spec(NL_SPEC)
     result = fsmchat.run_chat(spec, selector=FunctionSelector(oracle))
     t = load_transcript(json.loads(json.dumps(result.to_dict())))
-    report = verify_transcript(spec, t.messages, decisions=t.decisions)
+    report = verify_transcript(spec, t.messages, decisions=t.trace)
     assert report.ok
     assert not report.unchecked
 
@@ -191,7 +191,7 @@ def test_fsmchat_transcript_format_is_read() -> None:
     result = fsmchat.run_chat(counting())
     t = load_transcript(result.to_dict())
     assert [m.name for m in t.messages] == [m.name for m in result.messages]
-    assert len(t.decisions) == len(result.trace)
+    assert len(t.trace) == len(result.trace)
 
 
 def test_two_agent_chat_messages_without_names_are_inferred() -> None:

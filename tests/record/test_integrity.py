@@ -1,6 +1,6 @@
 """Records are evidence: type-checked fields, a hash chain, old records, one transcript reader.
 
-Every record here is written by the real writer (``run_durable``), then damaged
+Every record here is written by the real writer (``run_recorded``), then damaged
 the way a disk, an editor or a forger would, and read back by the library and
 by the real CLI (in-process): the answer is always a clear error naming the
 file and the line (exit 1, never a traceback), or the untouched transcript.
@@ -17,9 +17,18 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from fsmchat import RecordError, load_spec, read_record, read_transcript, run_durable
+from fsmchat import (
+    RecordError,
+    load_spec,
+    read_chat,
+    read_record,
+    replay_record,
+    run_recorded,
+)
 from fsmchat._core.errors import InvalidArgument
+from fsmchat._core.source import MAX_SPEC_BYTES
 from fsmchat._record.format import LEGACY_FORMAT, split_hash
+from fsmchat.adapters._files import MAX_DATA_BYTES
 from fsmchat.cli import main
 from tests.helpers import COUNTING_TRANSCRIPT, SPECS
 from tests.record.chain import rechain
@@ -31,7 +40,7 @@ COUNTING = SPECS / "counting.yaml"
 def full(tmp_path_factory: pytest.TempPathFactory) -> bytes:
     """The bytes of a finished counting record (21 messages, 20 decisions)."""
     path = tmp_path_factory.mktemp("full") / "full.jsonl"
-    run_durable(COUNTING, record=path)
+    run_recorded(COUNTING, record=path)
     return path.read_bytes()
 
 
@@ -250,7 +259,7 @@ def _record_bytes() -> bytes:
 
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "r.jsonl"
-        run_durable(COUNTING, record=path, max_round=5)
+        run_recorded(COUNTING, record=path, max_round=5)
         return path.read_bytes()
 
 
@@ -266,7 +275,7 @@ def test_torn_tail_recovery_keeps_working_with_the_chain(
     path = tmp_path / "r.jsonl"
     path.write_bytes(cut)
     warnings: list[str] = []
-    result = run_durable(COUNTING, record=path, on_warning=warnings.append)
+    result = run_recorded(COUNTING, record=path, on_warning=warnings.append)
     assert [(m.name, m.content) for m in result.messages] == COUNTING_TRANSCRIPT
     assert any("line 10 is incomplete" in w for w in warnings)
     assert path.read_bytes() == full
@@ -316,8 +325,8 @@ def test_an_old_record_is_continued_in_its_own_format(
     path.write_bytes(b"\n".join(lines_of(legacy(full))[:9]) + b"\n")
     warnings: list[str] = []
     with pytest.raises(RecordError, match="pass --accept-v1"):
-        run_durable(COUNTING, record=path)
-    run_durable(COUNTING, record=path, on_warning=warnings.append, accept_v1=True)
+        run_recorded(COUNTING, record=path)
+    run_recorded(COUNTING, record=path, on_warning=warnings.append, accept_v1=True)
     assert path.read_bytes() == legacy(full)
     assert any("no hash chain" in w for w in warnings)
 
@@ -337,7 +346,7 @@ def test_a_hash_inside_an_old_record_is_an_error(tmp_path: Path, full: bytes) ->
 # -- one reader for every file that holds a chat ------------------------------------------
 
 
-def test_read_transcript_reads_records_json_files_and_autogen_lists(
+def test_read_chat_reads_records_json_files_and_autogen_lists(
     tmp_path: Path, full: bytes
 ) -> None:
     """The same chat as a record, a --json file and an AutoGen list reads to the same messages."""
@@ -348,25 +357,52 @@ def test_read_transcript_reads_records_json_files_and_autogen_lists(
     assert ran.exit_code == 0, ran.output
     autogen = tmp_path / "autogen.json"
     autogen.write_text(json.dumps(json.loads(as_json.read_text())["messages"]))
-    from_record = read_transcript(record)
-    from_json = read_transcript(as_json)
-    from_autogen = read_transcript(autogen, spec=load_spec(COUNTING))
+    from_record = read_chat(record)
+    from_json = read_chat(as_json)
+    from_autogen = read_chat(autogen, spec=load_spec(COUNTING))
     assert from_record.messages == from_json.messages == from_autogen.messages
-    assert [d.to_dict() for d in from_record.decisions] == [
-        d.to_dict() for d in from_json.decisions
+    assert [d.to_dict() for d in from_record.trace] == [
+        d.to_dict() for d in from_json.trace
     ]
-    assert from_autogen.decisions == ()
+    assert from_autogen.trace == ()
     assert from_record.notes == ()
+    kinds = (from_record.kind, from_json.kind, from_autogen.kind)
+    assert kinds == ("record", "transcript", "messages")
+    assert (from_record.status, from_json.status) == ("finished", "finished")
+    assert from_record.spec_path == from_json.spec_path == str(COUNTING)
 
 
-def test_read_transcript_keeps_the_complete_lines_of_a_torn_record(
+def test_read_chat_reads_a_transcript_over_the_spec_size_cap(tmp_path: Path) -> None:
+    """A --json transcript bigger than any spec may be (16 MiB) is data: read, not refused."""
+    big = "x" * (MAX_SPEC_BYTES // 2)
+    messages = [
+        {"name": name, "role": "user", "content": big} for name in ("A", "B", "A")
+    ]
+    path = tmp_path / "big.json"
+    path.write_text(json.dumps({"messages": messages}))
+    assert MAX_SPEC_BYTES < path.stat().st_size < MAX_DATA_BYTES
+    chat = read_chat(path)
+    assert [m.name for m in chat.messages] == ["A", "B", "A"]
+    assert chat.messages[1].content == big
+
+
+def test_replay_refuses_a_transcript_as_not_a_record(tmp_path: Path) -> None:
+    """replay_record of a --json file: a RecordError saying it is not a record."""
+    as_json = tmp_path / "chat.json"
+    ran = CliRunner().invoke(main, ["run", str(COUNTING), "--json", str(as_json)])
+    assert ran.exit_code == 0, ran.output
+    with pytest.raises(RecordError, match="is not an fsmchat record"):
+        replay_record(as_json)
+
+
+def test_read_chat_keeps_the_complete_lines_of_a_torn_record(
     tmp_path: Path, full: bytes
 ) -> None:
     """A record with a torn tail reads as its complete lines, with a note saying so."""
     path = tmp_path / "torn.jsonl"
     ls = lines_of(full)
     path.write_bytes(b"\n".join(ls[:7]) + b"\n" + ls[7][:10])
-    transcript = read_transcript(path)
+    transcript = read_chat(path)
     assert len(transcript.messages) == 3  # header, then message, decision, ...
     assert any("line 8 is incomplete" in n for n in transcript.notes)
 
@@ -379,7 +415,7 @@ def test_read_transcript_keeps_the_complete_lines_of_a_torn_record(
         (None, RecordError, "the hash chain breaks here"),
     ],
 )
-def test_read_transcript_errors_name_the_file(
+def test_read_chat_errors_name_the_file(
     tmp_path: Path, full: bytes, content: bytes | None, error: type, words: str
 ) -> None:
     """Bad JSON (line and column), unknown shapes and tampered records are clear errors."""
@@ -390,7 +426,7 @@ def test_read_transcript_errors_name_the_file(
         else edited(full, 6, lambda o: o["message"].update(content="4"), reseal=False)
     )
     with pytest.raises(error, match=words) as err:
-        read_transcript(path)
+        read_chat(path)
     assert str(path) in str(err.value)
 
 

@@ -216,7 +216,7 @@ def test_sigkill_at_every_round_then_resume_gives_the_unbroken_chat(
             killed = read_record(record)
             assert killed.torn is None, n
             assert len(killed.messages) == n - 1, n
-            assert len(killed.decisions) == n - 1, n
+            assert len(killed.trace) == n - 1, n
             assert record.read_bytes() == b"\n".join(full_lines[: 2 * n - 1]) + b"\n", n
             assert out == "".join(expected_lines[: n - 1]), n
             if step and n > 2:
@@ -396,7 +396,7 @@ def test_llm_kill_mid_judge_then_endpoint_down_then_back(llm: LLMChat) -> None:
     assert proc.returncode == -9
     killed = read_record(record)
     assert killed.torn is None
-    assert len([d for d in killed.decisions if d.kind == "judge"]) == 7
+    assert len([d for d in killed.trace if d.kind == "judge"]) == 7
     assert type(killed.entries[-1]).__name__ == "MessageEntry"
 
     j.fail_from["chain"] = 8 + 4  # requests 9, 10, 11 answered; 12 on: 500
@@ -409,7 +409,7 @@ def test_llm_kill_mid_judge_then_endpoint_down_then_back(llm: LLMChat) -> None:
     down = read_record(record)
     assert down.torn is None
     assert down.end is None
-    assert len([d for d in down.decisions if d.kind == "judge"]) == 10
+    assert len([d for d in down.trace if d.kind == "judge"]) == 10
     assert failed.stdout == "".join(f"{m.name}: {m.content}\n" for m in down.messages)
     assert j.counts["chain"] == 12
 

@@ -1,4 +1,4 @@
-"""Durable records: append + fsync, torn lines, spec hashes, resume and replay.
+"""Records: append + fsync, torn lines, spec hashes, resume and replay.
 
 Everything here runs in-process on real files. The crash-point tests cut a
 complete record at every line boundary (and inside lines) — every state a
@@ -36,10 +36,10 @@ from fsmchat import (
     run_chat,
 )
 from fsmchat._core.errors import RecordError
-from fsmchat._record.durable import run_durable
 from fsmchat._record.format import RecordHeader, spec_digest
 from fsmchat._record.reader import read_record
-from fsmchat._record.replay import Cassette, replay_record, resume, resume_engine
+from fsmchat._record.replay import Cassette, resume, resume_engine
+from fsmchat._record.run import run_recorded
 from fsmchat._record.writer import RecordWriter
 from fsmchat._run.llm import LLMResponder, LLMSelector
 from fsmchat.cli import main
@@ -131,7 +131,7 @@ def record_chat(
 ) -> tuple[list[tuple[str, str]], Any]:
     """Run (or continue) a recorded chat in-process; return what it printed and the result."""
     printed: list[tuple[str, str]] = []
-    result = run_durable(
+    result = run_recorded(
         load_spec(spec_path),
         record=record_path,
         selector=selector,
@@ -183,7 +183,7 @@ def test_each_line_is_on_disk_and_fsynced_before_the_next_port_call(
         on_disk = read_record(record_path)
         assert on_disk.torn is None
         assert len(on_disk.messages) == request.round  # every message so far
-        assert len(on_disk.decisions) == request.round - 1  # every finished step
+        assert len(on_disk.trace) == request.round - 1  # every finished step
         assert synced[-1] == record_path.stat().st_size  # and the last line fsynced
         checks += 1
         return choosy_pick(request)
@@ -244,7 +244,7 @@ def test_record_round_trips_every_kind_of_line(tmp_path: Path) -> None:
     assert got.torn is None
     assert got.messages == (message,)
     assert got.messages[0].tool_calls == message.tool_calls
-    assert got.decisions == (decision,)
+    assert got.trace == (decision,)
     assert [type(e).__name__ for e in got.entries] == [
         "MessageEntry",
         "DecisionEntry",
@@ -426,7 +426,7 @@ def test_resume_from_every_crash_point_with_choices_and_refused_answers(
     """Recorded choices, refusals and re-asks replay exactly; the selector is asked only for new steps."""
     spec_path = write(tmp_path, "choosy.yaml", CHOOSY)
     full = full_record(spec_path, tmp_path, selector=FunctionSelector(choosy_pick))
-    decisions = read_record(tmp_path / "full.jsonl").decisions
+    decisions = read_record(tmp_path / "full.jsonl").trace
     assert any(d.retries for d in decisions)  # the fixture does exercise refusals
     path = tmp_path / "r.jsonl"
     for cut in cut_points(full):
@@ -436,7 +436,7 @@ def test_resume_from_every_crash_point_with_choices_and_refused_answers(
         assert path.read_bytes() == full, cut
         done = read_record(path.with_name("full.jsonl"))
         kept = read_record_prefix(full[:cut], tmp_path)
-        fresh_steps = [d for d in done.decisions[len(kept.decisions) :] if d.kind]
+        fresh_steps = [d for d in done.trace[len(kept.trace) :] if d.kind]
         assert len(selector.requests) == sum(len(d.attempts) for d in fresh_steps), cut
 
 
@@ -674,7 +674,7 @@ def test_replay_of_llm_agents_and_decisions_makes_zero_model_calls(
     calls = (len(agent_model.requests), len(judge_model.requests))
     assert calls == (4, 3)
     printed: list[Message] = []
-    done = replay_record(spec, read_record(record_path), on_message=printed.append)
+    done = resume(spec, read_record(record_path), on_message=printed.append)
     assert (len(agent_model.requests), len(judge_model.requests)) == calls
     assert done.result is not None
     assert tuple(printed) == live.messages == done.result.messages

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from fsmchat import RecordError, read_record, replay_durable, run_durable
+from fsmchat import RecordError, read_record, replay_record, run_recorded
 from fsmchat._record.format import LEGACY_FORMAT, seal, split_hash
 from fsmchat._record.keys import KEY_ENV, configured_key, key_file
 from fsmchat.cli import main
@@ -76,7 +76,7 @@ def cli(*args: str) -> Any:
 def counting_record(tmp_path: Path) -> Path:
     """A finished, unkeyed record of specs/counting.yaml."""
     path = tmp_path / "chat.jsonl"
-    run_durable(COUNTING, record=path)
+    run_recorded(COUNTING, record=path)
     return path
 
 
@@ -109,7 +109,7 @@ def test_a_header_pointing_at_a_secrets_file_never_echoes_it(
     assert "--spec SPEC" in out.stderr
     assert "Traceback" not in out.output
     with pytest.raises(RecordError) as info:
-        replay_durable(counting_record)
+        replay_record(counting_record)
     assert SECRET not in str(info.value)
 
 
@@ -126,7 +126,7 @@ def test_a_record_naming_a_hostile_spec_runs_nothing_even_with_fsmchat_allow(
     spec = tmp_path / "hostile.yaml"
     spec.write_text(HOSTILE_SPEC)
     record = tmp_path / "chat.jsonl"
-    run_durable(
+    run_recorded(
         spec,
         record=record,
         human=ScriptedHuman(["x", "y"]),
@@ -173,7 +173,7 @@ def keyed(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     """A record key in FSMCHAT_RECORD_KEY and a finished counting record written with it."""
     monkeypatch.setenv(KEY_ENV, KEY)
     path = tmp_path / "keyed.jsonl"
-    run_durable(COUNTING, record=path)
+    run_recorded(COUNTING, record=path)
     return path
 
 
@@ -273,11 +273,11 @@ def test_pause_resume_and_a_torn_tail_keep_a_record_keyed(
     spec = tmp_path / "review.yaml"
     spec.write_text(HUMAN)
     record = tmp_path / "r.jsonl"
-    run_durable(spec, record=record, no_wait=True)
+    run_recorded(spec, record=record, no_wait=True)
     with record.open("ab") as f:
         f.write(b'{"type":"message","ind')  # a crash mid-write
-    run_durable(spec, record=record, no_wait=True, answers=["try 5"])
-    done = run_durable(spec, record=record, human=ScriptedHuman(["APPROVED"]))
+    run_recorded(spec, record=record, no_wait=True, answers=["try 5"])
+    done = run_recorded(spec, record=record, human=ScriptedHuman(["APPROVED"]))
     assert [m.content for m in done.messages] == ["1", "try 5", "6", "APPROVED"]
     read = read_record(record)
     assert read.keyed
@@ -300,7 +300,7 @@ def test_the_key_file_must_be_private(
     assert key.secret == KEY.encode()
     assert KEY not in repr(key)
     record = tmp_path / "r.jsonl"
-    run_durable(COUNTING, record=record)
+    run_recorded(COUNTING, record=record)
     assert read_record(record).keyed
 
 

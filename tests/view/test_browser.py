@@ -22,7 +22,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 from fsmchat._core.transcript import load_transcript
 from fsmchat._core.verify import verify_transcript
-from fsmchat._run.files import load_spec
+from fsmchat.adapters._files import load_spec
 from fsmchat.testing import FakeOpenAIServer, FakeResponse
 from fsmchat.view import LiveServer, build_page, render_html
 from tests.helpers import judge_counting
@@ -78,7 +78,7 @@ def test_step_through_the_counting_chat(browser: Any, tmp_path: Path) -> None:
     open_page(browser, write_page(transcript, tmp_path / "counting.html", COUNTING))
     spec = load_spec(COUNTING, allow=[])
     chat = load_transcript(json.loads(transcript.read_text()), spec=spec)
-    steps = verify_transcript(spec, chat.messages, decisions=chat.decisions).steps
+    steps = verify_transcript(spec, chat.messages, decisions=chat.trace).steps
     first = state(browser)
     assert first["start"]
     assert (first["active"], first["node"], first["speaker"]) == (0, "User", "User")

@@ -10,11 +10,11 @@ import pytest
 from click.testing import CliRunner
 
 from fsmchat._core.errors import InvalidArgument
-from fsmchat._run.files import load_spec
+from fsmchat.adapters._files import load_spec
 from fsmchat.cli import main
 from fsmchat.view import build_page, render_html
 from fsmchat.view._bench import first_divergence
-from fsmchat.view._load import read_chat
+from fsmchat.view._load import show_chat
 from fsmchat.view._model import chat_model
 from fsmchat.view._svg import tag_svg
 from tests.helpers import ROOT, SPECS
@@ -38,7 +38,7 @@ def evil_transcript(path: Path) -> Path:
 def test_record_model_has_steps_decisions_and_refusals(chats: dict[str, Path]) -> None:
     """A counting_nl record gives 21 steps; the refused garbage answer is in step 3's decision."""
     spec = load_spec(SPECS / "counting_nl.yaml")
-    model = chat_model(spec, read_chat(str(chats["nl"])), source="r")
+    model = chat_model(spec, show_chat(str(chats["nl"])), source="r")
     assert model["status"] == "finished"
     assert [s["speaker"] for s in model["steps"][:4]] == [
         "User",
@@ -61,7 +61,7 @@ def test_record_model_has_steps_decisions_and_refusals(chats: dict[str, Path]) -
 def test_gpt4_transcript_model_marks_the_illegal_steps() -> None:
     """GPT-4's first #1400 run: steps 5 and 15 (Engineer → Planner) are illegal, as verify says."""
     spec = load_spec(SEED003)
-    model = chat_model(spec, read_chat(str(GPT4), spec=spec), source="g")
+    model = chat_model(spec, show_chat(str(GPT4), spec=spec), source="g")
     illegal = [s["index"] for s in model["steps"] if not s["ok"]]
     assert illegal == [5, 15]
     assert model["illegal"] == [["Engineer", "Planner", 2]]
@@ -77,11 +77,11 @@ def test_paused_and_torn_records_say_so(tmp_path: Path) -> None:
         ["run", str(SPECS / "human_math.yaml"), "--record", str(record), "--no-wait"],
     )
     assert result.exit_code == 3, result.output
-    paused = read_chat(str(record))
+    paused = show_chat(str(record))
     assert (paused.status, paused.detail) == ("paused", "waiting for You (reply)")
     with record.open("ab") as f:
         f.write(b'{"type":"message","ind')
-    torn = read_chat(str(record))
+    torn = show_chat(str(record))
     assert torn.status == "torn"
     assert len(torn.messages) == 1
     assert "incomplete" in torn.notes[0]
@@ -236,7 +236,7 @@ def test_read_chat_refuses_unknown_json(tmp_path: Path) -> None:
     path = tmp_path / "x.json"
     path.write_text('{"format": "other/1", "messages": []}')
     with pytest.raises(InvalidArgument, match="unknown transcript format"):
-        read_chat(str(path))
+        show_chat(str(path))
 
 
 def test_record_of_a_free_run_is_judged_by_the_spec(tmp_path: Path) -> None:
@@ -246,7 +246,7 @@ def test_record_of_a_free_run_is_judged_by_the_spec(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, [*args, "--seed", "3", "--record", str(record)])
     assert result.exit_code == 0, result.output
     spec = load_spec(SPECS / "counting.yaml")
-    model = chat_model(spec, read_chat(str(record)), source="f")
+    model = chat_model(spec, show_chat(str(record)), source="f")
     assert "routing graph 'complete'" in model["notes"][0]
     assert model["summary"]["illegal"] > 0
     assert model["summary"]["illegal"] == sum(n for _, _, n in model["illegal"])
@@ -257,8 +257,8 @@ def test_cache_hits_are_counted_as_such(tmp_path: Path) -> None:
     spec = load_spec(SPECS / "counting_nl.yaml")
     cold = nl_record(tmp_path / "cold.jsonl", cache_dir=tmp_path / "cache")
     warm = nl_record(tmp_path / "warm.jsonl", cache_dir=tmp_path / "cache")
-    cold_summary = chat_model(spec, read_chat(str(cold)), source="c")["summary"]
-    warm_model = chat_model(spec, read_chat(str(warm)), source="w")
+    cold_summary = chat_model(spec, show_chat(str(cold)), source="c")["summary"]
+    warm_model = chat_model(spec, show_chat(str(warm)), source="w")
     assert (cold_summary["calls"], cold_summary["cache_hits"]) == (16, 0)
     assert (warm_model["summary"]["calls"], warm_model["summary"]["cache_hits"]) == (
         0,

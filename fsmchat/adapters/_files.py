@@ -1,9 +1,18 @@
-"""Reading and writing files: specs and transcripts (the IO edge of the core)."""
+"""Reading and writing files: specs, and data files (chats, results) as JSON.
+
+Two kinds of file, two size rules: a spec is refused over
+:data:`~fsmchat._core.source.MAX_SPEC_BYTES` (:func:`read_text`, a located
+``Problem``), a data file (a record, a ``--json`` transcript, a bench
+``results.json``) over :data:`MAX_DATA_BYTES` (:func:`read_data`,
+:func:`read_json`). Both are refused unread: a regular file by its size, any
+other file after one byte too many.
+"""
 
 from __future__ import annotations
 
 import json
 import os
+import stat
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -15,13 +24,26 @@ from fsmchat._core.spec import Spec
 from fsmchat._run.resolve import resolve_spec
 
 __all__ = [
+    "MAX_DATA_BYTES",
+    "FileTooBig",
     "check_paths",
     "collect_spec_files",
     "load_spec",
+    "parse_json",
     "pick_spec_files",
+    "read_data",
+    "read_json",
     "read_text",
     "write_json",
 ]
+
+#: The size cap of a data file (a record, a transcript, a bench result): large
+#: chats fit many times over, a file that would exhaust memory does not.
+MAX_DATA_BYTES = 256 * 1024 * 1024
+
+
+class FileTooBig(InvalidArgument):
+    """A file over its size cap, refused unread."""
 
 
 def _suffixes() -> tuple[str, ...]:
@@ -166,44 +188,108 @@ def check_paths(paths: Iterable[str | os.PathLike[str]]) -> list[Problem]:
     return problems
 
 
+def _mib(n: int) -> str:
+    return f"{n // (1024 * 1024)} MiB"
+
+
+def _read_capped(path: str, cap: int) -> bytes | None:
+    """The bytes of ``path``, or ``None`` when it holds more than ``cap``.
+
+    Raises:
+        OSError: the file cannot be opened or read.
+    """
+    with Path(path).open("rb") as f:
+        info = os.fstat(f.fileno())
+        if stat.S_ISREG(info.st_mode) and info.st_size > cap:
+            return None
+        data = f.read(cap + 1)
+    return None if len(data) > cap else data
+
+
+def _problem(
+    path: str, message: str, code: str, line: int = 1, column: int = 1
+) -> Problem:
+    return Problem(message=message, path=path, line=line, column=column, code=code)
+
+
 def read_text(path: str) -> tuple[str, Problem | None]:
-    """Read ``path`` as UTF-8.
+    """Read the spec file ``path`` as UTF-8.
 
     Returns:
         ``(text, None)``, or ``("", problem)`` when the file cannot be read
-        (``io``) or is not UTF-8 (``encoding``, located at the bad byte).
+        (``io``), is over :data:`~fsmchat._core.source.MAX_SPEC_BYTES`
+        (``too-big``) or is not UTF-8 (``encoding``, located at the bad byte).
     """
     try:
-        with Path(path).open("rb") as f:
-            data = f.read(MAX_SPEC_BYTES + 1)
+        data = _read_capped(path, MAX_SPEC_BYTES)
     except OSError as exc:
-        reason = exc.strerror or str(exc)
-        return "", Problem(
-            message=f"cannot read file: {reason}",
-            path=path,
-            line=1,
-            column=1,
-            code="io",
+        return "", _problem(path, f"cannot read file: {exc.strerror or exc}", "io")
+    if data is None:
+        why = (
+            f"spec file is over the size cap of {_mib(MAX_SPEC_BYTES)}: refused unread"
         )
-    if len(data) > MAX_SPEC_BYTES:
-        return "", Problem(
-            message=f"spec file is over the size cap of {MAX_SPEC_BYTES // (1024 * 1024)} MiB: refused unread",
-            path=path,
-            line=1,
-            column=1,
-            code="too-big",
-        )
+        return "", _problem(path, why, "too-big")
     try:
         return data.decode("utf-8"), None
     except UnicodeDecodeError as exc:
-        before = data[: exc.start]
-        line = before.count(b"\n") + 1
-        col = exc.start - (before.rfind(b"\n") + 1) + 1
-        bad = data[exc.start : exc.start + 1]
-        return "", Problem(
-            message=f"not UTF-8 text: byte {bad!r} cannot be decoded; save the file as UTF-8",
-            path=path,
-            line=line,
-            column=col,
-            code="encoding",
-        )
+        return "", _not_utf8(path, data, exc)
+
+
+def _not_utf8(path: str, data: bytes, exc: UnicodeDecodeError) -> Problem:
+    before = data[: exc.start]
+    line = before.count(b"\n") + 1
+    col = exc.start - (before.rfind(b"\n") + 1) + 1
+    bad = data[exc.start : exc.start + 1]
+    why = f"not UTF-8 text: byte {bad!r} cannot be decoded; save the file as UTF-8"
+    return _problem(path, why, "encoding", line, col)
+
+
+def read_data(path: str | os.PathLike[str]) -> bytes:
+    """The bytes of the data file ``path`` (a record, a transcript, a result).
+
+    Raises:
+        FileTooBig: it holds more than :data:`MAX_DATA_BYTES` (refused unread).
+        OSError: it cannot be opened or read (callers say it their way).
+    """
+    name = os.fspath(path)
+    data = _read_capped(name, MAX_DATA_BYTES)
+    if data is None:
+        msg = f"{name}: the file is over the size cap of {_mib(MAX_DATA_BYTES)} for data files: refused unread"
+        raise FileTooBig(msg)
+    return data
+
+
+def read_json(path: str | os.PathLike[str]) -> Any:
+    """Read the data file ``path`` as UTF-8 JSON (the reader of :func:`write_json`'s files).
+
+    Raises:
+        InvalidArgument: the file cannot be read, is over
+            :data:`MAX_DATA_BYTES` (:class:`FileTooBig`), is not UTF-8 or not
+            JSON; the message starts ``file:line:column:`` where there is one.
+    """
+    name = os.fspath(path)
+    try:
+        data = read_data(name)
+    except OSError as exc:
+        msg = f"{name}: cannot read file: {exc.strerror or exc}"
+        raise InvalidArgument(msg) from None
+    return parse_json(name, data)
+
+
+def parse_json(name: str, data: bytes) -> Any:
+    """Decode the bytes of the file ``name`` as UTF-8 JSON (see :func:`read_json`).
+
+    Raises:
+        InvalidArgument: not UTF-8 or not JSON (``file:line:column: why``).
+    """
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        bad = _not_utf8(name, data, exc)
+        msg = f"{name}:{bad.line}:{bad.column}: {bad.message}"
+        raise InvalidArgument(msg) from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        msg = f"{name}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}"
+        raise InvalidArgument(msg) from None
