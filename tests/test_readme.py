@@ -84,6 +84,24 @@ def test_readme_links_every_guide_and_the_changelog() -> None:
         assert _rel(path) in links, f"README.md does not link {_rel(path)}"
 
 
+def test_glossary_names_every_routing_mode_of_the_cli() -> None:
+    """The glossary's routing modes are exactly `fsmchat run --mode`'s choices."""
+    import click
+
+    from fsmchat.cli import main
+
+    run = main.get_command(click.Context(main), "run")
+    assert run is not None
+    (mode,) = [p for p in run.params if p.name == "mode"]
+    assert isinstance(mode.type, click.Choice)
+    row = next(
+        line
+        for line in README.read_text(encoding="utf-8").splitlines()
+        if line.startswith("| **routing mode** |")
+    )
+    assert set(re.findall(r"`(f[\w-]+|graph)` \(", row)) == set(mode.type.choices)
+
+
 def test_the_retired_word_durable_is_gone_from_the_docs() -> None:
     """Records are "records": no guide or README names the retired `durable` API."""
     for path in DOCS:
