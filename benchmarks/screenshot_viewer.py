@@ -1,4 +1,4 @@
-"""Regenerate the README's screenshot of ``fsmchat view`` (benchmarks/data/viewer.png).
+"""Regenerate the screenshot of ``fsmchat view`` in docs/viewer.md (benchmarks/data/viewer.png).
 
 Run from the repository root (needs the dev install, Graphviz's ``dot``, and the
 system ``chromium`` + ``chromium-driver``)::

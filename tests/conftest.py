@@ -2,7 +2,7 @@
 
 ``dev`` (default) keeps the suite quick; ``ci`` (chosen when ``CI`` is set, or by
 ``FSMCHAT_HYPOTHESIS_PROFILE=ci``) is derandomized and runs more examples;
-``mutation`` (``benchmarks/mutate.py``) is derandomized, keeps no example database
+``mutation`` (``tests/mutation/mutate.py``) is derandomized, keeps no example database
 and runs few examples without shrinking, so each mutant is judged fast and the same way every time.
 """
 

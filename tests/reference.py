@@ -1,7 +1,8 @@
-"""A reference model of fsmchat's routing rules, written from the README alone.
+"""A reference model of fsmchat's routing rules, written from the docs alone.
 
-This module re-states, as plainly as possible, what the README promises
-("Edge order is priority", "The guarantee", "fsmchat check", "fsmchat verify"),
+This module re-states, as plainly as possible, what the docs promise
+(docs/spec-format.md "Edge order is priority", the README's "The guarantee",
+docs/checking-and-proving.md "fsmchat check" and "fsmchat verify"),
 so that property tests can compare the real engine, verifier and checker with
 it on random specs (``tests/core/test_differential.py``). It deliberately does
 not import the engine, the checker, the verifier or the guards' ``evaluate``
@@ -9,7 +10,7 @@ methods: guards are interpreted here from their public fields, and the walk
 is re-written. Only fsmchat's value types (``Message``, ``ChatView``, the guard
 and spec classes as data) are used.
 
-The README's walk, out of the agent who has just spoken, in file order:
+The documented walk, out of the agent who has just spoken, in file order:
 
 1. an edge whose ``when`` guard fails is skipped;
 2. an edge whose ``when`` guard holds is taken (the first one wins);
@@ -119,7 +120,7 @@ def _is_open(e: Edge) -> bool:
 
 @dataclass
 class Walk:
-    """What the spec alone says about one step (README steps 1–4)."""
+    """What the spec alone says about one step (the documented steps 1–4)."""
 
     guards: list[tuple[int, str, str, bool | None]] = field(default_factory=list)
     taken: Edge | None = None  # step 2
@@ -131,7 +132,7 @@ class Walk:
 def walk(
     edges: Sequence[Edge], messages: Sequence[Message], speaker: str, conditions: str
 ) -> Walk:
-    """Walk ``edges`` in file order as the README's five steps say."""
+    """Walk ``edges`` in file order as the documented five steps say."""
     w = Walk(default=next((e for e in edges if e.default), None))
     if conditions == "ignore":
         w.open_edges = list(edges)  # no condition is enforced: all are open
@@ -400,7 +401,7 @@ def step_verdicts(
 
 
 def never_fires_and_open_choices(spec: Spec) -> set[tuple[str, int]]:
-    """``{(code, edge index)}`` the README's ``fsmchat check`` table promises.
+    """``{(code, edge index)}`` the ``fsmchat check`` table (docs/checking-and-proving.md) promises.
 
     ``never-fires``: a conditional edge after an unconditional one out of the
     same agent, or one whose ``when`` guard equals an earlier edge's.

@@ -2,10 +2,10 @@
 
 Random specs use every feature of the format (see ``tests.strategies.spec_data``);
 random replies and selector answers (often legal, sometimes anything) drive the
-sans-IO engine. The reference model, written from the README alone, must make
+sans-IO engine. The reference model, written from the docs alone, must make
 the same moves for the same reasons; ``verify`` must accept exactly the steps
 the reference allows; the checker must report exactly the ``never-fires`` and
-``open-choice`` findings the README's table describes. At least 1,000 examples
+``open-choice`` findings the check table describes. At least 1,000 examples
 each on CI (``tests/conftest.py``).
 """
 
@@ -209,7 +209,7 @@ _INDEX = re.compile(r"^transitions\[(\d+)\]")
 @settings(max_examples=DIFFERENTIAL_EXAMPLES)
 @given(spec=rich_specs())
 def test_checker_findings_match_the_reference(spec: Spec) -> None:
-    """``never-fires`` and ``open-choice`` are reported on exactly the edges the README says."""
+    """``never-fires`` and ``open-choice`` are reported on exactly the edges the docs say."""
     got = set()
     for p in check_spec(spec):
         if p.code in ("never-fires", "open-choice"):

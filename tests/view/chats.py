@@ -1,4 +1,4 @@
-"""Chats for the viewer's tests (and the README screenshot), made for real.
+"""Chats for the viewer's tests (and the viewer guide's screenshot), made for real.
 
 * :func:`nl_record`: a record of ``specs/counting_nl.yaml`` run by ``fsmchat run
   --record`` against a model on 127.0.0.1 (:class:`FakeOpenAIServer`) that

@@ -5,9 +5,9 @@ The six core modules: ``engine`` (with ``routing.py`` once the engine is split),
 
 Usage (from the repository root; ~20 minutes for the default sample):
 
-    nice python benchmarks/mutate.py                      # 25 mutants per module
-    nice python benchmarks/mutate.py --per-module 5 --modules guards,prompts
-    python benchmarks/mutate.py --list --modules engine   # the sample, without running
+    nice python tests/mutation/mutate.py                      # 25 mutants per module
+    nice python tests/mutation/mutate.py --per-module 5 --modules guards,prompts
+    python tests/mutation/mutate.py --list --modules engine   # the sample, without running
 
 How it works. Each core module is parsed with :mod:`ast`; every place one of the
 operators below applies is a *site*; ``--per-module`` sites are sampled per
@@ -47,7 +47,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 CORE = "fsmchat/_core"
 
 #: module -> (source files, related test files; fastest and most targeted first).

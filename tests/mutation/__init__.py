@@ -1,0 +1,1 @@
+"""Mutation testing of the core (run by hand: ``python tests/mutation/mutate.py``)."""
