@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import logging
 import sys
 from pathlib import Path
 
@@ -70,9 +71,19 @@ def test_import_contract_holds_with_nothing_ignored() -> None:
 
     text = (ROOT / "pyproject.toml").read_text()
     assert "ignore_imports" not in text
-    assert (
-        lint_imports(config_filename=str(ROOT / "pyproject.toml"), no_cache=True) == 0
-    )
+    # import-linter configures logging with disable_existing_loggers, which
+    # would silence the `fsmchat` logger for every test that runs after this one.
+    loggers = [
+        logger
+        for logger in logging.Logger.manager.loggerDict.values()
+        if isinstance(logger, logging.Logger) and not logger.disabled
+    ]
+    try:
+        code = lint_imports(config_filename=str(ROOT / "pyproject.toml"), no_cache=True)
+    finally:
+        for logger in loggers:
+            logger.disabled = False
+    assert code == 0
 
 
 def test_no_import_cycles_lazy_imports_included() -> None:
