@@ -10,7 +10,7 @@ the same validation (so every source gets the same error messages):
 * from the AutoGen-style dict of autogen #1400 with
   :func:`~fsmchat.spec_from_autogen` (in :mod:`fsmchat._core.build_autogen`).
 
-Rules of the format (the README's "Spec format" section says the same):
+Rules of the format (docs/spec-format.md says the same):
 
 * Edges out of one agent are considered **in file order**. A conditional edge
   (``when`` and/or ``on``) fires when its condition holds; the first one that

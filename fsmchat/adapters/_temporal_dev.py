@@ -4,7 +4,7 @@
 Temporal service with SQLite, no download, no network) headless on free
 loopback ports, with its database in a given file, waits until its frontend
 accepts connections, and stops it on exit. Tests, the benchmark and the
-README's scenario use it; production workers point at a real cluster instead.
+scenario in docs/temporal.md use it; production workers point at a real cluster instead.
 """
 
 from __future__ import annotations

@@ -389,7 +389,7 @@ def prove(
     spec = load_spec_or_exit(spec_path)
     known = [p.name for p in spec.properties]
     if not known:
-        msg = f"{spec_path}: the spec has no properties: to prove (see the README)"
+        msg = f"{spec_path}: the spec has no properties: to prove (see docs/checking-and-proving.md)"
         raise click.ClickException(msg)
     for name in names:
         if name not in known:

@@ -85,7 +85,7 @@ MODULES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
         ),
     ),
     "check": (
-        ("check.py",),
+        ("check.py", "graph.py"),
         (
             "tests/core/test_validation.py",
             "tests/core/test_texts.py",
@@ -96,7 +96,7 @@ MODULES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
         ),
     ),
     "verify": (
-        ("verify.py",),
+        ("verify.py", "transcript.py"),
         (
             "tests/core/test_validation.py",
             "tests/core/test_texts.py",
