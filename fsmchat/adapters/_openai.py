@@ -65,7 +65,6 @@ import time
 from collections.abc import (
     Awaitable,
     Callable,
-    Generator,
     Iterator,
     Mapping,
     Sequence,
@@ -74,11 +73,10 @@ from contextlib import contextmanager
 from types import TracebackType
 from typing import Any
 
-import attrs
-
 from fsmchat._core.errors import InvalidArgument, LLMError
 from fsmchat._run.optional import require
 from fsmchat._run.ports import ChatRequest, ChatResponse, to_plain
+from fsmchat._run.twins import Call, Steps, run_async, run_sync
 from fsmchat.adapters import _structured
 from fsmchat.adapters._clients import LoopClient, close_with_loop, new_client
 from fsmchat.adapters._endpoints import Endpoint, endpoints
@@ -105,21 +103,6 @@ _PASS_THROUGH = (
     "user",
 )
 _KEYISH = re.compile(r"\b(sk-[A-Za-z0-9_\-]{6,}|[A-Za-z0-9]{32,})\b")
-
-
-@attrs.frozen
-class _Try:
-    """The policy asks for a call to ``endpoint``."""
-
-    endpoint: Endpoint
-    mode: _structured.Mode
-
-
-@attrs.frozen
-class _Sleep:
-    """The policy asks to wait before the next try."""
-
-    seconds: float
 
 
 class OpenAIChatModel:
@@ -222,53 +205,18 @@ class OpenAIChatModel:
             LLMError: every endpoint failed; ``.endpoints`` and ``.errors`` say
                 where and why.
         """
-        policy = self._policy(request)
-        step = next(policy)
-        try:
-            while True:
-                if isinstance(step, _Sleep):
-                    self._sleep(step.seconds)
-                    step = policy.send(None)
-                    continue
-                try:
-                    outcome: ChatResponse | Failure = self._call(
-                        step.endpoint, request, step.mode
-                    )
-                except Failure as exc:
-                    outcome = exc
-                step = policy.send(outcome)
-        except StopIteration as done:
-            response: ChatResponse = done.value
-            return response
+        return run_sync(self._policy(request))
 
     async def acomplete(self, request: ChatRequest) -> ChatResponse:
         """The async form of :meth:`complete` (same policy, same errors)."""
-        policy = self._policy(request)
-        step = next(policy)
-        try:
-            while True:
-                if isinstance(step, _Sleep):
-                    await self._asleep(step.seconds)
-                    step = policy.send(None)
-                    continue
-                try:
-                    outcome: ChatResponse | Failure = await self._acall(
-                        step.endpoint, request, step.mode
-                    )
-                except Failure as exc:
-                    outcome = exc
-                step = policy.send(outcome)
-        except StopIteration as done:
-            response: ChatResponse = done.value
-            return response
+        return await run_async(self._policy(request))
 
-    def _policy(
-        self, request: ChatRequest
-    ) -> Generator[_Try | _Sleep, ChatResponse | Failure | None, ChatResponse]:
+    def _policy(self, request: ChatRequest) -> Steps[ChatResponse]:
         """The fall-over and retry policy, written once for sync and async.
 
-        Yields a :class:`_Try` (and is sent the response or the failure) or a
-        :class:`_Sleep` (and is sent ``None``); returns the first response.
+        Yields the :class:`~fsmchat._run.twins.Call` of a request to an
+        endpoint (and is sent the response, or has the :class:`Failure` thrown
+        in) or of a sleep; returns the first response.
 
         Raises:
             LLMError: every endpoint failed.
@@ -283,10 +231,14 @@ class OpenAIChatModel:
             attempt = 0
             mode = self._structured.mode(ep.index)
             while True:
-                outcome = yield _Try(ep, mode)
-                if not isinstance(outcome, Failure):
-                    assert outcome is not None
-                    return outcome
+                try:
+                    response: ChatResponse = yield Call(
+                        self._call, self._acall, (ep, request, mode)
+                    )
+                except Failure as failure:
+                    outcome = failure
+                else:
+                    return response
                 if outcome.schema_rejected and request.response_format is not None:
                     lower = self._structured.downgrade(
                         ep.index, mode, why=self._scrub(str(outcome))
@@ -303,7 +255,7 @@ class OpenAIChatModel:
                 if time.monotonic() + wait >= deadline:
                     errors.append(f"{self._scrub(str(outcome))} (time budget spent)")
                     break
-                yield _Sleep(wait)
+                yield Call(self._sleep, self._asleep, (wait,))
                 attempt += 1
         raise self._all_failed(tried, errors)
 

@@ -6,7 +6,7 @@ finite state machine on fsmchat's engine. The modules, by role: ``_agent``
 initiate_chat), ``_replies`` (reply functions, hooks, human, model), ``_tools``
 (functions and tools) and ``_code`` (code execution); ``_roles``
 (AssistantAgent, UserProxyAgent); ``_session`` (one chat on the engine) and
-``_twins`` (one body for a sync and an async method); ``_chats`` (results,
+``_chats`` (results,
 summaries, sequential chats); ``_groupchat``, ``_checks``, ``_speakers``,
 ``_autoselect`` (AutoGen's ``auto``), ``_manager`` and ``_grouprun`` (one run
 of a group chat); ``_printing``, ``_cache``, ``_utils``, ``_exceptions``. The

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from fsmchat._core.errors import InvalidArgument
 from fsmchat._run.driver import ChatResult, arun_chat, run_chat
+from fsmchat._run.twins import IS_ASYNC, Call, Steps, call, run_sync, twins
 from fsmchat.autogen._chats import (
     AgentChatResult,
     a_initiate_chats,
@@ -35,7 +36,6 @@ from fsmchat.autogen._session import (
     state_names,
     two_agent_spec,
 )
-from fsmchat.autogen._twins import IS_ASYNC, Call, Steps, call, run_sync, twins
 from fsmchat.autogen._utils import consolidate_chat_info, content_str, message_to_dict
 
 __all__ = ["ConversationMixin"]

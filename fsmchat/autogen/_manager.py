@@ -27,12 +27,12 @@ from typing import Any
 
 from fsmchat._core.errors import SpecError
 from fsmchat._run.driver import ChatResult, arun_chat, needs_judge, run_chat
+from fsmchat._run.twins import IS_ASYNC, Call, Steps, twins
 from fsmchat.autogen._agent import ConversableAgent
 from fsmchat.autogen._checks import problem
 from fsmchat.autogen._groupchat import GroupChat
 from fsmchat.autogen._grouprun import GroupRun
 from fsmchat.autogen._session import Agent
-from fsmchat.autogen._twins import IS_ASYNC, Call, Steps, twins
 
 __all__ = ["GroupChatManager"]
 

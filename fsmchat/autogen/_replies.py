@@ -29,8 +29,8 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
 from fsmchat._run.ports import ChatModel, ChatRequest, ChatResponse, Human, to_plain
+from fsmchat._run.twins import IS_ASYNC, Call, Steps, call, twins
 from fsmchat.autogen._session import notice, stop_chat
-from fsmchat.autogen._twins import IS_ASYNC, Call, Steps, call, twins
 from fsmchat.autogen._utils import oai_name, short_repr
 from fsmchat.autogen.exception_utils import SenderRequired
 

@@ -27,7 +27,7 @@ import attrs
 from fsmchat._core.events import AskAgent, AskHuman, Reply, Stop
 from fsmchat._core.spec import AgentSpec, Edge, Spec
 from fsmchat._core.state import Usage
-from fsmchat.autogen._twins import Steps, call, twins
+from fsmchat._run.twins import Steps, call, twins
 from fsmchat.autogen._utils import content_str, message_to_dict
 
 __all__ = [

@@ -33,8 +33,8 @@ import weakref
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
+from fsmchat._run.twins import IS_ASYNC, Call, Steps, call, twins
 from fsmchat.autogen._session import notice
-from fsmchat.autogen._twins import IS_ASYNC, Call, Steps, call, twins
 from fsmchat.autogen._utils import short_repr
 
 __all__ = ["ToolMixin", "get_function_schema", "register_function"]

@@ -1,15 +1,17 @@
 """One body for a behaviour that has a sync and an async form.
 
-AutoGen gives most steps of a chat twice: ``initiate_chat`` and
-``a_initiate_chat``, ``generate_reply`` and ``a_generate_reply``, ... They must
-do the same thing but for *how* they call out. As in :mod:`fsmchat._run.driver`,
-the facade writes such a step once, as a generator: it yields a :class:`Call`
-for each call that has an async form (a partner's ``receive``, a reply
-function, the model, a tool) and is sent the result. :func:`twins` turns the
-generator into the two public methods: the sync one makes each call directly,
-the async one awaits the async form where there is one. ``yield IS_ASYNC`` asks
-which of the two is running (an async-only reply function is skipped in a sync
-chat). A fix to the body is a fix to both forms.
+Several parts of fsmchat offer a step twice, once to call and once to await:
+the AutoGen facade (``initiate_chat`` and ``a_initiate_chat``,
+``generate_reply`` and ``a_generate_reply``, ...) and the OpenAI adapter
+(``complete`` and ``acomplete``, with their retries and fall-over). They must do
+the same thing but for *how* they call out. As in :mod:`fsmchat._run.driver`,
+such a step is written once, as a generator: it yields a :class:`Call` for each
+call that has an async form (a partner's ``receive``, a reply function, the
+model, a tool, an HTTP request, a sleep) and is sent the result, or has the
+call's exception thrown in. :func:`run_sync` and :func:`run_async` drive it;
+:func:`twins` turns it into the two public methods. ``yield IS_ASYNC`` asks which
+of the two is running (an async-only reply function is skipped in a sync chat).
+A fix to the body is a fix to both forms.
 """
 
 from __future__ import annotations
