@@ -32,6 +32,7 @@ further call raises, citing the first error (h11's sticky error state).
 from __future__ import annotations
 
 import enum
+from typing import Any
 
 import attrs
 from transitions import Machine, MachineError
@@ -56,6 +57,7 @@ from fsmchat._core.prompts import answer_problem, capped_answer
 from fsmchat._core.routing import (
     DEFAULT_ROUTING,
     MODES,
+    CompiledSpec,
     RoutePlan,
     Routing,
     choice_error,
@@ -142,6 +144,17 @@ def build_machine(spec: Spec, edges: tuple[Edge, ...]) -> Machine:
     )
 
 
+def _triggers(compiled: CompiledSpec) -> dict[int, Any]:
+    """Each edge's bound ``trigger`` of the spec's Machine, by ``id(edge)`` (made once per spec)."""
+    fire = compiled.fire
+    if len(fire) < len(
+        compiled.triggers
+    ):  # the spec's first chat (a race only repeats it)
+        events = compiled.machine.events
+        fire.update((key, events[t].trigger) for key, t in compiled.triggers.items())
+    return fire
+
+
 @attrs.define
 class _Step:
     """Scratch state of the routing step in progress."""
@@ -207,17 +220,18 @@ class Engine:
         # this chat only brings its own model (the Machine keeps no reference).
         compiled = compile_spec(spec, self.routing.graph, build_machine)
         self._out = compiled.out
-        self._triggers = compiled.triggers
         self._machine: Machine = compiled.machine
-        self._events = self._machine.events
+        self._fire = _triggers(compiled)
         self._walks = compiled.walks.setdefault(self.routing.conditions, {})
         self._by_name = spec.by_name
+        self._terminate_when = spec.terminate_when
+        self._end = spec.end
         self._model = _Model(start)
         self._asks: dict[str, AskAgent | AskHuman] = {}
         first = spec.message if message is UNSET else message
         self._pending: Request = self._ask(start)
         if first is not None:
-            self.receive(Reply(agent=start, content=first, role="user"))
+            self.receive_reply(start, first, "user")
 
     # -- public surface ----------------------------------------------------
 
@@ -280,23 +294,52 @@ class Engine:
                 is finished, or a guard raised. Except for a finished chat, the
                 engine is then in ERROR.
         """
+        if self._phase is not _RUNNING:
+            self._refuse(event)
+        try:
+            self._dispatch(event)
+        except Exception as exc:
+            raise self._failure(exc, type(event).__name__)  # noqa: B904 - chained inside
+
+    def receive_reply(self, agent: str, content: str, role: str = "assistant") -> None:
+        """Feed the asked agent's message: ``receive(Reply(agent=..., content=..., role=...))``.
+
+        The same step without building the :class:`Reply` (the driver's path
+        for function agents, whose replies are plain text).
+
+        Raises:
+            EngineError: as :meth:`receive`.
+        """
+        message = fast.message(agent, content, role)
+        if self._phase is not _RUNNING:
+            self._refuse(fast.reply(agent, content, role))
+        try:
+            self._reply(message)
+        except Exception as exc:
+            raise self._failure(exc, "Reply")  # noqa: B904 - chained inside
+
+    def _failure(self, exc: Exception, what: str) -> Exception:
+        """Put the engine in ERROR; the error to raise (``exc``, or an EngineError from it)."""
+        self._phase = Phase.ERROR
+        self._error = exc
+        if isinstance(exc, EngineError | UserCodeError):
+            return exc
+        msg = f"{type(exc).__name__} while handling {what}: {exc}"
+        error = EngineError(msg)
+        error.__cause__ = exc  # as ``raise ... from exc``
+        return error
+
+    def _refuse(self, event: Event) -> None:
+        """Raise: the engine is in ERROR or the chat is finished."""
         if self._phase is Phase.ERROR:
             msg = (
                 f"the engine stopped after an error and accepts nothing: {self._error}"
             )
             raise EngineError(msg)
-        if self._phase is Phase.FINISHED:
-            msg = f"the chat is finished ({self._pending}) and accepts nothing, got {event!r}"
-            raise EngineError(msg)
-        try:
-            self._dispatch(event)
-        except (EngineError, UserCodeError) as exc:
-            self._fail(exc)
-            raise
-        except Exception as exc:
-            self._fail(exc)
-            msg = f"{type(exc).__name__} while handling {type(event).__name__}: {exc}"
-            raise EngineError(msg) from exc
+        msg = (
+            f"the chat is finished ({self._pending}) and accepts nothing, got {event!r}"
+        )
+        raise EngineError(msg)
 
     def __repr__(self) -> str:
         return (
@@ -306,34 +349,10 @@ class Engine:
 
     # -- events ------------------------------------------------------------
 
-    def _fail(self, exc: BaseException) -> None:
-        self._phase = Phase.ERROR
-        self._error = exc
-
     def _dispatch(self, event: Event) -> None:
         pending = self._pending
         if isinstance(event, Reply):
-            if not isinstance(pending, _ASKS):
-                msg = f"got a reply from {event.agent!r} while waiting for {_what(pending)}"
-                raise EngineError(msg)
-            if event.agent != pending.agent.name:
-                msg = f"got a reply from {event.agent!r} but {pending.agent.name!r} has the floor"
-                raise EngineError(msg)
-            messages = self._messages
-            messages.append(fast.message_of(event))
-            # Termination first (in this order), then the routing step. The
-            # request's view is live and its speaker is the Machine's state.
-            view = pending.chat
-            spec = self.spec
-            end = spec.terminate_when
-            if end is not None and end.evaluate(view):
-                self._finish("terminate_when", end.describe())
-            elif len(messages) >= self.max_round:
-                self._finish("max_round", f"max_round={self.max_round}")
-            elif view.speaker in spec.end:
-                self._finish("end agent", view.speaker)
-            else:
-                self._route(view)
+            self._reply(fast.message_of(event))
         elif isinstance(event, Answer):
             if isinstance(pending, Choose):
                 self._on_choice(pending, event)
@@ -347,6 +366,32 @@ class Engine:
         else:
             msg = f"expected Reply, Answer or Stop, got {event!r}"
             raise EngineError(msg)
+
+    def _reply(self, message: Message) -> None:
+        """The asked agent's message: append it, then end the chat or route."""
+        pending = self._pending
+        if not isinstance(pending, _ASKS):
+            msg = (
+                f"got a reply from {message.name!r} while waiting for {_what(pending)}"
+            )
+            raise EngineError(msg)
+        if message.name != pending.agent.name:
+            msg = f"got a reply from {message.name!r} but {pending.agent.name!r} has the floor"
+            raise EngineError(msg)
+        messages = self._messages
+        messages.append(message)
+        # Termination first (in this order), then the routing step. The
+        # request's view is live and its speaker is the Machine's state.
+        view = pending.chat
+        end = self._terminate_when
+        if end is not None and end.evaluate(view):
+            self._finish("terminate_when", end.describe())
+        elif len(messages) >= self.max_round:
+            self._finish("max_round", f"max_round={self.max_round}")
+        elif view.speaker in self._end:
+            self._finish("end agent", view.speaker)
+        else:
+            self._route(view)
 
     # -- a round -----------------------------------------------------------
 
@@ -556,7 +601,7 @@ class Engine:
     ) -> None:
         """Fire ``edge`` through the Machine, record the step, ask its target."""
         try:
-            self._events[self._triggers[id(edge)]].trigger(self._model)
+            self._fire[id(edge)](self._model)
         except MachineError as exc:  # pragma: no cover - the second line of defence
             msg = f"the state machine refused edge {edge.source!r} -> {edge.target!r}"
             raise EngineError(msg) from exc
@@ -621,6 +666,7 @@ class Engine:
 
 
 _ASKS = (AskAgent, AskHuman)
+_RUNNING = Phase.RUNNING
 
 
 def _attempt(answer: Answer, error: str | None) -> Attempt:

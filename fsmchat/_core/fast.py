@@ -1,7 +1,7 @@
 """Constructors of the round's value objects that skip attrs' ``__init__`` (issue 26).
 
-A round builds a :class:`~fsmchat.Reply`, a :class:`~fsmchat.Message` and a
-:class:`~fsmchat.Decision`. Their attrs ``__init__`` (keyword parsing, defaults,
+A round builds a :class:`~fsmchat.Message` and a :class:`~fsmchat.Decision`
+(and a :class:`~fsmchat.Reply` when the reply is not plain text). Their attrs ``__init__`` (keyword parsing, defaults,
 converters, ``object.__setattr__`` per field) costs about three times storing
 the slots directly, and these classes' ``__init__`` does nothing but store:
 no validator, no ``__attrs_post_init__``, and the one converter
@@ -23,7 +23,7 @@ import attrs
 from fsmchat._core.events import Reply
 from fsmchat._core.state import Attempt, Decision, GuardResult, Message
 
-__all__ = ["decision", "message_of", "reply"]
+__all__ = ["decision", "message", "message_of", "reply"]
 
 _new = object.__new__
 
@@ -56,6 +56,17 @@ def message_of(event: Reply) -> Message:
     _m_role(m, event.role)
     _m_tool_calls(m, event.tool_calls)  # a tuple: Reply's converter made it one
     _m_tool_call_id(m, event.tool_call_id)
+    return m
+
+
+def message(name: str, content: str, role: str) -> Message:
+    """``Message(name=name, content=content, role=role)`` (no tool use)."""
+    m = _new(Message)
+    _m_name(m, name)
+    _m_content(m, content)
+    _m_role(m, role)
+    _m_tool_calls(m, ())
+    _m_tool_call_id(m, None)
     return m
 
 

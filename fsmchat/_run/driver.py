@@ -137,21 +137,29 @@ class FunctionResponder:
     """
 
     def respond(self, request: AskAgent) -> Reply:
+        out = self.answer(request)
+        if isinstance(out, Reply):
+            return out
+        return fast.reply(request.agent.name, out, "user")
+
+    def answer(self, request: AskAgent) -> Reply | str:
+        """What the function replied: a :class:`~fsmchat.Reply`, or its text (role ``user``)."""
         agent = request.agent
-        if agent.reply is None:
+        reply = agent.reply
+        if reply is None:
             msg = f"agent {agent.name!r} has no reply function"
             raise InvalidArgument(msg)
         try:
-            out = agent.reply(request.chat, **agent.args)
+            out = reply(request.chat, **agent.args)
         except FsmchatError:
             raise
         except Exception as exc:  # the spec's own code: name it, keep the cause
-            what = agent.function or getattr(agent.reply, "__qualname__", "reply")
+            what = agent.function or getattr(reply, "__qualname__", "reply")
             msg = f"function agent {agent.name!r} ({what}) raised {type(exc).__name__}: {exc}"
             raise UserCodeError(msg, where=f"agent {agent.name!r}", error=exc) from exc
-        if isinstance(out, Reply):
+        if type(out) is str or isinstance(out, Reply):
             return out
-        return fast.reply(agent.name, "" if out is None else str(out), "user")
+        return "" if out is None else str(out)
 
 
 def needs_judge(spec: Spec, routing: Routing) -> bool:
@@ -327,15 +335,29 @@ class _Run:
         t0 = _clock()
         self.engine.receive(event)
         self.engine_seconds += _clock() - t0
-        self.flush()
+        self.flush(replied=isinstance(event, Reply))
 
-    def flush(self) -> None:
+    def say(self, agent: str, text: str) -> None:
+        """Feed a function agent's plain-text reply (no :class:`Reply` built), as :meth:`feed`."""
+        t0 = _clock()
+        self.engine.receive_reply(agent, text, "user")
+        self.engine_seconds += _clock() - t0
+        if self.on_message is not None or self.on_decision is not None:
+            self.flush(replied=True)
+
+    def flush(self, *, replied: bool = False) -> None:
+        """Report new messages and decisions to the callbacks, and log the notable steps.
+
+        A step taken on a reply asks no port, so it has no refused answer to log;
+        one that found no route ends the chat, and :meth:`result` flushes then.
+        So after a reply, decisions are read only if ``on_decision`` wants them.
+        """
         eng = self.engine
         if self.on_message is not None and self.seen_messages < eng.round:
             for message in eng.messages_since(self.seen_messages):
                 self.on_message(message)
                 self.seen_messages += 1
-        if self.seen_decisions == eng.steps:
+        if (replied and self.on_decision is None) or self.seen_decisions == eng.steps:
             return
         for decision in eng.trace_since(self.seen_decisions):
             self.seen_decisions += 1
@@ -345,15 +367,17 @@ class _Run:
                 self.on_decision(decision)
 
     def result(self, finished: Finished) -> ChatResult:
+        self.flush()
+        trace = self.engine.trace
         routing = UsageCount()
-        for d in self.engine.trace:
+        for d in trace:
             for a in d.attempts:
                 if a.usage is not None or a.request is not None:
                     routing = routing.add(a.usage)
         return ChatResult(
             spec_name=self.engine.spec.name,
             messages=self.engine.messages,
-            trace=self.engine.trace,
+            trace=trace,
             finished=finished,
             agent_usage=dict(self.agent_usage),
             routing_usage=routing,
@@ -453,12 +477,23 @@ def _loop(run: _Run, ports: _Ports) -> Generator[_Call, Any, ChatResult]:
     """The chat loop, written once: yields each port call, is sent its result.
 
     :func:`run_chat` makes the calls directly, :func:`arun_chat` awaits them.
+    A function agent is not a port call: its reply is the spec's own code,
+    sync, and is fed straight back (its text without building a :class:`Reply`).
     """
     engine = run.engine
+    function = ports.function
     while True:
         req = engine.next_request()
         if isinstance(req, AskAgent):
-            run.feed((yield (ports.responder_for(req.agent), "respond", req)))
+            responder = ports.responder_for(req.agent)
+            if responder is function:
+                out = function.answer(req)
+                if type(out) is str:
+                    run.say(req.agent.name, out)
+                else:
+                    run.feed(out)  # type: ignore[arg-type]
+            else:
+                run.feed((yield (responder, "respond", req)))
         elif isinstance(req, Finished):
             return run.result(req)
         elif isinstance(req, AskHuman):
@@ -470,6 +505,24 @@ def _loop(run: _Run, ports: _Ports) -> Generator[_Call, Any, ChatResult]:
                 run.feed(_human_event(req, text))
         else:
             run.feed((yield (ports.selector, "select", req)))
+
+
+def _chat(
+    spec: Spec,
+    selector: AnySelector | None,
+    llm: AnyResponder | None,
+    human: AnyHuman | None,
+    responders: Mapping[str, AnyResponder] | None,
+    routing: Routing | None,
+    options: dict[str, Any],
+    on_message: Callable[[Message], object] | None,
+    on_decision: Callable[[Decision], object] | None,
+    engine: Engine | None,
+) -> Generator[_Call, Any, ChatResult]:
+    """The ports checked and the engine started: the chat loop of :func:`run_chat` and :func:`arun_chat`."""
+    ports = _Ports(selector, responders or {}, llm, human)
+    run = _start(spec, ports, routing, engine, options, on_message, on_decision)
+    return _loop(run, ports)
 
 
 def run_chat(
@@ -515,10 +568,19 @@ def run_chat(
         EngineError: a port's reply did not fit the chat (e.g. the wrong agent).
         LLMError, HumanError: a port failed.
     """
-    ports = _Ports(selector, responders or {}, llm, human)
     options = _options(message, max_round, max_retries, context)
-    run = _start(spec, ports, routing, engine, options, on_message, on_decision)
-    loop = _loop(run, ports)
+    loop = _chat(
+        spec,
+        selector,
+        llm,
+        human,
+        responders,
+        routing,
+        options,
+        on_message,
+        on_decision,
+        engine,
+    )
     try:
         port, method, arg = next(loop)
         while True:
@@ -549,10 +611,19 @@ async def arun_chat(
     Ports with an async method (``aselect``, ``arespond``, ``ainput``) are awaited;
     ports with only the sync method are called directly.
     """
-    ports = _Ports(selector, responders or {}, llm, human)
     options = _options(message, max_round, max_retries, context)
-    run = _start(spec, ports, routing, engine, options, on_message, on_decision)
-    loop = _loop(run, ports)
+    loop = _chat(
+        spec,
+        selector,
+        llm,
+        human,
+        responders,
+        routing,
+        options,
+        on_message,
+        on_decision,
+        engine,
+    )
     try:
         port, method, arg = next(loop)
         while True:

@@ -57,3 +57,10 @@ def test_fast_objects_stay_frozen() -> None:
     """An object built without __init__ is as frozen as any other."""
     with pytest.raises(attrs.exceptions.FrozenInstanceError):
         fast.reply("Ann", "2", "user").content = "3"  # type: ignore[misc]
+
+
+def test_message_is_the_message_init_builds() -> None:
+    """fast.message stores what Message(name=, content=, role=) stores, defaults included."""
+    _same(
+        fast.message("Ann", "2", "user"), Message(name="Ann", content="2", role="user")
+    )
