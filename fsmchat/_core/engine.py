@@ -53,13 +53,16 @@ from fsmchat._core.events import (
     Request,
     Stop,
 )
+from fsmchat._core.guards import LAST, MATCHERS
 from fsmchat._core.prompts import answer_problem, capped_answer
 from fsmchat._core.routing import (
     DEFAULT_ROUTING,
     MODES,
     CompiledSpec,
+    Move,
     RoutePlan,
     Routing,
+    Walk,
     choice_error,
     compile_spec,
     compile_step,
@@ -224,7 +227,10 @@ class Engine:
         self._fire = _triggers(compiled)
         self._walks = compiled.walks.setdefault(self.routing.conditions, {})
         self._by_name = spec.by_name
-        self._terminate_when = spec.terminate_when
+        self._terminate_when = end = spec.terminate_when
+        self._end_test = (
+            end.test if isinstance(end, MATCHERS) and end.of == LAST else None
+        )
         self._end = spec.end
         self._model = _Model(start)
         self._asks: dict[str, AskAgent | AskHuman] = {}
@@ -369,51 +375,54 @@ class Engine:
 
     def _reply(self, message: Message) -> None:
         """The asked agent's message: append it, then end the chat or route."""
-        pending = self._pending
-        if not isinstance(pending, _ASKS):
-            msg = (
-                f"got a reply from {message.name!r} while waiting for {_what(pending)}"
-            )
+        asked = self._pending
+        if not isinstance(asked, _ASKS):
+            msg = f"got a reply from {message.name!r} while waiting for {_what(asked)}"
             raise EngineError(msg)
-        if message.name != pending.agent.name:
-            msg = f"got a reply from {message.name!r} but {pending.agent.name!r} has the floor"
+        if message.name != asked.agent.name:
+            msg = f"got a reply from {message.name!r} but {asked.agent.name!r} has the floor"
             raise EngineError(msg)
         messages = self._messages
         messages.append(message)
         # Termination first (in this order), then the routing step. The
         # request's view is live and its speaker is the Machine's state.
-        view = pending.chat
-        end = self._terminate_when
-        if end is not None and end.evaluate(view):
+        view = asked.chat
+        end, test = self._terminate_when, self._end_test
+        if test is not None:  # a matcher of the last message: give it the text
+            ended = test(message.content)
+        else:
+            ended = end is not None and end.evaluate(view)
+        if ended:
+            assert end is not None
             self._finish("terminate_when", end.describe())
         elif len(messages) >= self.max_round:
             self._finish("max_round", f"max_round={self.max_round}")
         elif view.speaker in self._end:
             self._finish("end agent", view.speaker)
-        else:
-            self._route(view)
+        else:  # the routing step (inline: it runs every round)
+            source = view.speaker
+            known = self._walks.get(source) or self._compile_step(source)
+            walk, move = known
+            if move is not None:  # the same single successor at every round
+                self._go(source, move[0], move[1], move[2], ())
+                return
+            if walk.static is not None:
+                plan = walk.static
+            else:
+                guards, decisive, pending = walk.settle(view)
+                if decisive is not None and not pending:
+                    # A guard settled it: the step's record needs no scratch state.
+                    self._go(source, decisive, "guard", (decisive.target,), guards)
+                    return
+                plan = walk.plan_of(guards, decisive, pending)
+            self._route_step(source, plan)
+
+    def _compile_step(self, source: str) -> tuple[Walk, Move | None]:
+        """``source``'s step compiled for this routing (once per spec and agent)."""
+        known = self._walks[source] = compile_step(self._out[source], self.routing)
+        return known
 
     # -- a round -----------------------------------------------------------
-
-    def _route(self, view: ChatView) -> None:
-        source = view.speaker
-        known = self._walks.get(source)
-        if known is None:
-            known = self._walks[source] = compile_step(self._out[source], self.routing)
-        walk, move = known
-        if move is not None:  # the same single successor at every round
-            self._go(source, move[0], move[1], move[2], ())
-            return
-        if walk.static is not None:
-            plan = walk.static
-        else:
-            guards, decisive, pending = walk.settle(view)
-            if decisive is not None and not pending:
-                # A guard settled it: the step's record needs no scratch state.
-                self._go(source, decisive, "guard", (decisive.target,), guards)
-                return
-            plan = walk.plan_of(guards, decisive, pending)
-        self._route_step(source, plan)
 
     def _route_step(self, source: str, plan: RoutePlan) -> None:
         """A step that may ask a port, end the chat or fall back: kept in ``_Step``."""
@@ -619,7 +628,7 @@ class Engine:
             )
         )
         self._step = None
-        self._pending = self._ask(edge.target)
+        self._pending = self._asks.get(edge.target) or self._ask(edge.target)
 
     def _record_end(self, step: _Step, reason: str) -> None:
         """Record a step that ends the chat without a move (no successor, no route)."""
@@ -659,9 +668,8 @@ class Engine:
         if asked is None:
             agent = self._by_name[name]
             ask = AskHuman if agent.kind == "human" else AskAgent
-            asked = self._asks[name] = ask(
-                agent=agent, chat=ChatView(self._view_messages, name)
-            )
+            view = ChatView(self._view_messages, name)
+            asked = self._asks[name] = fast.ask(ask, agent, view)
         return asked
 
 

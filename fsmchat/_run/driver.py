@@ -318,6 +318,7 @@ class _Run:
         self.engine = engine
         self.on_message = on_message
         self.on_decision = on_decision
+        self.watched = on_message is not None or on_decision is not None
         self.seen_messages = engine.round if skip_existing else 0
         self.seen_decisions = engine.steps if skip_existing else 0
         self.agent_usage: dict[str, UsageCount] = {}
@@ -342,7 +343,7 @@ class _Run:
         t0 = _clock()
         self.engine.receive_reply(agent, text, "user")
         self.engine_seconds += _clock() - t0
-        if self.on_message is not None or self.on_decision is not None:
+        if self.watched:
             self.flush(replied=True)
 
     def flush(self, *, replied: bool = False) -> None:
@@ -488,10 +489,10 @@ def _loop(run: _Run, ports: _Ports) -> Generator[_Call, Any, ChatResult]:
             responder = ports.responder_for(req.agent)
             if responder is function:
                 out = function.answer(req)
-                if type(out) is str:
+                if isinstance(out, str):
                     run.say(req.agent.name, out)
                 else:
-                    run.feed(out)  # type: ignore[arg-type]
+                    run.feed(out)
             else:
                 run.feed((yield (responder, "respond", req)))
         elif isinstance(req, Finished):

@@ -64,3 +64,15 @@ def test_message_is_the_message_init_builds() -> None:
     _same(
         fast.message("Ann", "2", "user"), Message(name="Ann", content="2", role="user")
     )
+
+
+def test_ask_is_the_request_init_builds() -> None:
+    """fast.ask builds the AskAgent / AskHuman their own __init__ builds."""
+    from fsmchat import AgentSpec, AskAgent, AskHuman, ChatView
+
+    view = ChatView([], "Ann")
+    for cls, kind in ((AskAgent, "function"), (AskHuman, "human")):
+        agent = AgentSpec(name="Ann", kind=kind)
+        built = fast.ask(cls, agent, view)
+        _same(built, cls(agent=agent, chat=view))
+        assert built.chat is view
