@@ -34,7 +34,6 @@ from __future__ import annotations
 import enum
 from typing import Any
 
-import attrs
 from transitions import Machine, MachineError
 
 from fsmchat._core import fast
@@ -54,7 +53,6 @@ from fsmchat._core.events import (
     Stop,
 )
 from fsmchat._core.guards import LAST, MATCHERS
-from fsmchat._core.prompts import answer_problem, capped_answer
 from fsmchat._core.routing import (
     DEFAULT_ROUTING,
     MODES,
@@ -158,20 +156,33 @@ def _triggers(compiled: CompiledSpec) -> dict[int, Any]:
     return fire
 
 
-@attrs.define
 class _Step:
-    """Scratch state of the routing step in progress."""
+    """Scratch state of the routing step in progress (mutable, one per step that asks or ends)."""
 
-    source: str
-    guards: list[GuardResult]
-    candidates: tuple[str, ...] = ()
-    open_edges: tuple[Edge, ...] = ()
-    pending: tuple[Edge, ...] = ()
-    decisive: Edge | None = None
-    open_set: bool = False
-    default: Edge | None = None
-    kind: str | None = None
-    attempts: list[Attempt] = attrs.Factory(list)
+    __slots__ = (
+        "attempts",
+        "candidates",
+        "decisive",
+        "default",
+        "guards",
+        "kind",
+        "open_edges",
+        "open_set",
+        "pending",
+        "source",
+    )
+
+    def __init__(self, source: str, plan: RoutePlan) -> None:
+        self.source = source
+        self.guards: list[GuardResult] = list(plan.guards)
+        self.candidates: tuple[str, ...] = ()
+        self.open_edges = plan.open_edges
+        self.pending = plan.pending
+        self.decisive = plan.decisive
+        self.open_set = plan.open_set
+        self.default = plan.default
+        self.kind: str | None = None
+        self.attempts: list[Attempt] = []
 
 
 class Engine:
@@ -427,15 +438,7 @@ class Engine:
     def _route_step(self, source: str, plan: RoutePlan) -> None:
         """A step that may ask a port, end the chat or fall back: kept in ``_Step``."""
         out = self._out[source]
-        step = _Step(
-            source=source,
-            guards=list(plan.guards),
-            decisive=plan.decisive,
-            open_set=plan.open_set,
-            open_edges=plan.open_edges,
-            pending=plan.pending,
-            default=plan.default,
-        )
+        step = _Step(source, plan)
         self._step = step
         if not out:
             self._record_end(step, "no successor")
@@ -485,50 +488,49 @@ class Engine:
             return ()
         return tuple(self._messages[-self.context :])
 
+    def _asking(self, step: _Step, problem: str | None) -> dict[str, Any]:
+        """What a :class:`Choose` and a :class:`Judge` of ``step`` both carry."""
+        return {
+            "speaker": step.source,
+            "context": self._context(),
+            "attempt": len(step.attempts) + 1,
+            "problem": problem,
+            "round": len(self._messages),
+        }
+
     def _ask_choose(self, step: _Step, problem: str | None = None) -> None:
         by_name = self.spec.by_name
         conditions: dict[str, str] = {}
         for e in step.open_edges:
             if e.on is not None and e.target not in conditions:
                 conditions[e.target] = e.on
-        self._pending = Choose(
-            speaker=step.source,
-            candidates=tuple(
-                Candidate(
-                    name=n,
-                    description=by_name[n].description,
-                    condition=conditions.get(n),
-                )
-                for n in step.candidates
-            ),
-            context=self._context(),
-            attempt=len(step.attempts) + 1,
-            problem=problem,
-            round=len(self._messages),
+        candidates = tuple(
+            Candidate(
+                name=n, description=by_name[n].description, condition=conditions.get(n)
+            )
+            for n in step.candidates
         )
+        self._pending = Choose(candidates=candidates, **self._asking(step, problem))
 
     def _ask_judge(self, step: _Step, problem: str | None = None) -> None:
         by_name = self.spec.by_name
         step.candidates = tuple(dict.fromkeys(e.target for e in step.pending))
-        self._pending = Judge(
-            speaker=step.source,
-            conditions=tuple(
-                Condition(
-                    target=e.target,
-                    text=e.on or "",
-                    description=by_name[e.target].description,
-                )
-                for e in step.pending
-            ),
-            context=self._context(),
-            attempt=len(step.attempts) + 1,
-            problem=problem,
-            round=len(self._messages),
+        conditions = tuple(
+            Condition(
+                target=e.target,
+                text=e.on or "",
+                description=by_name[e.target].description,
+            )
+            for e in step.pending
         )
+        self._pending = Judge(conditions=conditions, **self._asking(step, problem))
 
     def _on_choice(self, request: Choose, answer: Answer) -> None:
         step = self._current_step()
         value = answer.value
+        # prompts is loaded with the first answer (a chat that asks nobody never needs it)
+        from fsmchat._core.prompts import answer_problem
+
         error = answer_problem(answer.raw)  # an oversized answer is refused unread
         if error is not None:
             value = None
@@ -547,6 +549,9 @@ class Engine:
     def _on_verdicts(self, request: Judge, answer: Answer) -> None:
         step = self._current_step()
         value = answer.value
+        # prompts is loaded with the first answer (a chat that asks nobody never needs it)
+        from fsmchat._core.prompts import answer_problem
+
         error = answer_problem(answer.raw)  # an oversized answer is refused unread
         if error is not None:
             value = None
@@ -678,6 +683,8 @@ _RUNNING = Phase.RUNNING
 
 
 def _attempt(answer: Answer, error: str | None) -> Attempt:
+    from fsmchat._core.prompts import capped_answer
+
     raw = (
         answer.raw
         if answer.raw

@@ -116,12 +116,16 @@ class Regex:
         return f"/{self.pattern}/" + ("i" if self.ignore_case else "") + _of(self.of)
 
 
-@attrs.frozen
 class _Text:
-    """A matcher of the message ``of`` reads against ``text``; ``test`` says how."""
+    """What the text matchers share (a plain base: attrs makes each matcher's fields).
 
+    A matcher holds ``text`` and ``of``; :meth:`test` says how it judges the
+    message ``of`` reads.
+    """
+
+    __slots__ = ()
     text: str
-    of: str = attrs.field(default=LAST, kw_only=True)
+    of: str
     _word: ClassVar[str] = ""
 
     def evaluate(self, view: ChatView) -> bool:
@@ -139,6 +143,8 @@ class _Text:
 class Contains(_Text):
     """True when the message ``of`` reads contains ``text``."""
 
+    text: str
+    of: str = attrs.field(default=LAST, kw_only=True)
     _word: ClassVar[str] = "contains"
 
     def test(self, text: str) -> bool:
@@ -149,6 +155,8 @@ class Contains(_Text):
 class EndsWith(_Text):
     """True when the message ``of`` reads, trailing whitespace removed, ends with ``text``."""
 
+    text: str
+    of: str = attrs.field(default=LAST, kw_only=True)
     _word: ClassVar[str] = "endswith"
 
     def test(self, text: str) -> bool:
@@ -159,6 +167,8 @@ class EndsWith(_Text):
 class Equals(_Text):
     """True when the message ``of`` reads, stripped, equals ``text``."""
 
+    text: str
+    of: str = attrs.field(default=LAST, kw_only=True)
     _word: ClassVar[str] = "equals"
 
     def test(self, text: str) -> bool:

@@ -129,6 +129,9 @@ class ChatResult:
         }
 
 
+_NO_USAGE = UsageCount()
+
+
 class FunctionResponder:
     """Replies for a function agent: ``agent.reply(chat, **agent.args)``.
 
@@ -150,7 +153,9 @@ class FunctionResponder:
             msg = f"agent {agent.name!r} has no reply function"
             raise InvalidArgument(msg)
         try:
-            out = reply(request.chat, **agent.args)
+            out = (
+                reply(request.chat, **agent.args) if agent.args else reply(request.chat)
+            )
         except FsmchatError:
             raise
         except Exception as exc:  # the spec's own code: name it, keep the cause
@@ -323,7 +328,8 @@ class _Run:
         self.seen_decisions = engine.steps if skip_existing else 0
         self.agent_usage: dict[str, UsageCount] = {}
         self.engine_seconds = 0.0
-        self.flush()
+        if self.watched:
+            self.flush()
 
     def feed(self, event: Reply | Answer | Stop) -> None:
         """Feed ``event`` to the engine, timing it, then report what it added.
@@ -370,7 +376,7 @@ class _Run:
     def result(self, finished: Finished) -> ChatResult:
         self.flush()
         trace = self.engine.trace
-        routing = UsageCount()
+        routing = _NO_USAGE
         for d in trace:
             for a in d.attempts:
                 if a.usage is not None or a.request is not None:
