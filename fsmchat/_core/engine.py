@@ -32,6 +32,7 @@ further call raises, citing the first error (h11's sticky error state).
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from transitions import Machine, MachineError
@@ -525,18 +526,30 @@ class Engine:
         )
         self._pending = Judge(conditions=conditions, **self._asking(step, problem))
 
-    def _on_choice(self, request: Choose, answer: Answer) -> None:
+    def _answered(
+        self, answer: Answer, problem: Callable[[object], str | None]
+    ) -> tuple[_Step, object, str | None]:
+        """Record ``answer`` as an attempt of the step: ``(step, value, why it is refused)``.
+
+        An oversized answer is refused unread; else ``problem(value)`` says
+        what is wrong with it (``None``: nothing).
+        """
         step = self._current_step()
-        value = answer.value
         # prompts is loaded with the first answer (a chat that asks nobody never needs it)
         from fsmchat._core.prompts import answer_problem
 
-        error = answer_problem(answer.raw)  # an oversized answer is refused unread
+        value: object = answer.value
+        error = answer_problem(answer.raw)
         if error is not None:
             value = None
         else:
-            error = choice_error(value, request.names)
+            error = problem(value)
         step.attempts.append(_attempt(answer, error))
+        return step, value, error
+
+    def _on_choice(self, request: Choose, answer: Answer) -> None:
+        names = request.names
+        step, value, error = self._answered(answer, lambda v: choice_error(v, names))
         if error is None:
             assert isinstance(value, str)
             edge = next(e for e in step.open_edges if e.target == value)
@@ -547,25 +560,15 @@ class Engine:
             self._ask_choose(step, error)
 
     def _on_verdicts(self, request: Judge, answer: Answer) -> None:
-        step = self._current_step()
-        value = answer.value
-        # prompts is loaded with the first answer (a chat that asks nobody never needs it)
-        from fsmchat._core.prompts import answer_problem
-
-        error = answer_problem(answer.raw)  # an oversized answer is refused unread
-        if error is not None:
-            value = None
-        else:
-            error = verdicts_error(value, len(request.conditions))
-        step.attempts.append(_attempt(answer, error))
+        n = len(request.conditions)
+        step, value, error = self._answered(answer, lambda v: verdicts_error(v, n))
         if error is not None:
             if len(step.attempts) > self.max_retries:
                 self._fallback(step)
             else:
                 self._ask_judge(step, error)
             return
-        assert value is not None
-        assert not isinstance(value, str)
+        assert isinstance(value, Sequence)
         verdicts = list(value)
         for e, held in zip(step.pending, verdicts, strict=True):
             step.guards.append(

@@ -13,7 +13,7 @@ import inspect
 import logging
 import time
 import weakref
-from collections.abc import Callable, Generator, Mapping
+from collections.abc import Awaitable, Callable, Coroutine, Generator, Mapping
 from typing import Any
 
 import attrs
@@ -516,18 +516,14 @@ def _loop(run: _Run, ports: _Ports) -> Generator[_Call, Any, ChatResult]:
 
 def _chat(
     spec: Spec,
-    selector: AnySelector | None,
-    llm: AnyResponder | None,
-    human: AnyHuman | None,
-    responders: Mapping[str, AnyResponder] | None,
+    ports: _Ports,
     routing: Routing | None,
+    engine: Engine | None,
     options: dict[str, Any],
     on_message: Callable[[Message], object] | None,
     on_decision: Callable[[Decision], object] | None,
-    engine: Engine | None,
 ) -> Generator[_Call, Any, ChatResult]:
     """The ports checked and the engine started: the chat loop of :func:`run_chat` and :func:`arun_chat`."""
-    ports = _Ports(selector, responders or {}, llm, human)
     run = _start(spec, ports, routing, engine, options, on_message, on_decision)
     return _loop(run, ports)
 
@@ -575,26 +571,10 @@ def run_chat(
         EngineError: a port's reply did not fit the chat (e.g. the wrong agent).
         LLMError, HumanError: a port failed.
     """
-    options = _options(message, max_round, max_retries, context)
-    loop = _chat(
-        spec,
-        selector,
-        llm,
-        human,
-        responders,
-        routing,
-        options,
-        on_message,
-        on_decision,
-        engine,
-    )
-    try:
-        port, method, arg = next(loop)
-        while True:
-            port, method, arg = loop.send(getattr(port, method)(arg))
-    except StopIteration as done:
-        result: ChatResult = done.value
-        return result
+    ports = _Ports(selector, responders or {}, llm, human)
+    opts = _options(message, max_round, max_retries, context)
+    loop = _chat(spec, ports, routing, engine, opts, on_message, on_decision)
+    return _now(_drive(loop, _call_sync))
 
 
 async def arun_chat(
@@ -618,26 +598,45 @@ async def arun_chat(
     Ports with an async method (``aselect``, ``arespond``, ``ainput``) are awaited;
     ports with only the sync method are called directly.
     """
-    options = _options(message, max_round, max_retries, context)
-    loop = _chat(
-        spec,
-        selector,
-        llm,
-        human,
-        responders,
-        routing,
-        options,
-        on_message,
-        on_decision,
-        engine,
-    )
+    ports = _Ports(selector, responders or {}, llm, human)
+    opts = _options(message, max_round, max_retries, context)
+    loop = _chat(spec, ports, routing, engine, opts, on_message, on_decision)
+    return await _drive(loop, _call)
+
+
+async def _drive(
+    loop: Generator[_Call, Any, ChatResult],
+    call: Callable[[Any, str, Any], Awaitable[Any]],
+) -> ChatResult:
+    """The one body of :func:`run_chat` and :func:`arun_chat`: make each port call ``loop`` asks for.
+
+    ``call`` makes it: awaiting the port's async method (:func:`_call`), or
+    calling its sync one (:func:`_call_sync`, which never suspends, so
+    :func:`run_chat` runs this coroutine to its end in one step).
+    """
     try:
         port, method, arg = next(loop)
         while True:
-            port, method, arg = loop.send(await _call(port, method, arg))
+            port, method, arg = loop.send(await call(port, method, arg))
     except StopIteration as done:
         result: ChatResult = done.value
         return result
+
+
+async def _call_sync(port: Any, method: str, arg: Any) -> Any:
+    return getattr(port, method)(arg)
+
+
+def _now(drive: Coroutine[Any, Any, ChatResult]) -> ChatResult:
+    """The result of a coroutine that never suspends (:func:`run_chat`'s ports are sync)."""
+    try:
+        drive.send(None)
+    except StopIteration as done:
+        result: ChatResult = done.value
+        return result
+    drive.close()  # pragma: no cover - only an awaiting port could get here
+    msg = "a port awaited something in run_chat: use arun_chat for async ports"
+    raise InvalidArgument(msg)  # pragma: no cover
 
 
 async def _call(port: Any, method: str, arg: Any) -> Any:
