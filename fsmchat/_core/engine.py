@@ -32,20 +32,19 @@ further call raises, citing the first error (h11's sticky error state).
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from transitions import Machine, MachineError
 
-from fsmchat._core import fast
+from fsmchat._core import asking, fast
+from fsmchat._core.asking import Step
 from fsmchat._core.errors import EngineError, InvalidArgument, NoRoute, UserCodeError
 from fsmchat._core.events import (
     Answer,
     AskAgent,
     AskHuman,
-    Candidate,
     Choose,
-    Condition,
     Event,
     Finished,
     Judge,
@@ -157,35 +156,6 @@ def _triggers(compiled: CompiledSpec) -> dict[int, Any]:
     return fire
 
 
-class _Step:
-    """Scratch state of the routing step in progress (mutable, one per step that asks or ends)."""
-
-    __slots__ = (
-        "attempts",
-        "candidates",
-        "decisive",
-        "default",
-        "guards",
-        "kind",
-        "open_edges",
-        "open_set",
-        "pending",
-        "source",
-    )
-
-    def __init__(self, source: str, plan: RoutePlan) -> None:
-        self.source = source
-        self.guards: list[GuardResult] = list(plan.guards)
-        self.candidates: tuple[str, ...] = ()
-        self.open_edges = plan.open_edges
-        self.pending = plan.pending
-        self.decisive = plan.decisive
-        self.open_set = plan.open_set
-        self.default = plan.default
-        self.kind: str | None = None
-        self.attempts: list[Attempt] = []
-
-
 class Engine:
     """Runs one chat of ``spec``; see the module docstring for the rules.
 
@@ -228,7 +198,7 @@ class Engine:
         self._trace: list[Decision] = []
         self._phase = Phase.RUNNING
         self._error: BaseException | None = None
-        self._step: _Step | None = None
+        self._step: Step | None = None
         start = spec.start
         assert start is not None  # Spec guarantees a start
         # Tables and Machine are the spec's, built by its first chat and shared;
@@ -437,9 +407,9 @@ class Engine:
     # -- a round -----------------------------------------------------------
 
     def _route_step(self, source: str, plan: RoutePlan) -> None:
-        """A step that may ask a port, end the chat or fall back: kept in ``_Step``."""
+        """A step that may ask a port, end the chat or fall back: kept in a :class:`~fsmchat._core.asking.Step`."""
         out = self._out[source]
-        step = _Step(source, plan)
+        step = Step(source, plan)
         self._step = step
         if not out:
             self._record_end(step, "no successor")
@@ -450,7 +420,7 @@ class Engine:
         else:
             self._settle(step)
 
-    def _settle(self, step: _Step) -> None:
+    def _settle(self, step: Step) -> None:
         """No condition left to judge: take the decisive edge, the open set or the default."""
         if step.decisive is not None:
             self._move(step, step.decisive, "guard")
@@ -463,7 +433,7 @@ class Engine:
                 step, "no edge's condition holds and there is no default edge"
             )
 
-    def _settle_open(self, step: _Step) -> None:
+    def _settle_open(self, step: Step) -> None:
         names: list[str] = []
         for e in step.open_edges:
             if e.target not in names:
@@ -489,67 +459,19 @@ class Engine:
             return ()
         return tuple(self._messages[-self.context :])
 
-    def _asking(self, step: _Step, problem: str | None) -> dict[str, Any]:
-        """What a :class:`Choose` and a :class:`Judge` of ``step`` both carry."""
-        return {
-            "speaker": step.source,
-            "context": self._context(),
-            "attempt": len(step.attempts) + 1,
-            "problem": problem,
-            "round": len(self._messages),
-        }
+    def _ask_choose(self, step: Step, problem: str | None = None) -> None:
+        round = len(self._messages)
+        by_name, context = self.spec.by_name, self._context()
+        self._pending = asking.choose(step, by_name, context, round, problem)
 
-    def _ask_choose(self, step: _Step, problem: str | None = None) -> None:
-        by_name = self.spec.by_name
-        conditions: dict[str, str] = {}
-        for e in step.open_edges:
-            if e.on is not None and e.target not in conditions:
-                conditions[e.target] = e.on
-        candidates = tuple(
-            Candidate(
-                name=n, description=by_name[n].description, condition=conditions.get(n)
-            )
-            for n in step.candidates
-        )
-        self._pending = Choose(candidates=candidates, **self._asking(step, problem))
-
-    def _ask_judge(self, step: _Step, problem: str | None = None) -> None:
-        by_name = self.spec.by_name
-        step.candidates = tuple(dict.fromkeys(e.target for e in step.pending))
-        conditions = tuple(
-            Condition(
-                target=e.target,
-                text=e.on or "",
-                description=by_name[e.target].description,
-            )
-            for e in step.pending
-        )
-        self._pending = Judge(conditions=conditions, **self._asking(step, problem))
-
-    def _answered(
-        self, answer: Answer, problem: Callable[[object], str | None]
-    ) -> tuple[_Step, object, str | None]:
-        """Record ``answer`` as an attempt of the step: ``(step, value, why it is refused)``.
-
-        An oversized answer is refused unread; else ``problem(value)`` says
-        what is wrong with it (``None``: nothing).
-        """
-        step = self._current_step()
-        # prompts is loaded with the first answer (a chat that asks nobody never needs it)
-        from fsmchat._core.prompts import answer_problem
-
-        value: object = answer.value
-        error = answer_problem(answer.raw)
-        if error is not None:
-            value = None
-        else:
-            error = problem(value)
-        step.attempts.append(_attempt(answer, error))
-        return step, value, error
+    def _ask_judge(self, step: Step, problem: str | None = None) -> None:
+        round = len(self._messages)
+        by_name, context = self.spec.by_name, self._context()
+        self._pending = asking.judge(step, by_name, context, round, problem)
 
     def _on_choice(self, request: Choose, answer: Answer) -> None:
-        names = request.names
-        step, value, error = self._answered(answer, lambda v: choice_error(v, names))
+        names, step = request.names, self._current_step()
+        value, error = asking.answered(step, answer, lambda v: choice_error(v, names))
         if error is None:
             assert isinstance(value, str)
             edge = next(e for e in step.open_edges if e.target == value)
@@ -560,8 +482,8 @@ class Engine:
             self._ask_choose(step, error)
 
     def _on_verdicts(self, request: Judge, answer: Answer) -> None:
-        n = len(request.conditions)
-        step, value, error = self._answered(answer, lambda v: verdicts_error(v, n))
+        n, step = len(request.conditions), self._current_step()
+        value, error = asking.answered(step, answer, lambda v: verdicts_error(v, n))
         if error is not None:
             if len(step.attempts) > self.max_retries:
                 self._fallback(step)
@@ -582,7 +504,7 @@ class Engine:
         else:
             self._settle(step)
 
-    def _fallback(self, step: _Step) -> None:
+    def _fallback(self, step: Step) -> None:
         if step.default is None:
             step.default = next((e for e in self._out[step.source] if e.default), None)
         if step.default is not None:
@@ -595,13 +517,13 @@ class Engine:
 
     # -- moving and finishing ----------------------------------------------
 
-    def _current_step(self) -> _Step:
+    def _current_step(self) -> Step:
         if self._step is None:  # pragma: no cover - guarded by _dispatch
             msg = "no routing step in progress"
             raise EngineError(msg)
         return self._step
 
-    def _move(self, step: _Step, edge: Edge, reason: str) -> None:
+    def _move(self, step: Step, edge: Edge, reason: str) -> None:
         candidates = step.candidates or (edge.target,)
         guards, attempts = tuple(step.guards), tuple(step.attempts)
         self._go(step.source, edge, reason, candidates, guards, step.kind, attempts)
@@ -638,7 +560,7 @@ class Engine:
         self._step = None
         self._pending = self._asks.get(edge.target) or self._ask(edge.target)
 
-    def _record_end(self, step: _Step, reason: str) -> None:
+    def _record_end(self, step: Step, reason: str) -> None:
         """Record a step that ends the chat without a move (no successor, no route)."""
         self._trace.append(
             Decision(
@@ -653,7 +575,7 @@ class Engine:
         )
         self._step = None
 
-    def _no_route(self, step: _Step, why: str) -> None:
+    def _no_route(self, step: Step, why: str) -> None:
         error = NoRoute(
             f"no route out of {step.source!r} at round {len(self._messages)}: {why}",
             agent=step.source,
@@ -683,23 +605,6 @@ class Engine:
 
 _ASKS = (AskAgent, AskHuman)
 _RUNNING = Phase.RUNNING
-
-
-def _attempt(answer: Answer, error: str | None) -> Attempt:
-    from fsmchat._core.prompts import capped_answer
-
-    raw = (
-        answer.raw
-        if answer.raw
-        else ("" if answer.value is None else str(answer.value))
-    )
-    return Attempt(
-        raw=capped_answer(raw),  # a huge answer does not grow the trace
-        error=error,
-        usage=answer.usage,
-        latency=answer.latency,
-        request=answer.request,
-    )
 
 
 def _what(request: Request) -> str:
