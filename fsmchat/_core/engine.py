@@ -32,19 +32,19 @@ further call raises, citing the first error (h11's sticky error state).
 from __future__ import annotations
 
 import enum
+from collections.abc import Sequence
+from typing import Any
 
-import attrs
 from transitions import Machine, MachineError
 
-from fsmchat._core import fast
+from fsmchat._core import asking, fast
+from fsmchat._core.asking import Step
 from fsmchat._core.errors import EngineError, InvalidArgument, NoRoute, UserCodeError
 from fsmchat._core.events import (
     Answer,
     AskAgent,
     AskHuman,
-    Candidate,
     Choose,
-    Condition,
     Event,
     Finished,
     Judge,
@@ -52,12 +52,15 @@ from fsmchat._core.events import (
     Request,
     Stop,
 )
-from fsmchat._core.prompts import answer_problem, capped_answer
+from fsmchat._core.guards import LAST, MATCHERS
 from fsmchat._core.routing import (
     DEFAULT_ROUTING,
     MODES,
+    CompiledSpec,
+    Move,
     RoutePlan,
     Routing,
+    Walk,
     choice_error,
     compile_spec,
     compile_step,
@@ -142,20 +145,15 @@ def build_machine(spec: Spec, edges: tuple[Edge, ...]) -> Machine:
     )
 
 
-@attrs.define
-class _Step:
-    """Scratch state of the routing step in progress."""
-
-    source: str
-    guards: list[GuardResult]
-    candidates: tuple[str, ...] = ()
-    open_edges: tuple[Edge, ...] = ()
-    pending: tuple[Edge, ...] = ()
-    decisive: Edge | None = None
-    open_set: bool = False
-    default: Edge | None = None
-    kind: str | None = None
-    attempts: list[Attempt] = attrs.Factory(list)
+def _triggers(compiled: CompiledSpec) -> dict[int, Any]:
+    """Each edge's bound ``trigger`` of the spec's Machine, by ``id(edge)`` (made once per spec)."""
+    fire = compiled.fire
+    if len(fire) < len(
+        compiled.triggers
+    ):  # the spec's first chat (a race only repeats it)
+        events = compiled.machine.events
+        fire.update((key, events[t].trigger) for key, t in compiled.triggers.items())
+    return fire
 
 
 class Engine:
@@ -200,24 +198,28 @@ class Engine:
         self._trace: list[Decision] = []
         self._phase = Phase.RUNNING
         self._error: BaseException | None = None
-        self._step: _Step | None = None
+        self._step: Step | None = None
         start = spec.start
         assert start is not None  # Spec guarantees a start
         # Tables and Machine are the spec's, built by its first chat and shared;
         # this chat only brings its own model (the Machine keeps no reference).
         compiled = compile_spec(spec, self.routing.graph, build_machine)
         self._out = compiled.out
-        self._triggers = compiled.triggers
         self._machine: Machine = compiled.machine
-        self._events = self._machine.events
+        self._fire = _triggers(compiled)
         self._walks = compiled.walks.setdefault(self.routing.conditions, {})
         self._by_name = spec.by_name
+        self._terminate_when = end = spec.terminate_when
+        self._end_test = (
+            end.test if isinstance(end, MATCHERS) and end.of == LAST else None
+        )
+        self._end = spec.end
         self._model = _Model(start)
         self._asks: dict[str, AskAgent | AskHuman] = {}
         first = spec.message if message is UNSET else message
         self._pending: Request = self._ask(start)
         if first is not None:
-            self.receive(Reply(agent=start, content=first, role="user"))
+            self.receive_reply(start, first, "user")
 
     # -- public surface ----------------------------------------------------
 
@@ -280,23 +282,52 @@ class Engine:
                 is finished, or a guard raised. Except for a finished chat, the
                 engine is then in ERROR.
         """
+        if self._phase is not _RUNNING:
+            self._refuse(event)
+        try:
+            self._dispatch(event)
+        except Exception as exc:
+            raise self._failure(exc, type(event).__name__)  # noqa: B904 - chained inside
+
+    def receive_reply(self, agent: str, content: str, role: str = "assistant") -> None:
+        """Feed the asked agent's message: ``receive(Reply(agent=..., content=..., role=...))``.
+
+        The same step without building the :class:`Reply` (the driver's path
+        for function agents, whose replies are plain text).
+
+        Raises:
+            EngineError: as :meth:`receive`.
+        """
+        message = fast.message(agent, content, role)
+        if self._phase is not _RUNNING:
+            self._refuse(fast.reply(agent, content, role))
+        try:
+            self._reply(message)
+        except Exception as exc:
+            raise self._failure(exc, "Reply")  # noqa: B904 - chained inside
+
+    def _failure(self, exc: Exception, what: str) -> Exception:
+        """Put the engine in ERROR; the error to raise (``exc``, or an EngineError from it)."""
+        self._phase = Phase.ERROR
+        self._error = exc
+        if isinstance(exc, EngineError | UserCodeError):
+            return exc
+        msg = f"{type(exc).__name__} while handling {what}: {exc}"
+        error = EngineError(msg)
+        error.__cause__ = exc  # as ``raise ... from exc``
+        return error
+
+    def _refuse(self, event: Event) -> None:
+        """Raise: the engine is in ERROR or the chat is finished."""
         if self._phase is Phase.ERROR:
             msg = (
                 f"the engine stopped after an error and accepts nothing: {self._error}"
             )
             raise EngineError(msg)
-        if self._phase is Phase.FINISHED:
-            msg = f"the chat is finished ({self._pending}) and accepts nothing, got {event!r}"
-            raise EngineError(msg)
-        try:
-            self._dispatch(event)
-        except (EngineError, UserCodeError) as exc:
-            self._fail(exc)
-            raise
-        except Exception as exc:
-            self._fail(exc)
-            msg = f"{type(exc).__name__} while handling {type(event).__name__}: {exc}"
-            raise EngineError(msg) from exc
+        msg = (
+            f"the chat is finished ({self._pending}) and accepts nothing, got {event!r}"
+        )
+        raise EngineError(msg)
 
     def __repr__(self) -> str:
         return (
@@ -306,34 +337,10 @@ class Engine:
 
     # -- events ------------------------------------------------------------
 
-    def _fail(self, exc: BaseException) -> None:
-        self._phase = Phase.ERROR
-        self._error = exc
-
     def _dispatch(self, event: Event) -> None:
         pending = self._pending
         if isinstance(event, Reply):
-            if not isinstance(pending, _ASKS):
-                msg = f"got a reply from {event.agent!r} while waiting for {_what(pending)}"
-                raise EngineError(msg)
-            if event.agent != pending.agent.name:
-                msg = f"got a reply from {event.agent!r} but {pending.agent.name!r} has the floor"
-                raise EngineError(msg)
-            messages = self._messages
-            messages.append(fast.message_of(event))
-            # Termination first (in this order), then the routing step. The
-            # request's view is live and its speaker is the Machine's state.
-            view = pending.chat
-            spec = self.spec
-            end = spec.terminate_when
-            if end is not None and end.evaluate(view):
-                self._finish("terminate_when", end.describe())
-            elif len(messages) >= self.max_round:
-                self._finish("max_round", f"max_round={self.max_round}")
-            elif view.speaker in spec.end:
-                self._finish("end agent", view.speaker)
-            else:
-                self._route(view)
+            self._reply(fast.message_of(event))
         elif isinstance(event, Answer):
             if isinstance(pending, Choose):
                 self._on_choice(pending, event)
@@ -348,40 +355,61 @@ class Engine:
             msg = f"expected Reply, Answer or Stop, got {event!r}"
             raise EngineError(msg)
 
+    def _reply(self, message: Message) -> None:
+        """The asked agent's message: append it, then end the chat or route."""
+        asked = self._pending
+        if not isinstance(asked, _ASKS):
+            msg = f"got a reply from {message.name!r} while waiting for {_what(asked)}"
+            raise EngineError(msg)
+        if message.name != asked.agent.name:
+            msg = f"got a reply from {message.name!r} but {asked.agent.name!r} has the floor"
+            raise EngineError(msg)
+        messages = self._messages
+        messages.append(message)
+        # Termination first (in this order), then the routing step. The
+        # request's view is live and its speaker is the Machine's state.
+        view = asked.chat
+        end, test = self._terminate_when, self._end_test
+        if test is not None:  # a matcher of the last message: give it the text
+            ended = test(message.content)
+        else:
+            ended = end is not None and end.evaluate(view)
+        if ended:
+            assert end is not None
+            self._finish("terminate_when", end.describe())
+        elif len(messages) >= self.max_round:
+            self._finish("max_round", f"max_round={self.max_round}")
+        elif view.speaker in self._end:
+            self._finish("end agent", view.speaker)
+        else:  # the routing step (inline: it runs every round)
+            source = view.speaker
+            known = self._walks.get(source) or self._compile_step(source)
+            walk, move = known
+            if move is not None:  # the same single successor at every round
+                self._go(source, move[0], move[1], move[2], ())
+                return
+            if walk.static is not None:
+                plan = walk.static
+            else:
+                guards, decisive, pending = walk.settle(view)
+                if decisive is not None and not pending:
+                    # A guard settled it: the step's record needs no scratch state.
+                    self._go(source, decisive, "guard", (decisive.target,), guards)
+                    return
+                plan = walk.plan_of(guards, decisive, pending)
+            self._route_step(source, plan)
+
+    def _compile_step(self, source: str) -> tuple[Walk, Move | None]:
+        """``source``'s step compiled for this routing (once per spec and agent)."""
+        known = self._walks[source] = compile_step(self._out[source], self.routing)
+        return known
+
     # -- a round -----------------------------------------------------------
 
-    def _route(self, view: ChatView) -> None:
-        source = view.speaker
-        known = self._walks.get(source)
-        if known is None:
-            known = self._walks[source] = compile_step(self._out[source], self.routing)
-        walk, move = known
-        if move is not None:  # the same single successor at every round
-            self._go(source, move[0], move[1], move[2], ())
-            return
-        if walk.static is not None:
-            plan = walk.static
-        else:
-            guards, decisive, pending = walk.settle(view)
-            if decisive is not None and not pending:
-                # A guard settled it: the step's record needs no scratch state.
-                self._go(source, decisive, "guard", (decisive.target,), guards)
-                return
-            plan = walk.plan_of(guards, decisive, pending)
-        self._route_step(source, plan)
-
     def _route_step(self, source: str, plan: RoutePlan) -> None:
-        """A step that may ask a port, end the chat or fall back: kept in ``_Step``."""
+        """A step that may ask a port, end the chat or fall back: kept in a :class:`~fsmchat._core.asking.Step`."""
         out = self._out[source]
-        step = _Step(
-            source=source,
-            guards=list(plan.guards),
-            decisive=plan.decisive,
-            open_set=plan.open_set,
-            open_edges=plan.open_edges,
-            pending=plan.pending,
-            default=plan.default,
-        )
+        step = Step(source, plan)
         self._step = step
         if not out:
             self._record_end(step, "no successor")
@@ -392,7 +420,7 @@ class Engine:
         else:
             self._settle(step)
 
-    def _settle(self, step: _Step) -> None:
+    def _settle(self, step: Step) -> None:
         """No condition left to judge: take the decisive edge, the open set or the default."""
         if step.decisive is not None:
             self._move(step, step.decisive, "guard")
@@ -405,7 +433,7 @@ class Engine:
                 step, "no edge's condition holds and there is no default edge"
             )
 
-    def _settle_open(self, step: _Step) -> None:
+    def _settle_open(self, step: Step) -> None:
         names: list[str] = []
         for e in step.open_edges:
             if e.target not in names:
@@ -431,56 +459,19 @@ class Engine:
             return ()
         return tuple(self._messages[-self.context :])
 
-    def _ask_choose(self, step: _Step, problem: str | None = None) -> None:
-        by_name = self.spec.by_name
-        conditions: dict[str, str] = {}
-        for e in step.open_edges:
-            if e.on is not None and e.target not in conditions:
-                conditions[e.target] = e.on
-        self._pending = Choose(
-            speaker=step.source,
-            candidates=tuple(
-                Candidate(
-                    name=n,
-                    description=by_name[n].description,
-                    condition=conditions.get(n),
-                )
-                for n in step.candidates
-            ),
-            context=self._context(),
-            attempt=len(step.attempts) + 1,
-            problem=problem,
-            round=len(self._messages),
-        )
+    def _ask_choose(self, step: Step, problem: str | None = None) -> None:
+        round = len(self._messages)
+        by_name, context = self.spec.by_name, self._context()
+        self._pending = asking.choose(step, by_name, context, round, problem)
 
-    def _ask_judge(self, step: _Step, problem: str | None = None) -> None:
-        by_name = self.spec.by_name
-        step.candidates = tuple(dict.fromkeys(e.target for e in step.pending))
-        self._pending = Judge(
-            speaker=step.source,
-            conditions=tuple(
-                Condition(
-                    target=e.target,
-                    text=e.on or "",
-                    description=by_name[e.target].description,
-                )
-                for e in step.pending
-            ),
-            context=self._context(),
-            attempt=len(step.attempts) + 1,
-            problem=problem,
-            round=len(self._messages),
-        )
+    def _ask_judge(self, step: Step, problem: str | None = None) -> None:
+        round = len(self._messages)
+        by_name, context = self.spec.by_name, self._context()
+        self._pending = asking.judge(step, by_name, context, round, problem)
 
     def _on_choice(self, request: Choose, answer: Answer) -> None:
-        step = self._current_step()
-        value = answer.value
-        error = answer_problem(answer.raw)  # an oversized answer is refused unread
-        if error is not None:
-            value = None
-        else:
-            error = choice_error(value, request.names)
-        step.attempts.append(_attempt(answer, error))
+        names, step = request.names, self._current_step()
+        value, error = asking.answered(step, answer, lambda v: choice_error(v, names))
         if error is None:
             assert isinstance(value, str)
             edge = next(e for e in step.open_edges if e.target == value)
@@ -491,22 +482,15 @@ class Engine:
             self._ask_choose(step, error)
 
     def _on_verdicts(self, request: Judge, answer: Answer) -> None:
-        step = self._current_step()
-        value = answer.value
-        error = answer_problem(answer.raw)  # an oversized answer is refused unread
-        if error is not None:
-            value = None
-        else:
-            error = verdicts_error(value, len(request.conditions))
-        step.attempts.append(_attempt(answer, error))
+        n, step = len(request.conditions), self._current_step()
+        value, error = asking.answered(step, answer, lambda v: verdicts_error(v, n))
         if error is not None:
             if len(step.attempts) > self.max_retries:
                 self._fallback(step)
             else:
                 self._ask_judge(step, error)
             return
-        assert value is not None
-        assert not isinstance(value, str)
+        assert isinstance(value, Sequence)
         verdicts = list(value)
         for e, held in zip(step.pending, verdicts, strict=True):
             step.guards.append(
@@ -520,7 +504,7 @@ class Engine:
         else:
             self._settle(step)
 
-    def _fallback(self, step: _Step) -> None:
+    def _fallback(self, step: Step) -> None:
         if step.default is None:
             step.default = next((e for e in self._out[step.source] if e.default), None)
         if step.default is not None:
@@ -533,13 +517,13 @@ class Engine:
 
     # -- moving and finishing ----------------------------------------------
 
-    def _current_step(self) -> _Step:
+    def _current_step(self) -> Step:
         if self._step is None:  # pragma: no cover - guarded by _dispatch
             msg = "no routing step in progress"
             raise EngineError(msg)
         return self._step
 
-    def _move(self, step: _Step, edge: Edge, reason: str) -> None:
+    def _move(self, step: Step, edge: Edge, reason: str) -> None:
         candidates = step.candidates or (edge.target,)
         guards, attempts = tuple(step.guards), tuple(step.attempts)
         self._go(step.source, edge, reason, candidates, guards, step.kind, attempts)
@@ -556,7 +540,7 @@ class Engine:
     ) -> None:
         """Fire ``edge`` through the Machine, record the step, ask its target."""
         try:
-            self._events[self._triggers[id(edge)]].trigger(self._model)
+            self._fire[id(edge)](self._model)
         except MachineError as exc:  # pragma: no cover - the second line of defence
             msg = f"the state machine refused edge {edge.source!r} -> {edge.target!r}"
             raise EngineError(msg) from exc
@@ -574,9 +558,9 @@ class Engine:
             )
         )
         self._step = None
-        self._pending = self._ask(edge.target)
+        self._pending = self._asks.get(edge.target) or self._ask(edge.target)
 
-    def _record_end(self, step: _Step, reason: str) -> None:
+    def _record_end(self, step: Step, reason: str) -> None:
         """Record a step that ends the chat without a move (no successor, no route)."""
         self._trace.append(
             Decision(
@@ -591,7 +575,7 @@ class Engine:
         )
         self._step = None
 
-    def _no_route(self, step: _Step, why: str) -> None:
+    def _no_route(self, step: Step, why: str) -> None:
         error = NoRoute(
             f"no route out of {step.source!r} at round {len(self._messages)}: {why}",
             agent=step.source,
@@ -614,28 +598,13 @@ class Engine:
         if asked is None:
             agent = self._by_name[name]
             ask = AskHuman if agent.kind == "human" else AskAgent
-            asked = self._asks[name] = ask(
-                agent=agent, chat=ChatView(self._view_messages, name)
-            )
+            view = ChatView(self._view_messages, name)
+            asked = self._asks[name] = fast.ask(ask, agent, view)
         return asked
 
 
 _ASKS = (AskAgent, AskHuman)
-
-
-def _attempt(answer: Answer, error: str | None) -> Attempt:
-    raw = (
-        answer.raw
-        if answer.raw
-        else ("" if answer.value is None else str(answer.value))
-    )
-    return Attempt(
-        raw=capped_answer(raw),  # a huge answer does not grow the trace
-        error=error,
-        usage=answer.usage,
-        latency=answer.latency,
-        request=answer.request,
-    )
+_RUNNING = Phase.RUNNING
 
 
 def _what(request: Request) -> str:

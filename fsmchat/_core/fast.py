@@ -1,7 +1,8 @@
 """Constructors of the round's value objects that skip attrs' ``__init__`` (issue 26).
 
-A round builds a :class:`~fsmchat.Reply`, a :class:`~fsmchat.Message` and a
-:class:`~fsmchat.Decision`. Their attrs ``__init__`` (keyword parsing, defaults,
+A round builds a :class:`~fsmchat.Message` and a :class:`~fsmchat.Decision`
+(and a :class:`~fsmchat.Reply` when the reply is not plain text); a chat builds
+one :class:`~fsmchat.AskAgent` per agent. Their attrs ``__init__`` (keyword parsing, defaults,
 converters, ``object.__setattr__`` per field) costs about three times storing
 the slots directly, and these classes' ``__init__`` does nothing but store:
 no validator, no ``__attrs_post_init__``, and the one converter
@@ -20,10 +21,11 @@ from collections.abc import Callable
 
 import attrs
 
-from fsmchat._core.events import Reply
-from fsmchat._core.state import Attempt, Decision, GuardResult, Message
+from fsmchat._core.events import AskAgent, AskHuman, Reply
+from fsmchat._core.spec import AgentSpec
+from fsmchat._core.state import Attempt, ChatView, Decision, GuardResult, Message
 
-__all__ = ["decision", "message_of", "reply"]
+__all__ = ["ask", "decision", "message", "message_of", "reply"]
 
 _new = object.__new__
 
@@ -56,6 +58,17 @@ def message_of(event: Reply) -> Message:
     _m_role(m, event.role)
     _m_tool_calls(m, event.tool_calls)  # a tuple: Reply's converter made it one
     _m_tool_call_id(m, event.tool_call_id)
+    return m
+
+
+def message(name: str, content: str, role: str) -> Message:
+    """``Message(name=name, content=content, role=role)`` (no tool use)."""
+    m = _new(Message)
+    _m_name(m, name)
+    _m_content(m, content)
+    _m_role(m, role)
+    _m_tool_calls(m, ())
+    _m_tool_call_id(m, None)
     return m
 
 
@@ -132,3 +145,17 @@ def decision(
     _d_target(d, target)
     _d_reason(d, reason)
     return d
+
+
+_asks = {cls: _slot_setters(cls, ("agent", "chat")) for cls in (AskAgent, AskHuman)}
+
+
+def ask(
+    cls: type[AskAgent] | type[AskHuman], agent: AgentSpec, chat: ChatView
+) -> AskAgent | AskHuman:
+    """``cls(agent=agent, chat=chat)``: the request the engine makes once per agent and chat."""
+    set_agent, set_chat = _asks[cls]
+    r = _new(cls)
+    set_agent(r, agent)
+    set_chat(r, chat)
+    return r

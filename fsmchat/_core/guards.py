@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator, Mapping
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol
 
 import attrs
 
@@ -108,51 +108,71 @@ class Regex:
     def evaluate(self, view: ChatView) -> bool:
         return self._compiled.search(message_of(view, self.of)) is not None
 
+    def test(self, text: str) -> bool:
+        """The verdict on ``text``, the message ``of`` reads."""
+        return self._compiled.search(text) is not None
+
     def describe(self) -> str:
         return f"/{self.pattern}/" + ("i" if self.ignore_case else "") + _of(self.of)
 
 
+class _Text:
+    """What the text matchers share (a plain base: attrs makes each matcher's fields).
+
+    A matcher holds ``text`` and ``of``; :meth:`test` says how it judges the
+    message ``of`` reads.
+    """
+
+    __slots__ = ()
+    text: str
+    of: str
+    _word: ClassVar[str] = ""
+
+    def evaluate(self, view: ChatView) -> bool:
+        return self.test(message_of(view, self.of))
+
+    def test(self, text: str) -> bool:
+        """The verdict on ``text``, the message ``of`` reads."""
+        raise NotImplementedError  # pragma: no cover - every matcher has its own
+
+    def describe(self) -> str:
+        return f"{self._word} {self.text!r}{_of(self.of)}"
+
+
 @attrs.frozen
-class Contains:
+class Contains(_Text):
     """True when the message ``of`` reads contains ``text``."""
 
     text: str
     of: str = attrs.field(default=LAST, kw_only=True)
+    _word: ClassVar[str] = "contains"
 
-    def evaluate(self, view: ChatView) -> bool:
-        return self.text in message_of(view, self.of)
-
-    def describe(self) -> str:
-        return f"contains {self.text!r}{_of(self.of)}"
+    def test(self, text: str) -> bool:
+        return self.text in text
 
 
 @attrs.frozen
-class EndsWith:
+class EndsWith(_Text):
     """True when the message ``of`` reads, trailing whitespace removed, ends with ``text``."""
 
     text: str
     of: str = attrs.field(default=LAST, kw_only=True)
+    _word: ClassVar[str] = "endswith"
 
-    def evaluate(self, view: ChatView) -> bool:
-        text = view.last_content if self.of == LAST else message_of(view, self.of)
+    def test(self, text: str) -> bool:
         return text.rstrip().endswith(self.text)
-
-    def describe(self) -> str:
-        return f"endswith {self.text!r}{_of(self.of)}"
 
 
 @attrs.frozen
-class Equals:
+class Equals(_Text):
     """True when the message ``of`` reads, stripped, equals ``text``."""
 
     text: str
     of: str = attrs.field(default=LAST, kw_only=True)
+    _word: ClassVar[str] = "equals"
 
-    def evaluate(self, view: ChatView) -> bool:
-        return message_of(view, self.of).strip() == self.text
-
-    def describe(self) -> str:
-        return f"equals {self.text!r}{_of(self.of)}"
+    def test(self, text: str) -> bool:
+        return text.strip() == self.text
 
 
 #: The text matchers (the guards that read one message, as ``of`` says).

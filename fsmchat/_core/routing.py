@@ -27,6 +27,7 @@ from typing import Any
 import attrs
 
 from fsmchat._core.errors import InvalidArgument
+from fsmchat._core.guards import Not, calls
 from fsmchat._core.spec import Edge, Spec, one_of
 from fsmchat._core.state import ChatView, GuardResult
 from fsmchat._core.text import did_you_mean, quoted, short_repr
@@ -160,6 +161,10 @@ class Walk:
     evaluated, the default edge, the open set, the two possible
     :class:`GuardResult` of each guard, and the whole plan when nothing needs
     evaluating (:attr:`static`). A chat keeps one walk per agent.
+
+    The usual if/else of a spec (``when: X`` on one edge, ``when: {not: X}`` on a
+    later one) is not evaluated twice: the walk only reaches ``not X`` after ``X``
+    was found false, so a guard is pure, ``not X`` holds there (:data:`_HOLDS`).
     """
 
     __slots__ = ("default", "open_edges", "open_set", "static", "steps")
@@ -183,7 +188,7 @@ class Walk:
                     GuardResult(edge=e.index, target=e.target, kind="when", result=r)
                     for r in (False, True)
                 )
-                steps.append((e, e.when, no, yes))
+                steps.append((e, _complement(e.when, steps), no, yes))
             elif e.on is not None:
                 steps.append((e, None, None, None))
             else:
@@ -207,7 +212,7 @@ class Walk:
             if guard is None:
                 pending.append(e)
                 continue
-            held = guard.evaluate(view)
+            held = True if guard is _HOLDS else guard.evaluate(view)
             if held is True or held is False:  # the usual case: a shared result
                 guards.append(yes if held else no)  # type: ignore[arg-type]
             else:  # a guard of the user's that answered another truthy value
@@ -240,6 +245,30 @@ class Walk:
         if self.static is not None:
             return self.static
         return self.plan_of(*self.settle(view))
+
+
+#: A step's guard that holds wherever the walk reaches it (see :class:`Walk`).
+_HOLDS = object()
+
+
+def _complement(guard: Any, before: Sequence[tuple[Edge, Any, Any, Any]]) -> Any:
+    """``guard``, or :data:`_HOLDS` if it is ``not G`` for a guard ``G`` evaluated before it."""
+    if isinstance(guard, Not) and any(
+        g is not None and g is not _HOLDS and _same(g, guard.guard)
+        for _, g, _, _ in before
+    ):
+        return _HOLDS
+    return guard
+
+
+def _same(a: Any, b: Any) -> bool:
+    """True when guards ``a`` and ``b`` are equal and call the same functions with the same args."""
+    if a is b:
+        return True
+    if a != b:
+        return False
+    pairs = zip(calls(a), calls(b), strict=False)
+    return all(x.func is y.func and x.args == y.args for (_, x), (_, y) in pairs)
 
 
 #: A static step's single move: the edge, the reason recorded, the candidates.
@@ -280,6 +309,8 @@ class CompiledSpec:
         machine: what the engine's builder made of the edges (its Machine).
         walks: per ``Routing.conditions``, each agent's compiled step (its
             :class:`Walk`, ...), filled in by the chats as they meet the agent.
+        fire: what fires each edge on the engine's Machine, by ``id(edge)``
+            (filled in by the spec's first chat).
     """
 
     edges: tuple[Edge, ...]
@@ -287,6 +318,7 @@ class CompiledSpec:
     triggers: Mapping[int, str]
     machine: Any
     walks: dict[str, dict[str, Any]] = attrs.field(factory=dict, eq=False)
+    fire: dict[int, Any] = attrs.field(factory=dict, eq=False)
 
 
 _COMPILED: dict[tuple[int, str], CompiledSpec] = {}

@@ -13,7 +13,7 @@ import inspect
 import logging
 import time
 import weakref
-from collections.abc import Callable, Generator, Mapping
+from collections.abc import Awaitable, Callable, Coroutine, Generator, Mapping
 from typing import Any
 
 import attrs
@@ -129,6 +129,9 @@ class ChatResult:
         }
 
 
+_NO_USAGE = UsageCount()
+
+
 class FunctionResponder:
     """Replies for a function agent: ``agent.reply(chat, **agent.args)``.
 
@@ -137,21 +140,31 @@ class FunctionResponder:
     """
 
     def respond(self, request: AskAgent) -> Reply:
+        out = self.answer(request)
+        if isinstance(out, Reply):
+            return out
+        return fast.reply(request.agent.name, out, "user")
+
+    def answer(self, request: AskAgent) -> Reply | str:
+        """What the function replied: a :class:`~fsmchat.Reply`, or its text (role ``user``)."""
         agent = request.agent
-        if agent.reply is None:
+        reply = agent.reply
+        if reply is None:
             msg = f"agent {agent.name!r} has no reply function"
             raise InvalidArgument(msg)
         try:
-            out = agent.reply(request.chat, **agent.args)
+            out = (
+                reply(request.chat, **agent.args) if agent.args else reply(request.chat)
+            )
         except FsmchatError:
             raise
         except Exception as exc:  # the spec's own code: name it, keep the cause
-            what = agent.function or getattr(agent.reply, "__qualname__", "reply")
+            what = agent.function or getattr(reply, "__qualname__", "reply")
             msg = f"function agent {agent.name!r} ({what}) raised {type(exc).__name__}: {exc}"
             raise UserCodeError(msg, where=f"agent {agent.name!r}", error=exc) from exc
-        if isinstance(out, Reply):
+        if type(out) is str or isinstance(out, Reply):
             return out
-        return fast.reply(agent.name, "" if out is None else str(out), "user")
+        return "" if out is None else str(out)
 
 
 def needs_judge(spec: Spec, routing: Routing) -> bool:
@@ -310,11 +323,13 @@ class _Run:
         self.engine = engine
         self.on_message = on_message
         self.on_decision = on_decision
+        self.watched = on_message is not None or on_decision is not None
         self.seen_messages = engine.round if skip_existing else 0
         self.seen_decisions = engine.steps if skip_existing else 0
         self.agent_usage: dict[str, UsageCount] = {}
         self.engine_seconds = 0.0
-        self.flush()
+        if self.watched:
+            self.flush()
 
     def feed(self, event: Reply | Answer | Stop) -> None:
         """Feed ``event`` to the engine, timing it, then report what it added.
@@ -327,15 +342,29 @@ class _Run:
         t0 = _clock()
         self.engine.receive(event)
         self.engine_seconds += _clock() - t0
-        self.flush()
+        self.flush(replied=isinstance(event, Reply))
 
-    def flush(self) -> None:
+    def say(self, agent: str, text: str) -> None:
+        """Feed a function agent's plain-text reply (no :class:`Reply` built), as :meth:`feed`."""
+        t0 = _clock()
+        self.engine.receive_reply(agent, text, "user")
+        self.engine_seconds += _clock() - t0
+        if self.watched:
+            self.flush(replied=True)
+
+    def flush(self, *, replied: bool = False) -> None:
+        """Report new messages and decisions to the callbacks, and log the notable steps.
+
+        A step taken on a reply asks no port, so it has no refused answer to log;
+        one that found no route ends the chat, and :meth:`result` flushes then.
+        So after a reply, decisions are read only if ``on_decision`` wants them.
+        """
         eng = self.engine
         if self.on_message is not None and self.seen_messages < eng.round:
             for message in eng.messages_since(self.seen_messages):
                 self.on_message(message)
                 self.seen_messages += 1
-        if self.seen_decisions == eng.steps:
+        if (replied and self.on_decision is None) or self.seen_decisions == eng.steps:
             return
         for decision in eng.trace_since(self.seen_decisions):
             self.seen_decisions += 1
@@ -345,15 +374,17 @@ class _Run:
                 self.on_decision(decision)
 
     def result(self, finished: Finished) -> ChatResult:
-        routing = UsageCount()
-        for d in self.engine.trace:
+        self.flush()
+        trace = self.engine.trace
+        routing = _NO_USAGE
+        for d in trace:
             for a in d.attempts:
                 if a.usage is not None or a.request is not None:
                     routing = routing.add(a.usage)
         return ChatResult(
             spec_name=self.engine.spec.name,
             messages=self.engine.messages,
-            trace=self.engine.trace,
+            trace=trace,
             finished=finished,
             agent_usage=dict(self.agent_usage),
             routing_usage=routing,
@@ -453,12 +484,23 @@ def _loop(run: _Run, ports: _Ports) -> Generator[_Call, Any, ChatResult]:
     """The chat loop, written once: yields each port call, is sent its result.
 
     :func:`run_chat` makes the calls directly, :func:`arun_chat` awaits them.
+    A function agent is not a port call: its reply is the spec's own code,
+    sync, and is fed straight back (its text without building a :class:`Reply`).
     """
     engine = run.engine
+    function = ports.function
     while True:
         req = engine.next_request()
         if isinstance(req, AskAgent):
-            run.feed((yield (ports.responder_for(req.agent), "respond", req)))
+            responder = ports.responder_for(req.agent)
+            if responder is function:
+                out = function.answer(req)
+                if isinstance(out, str):
+                    run.say(req.agent.name, out)
+                else:
+                    run.feed(out)
+            else:
+                run.feed((yield (responder, "respond", req)))
         elif isinstance(req, Finished):
             return run.result(req)
         elif isinstance(req, AskHuman):
@@ -470,6 +512,20 @@ def _loop(run: _Run, ports: _Ports) -> Generator[_Call, Any, ChatResult]:
                 run.feed(_human_event(req, text))
         else:
             run.feed((yield (ports.selector, "select", req)))
+
+
+def _chat(
+    spec: Spec,
+    ports: _Ports,
+    routing: Routing | None,
+    engine: Engine | None,
+    options: dict[str, Any],
+    on_message: Callable[[Message], object] | None,
+    on_decision: Callable[[Decision], object] | None,
+) -> Generator[_Call, Any, ChatResult]:
+    """The ports checked and the engine started: the chat loop of :func:`run_chat` and :func:`arun_chat`."""
+    run = _start(spec, ports, routing, engine, options, on_message, on_decision)
+    return _loop(run, ports)
 
 
 def run_chat(
@@ -516,16 +572,9 @@ def run_chat(
         LLMError, HumanError: a port failed.
     """
     ports = _Ports(selector, responders or {}, llm, human)
-    options = _options(message, max_round, max_retries, context)
-    run = _start(spec, ports, routing, engine, options, on_message, on_decision)
-    loop = _loop(run, ports)
-    try:
-        port, method, arg = next(loop)
-        while True:
-            port, method, arg = loop.send(getattr(port, method)(arg))
-    except StopIteration as done:
-        result: ChatResult = done.value
-        return result
+    opts = _options(message, max_round, max_retries, context)
+    loop = _chat(spec, ports, routing, engine, opts, on_message, on_decision)
+    return _now(_drive(loop, _call_sync))
 
 
 async def arun_chat(
@@ -550,16 +599,44 @@ async def arun_chat(
     ports with only the sync method are called directly.
     """
     ports = _Ports(selector, responders or {}, llm, human)
-    options = _options(message, max_round, max_retries, context)
-    run = _start(spec, ports, routing, engine, options, on_message, on_decision)
-    loop = _loop(run, ports)
+    opts = _options(message, max_round, max_retries, context)
+    loop = _chat(spec, ports, routing, engine, opts, on_message, on_decision)
+    return await _drive(loop, _call)
+
+
+async def _drive(
+    loop: Generator[_Call, Any, ChatResult],
+    call: Callable[[Any, str, Any], Awaitable[Any]],
+) -> ChatResult:
+    """The one body of :func:`run_chat` and :func:`arun_chat`: make each port call ``loop`` asks for.
+
+    ``call`` makes it: awaiting the port's async method (:func:`_call`), or
+    calling its sync one (:func:`_call_sync`, which never suspends, so
+    :func:`run_chat` runs this coroutine to its end in one step).
+    """
     try:
         port, method, arg = next(loop)
         while True:
-            port, method, arg = loop.send(await _call(port, method, arg))
+            port, method, arg = loop.send(await call(port, method, arg))
     except StopIteration as done:
         result: ChatResult = done.value
         return result
+
+
+async def _call_sync(port: Any, method: str, arg: Any) -> Any:
+    return getattr(port, method)(arg)
+
+
+def _now(drive: Coroutine[Any, Any, ChatResult]) -> ChatResult:
+    """The result of a coroutine that never suspends (:func:`run_chat`'s ports are sync)."""
+    try:
+        drive.send(None)
+    except StopIteration as done:
+        result: ChatResult = done.value
+        return result
+    drive.close()  # pragma: no cover - only an awaiting port could get here
+    msg = "a port awaited something in run_chat: use arun_chat for async ports"
+    raise InvalidArgument(msg)  # pragma: no cover
 
 
 async def _call(port: Any, method: str, arg: Any) -> Any:

@@ -20,13 +20,17 @@ them when a port has them and falls back to the sync method otherwise.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import attrs
 
-from fsmchat._core.codeblocks import CodeBlock
 from fsmchat._core.events import Answer, AskAgent, AskHuman, Choose, Judge, Reply, Stop
 from fsmchat._core.state import Usage
+
+if (
+    TYPE_CHECKING
+):  # only a type here: `fsmchat run` of a spec without code does not load it
+    from fsmchat._core.codeblocks import CodeBlock
 
 __all__ = [
     "AsyncChatModel",

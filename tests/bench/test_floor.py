@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from fsmchat._run.driver import run_chat
 from fsmchat.adapters._files import load_spec
 from fsmchat.bench.floor import (
@@ -52,3 +54,51 @@ def test_tiny_floor_run_reports_each_pair_and_goal() -> None:
     lines = render_floor(floor)
     assert lines[0].startswith("## Against the floor")
     assert sum(line.startswith("- ") for line in lines) == 3
+
+
+def _start(run_ms: float, deps_ms: float, pass_ms: float) -> dict[str, object]:
+    """Figures of start_vs_floor with one block each (no process started)."""
+    return {
+        "command": "fsmchat run counting.yaml",
+        "dependencies": ["attrs", "click", "yaml", "transitions"],
+        "run_vs_pass": _ratio([run_ms / 1e3], [pass_ms / 1e3]),
+        "dependencies_vs_pass": _ratio([deps_ms / 1e3], [pass_ms / 1e3]),
+        "run_vs_dependencies": _ratio([run_ms / 1e3], [deps_ms / 1e3]),
+    }
+
+
+def test_cli_figure_is_printed_beside_both_floors() -> None:
+    """The run's line gives its ratio to python -c pass, to the dependencies alone, and its own share."""
+    floor = {"config": {"blocks": 1, "starts": 1}, "start": _start(160, 120, 30)}
+    [goal] = floor_goals(floor)
+    assert goal["detail"] == (
+        "fsmchat run counting.yaml: 160 ms = x5.33 python -c pass (30 ms; range "
+        "x5.33-x5.33) = x1.33 importing its dependencies alone (attrs, click, yaml, "
+        "transitions: 120 ms = x4.00 python -c pass, range x4.00-x4.00); fsmchat's "
+        "own share 40 ms"
+    )
+    assert goal["goal"].endswith(
+        "(unreachable here: importing the dependencies alone is x4.00)"
+    )
+    assert not goal["ok"]
+
+
+def test_a_reachable_cli_goal_carries_no_note() -> None:
+    """When the dependencies alone are within the goal, the goal reads as the issue states it."""
+    [goal] = floor_goals({"start": _start(80, 60, 30)})
+    assert goal["goal"] == "fsmchat run specs/counting.yaml <= 3.0x python -c pass"
+    assert goal["ok"]
+
+
+def test_floor_runs_only_the_parts_asked() -> None:
+    """parts=('round',) measures the round pair alone, and an unknown part is refused."""
+    floor = run_floor(
+        FloorConfig(blocks=1, chats=1), note=lambda _: None, parts=("round",)
+    )
+    assert sorted(floor) == ["config", "round"]
+    assert [g["goal"].split(" <=")[0] for g in floor_goals(floor)] == [
+        "counting round all-in"
+    ]
+    assert sum(line.startswith("- ") for line in render_floor(floor)) == 1
+    with pytest.raises(ValueError, match="unknown floor part"):
+        run_floor(FloorConfig(blocks=1), parts=("rounds",))

@@ -166,9 +166,12 @@ def test_run_shows_refused_answers_as_warnings() -> None:
 #: model SDK and its HTTP stack, the schema libraries (only to explain errors, or
 #: when the quick schema yes is unsure) with what jsonschema-rs loads,
 #: terminal tables, the checker, the record layer, the benchmark, the viewer, the
-#: AutoGen facade, seeded selectors, importlib.resources with its tempfile, and
+#: AutoGen facade, seeded selectors, importlib.resources with its tempfile, the
+#: decision prompts (only once a model answers), code blocks (only for code), and
 #: the other commands' modules (only the run command's module is imported).
 _NOT_IMPORTED_BY_RUN = (
+    "fsmchat._core.prompts",
+    "fsmchat._core.codeblocks",
     "openai",
     "httpx",
     "httpx2",

@@ -625,3 +625,85 @@ def test_unset_options_take_the_spec_values_and_none_means_none() -> None:
     assert Engine(spec, message=None).round == 0
     assert Engine(spec, context=UNSET).context == spec.selection.context
     assert Engine(spec, context=None).context is None
+
+
+def test_a_negated_guard_after_its_guard_is_not_evaluated_again() -> None:
+    """`when: X` then `when: not X`: X runs once per step, and the trace records both results."""
+    from fsmchat._core.guards import Call, Not
+
+    seen: list[str] = []
+
+    def says_go(chat: fsmchat.ChatView) -> bool:
+        seen.append(chat.last_content)
+        return chat.last_content == "go"
+
+    skipped = Spec(
+        agents=agents("A", "B", "C", reply="stay"),
+        transitions=[
+            Edge(source="A", target="C", when=Call("tests:go", func=says_go)),
+            Edge(source="A", target="B", when=Not(Call("tests:go", func=says_go))),
+            Edge(source="B", target="A"),
+            Edge(source="C", target="A"),
+        ],
+        message="stay",
+        max_round=2,
+    )
+    decision = run_chat(skipped).trace[0]
+    assert seen == ["stay"]
+    assert (decision.target, [(g.edge, g.result) for g in decision.guards]) == (
+        "B",
+        [(0, False), (1, True)],
+    )
+
+
+def test_a_negated_guard_of_another_function_is_evaluated() -> None:
+    """`not X` with the same reference but another function is no complement: it runs."""
+    from fsmchat._core.guards import Call, Not
+
+    calls: list[str] = []
+
+    def first(chat: fsmchat.ChatView) -> bool:
+        calls.append("first")
+        return False
+
+    def second(chat: fsmchat.ChatView) -> bool:
+        calls.append("second")
+        return True
+
+    spec = Spec(
+        agents=agents("A", "B", "C"),
+        transitions=[
+            Edge(source="A", target="B", when=Call("tests:same", func=first)),
+            Edge(source="A", target="C", when=Not(Call("tests:same", func=second))),
+            Edge(source="B", target="A"),
+            Edge(source="C", target="A"),
+        ],
+        max_round=2,
+        message="hi",
+    )
+    decision = run_chat(spec).trace[0]
+    assert calls == ["first", "second"]
+    assert (decision.target, decision.reason) == (None, "no route")
+
+
+def test_receive_reply_is_receive_of_a_reply() -> None:
+    """Feeding text with receive_reply leaves the engine as receive(Reply(...)) does, errors included."""
+    spec = fsmchat.resolve_spec(counting())
+    by_event, by_text = Engine(spec), Engine(spec)
+    while not isinstance(request := by_event.next_request(), Finished):
+        assert isinstance(request, AskAgent)
+        assert request.agent.reply is not None
+        text = request.agent.reply(request.chat, **request.agent.args)
+        by_event.receive(Reply(agent=request.agent.name, content=text, role="user"))
+        by_text.receive_reply(request.agent.name, text, "user")
+        assert by_text.next_request() == by_event.next_request()
+    assert (by_text.messages, by_text.trace) == (by_event.messages, by_event.trace)
+    with pytest.raises(EngineError) as finished:
+        by_text.receive_reply("User", "22")
+    with pytest.raises(EngineError) as same:
+        by_event.receive(Reply(agent="User", content="22"))
+    assert str(finished.value) == str(same.value)
+    wrong = Engine(spec)
+    with pytest.raises(EngineError, match="'Planner' has the floor"):
+        wrong.receive_reply("Critic", "2")
+    assert wrong.phase is Phase.ERROR

@@ -57,3 +57,22 @@ def test_fast_objects_stay_frozen() -> None:
     """An object built without __init__ is as frozen as any other."""
     with pytest.raises(attrs.exceptions.FrozenInstanceError):
         fast.reply("Ann", "2", "user").content = "3"  # type: ignore[misc]
+
+
+def test_message_is_the_message_init_builds() -> None:
+    """fast.message stores what Message(name=, content=, role=) stores, defaults included."""
+    _same(
+        fast.message("Ann", "2", "user"), Message(name="Ann", content="2", role="user")
+    )
+
+
+def test_ask_is_the_request_init_builds() -> None:
+    """fast.ask builds the AskAgent / AskHuman their own __init__ builds."""
+    from fsmchat import AgentSpec, AskAgent, AskHuman, ChatView
+
+    view = ChatView([], "Ann")
+    for cls, kind in ((AskAgent, "function"), (AskHuman, "human")):
+        agent = AgentSpec(name="Ann", kind=kind)
+        built = fast.ask(cls, agent, view)
+        _same(built, cls(agent=agent, chat=view))
+        assert built.chat is view
