@@ -50,7 +50,7 @@ _LAZY: dict[str, str] = {
     "ChatModel": "fsmchat._run.ports",
     "ChatRequest": "fsmchat._run.ports",
     "ChatResponse": "fsmchat._run.ports",
-    "ChatResult": "fsmchat._run.driver",
+    "ChatResult": "fsmchat._run.result",
     "ChatView": "fsmchat._core.state",
     "Choose": "fsmchat._core.events",
     "CodeResult": "fsmchat._run.ports",
@@ -104,7 +104,7 @@ _LAZY: dict[str, str] = {
     "UnallowedCode": "fsmchat._core.errors",
     "Unset": "fsmchat._core.engine",
     "Usage": "fsmchat._core.state",
-    "UsageCount": "fsmchat._run.driver",
+    "UsageCount": "fsmchat._run.result",
     "UserCodeError": "fsmchat._core.errors",
     "arun_chat": "fsmchat._run.driver",
     "arun_recorded": "fsmchat._record.run",
@@ -244,9 +244,7 @@ if _TYPE_CHECKING:
     from fsmchat._record.run import arun_recorded as arun_recorded
     from fsmchat._record.run import run_recorded as run_recorded
     from fsmchat._record.writer import RecordWriter as RecordWriter
-    from fsmchat._run.driver import ChatResult as ChatResult
     from fsmchat._run.driver import FunctionResponder as FunctionResponder
-    from fsmchat._run.driver import UsageCount as UsageCount
     from fsmchat._run.driver import arun_chat as arun_chat
     from fsmchat._run.driver import check_ports as check_ports
     from fsmchat._run.driver import needs_choice as needs_choice
@@ -269,6 +267,8 @@ if _TYPE_CHECKING:
     from fsmchat._run.ports import Selector as Selector
     from fsmchat._run.ports import TurnResponder as TurnResponder
     from fsmchat._run.resolve import resolve_spec as resolve_spec
+    from fsmchat._run.result import ChatResult as ChatResult
+    from fsmchat._run.result import UsageCount as UsageCount
     from fsmchat._run.selectors import CallableSelector as CallableSelector
     from fsmchat._run.selectors import ManualSelector as ManualSelector
     from fsmchat._run.selectors import RandomSelector as RandomSelector

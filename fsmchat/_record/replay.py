@@ -53,7 +53,8 @@ from fsmchat._record.format import (
 )
 from fsmchat._record.reader import CONFIGURED, KeyChoice
 from fsmchat._record.specfile import digest_of, find_spec
-from fsmchat._run.driver import ChatResult, run_chat
+from fsmchat._run.driver import run_chat
+from fsmchat._run.result import ChatResult
 
 __all__ = [
     "Cassette",

@@ -49,8 +49,9 @@ from fsmchat._record.reader import CONFIGURED, KeyChoice, record_key
 from fsmchat._record.replay import Resumed, check_header, resume
 from fsmchat._record.specfile import digest_of
 from fsmchat._record.writer import RecordWriter
-from fsmchat._run.driver import ChatResult, UsageCount, arun_chat, check_ports, run_chat
+from fsmchat._run.driver import arun_chat, check_ports, run_chat
 from fsmchat._run.resolve import resolve_spec
+from fsmchat._run.result import ChatResult, UsageCount
 from fsmchat._run.selectors import RandomSelector, RoundRobinSelector
 from fsmchat.adapters._files import load_spec
 

@@ -16,8 +16,6 @@ import weakref
 from collections.abc import Awaitable, Callable, Coroutine, Generator, Mapping
 from typing import Any
 
-import attrs
-
 from fsmchat._core import fast
 from fsmchat._core.engine import UNSET, Engine, Routing, Unset
 from fsmchat._core.errors import FsmchatError, InvalidArgument, UserCodeError
@@ -31,7 +29,7 @@ from fsmchat._core.events import (
 )
 from fsmchat._core.routing import DEFAULT_ROUTING
 from fsmchat._core.spec import AgentSpec, Spec
-from fsmchat._core.state import Decision, Message, Usage
+from fsmchat._core.state import Decision, Message
 from fsmchat._run.ports import (
     AsyncHuman,
     AsyncResponder,
@@ -43,11 +41,10 @@ from fsmchat._run.ports import (
     TurnResponder,
 )
 from fsmchat._run.resolve import resolve_spec
+from fsmchat._run.result import ChatResult, UsageCount
 
 __all__ = [
-    "ChatResult",
     "FunctionResponder",
-    "UsageCount",
     "arun_chat",
     "check_ports",
     "human_prompt",
@@ -58,75 +55,6 @@ __all__ = [
 
 EXIT_WORDS = ("exit",)
 _LOG = logging.getLogger("fsmchat")
-
-
-@attrs.frozen(kw_only=True)
-class UsageCount:
-    """Model calls and tokens, summed."""
-
-    calls: int = 0
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-
-    def add(self, usage: Usage | None, calls: int = 1) -> UsageCount:
-        u = usage or Usage()
-        return UsageCount(
-            calls=self.calls + calls,
-            prompt_tokens=self.prompt_tokens + u.prompt_tokens,
-            completion_tokens=self.completion_tokens + u.completion_tokens,
-        )
-
-
-@attrs.frozen(kw_only=True)
-class ChatResult:
-    """What a finished chat leaves: transcript, trace, why it ended, usage.
-
-    Attributes:
-        messages: the transcript.
-        trace: one :class:`Decision` per routing step.
-        finished: why the chat ended.
-        agent_usage: model calls and tokens per agent (LLM agents only).
-        routing_usage: model calls and tokens spent on routing decisions.
-        engine_seconds: time spent inside the engine (ports excluded).
-    """
-
-    spec_name: str
-    messages: tuple[Message, ...]
-    trace: tuple[Decision, ...]
-    finished: Finished
-    agent_usage: Mapping[str, UsageCount] = attrs.field(factory=dict)
-    routing_usage: UsageCount = attrs.field(factory=UsageCount)
-    engine_seconds: float = attrs.field(default=0.0, eq=False)
-
-    @property
-    def chat_history(self) -> list[dict[str, Any]]:
-        """The transcript as AutoGen-style dicts."""
-        return [m.to_dict() for m in self.messages]
-
-    @property
-    def summary(self) -> str:
-        """The last message's content (AutoGen's ``last_msg`` summary)."""
-        return self.messages[-1].content if self.messages else ""
-
-    def to_dict(self) -> dict[str, Any]:
-        """Return transcript, trace, ending and usage as JSON-ready data."""
-        return {
-            "format": "fsmchat.transcript/1",
-            "spec": self.spec_name,
-            "messages": self.chat_history,
-            "trace": [d.to_dict() for d in self.trace],
-            "finished": {
-                "reason": self.finished.reason,
-                "round": self.finished.round,
-                "detail": self.finished.detail,
-            },
-            "usage": {
-                "agents": {
-                    k: attrs.asdict(v) for k, v in sorted(self.agent_usage.items())
-                },
-                "routing": attrs.asdict(self.routing_usage),
-            },
-        }
 
 
 _NO_USAGE = UsageCount()

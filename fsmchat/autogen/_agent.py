@@ -22,8 +22,8 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Literal
 
 from fsmchat._core.errors import InvalidArgument
-from fsmchat._run.driver import UsageCount
 from fsmchat._run.ports import ChatModel, ChatRequest, ChatResponse, Human
+from fsmchat._run.result import UsageCount
 from fsmchat.autogen._chats import (
     DEFAULT_SUMMARY_PROMPT,
 )

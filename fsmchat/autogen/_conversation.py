@@ -18,7 +18,8 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from fsmchat._core.errors import InvalidArgument
-from fsmchat._run.driver import ChatResult, arun_chat, run_chat
+from fsmchat._run.driver import arun_chat, run_chat
+from fsmchat._run.result import ChatResult
 from fsmchat._run.twins import IS_ASYNC, Call, Steps, call, run_sync, twins
 from fsmchat.autogen._chats import (
     AgentChatResult,

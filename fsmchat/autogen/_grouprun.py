@@ -16,7 +16,7 @@ from typing import Any
 
 from fsmchat._core.errors import SpecError
 from fsmchat._core.state import Decision, Message
-from fsmchat._run.driver import ChatResult
+from fsmchat._run.result import ChatResult
 from fsmchat.autogen._checks import problem
 from fsmchat.autogen._groupchat import GroupChat, termination_guard
 from fsmchat.autogen._session import AgentResponder, Session, current_session

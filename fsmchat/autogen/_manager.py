@@ -26,7 +26,8 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from fsmchat._core.errors import SpecError
-from fsmchat._run.driver import ChatResult, arun_chat, needs_judge, run_chat
+from fsmchat._run.driver import arun_chat, needs_judge, run_chat
+from fsmchat._run.result import ChatResult
 from fsmchat._run.twins import IS_ASYNC, Call, Steps, twins
 from fsmchat.autogen._agent import ConversableAgent
 from fsmchat.autogen._checks import problem

@@ -38,9 +38,10 @@ import attrs
 
 from fsmchat._core.engine import Engine
 from fsmchat._core.events import AskAgent, Reply
-from fsmchat._run.driver import ChatResult, arun_chat, run_chat
+from fsmchat._run.driver import arun_chat, run_chat
 from fsmchat._run.llm import LLMSelector
 from fsmchat._run.resolve import resolve_spec
+from fsmchat._run.result import ChatResult
 from fsmchat.adapters._config import make_chat_model
 from fsmchat.adapters._files import load_spec
 from fsmchat.bench.scenarios import SPECS_DIR

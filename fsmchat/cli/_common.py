@@ -21,7 +21,7 @@ from fsmchat.adapters._files import load_spec, write_json
 
 if TYPE_CHECKING:
     from fsmchat._core.spec import Spec
-    from fsmchat._run.driver import ChatResult
+    from fsmchat._run.result import ChatResult
 
 __all__ = [
     "SpecProblems",

@@ -16,8 +16,8 @@ from fsmchat._core.errors import FsmchatError, InvalidArgument
 from fsmchat._core.events import Finished
 from fsmchat._core.spec import Spec
 from fsmchat._core.state import Decision, Message
-from fsmchat._run.driver import ChatResult
 from fsmchat._run.ports import Human, Responder, Selector
+from fsmchat._run.result import ChatResult
 from fsmchat.cli._common import print_decision, print_message
 from fsmchat.cli._run_options import ChatOptions, ModelOptions
 

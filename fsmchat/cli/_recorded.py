@@ -24,8 +24,9 @@ from fsmchat._record.reader import read_record
 from fsmchat._record.replay import replay_record
 from fsmchat._record.run import PAUSED
 from fsmchat._record.run import run_recorded as record_chat
-from fsmchat._run.driver import EXIT_WORDS, ChatResult
+from fsmchat._run.driver import EXIT_WORDS
 from fsmchat._run.ports import Human
+from fsmchat._run.result import ChatResult
 from fsmchat.adapters._files import write_json
 from fsmchat.cli._allow import RECORD_SPEC_NOTE, allowed
 from fsmchat.cli._common import (

@@ -32,7 +32,7 @@ from fsmchat._core.events import Finished
 from fsmchat._core.state import Decision, Message, Usage
 from fsmchat._record.format import RecordHeader, decode_value, spec_digest
 from fsmchat._record.writer import RecordWriter
-from fsmchat._run.driver import ChatResult, UsageCount
+from fsmchat._run.result import ChatResult, UsageCount
 from fsmchat.adapters._files import read_text
 from fsmchat.temporal._data import (
     DEFAULT_HEARTBEAT,
