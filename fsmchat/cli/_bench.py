@@ -18,11 +18,15 @@ import os
 import shlex
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from fsmchat._core.errors import FsmchatError, InvalidArgument
+
+if TYPE_CHECKING:
+    from fsmchat.bench.runner import BenchConfig
+
 from fsmchat.cli._options import (
     cache_dir_option,
     config_option,
@@ -56,16 +60,24 @@ def _portable(path: object) -> str:
     return os.path.relpath(text, here) if inside else text
 
 
-def _command(params: dict[str, Any]) -> str:
+def _command(cfg: BenchConfig | None, out: Path) -> str:
+    """The command line that reproduces this run (``cfg`` ``None``: ``--perf``)."""
     parts = ["fsmchat", "bench"]
-    if params["perf"]:
+    if cfg is None:
         parts.append("--perf")
     else:
-        for key in ("scenarios", "modes", "models", "trials", "seed", "concurrency"):
-            parts += [f"--{key}", str(params[key])]
-        if params.get("cache_dir"):
-            parts += ["--cache-dir", _portable(params["cache_dir"])]
-    parts += ["--out", _portable(params["out"])]
+        for key, value in (
+            ("scenarios", ",".join(cfg.scenarios)),
+            ("modes", ",".join(cfg.modes)),
+            ("models", ",".join(cfg.models)),
+            ("trials", cfg.trials),
+            ("seed", cfg.seed),
+            ("concurrency", cfg.concurrency),
+        ):
+            parts += [f"--{key}", str(value)]
+        if cfg.cache_dir:
+            parts += ["--cache-dir", _portable(cfg.cache_dir)]
+    parts += ["--out", _portable(str(out))]
     return " ".join(shlex.quote(p) for p in parts)
 
 
@@ -156,10 +168,8 @@ def bench(
     task_queue: str | None,
 ) -> None:
     """Benchmark speaker selection: accuracy and cost of free, graph, fsm-nl and fsm routing."""
-    params = click.get_current_context().params
-    command = _command(params)
     if perf:
-        _run_perf(out, command)
+        _run_perf(out, _command(None, out))
         return
     from fsmchat.bench.runner import BenchConfig
 
@@ -181,7 +191,11 @@ def bench(
         raise click.UsageError(msg)
     where = None if target is None else (target, namespace, str(task_queue))
     _run_bench(
-        cfg, out, command, chart=_chart_possible(cfg, no_chart=no_chart), where=where
+        cfg,
+        out,
+        _command(cfg, out),
+        chart=_chart_possible(cfg, no_chart=no_chart),
+        where=where,
     )
 
 

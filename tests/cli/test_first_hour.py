@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from benchmarks import local_model
+from fsmchat.bench.runner import BenchConfig
 from fsmchat.cli._bench import _command
 from tests.helpers import ROOT
 
@@ -48,18 +49,17 @@ def test_bench_command_is_written_relative_to_the_working_directory(
     out: str, expected: str
 ) -> None:
     """An --out inside the working directory is written relative; one outside stays as given."""
-    params = {
-        "perf": False,
-        "scenarios": "counting",
-        "modes": "fsm",
-        "models": "oracle",
-        "trials": 1,
-        "seed": 0,
-        "concurrency": 1,
-        "cache_dir": os.path.join(os.getcwd(), "cache"),
-        "out": os.path.join(os.getcwd(), out) if not out.startswith("/") else out,
-    }
-    command = _command(params)
+    cfg = BenchConfig(
+        scenarios="counting",
+        modes="fsm",
+        models="oracle",
+        trials=1,
+        seed=0,
+        concurrency=1,
+        cache_dir=os.path.join(os.getcwd(), "cache"),
+    )
+    where = os.path.join(os.getcwd(), out) if not out.startswith("/") else out
+    command = _command(cfg, Path(where))
     assert command.endswith(expected)
     assert "--cache-dir cache " in command
 
