@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -106,3 +109,36 @@ def skip_if_docker_engine() -> None:
         )
         if probe.returncode == 0 and probe.stdout.strip():
             pytest.skip("a Docker engine is running here")
+
+
+def fsmchat_in_fresh_interpreter(
+    args: Sequence[str], names: Iterable[str]
+) -> tuple[list[str], list[str]]:
+    """Run ``fsmchat ARGS`` in a new interpreter (it must succeed).
+
+    Returns its output lines and which of the module ``names`` it had imported
+    by the end (sorted): what a command loads, read from a run that happened.
+    """
+    code = (
+        "import json, sys\n"
+        "from fsmchat.cli import main\n"
+        f"sys.argv = ['fsmchat', *{list(args)!r}]\n"
+        "try:\n"
+        "    main()\n"
+        "except SystemExit as exc:\n"
+        "    assert not exc.code, exc.code\n"
+        f"names = {sorted(names)!r}\n"
+        "print('LOADED', json.dumps([n for n in names if n in sys.modules]))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+        timeout=120,
+    )
+    *lines, last = done.stdout.splitlines()
+    assert last.startswith("LOADED "), done.stdout[-500:]
+    loaded: list[str] = json.loads(last.removeprefix("LOADED "))
+    return lines, loaded

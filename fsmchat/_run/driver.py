@@ -442,20 +442,6 @@ def _loop(run: _Run, ports: _Ports) -> Generator[_Call, Any, ChatResult]:
             run.feed((yield (ports.selector, "select", req)))
 
 
-def _chat(
-    spec: Spec,
-    ports: _Ports,
-    routing: Routing | None,
-    engine: Engine | None,
-    options: dict[str, Any],
-    on_message: Callable[[Message], object] | None,
-    on_decision: Callable[[Decision], object] | None,
-) -> Generator[_Call, Any, ChatResult]:
-    """The ports checked and the engine started: the chat loop of :func:`run_chat` and :func:`arun_chat`."""
-    run = _start(spec, ports, routing, engine, options, on_message, on_decision)
-    return _loop(run, ports)
-
-
 def run_chat(
     spec: Spec,
     *,
@@ -501,7 +487,9 @@ def run_chat(
     """
     ports = _Ports(selector, responders or {}, llm, human)
     opts = _options(message, max_round, max_retries, context)
-    loop = _chat(spec, ports, routing, engine, opts, on_message, on_decision)
+    loop = _loop(
+        _start(spec, ports, routing, engine, opts, on_message, on_decision), ports
+    )
     return _now(_drive(loop, _call_sync))
 
 
@@ -528,7 +516,9 @@ async def arun_chat(
     """
     ports = _Ports(selector, responders or {}, llm, human)
     opts = _options(message, max_round, max_retries, context)
-    loop = _chat(spec, ports, routing, engine, opts, on_message, on_decision)
+    loop = _loop(
+        _start(spec, ports, routing, engine, opts, on_message, on_decision), ports
+    )
     return await _drive(loop, _call)
 
 

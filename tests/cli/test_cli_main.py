@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import importlib
-import subprocess
-import sys
 from pathlib import Path
 
 import click
@@ -14,7 +12,7 @@ from click.testing import CliRunner
 from fsmchat.cli import main
 from fsmchat.cli._common import SpecProblems
 from fsmchat.cli._main import COMMANDS
-from tests.helpers import ROOT, SPECS
+from tests.helpers import SPECS, fsmchat_in_fresh_interpreter
 
 #: What ``fsmchat --help`` must not import: no command's module, nor the chat
 #: engine, the spec reader or the libraries they load.
@@ -52,29 +50,8 @@ _COMMAND_NAMES = [
 
 def test_help_lists_every_command_without_importing_one() -> None:
     """`fsmchat --help` in a fresh interpreter lists all commands and imports none of them."""
-    code = (
-        "import sys\n"
-        "from fsmchat.cli import main\n"
-        "sys.argv = ['fsmchat', '--help']\n"
-        "try:\n"
-        "    main()\n"
-        "except SystemExit as exc:\n"
-        "    assert not exc.code, exc.code\n"
-        f"names = {_NOT_IMPORTED_BY_HELP!r}\n"
-        "print('LOADED', sorted(n for n in names if n in sys.modules))\n"
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=ROOT,
-        timeout=120,
-    )
-    lines = done.stdout.splitlines()
-    assert lines[-1] == "LOADED []"
-    listed = lines[lines.index("Commands:") + 1 : -1]
-    assert [line.split()[0] for line in listed] == _COMMAND_NAMES
+    _, loaded = fsmchat_in_fresh_interpreter(["--help"], _NOT_IMPORTED_BY_HELP)
+    assert loaded == []
 
 
 #: What the offline spec tools (``check``, ``paths``, ``schema``) must not import:
@@ -101,27 +78,9 @@ _NOT_IMPORTED_BY_TOOLS = (
 )
 def test_spec_tools_import_no_record_layer(args: list[str]) -> None:
     """`fsmchat check/paths/schema` in a fresh interpreter load neither the record layer nor other commands."""
-    code = (
-        "import sys\n"
-        "from fsmchat.cli import main\n"
-        f"sys.argv = ['fsmchat', *{args!r}]\n"
-        "try:\n"
-        "    main()\n"
-        "except SystemExit as exc:\n"
-        "    assert not exc.code, exc.code\n"
-        f"names = {_NOT_IMPORTED_BY_TOOLS!r}\n"
-        "print('LOADED', sorted(n for n in names if n in sys.modules), 'TOOLS', "
-        "'fsmchat.cli._tools' in sys.modules)\n"
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=ROOT,
-        timeout=120,
-    )
-    assert done.stdout.splitlines()[-1] == "LOADED [] TOOLS True"
+    names = [*_NOT_IMPORTED_BY_TOOLS, "fsmchat.cli._tools"]
+    _, loaded = fsmchat_in_fresh_interpreter(args, names)
+    assert loaded == ["fsmchat.cli._tools"]
 
 
 def test_help_lists_each_commands_own_short_help() -> None:

@@ -10,7 +10,12 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from fsmchat.cli import main
-from tests.helpers import COUNTING_TRANSCRIPT, ROOT, SPECS
+from tests.helpers import (
+    COUNTING_TRANSCRIPT,
+    ROOT,
+    SPECS,
+    fsmchat_in_fresh_interpreter,
+)
 
 
 def test_run_counting_prints_exactly_the_21_messages() -> None:
@@ -215,29 +220,11 @@ _NOT_IMPORTED_BY_RUN = (
 
 def test_run_imports_only_what_the_command_needs() -> None:
     """`fsmchat run specs/counting.yaml` in a fresh interpreter leaves the heavy modules unimported."""
-    code = (
-        "import sys\n"
-        "from fsmchat.cli import main\n"
-        f"sys.argv = ['fsmchat', 'run', {str(SPECS / 'counting.yaml')!r}]\n"
-        "try:\n"
-        "    main()\n"
-        "except SystemExit as exc:\n"
-        "    assert not exc.code, exc.code\n"
-        f"names = {_NOT_IMPORTED_BY_RUN!r}\n"
-        "print('LOADED', sorted(n for n in names if n in sys.modules))\n"
+    lines, loaded = fsmchat_in_fresh_interpreter(
+        ["run", str(SPECS / "counting.yaml")], _NOT_IMPORTED_BY_RUN
     )
-    done = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=ROOT,
-        timeout=120,
-    )
-    assert done.stdout.splitlines()[:21] == [
-        f"{n}: {c}" for n, c in COUNTING_TRANSCRIPT
-    ]
-    assert done.stdout.splitlines()[-1] == "LOADED []"
+    assert lines[:21] == [f"{n}: {c}" for n, c in COUNTING_TRANSCRIPT]
+    assert loaded == []
 
 
 #: The modules the ``fsmchat run`` above must have loaded: the proof that the
@@ -247,25 +234,10 @@ _IMPORTED_BY_RUN = ("fsmchat.cli._run", "fsmchat._run.driver", "click")
 
 def test_run_imports_its_own_command_module() -> None:
     """`fsmchat run` imports the run command's module (the set above is checked against a real run)."""
-    code = (
-        "import sys\n"
-        "from fsmchat.cli import main\n"
-        f"sys.argv = ['fsmchat', 'run', {str(SPECS / 'counting.yaml')!r}]\n"
-        "try:\n"
-        "    main()\n"
-        "except SystemExit:\n"
-        "    pass\n"
-        f"print('LOADED', sorted(n for n in {_IMPORTED_BY_RUN!r} if n in sys.modules))\n"
+    _, loaded = fsmchat_in_fresh_interpreter(
+        ["run", str(SPECS / "counting.yaml")], _IMPORTED_BY_RUN
     )
-    done = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=ROOT,
-        timeout=120,
-    )
-    assert done.stdout.splitlines()[-1] == f"LOADED {sorted(_IMPORTED_BY_RUN)}"
+    assert loaded == sorted(_IMPORTED_BY_RUN)
 
 
 def test_select_guards_is_the_default_and_fsm_its_deprecated_alias() -> None:
