@@ -27,6 +27,7 @@ Transcripts come in as plain data, read into messages and decisions by
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -123,20 +124,22 @@ def verify_transcript(
     spec: Spec,
     messages: Sequence[Message],
     *,
-    decisions: Sequence[Decision] | None = None,
+    trace: Sequence[Decision] | None = None,
     routing: Routing | None = None,
+    decisions: Sequence[Decision] | None = None,
 ) -> VerifyReport:
     """Judge every step of a recorded chat by ``spec``'s rules.
 
     Args:
         spec: the spec the chat should follow.
         messages: the transcript, oldest first.
-        decisions: the chat's recorded trace, if any: a decision with
+        trace: the chat's recorded trace, if any: a decision with
             ``round == i`` settles the natural-language conditions of the
             step before message ``i``.
         routing: the rules to judge by (default: fsmchat's, ``Routing()``);
             its graph must be ``"spec"`` (a transcript is judged by the spec's
             edges), its conditions may be ``"language"`` or ``"ignore"``.
+        decisions: the old name of ``trace`` (deprecated).
 
     Returns:
         A :class:`VerifyReport` with one :class:`Step` per message.
@@ -144,11 +147,18 @@ def verify_transcript(
     Raises:
         InvalidArgument: ``routing.graph`` is not ``"spec"``.
     """
+    if decisions is not None:
+        warnings.warn(
+            "verify_transcript(decisions=...) is deprecated: use trace=...",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        trace = decisions if trace is None else trace
     routing = routing or Routing()
     if routing.graph != "spec":
         problem = f"transcripts are verified against the spec's edges: routing.graph must be 'spec', got {routing.graph!r}"
         raise InvalidArgument(problem)
-    by_round = {d.round: d for d in decisions or ()}
+    by_round = {d.round: d for d in trace or ()}
     out = {a: walk_edges(spec, a) for a in spec.names}
     seen: list[Message] = []
     window = _Messages(seen)  # a growing prefix, viewed without copying

@@ -287,7 +287,7 @@ def _verify_file(
     transcript = _load_transcript(
         spec, path, accept_v1=accept_v1, accept_unkeyed=accept_unkeyed
     )
-    report = verify_transcript(spec, transcript.messages, decisions=transcript.trace)
+    report = verify_transcript(spec, transcript.messages, trace=transcript.trace)
     if transcript.notes:
         return VerifyReport(steps=report.steps, notes=transcript.notes + report.notes)
     return report

@@ -83,9 +83,7 @@ def chat_model(
         )
         routing = None
     spec = resolve_spec(spec, allow=allow, kinds=("call",))  # judging runs guards
-    report = verify_transcript(
-        spec, chat.messages, decisions=chat.trace, routing=routing
-    )
+    report = verify_transcript(spec, chat.messages, trace=chat.trace, routing=routing)
     by_round = {d.round: d for d in chat.trace}
     usage = dict(chat.usage)
     edge_text = {e.index: _condition_text(e.when, e.on) for e in spec.transitions}

@@ -150,7 +150,7 @@ def test_engine_moves_as_the_reference_model(
 def test_verify_accepts_the_engines_runs(spec: Spec, data: st.DataObject) -> None:
     """Every chat the engine makes verifies, every step checked, with its trace."""
     run = drive(Engine(spec), data)
-    report = verify_transcript(spec, run.engine.messages, decisions=run.engine.trace)
+    report = verify_transcript(spec, run.engine.messages, trace=run.engine.trace)
     assert report.ok, [str(s) for s in report.illegal]
     assert not report.unchecked, [str(s) for s in report.unchecked]
     taken = [d.edge for d in run.engine.trace if d.target is not None]

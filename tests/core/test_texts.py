@@ -231,16 +231,14 @@ def test_recorded_verdicts_that_all_fail_leave_only_the_open_edges() -> None:
         target="C",
         reason="only candidate",
     )
-    ok = verify_transcript(spec, chat("A", "C"), decisions=[decision]).steps[1]
+    ok = verify_transcript(spec, chat("A", "C"), trace=[decision]).steps[1]
     assert (ok.ok, ok.checked, ok.edge) == (True, True, 1)
     assert ok.why.startswith("no condition held (recorded verdicts)")
-    bad = verify_transcript(spec, chat("A", "A"), decisions=[decision]).steps[1]
+    bad = verify_transcript(spec, chat("A", "A"), trace=[decision]).steps[1]
     assert not bad.ok
     assert bad.why.startswith("the recorded decision chose 'C'")
     unrecorded_target = attrs.evolve(decision, target=None)
-    step = verify_transcript(spec, chat("A", "A"), decisions=[unrecorded_target]).steps[
-        1
-    ]
+    step = verify_transcript(spec, chat("A", "A"), trace=[unrecorded_target]).steps[1]
     assert not step.ok
     assert (
         step.why

@@ -478,6 +478,6 @@ def test_recorded_fallback_names_the_default_edge() -> None:
     )
     result = fsmchat.run_chat(spec, selector=fsmchat.testing.ScriptedSelector(["D"]))
     assert result.trace[0].reason == "fallback: default edge"
-    with_trace = verify_transcript(spec, result.messages, decisions=result.trace)
+    with_trace = verify_transcript(spec, result.messages, trace=result.trace)
     assert with_trace.edge_counts() == {1: 1}
     assert verify_transcript(spec, result.messages).edge_counts() == {0: 1}

@@ -118,7 +118,7 @@ def test_recorded_decisions_make_nl_steps_checkable() -> None:
     spec = fsmchat.parse_spec(NL_SPEC)
     result = fsmchat.run_chat(spec, selector=FunctionSelector(oracle))
     t = load_transcript(json.loads(json.dumps(result.to_dict())))
-    report = verify_transcript(spec, t.messages, decisions=t.trace)
+    report = verify_transcript(spec, t.messages, trace=t.trace)
     assert report.ok
     assert not report.unchecked
 
@@ -130,7 +130,7 @@ def test_recorded_decisions_catch_a_swapped_speaker() -> None:
     messages = list(result.messages)
     i = next(k for k, m in enumerate(messages) if m.name == "Executor")
     messages[i] = fsmchat.Message(name="Critic", content=messages[i].content)
-    report = verify_transcript(spec, messages, decisions=result.trace)
+    report = verify_transcript(spec, messages, trace=result.trace)
     assert report.illegal[0].index == i
     assert "recorded decision chose 'Executor'" in report.illegal[0].why
 
@@ -305,7 +305,7 @@ def test_every_engine_run_verifies(
         return rng.select(request).value
 
     result = fsmchat.run_chat(spec, selector=FunctionSelector(answer))
-    with_trace = verify_transcript(spec, result.messages, decisions=result.trace)
+    with_trace = verify_transcript(spec, result.messages, trace=result.trace)
     assert with_trace.ok, [str(s) for s in with_trace.illegal]
     assert not with_trace.unchecked
     assert verify_transcript(spec, result.messages).ok
@@ -332,7 +332,17 @@ def test_choose_fallback_to_default_is_legal() -> None:
     result = fsmchat.run_chat(spec, selector=FunctionSelector(lambda r: "nobody"))
     assert [m.name for m in result.messages] == ["A", "D"]
     assert verify_transcript(spec, result.messages).ok
-    assert verify_transcript(spec, result.messages, decisions=result.trace).ok
+    assert verify_transcript(spec, result.messages, trace=result.trace).ok
+
+
+def test_decisions_keyword_still_works_with_a_deprecation_warning() -> None:
+    """`verify_transcript(decisions=...)`, the old name of `trace=`, warns and judges the same."""
+    spec = fsmchat.parse_spec(FALLBACK_SPEC)
+    result = fsmchat.run_chat(spec, selector=FunctionSelector(lambda r: "nobody"))
+    new = verify_transcript(spec, result.messages, trace=result.trace)
+    with pytest.warns(DeprecationWarning, match="use trace="):
+        old = verify_transcript(spec, result.messages, decisions=result.trace)
+    assert old == new
 
 
 def test_default_is_illegal_when_one_open_edge_decides() -> None:
@@ -353,10 +363,10 @@ def test_first_true_verdict_wins() -> None:
     result = fsmchat.run_chat(spec, selector=FunctionSelector(lambda r: [True, True]))
     assert [m.name for m in result.messages] == ["A", "B"]
     swapped = [result.messages[0], fsmchat.Message(name="C", content="2")]
-    report = verify_transcript(spec, swapped, decisions=result.trace)
+    report = verify_transcript(spec, swapped, trace=result.trace)
     assert not report.ok
     assert not verify_transcript(
-        spec, swapped, decisions=[attrs.evolve(result.trace[0], target=None)]
+        spec, swapped, trace=[attrs.evolve(result.trace[0], target=None)]
     ).ok
     unchecked = verify_transcript(spec, swapped)
     assert unchecked.ok

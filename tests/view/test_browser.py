@@ -78,7 +78,7 @@ def test_step_through_the_counting_chat(browser: Any, tmp_path: Path) -> None:
     open_page(browser, write_page(transcript, tmp_path / "counting.html", COUNTING))
     spec = load_spec(COUNTING, allow=[])
     chat = load_transcript(json.loads(transcript.read_text()), spec=spec)
-    steps = verify_transcript(spec, chat.messages, decisions=chat.trace).steps
+    steps = verify_transcript(spec, chat.messages, trace=chat.trace).steps
     first = state(browser)
     assert first["start"]
     assert (first["active"], first["node"], first["speaker"]) == (0, "User", "User")
