@@ -263,6 +263,11 @@ class _RequestHandler(BaseHTTPRequestHandler):
         split = urlsplit(self.path)
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length) if length else b""
+        if len(raw) < length:
+            # The client went away in the middle of its request (a killed
+            # worker): as a real server, answer nothing and ask no handler.
+            self.close_connection = True
+            return
         try:
             body: Any = json.loads(raw.decode("utf-8")) if raw else None
         except (UnicodeDecodeError, json.JSONDecodeError):

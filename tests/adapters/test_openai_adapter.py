@@ -457,6 +457,32 @@ def test_fake_server_lists_models_and_404s_other_paths() -> None:
         info.value.close()
 
 
+def test_fake_server_ignores_a_request_cut_by_a_dying_client() -> None:
+    """A client killed in the middle of its request body gets no answer and asks no handler."""
+    import socket
+    from urllib.parse import urlsplit
+
+    asked: list[Any] = []
+    with FakeOpenAIServer(lambda body: asked.append(body) or "ok") as srv:
+        where = urlsplit(srv.base_url)
+        assert where.hostname is not None
+        assert where.port is not None
+        with socket.create_connection((where.hostname, where.port), timeout=10) as sock:
+            sock.sendall(
+                b"POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                b"Content-Type: application/json\r\nContent-Length: 100\r\n\r\n"
+                b'{"model": '
+            )
+            sock.shutdown(socket.SHUT_WR)
+            assert sock.recv(1024) == b""  # closed without a response
+        model, _ = make([config(srv)], max_retries=0)
+        with model:
+            assert model.complete(ASK).content == "ok"
+    assert len(asked) == 1
+    assert srv.handler_errors == []
+    assert len(srv.requests) == 1
+
+
 def test_fake_server_closes_promptly_with_a_delayed_reply_pending() -> None:
     """Closing wakes a long delay and idle keep-alive connections: no hang."""
     srv = FakeOpenAIServer(lambda body: FakeResponse(body=completion("x"), delay=60))
